@@ -1,0 +1,2 @@
+/** respproxy health module. See ../shared/DESIGN.md, "Modules". */
+package io.respproxy.health;

@@ -1,0 +1,2 @@
+/** respproxy routing module. See ../shared/DESIGN.md, "Modules". */
+package io.respproxy.routing;

@@ -1,0 +1,2 @@
+/** respproxy sentinel module. See ../shared/DESIGN.md, "Modules". */
+package io.respproxy.sentinel;

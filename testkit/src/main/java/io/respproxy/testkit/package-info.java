@@ -1,0 +1,2 @@
+/** respproxy testkit module. See ../shared/DESIGN.md, "Modules". */
+package io.respproxy.testkit;
