@@ -1,0 +1,115 @@
+package io.respproxy.health;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StaticShardBuilderTest {
+
+    static final NodeAddress A = NodeAddress.parse("127.0.0.1:7001");
+    static final NodeAddress B = NodeAddress.parse("127.0.0.1:7002");
+    static final NodeAddress C = NodeAddress.parse("127.0.0.1:7003");
+
+    final StaticShardBuilder builder = new StaticShardBuilder(
+            new HealthSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 1000));
+
+    static String masterInfo(String... replicaLines) {
+        StringBuilder sb = new StringBuilder("# Replication\r\nrole:master\r\nconnected_slaves:" + replicaLines.length + "\r\n");
+        for (int i = 0; i < replicaLines.length; i++) {
+            sb.append("slave").append(i).append(':').append(replicaLines[i]).append("\r\n");
+        }
+        return sb.append("master_repl_offset:5000\r\n").toString();
+    }
+
+    static String replicaInfo(String link, int syncing) {
+        return "# Replication\r\nrole:slave\r\nmaster_host:127.0.0.1\r\nmaster_port:7001\r\nmaster_link_status:" + link
+                + "\r\nmaster_sync_in_progress:" + syncing + "\r\nslave_repl_offset:4990\r\n";
+    }
+
+    static NodeState up(NodeAddress a, String info) {
+        return new NodeState(a, true, ReplicationInfo.parse(info), null);
+    }
+
+    @Test
+    void parsesReplicationInfo() {
+        ReplicationInfo m = ReplicationInfo.parse(masterInfo("ip=127.0.0.1,port=7002,state=online,offset=4990,lag=0"));
+        assertEquals(ReplicationInfo.Role.MASTER, m.role());
+        assertEquals(5000, m.offset());
+        assertEquals(4990, m.replica("127.0.0.1", 7002).offset());
+        ReplicationInfo r = ReplicationInfo.parse(replicaInfo("up", 0));
+        assertEquals(ReplicationInfo.Role.REPLICA, r.role());
+        assertTrue(r.masterLinkUp());
+        assertEquals(7001, r.masterPort());
+        assertEquals(4990, r.offset());
+    }
+
+    @Test
+    void oneMasterAndEligibleReplicas() {
+        Shard s = builder.build("svc", List.of(
+                up(A, masterInfo("ip=127.0.0.1,port=7002,state=online,offset=4990,lag=0",
+                        "ip=127.0.0.1,port=7003,state=online,offset=4990,lag=30")),
+                up(B, replicaInfo("up", 0)),
+                up(C, replicaInfo("up", 0))));
+        assertEquals(A, s.master());
+        assertEquals(List.of(B), s.readReplicas(), "C lags 30 s > 10 s and serves no reads");
+    }
+
+    @Test
+    void replicaWithLinkDownOrSyncingOrTooFarBehindServesNoReads() {
+        Shard s = builder.build("svc", List.of(
+                up(A, masterInfo("ip=127.0.0.1,port=7003,state=online,offset=1000,lag=0")),
+                up(B, replicaInfo("down", 0)),
+                up(C, replicaInfo("up", 0))));
+        assertEquals(List.of(), s.readReplicas(), "B link down; C is 4000 bytes behind, limit 1000");
+        Shard syncing = builder.build("svc", List.of(up(A, masterInfo()), up(B, replicaInfo("up", 1))));
+        assertEquals(List.of(), syncing.readReplicas());
+    }
+
+    @Test
+    void replicaTheMasterDoesNotListIsJudgedByItsOwnLink() {
+        Shard s = builder.build("svc", List.of(up(A, masterInfo()), up(B, replicaInfo("up", 0))));
+        assertEquals(List.of(B), s.readReplicas());
+    }
+
+    @Test
+    void twoMastersMeansNoWritesAnywhere() {
+        Shard s = builder.build("svc", List.of(up(A, masterInfo()), up(B, masterInfo()), up(C, replicaInfo("up", 0))));
+        assertFalse(s.hasMaster());
+        assertNull(s.master());
+        assertTrue(s.noMasterReason().contains("127.0.0.1:7001") && s.noMasterReason().contains("127.0.0.1:7002"),
+                s.noMasterReason());
+        assertEquals(List.of(C), s.readReplicas());
+    }
+
+    @Test
+    void downNodesAreIgnored() {
+        NodeState downMaster = new NodeState(A, false, ReplicationInfo.parse(masterInfo()), "timeout");
+        Shard s = builder.build("svc", List.of(downMaster, up(B, replicaInfo("up", 0))));
+        assertFalse(s.hasMaster());
+        assertEquals("no server reports role:master", s.noMasterReason());
+        Shard none = builder.build("svc", List.of(downMaster));
+        assertEquals("no server is reachable", none.noMasterReason());
+    }
+
+    @Test
+    void riseAndFall() {
+        RiseFall rf = new RiseFall(2, 3);
+        assertFalse(rf.isUp());
+        assertTrue(rf.record(true), "first check decides at once");
+        assertFalse(rf.record(false));
+        assertFalse(rf.record(false));
+        assertTrue(rf.record(false), "third failure: down");
+        assertFalse(rf.isUp());
+        assertFalse(rf.record(true));
+        assertTrue(rf.record(true), "second success: up");
+        assertTrue(rf.markDown());
+        assertFalse(rf.isUp());
+    }
+}

@@ -1,0 +1,28 @@
+package io.respproxy.routing;
+
+import java.util.function.Consumer;
+
+/**
+ * Where a service's routing view comes from: static servers probed with ROLE, Sentinel, or
+ * Redis Cluster. A source publishes a new {@link Topology} whenever what it knows changes.
+ */
+public interface TopologySource extends AutoCloseable {
+
+    /** Starts discovery; {@code listener} receives every new snapshot (on the source's own thread). */
+    void start(Consumer<Topology> listener);
+
+    /** The latest snapshot (never null; {@link Topology#unknown} before the first discovery). */
+    Topology current();
+
+    /**
+     * The data path saw {@code node} fail (connection refused or reset, command timeout): treat it
+     * as suspect at once rather than waiting for the next probe. Coalesced; cheap; any thread.
+     */
+    default void reportFailure(NodeAddress node) {}
+
+    /** The data path saw a redirect or role error: refresh soon. Coalesced; cheap; any thread. */
+    default void requestRefresh() {}
+
+    @Override
+    void close();
+}
