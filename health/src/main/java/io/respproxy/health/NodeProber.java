@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Active probes over Lettuce: PING (a node loading its dataset answers -LOADING and is not fit)
- * then INFO replication, pipelined on one kept-open connection per node. A connection that fails
+ * then INFO, pipelined on one kept-open connection per node. A connection that fails
  * is dropped and dialled again on the next probe, so a dead node costs one connect timeout per
  * interval, not a reconnect storm.
  */
@@ -52,9 +52,12 @@ public final class NodeProber implements AutoCloseable {
         return connection(node).thenCompose(conn -> {
             RedisAsyncCommands<String, String> cmd = conn.async();
             RedisFuture<String> ping = cmd.ping();
-            RedisFuture<String> info = cmd.info("replication");
+            // Default INFO (not just "replication"): it also carries redis_version, and Redis 6.2
+            // accepts only one section name per call.
+            RedisFuture<String> info = cmd.info();
             return ping.toCompletableFuture()
-                    .thenCombine(info.toCompletableFuture(), (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text)))
+                    .thenCombine(info.toCompletableFuture(),
+                            (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text), ProbeResult.redisVersion(text)))
                     .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }).exceptionally(e -> {
             dropConnection(node);

@@ -36,6 +36,7 @@ public final class StaticTopologySource implements TopologySource {
     private final Map<NodeAddress, RiseFall> riseFall = new LinkedHashMap<>();
     private final Map<NodeAddress, NodeState> states = new LinkedHashMap<>();
     private volatile Topology current;
+    private volatile String redisVersion;
     private Consumer<Topology> listener = t -> { };
     private long version;
     private boolean probing;
@@ -69,6 +70,11 @@ public final class StaticTopologySource implements TopologySource {
     @Override
     public Topology current() {
         return current;
+    }
+
+    @Override
+    public String redisVersion() {
+        return redisVersion;
     }
 
     @Override
@@ -119,6 +125,10 @@ public final class StaticTopologySource implements TopologySource {
         }
         NodeState old = states.get(node);
         ReplicationInfo info = result.ok() ? result.replication() : old.replication();
+        if (result.ok() && result.redisVersion() != null
+                && (redisVersion == null || info.role() == ReplicationInfo.Role.MASTER)) {
+            redisVersion = result.redisVersion();
+        }
         states.put(node, new NodeState(node, rf.isUp(), info, result.ok() ? null : result.failure()));
     }
 

@@ -23,6 +23,11 @@ public interface TopologySource extends AutoCloseable {
     /** The data path saw a redirect or role error: refresh soon. Coalesced; cheap; any thread. */
     default void requestRefresh() {}
 
+    /** The Redis version the master reports (for HELLO and INFO), or null while unknown. */
+    default String redisVersion() {
+        return null;
+    }
+
     @Override
     void close();
 }

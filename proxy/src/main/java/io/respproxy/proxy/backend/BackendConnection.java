@@ -1,0 +1,226 @@
+package io.respproxy.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TCP connection to one Redis node, owned by one event loop. Requests from many clients are
+ * written to it back to back (pipelined); replies come back in the same order and are handed to
+ * the {@link PendingReply} at the head of the FIFO. Writes are not flushed here: the owner
+ * flushes once per read batch.
+ *
+ * <p>Until the handshake is written, requests wait in {@link #unsent}; the handshake itself is
+ * the first entries of the FIFO, so its replies are consumed before any client's.
+ */
+public final class BackendConnection extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(BackendConnection.class);
+
+    /** A frame that is not a reply to a request: RESP3 push or a pub/sub message in pipe mode. */
+    public interface FrameSink {
+        void onFrame(ByteBuf frame);
+    }
+
+    private final BackendKey key;
+    private final ArrayDeque<PendingReply> pending = new ArrayDeque<>();
+    private final ArrayDeque<Object> unsent = new ArrayDeque<>();
+    private final Consumer<BackendConnection> onClose;
+    private final Runnable onReadComplete;
+    private Channel channel;
+    private boolean active;
+    private boolean closed;
+    private FrameSink pipe;
+    private long lastProgressNanos;
+    private BackendFailure failure;
+
+    BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete) {
+        this.key = key;
+        this.onClose = onClose;
+        this.onReadComplete = onReadComplete;
+    }
+
+    public BackendKey key() {
+        return key;
+    }
+
+    void attach(Channel channel) {
+        this.channel = channel;
+    }
+
+    /** Writes the handshake ahead of everything else; called once the TCP connection is up. */
+    void activate(List<ByteBuf> handshake, List<PendingReply> handshakeReplies) {
+        if (closed) {
+            handshake.forEach(ByteBuf::release);
+            return;
+        }
+        active = true;
+        for (ByteBuf b : handshake) {
+            channel.write(b, channel.voidPromise());
+        }
+        for (int i = handshakeReplies.size() - 1; i >= 0; i--) {
+            pending.addFirst(handshakeReplies.get(i));
+        }
+        while (!unsent.isEmpty()) {
+            channel.write(unsent.poll(), channel.voidPromise());
+        }
+        lastProgressNanos = System.nanoTime();
+        channel.flush();
+    }
+
+    public boolean isUsable() {
+        return !closed;
+    }
+
+    public boolean isWritable() {
+        return channel == null || channel.isWritable();
+    }
+
+    /** In-flight count: requests written or queued that have no reply yet. */
+    public int pendingCount() {
+        return pending.size();
+    }
+
+    /**
+     * Queues {@code request} (ownership passes here) and the one who waits for its reply.
+     * Not flushed: call {@link #flush()} at the end of the read batch.
+     */
+    public void send(ByteBuf request, PendingReply reply) {
+        if (closed) {
+            request.release();
+            reply.onFailure(failure, false);
+            return;
+        }
+        if (pending.isEmpty()) {
+            lastProgressNanos = System.nanoTime();
+        }
+        pending.add(reply);
+        if (active) {
+            channel.write(request, channel.voidPromise());
+        } else {
+            unsent.add(request);
+        }
+    }
+
+    /** Sends a request whose replies (if any) are not FIFO-matched: pipe mode only. */
+    public void sendRaw(ByteBuf request) {
+        if (closed) {
+            request.release();
+            return;
+        }
+        if (active) {
+            channel.write(request, channel.voidPromise());
+        } else {
+            unsent.add(request);
+        }
+    }
+
+    public void flush() {
+        if (active && !closed) {
+            channel.flush();
+        }
+    }
+
+    /**
+     * From now on every frame that is not a reply to a FIFO entry goes to {@code sink}: used by
+     * pub/sub sessions, where one SUBSCRIBE yields many replies and messages arrive unasked.
+     */
+    public void pipeTo(FrameSink sink) {
+        this.pipe = sink;
+    }
+
+    /**
+     * True when the oldest pending request has waited longer than {@code timeoutNanos} without any
+     * reply arriving on this connection.
+     */
+    public boolean isStalled(long nowNanos, long timeoutNanos) {
+        return !pending.isEmpty() && nowNanos - lastProgressNanos > timeoutNanos;
+    }
+
+    /** Fails everything pending and closes the socket. */
+    public void fail(BackendFailure why) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        failure = why;
+        while (!unsent.isEmpty()) {
+            io.netty.util.ReferenceCountUtil.release(unsent.poll());
+            // The matching PendingReply entries were never written: they fail below as not applied.
+        }
+        int written = active ? pending.size() : 0;
+        PendingReply p;
+        int i = 0;
+        while ((p = pending.poll()) != null) {
+            p.onFailure(why, i++ < written);
+        }
+        if (channel != null) {
+            channel.close();
+        }
+        onClose.accept(this);
+    }
+
+    /** Closes without error once nothing is pending (idle dedicated connections). */
+    public void close() {
+        fail(new BackendFailure(key.node(), BackendFailure.Kind.CLOSED, null));
+    }
+
+    /**
+     * One frame from the backend, as decoded by the reply decoder.
+     *
+     * @param push true for a RESP3 push frame ({@code >}), which answers no request
+     */
+    public void onFrame(ByteBuf frame, boolean error, boolean push) {
+        if (!push || pipe == null) {
+            PendingReply head = pending.poll();
+            if (head != null) {
+                lastProgressNanos = System.nanoTime();
+                head.onReply(frame, error);
+                return;
+            }
+        }
+        if (pipe != null) {
+            pipe.onFrame(frame);
+        } else {
+            // A push on a shared connection (e.g. a server-initiated invalidation) has no owner.
+            frame.release();
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        BackendFrames.dispatch(this, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        onReadComplete.run();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECTION_LOST, "closed by peer"));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("backend {} error", key.node(), cause);
+        fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECTION_LOST, describe(cause)));
+    }
+
+    static String describe(Throwable cause) {
+        String m = cause.getMessage();
+        return m == null ? cause.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public String toString() {
+        return "BackendConnection{" + key + ", pending=" + pending.size() + (closed ? ", closed" : "") + "}";
+    }
+}

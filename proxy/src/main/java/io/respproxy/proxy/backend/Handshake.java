@@ -1,0 +1,84 @@
+package io.respproxy.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a new backend connection sends before any client request: HELLO (protocol 3, or 2 with
+ * credentials) or AUTH, SELECT, CLIENT SETNAME. The replies are consumed here; an error fails the
+ * connection with Redis's error text, which never contains the password.
+ */
+record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
+
+    static final String CLIENT_NAME = "respproxy";
+
+    static Handshake build(ByteBufAllocator alloc, BackendKey key, BackendCredentials creds, BackendConnection conn) {
+        List<ByteBuf> requests = new ArrayList<>(3);
+        List<PendingReply> replies = new ArrayList<>(3);
+        byte[] password = creds.password();
+        try {
+            if (key.protocol() == 3) {
+                List<Object> hello = new ArrayList<>(List.of("HELLO", "3"));
+                if (password != null) {
+                    hello.add("AUTH");
+                    hello.add(creds.user() == null ? "default" : creds.user());
+                    hello.add(password);
+                }
+                hello.add("SETNAME");
+                hello.add(CLIENT_NAME);
+                requests.add(RequestEncoder.encode(alloc, hello.toArray()));
+                replies.add(new Step(conn, "HELLO"));
+            } else {
+                if (password != null) {
+                    requests.add(creds.user() == null
+                            ? RequestEncoder.encode(alloc, "AUTH", password)
+                            : RequestEncoder.encode(alloc, "AUTH", creds.user(), password));
+                    replies.add(new Step(conn, "AUTH"));
+                }
+                requests.add(RequestEncoder.encode(alloc, "CLIENT", "SETNAME", CLIENT_NAME));
+                replies.add(new Step(conn, "CLIENT SETNAME"));
+            }
+            if (key.db() != 0) {
+                requests.add(RequestEncoder.encode(alloc, "SELECT", Integer.toString(key.db())));
+                replies.add(new Step(conn, "SELECT"));
+            }
+        } finally {
+            if (password != null) {
+                java.util.Arrays.fill(password, (byte) 0);
+            }
+        }
+        return new Handshake(requests, replies);
+    }
+
+    /** One handshake reply: discarded when fine, fails the connection when an error. */
+    private record Step(BackendConnection conn, String command) implements PendingReply {
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            try {
+                if (error) {
+                    String text = reply.toString(StandardCharsets.UTF_8).trim();
+                    if (text.startsWith("-") || text.startsWith("!")) {
+                        text = text.substring(1);
+                    }
+                    conn.fail(new BackendFailure(conn.key().node(), BackendFailure.Kind.HANDSHAKE_FAILED,
+                            command + ": " + firstLine(text)));
+                }
+            } finally {
+                reply.release();
+            }
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure, boolean written) {
+            // The connection is failing: its client entries get the failure themselves.
+        }
+
+        private static String firstLine(String s) {
+            int nl = s.indexOf('\r');
+            return nl < 0 ? s : s.substring(0, nl);
+        }
+    }
+}

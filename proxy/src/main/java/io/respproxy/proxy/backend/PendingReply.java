@@ -1,0 +1,26 @@
+package io.respproxy.proxy.backend;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Whoever waits for one reply on a backend connection: a client's reply slot, a part of a split
+ * command, or a step of the connection's own handshake. Replies come back in the order requests
+ * were written, so a connection keeps these in a FIFO.
+ */
+public interface PendingReply {
+
+    /**
+     * The reply arrived. Ownership of {@code reply} (one whole RESP frame) passes to the callee,
+     * which must release it or hand it on.
+     *
+     * @param error true when the frame is a RESP error ('-' or '!')
+     */
+    void onReply(ByteBuf reply, boolean error);
+
+    /**
+     * No reply will come: the connection failed or closed.
+     *
+     * @param written true when the request had been written to the socket, so it may have been applied
+     */
+    void onFailure(BackendFailure failure, boolean written);
+}

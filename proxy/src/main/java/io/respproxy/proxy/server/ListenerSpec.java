@@ -1,0 +1,9 @@
+package io.respproxy.proxy.server;
+
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.proxy.session.ListenerRole;
+import io.respproxy.routing.NodeAddress;
+
+/** One port the proxy accepts clients on: its service, name ("read", "write"), address and role. */
+public record ListenerSpec(ServiceRuntime service, String name, NodeAddress address, ListenerRole role) {
+}

@@ -1,0 +1,136 @@
+package io.respproxy.proxy.service;
+
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
+import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.session.ClientSession;
+import io.respproxy.proxy.session.ClientUsers;
+import io.respproxy.proxy.session.SessionSettings;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.TopologySource;
+import io.respproxy.routing.command.CommandTable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One configured service at run time: its topology source and the latest snapshot, its command
+ * table, its users, and one backend pool per event loop. Sessions read {@link #topology()} once
+ * per command; the source replaces it with one volatile write.
+ */
+public final class ServiceRuntime implements AutoCloseable {
+
+    private final String name;
+    private final TopologySource source;
+    private final CommandTable commands;
+    private final ClientUsers users;
+    private final SessionSettings sessionSettings;
+    private final BackendPool.BackendSettings backendSettings;
+    private final Class<? extends Channel> backendChannelClass;
+    private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    private final ServiceStats stats = new ServiceStats();
+    private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
+    private volatile Topology topology;
+
+    public ServiceRuntime(String name, TopologySource source, CommandTable commands, ClientUsers users,
+                          SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
+                          Class<? extends Channel> backendChannelClass) {
+        this.name = name;
+        this.source = source;
+        this.commands = commands;
+        this.users = users;
+        this.sessionSettings = sessionSettings;
+        this.backendSettings = backendSettings;
+        this.backendChannelClass = backendChannelClass;
+        this.topology = source.current();
+    }
+
+    /** Starts discovery; snapshots are published as they come. */
+    public void start() {
+        source.start(t -> topology = t);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    /**
+     * The backend's Redis version as clients should see it in HELLO and INFO. Until the first probe
+     * has answered, a 7.0 baseline: clients use it only to pick features, and every supported
+     * backend has 6.2's.
+     */
+    public String redisVersion() {
+        String v = source.redisVersion();
+        return v == null ? "7.0.0" : v;
+    }
+
+    public CommandTable commands() {
+        return commands;
+    }
+
+    public ClientUsers users() {
+        return users;
+    }
+
+    public SessionSettings sessionSettings() {
+        return sessionSettings;
+    }
+
+    /** Connected clients by id (CLIENT LIST, graceful stop). */
+    public Map<Long, ClientSession> sessions() {
+        return sessions;
+    }
+
+    public ServiceStats stats() {
+        return stats;
+    }
+
+    public TopologySource source() {
+        return source;
+    }
+
+    /** The backend pool of {@code loop}; created on first use, then only that loop touches it. */
+    public BackendPool pool(EventLoop loop) {
+        BackendPool p = pools.get(loop);
+        if (p == null) {
+            p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings, this::reportFailure));
+        }
+        return p;
+    }
+
+    private void reportFailure(NodeAddress node) {
+        source.reportFailure(node);
+    }
+
+    /** Backend connections open now, over all loops (read without synchronization: approximate). */
+    public int backendConnections() {
+        int n = 0;
+        for (BackendPool p : pools.values()) {
+            n += p.connectionCount();
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        for (BackendPool p : pools.values()) {
+            p.loop().execute(p::closeAll);
+        }
+        source.close();
+    }
+
+    /** Counters shown by INFO and /metrics; atomic because many loops update them. */
+    public static final class ServiceStats {
+        public final AtomicLong commandsProcessed = new AtomicLong();
+        public final AtomicLong connectionsReceived = new AtomicLong();
+        public final AtomicLong rejectedConnections = new AtomicLong();
+        public final AtomicInteger connectedClients = new AtomicInteger();
+        public final AtomicLong errorReplies = new AtomicLong();
+    }
+}

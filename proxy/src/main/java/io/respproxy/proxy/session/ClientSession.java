@@ -1,0 +1,411 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.respproxy.proxy.backend.BackendConnection;
+import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.resp.RespProtocolError;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.RespRequestDecoder;
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import io.respproxy.routing.command.CommandSpec;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: decodes nothing itself (the {@link RespRequestDecoder} before it does),
+ * decides where each command goes, keeps replies in request order, and owns the client's state
+ * (auth, db, protocol, name, transaction, blocking wait, subscription). Lives on one event loop
+ * with the backend connections it uses, so nothing here is synchronized.
+ */
+public final class ClientSession extends ChannelInboundHandlerAdapter implements BackendPool.Flushable {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
+    private static final AtomicLong IDS = new AtomicLong();
+
+    final ServiceRuntime service;
+    final String listener;
+    final ListenerRole role;
+    final SessionSettings settings;
+    final long id = IDS.incrementAndGet();
+    final long createdMillis = System.currentTimeMillis();
+    private final RespRequestDecoder decoder;
+    private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
+    /** Requests decoded while the session waits (in-flight cap, barrier before a dedicated connection). */
+    private final ArrayDeque<RespRequest> backlog = new ArrayDeque<>();
+
+    Channel channel;
+    BackendPool pool;
+    UserGrant grant;
+    String clientName;
+    String libName;
+    String libVersion;
+    int db;
+    int protocol = 2;
+    int readSeq;
+    long lastCommandMillis = System.currentTimeMillis();
+    String lastCommand = "NULL";
+    final StatefulState stateful = new StatefulState(this);
+    private boolean flushQueued;
+    private boolean wroteInBatch;
+    private boolean closing;
+    /** QUIT or a protocol error: close once every earlier reply is written. */
+    private boolean closeWhenDrained;
+
+    public ClientSession(ServiceRuntime service, String listener, ListenerRole role, RespRequestDecoder decoder) {
+        this.service = service;
+        this.listener = listener;
+        this.role = role;
+        this.settings = service.sessionSettings();
+        this.decoder = decoder;
+    }
+
+    ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    public long id() {
+        return id;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = ctx.channel();
+        pool = service.pool(channel.eventLoop());
+        service.stats().connectedClients.incrementAndGet();
+        service.stats().connectionsReceived.incrementAndGet();
+        service.sessions().put(id, this);
+        if (!service.users().required()) {
+            if (settings.protectedMode() && !isLoopback()) {
+                // Redis's protected mode: no password set, so only loopback clients are served.
+                writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
+                closeAfterReplies();
+                return;
+            }
+            grant = ClientUsers.openAccess();
+            decoder.setLimits(settings.limits());
+        } else {
+            decoder.setLimits(settings.preAuthLimits());
+        }
+        ctx.fireChannelActive();
+    }
+
+    private boolean isLoopback() {
+        return channel.remoteAddress() instanceof InetSocketAddress a && a.getAddress() != null
+                && a.getAddress().isLoopbackAddress();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        service.stats().connectedClients.decrementAndGet();
+        service.sessions().remove(id);
+        stateful.abandon();
+        RespRequest r;
+        while ((r = backlog.poll()) != null) {
+            r.release();
+        }
+        ReplySlot s;
+        while ((s = queue.poll()) != null) {
+            if (s.reply != null) {
+                s.reply.release();
+                s.reply = null;
+            }
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing || closeWhenDrained) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof RespProtocolError e) {
+            writeLocal(Reply.error(alloc(), e.errorLine()));
+            closeAfterReplies();
+            return;
+        }
+        RespRequest req = (RespRequest) msg;
+        if (!backlog.isEmpty() || mustWait()) {
+            backlog.add(req);
+            channel.config().setAutoRead(false);
+            return;
+        }
+        handle(req);
+    }
+
+    /** True while new commands must wait: too many in flight, or a barrier before a connection switch. */
+    private boolean mustWait() {
+        return queue.size() >= settings.maxInFlight() || stateful.waitingForBarrier(queue.isEmpty());
+    }
+
+    private void handle(RespRequest req) {
+        service.stats().commandsProcessed.incrementAndGet();
+        lastCommandMillis = System.currentTimeMillis();
+        CommandSpec spec = service.commands().lookup(req);
+        CommandKind kind = CommandKind.of(spec, req, settings.deny());
+        lastCommand = spec != null ? spec.name() : "unknown";
+        if (grant == null && !kind.allowedBeforeAuth()) {
+            req.release();
+            writeLocal(Reply.error(alloc(), Reply.NOAUTH));
+            return;
+        }
+        if (stateful.intercept(req, spec, kind)) {
+            return;
+        }
+        switch (kind) {
+            case LOCAL -> LocalCommands.execute(this, req, spec);
+            case DENIED -> {
+                writeLocal(Reply.error(alloc(), Reply.denied(req)));
+                req.release();
+            }
+            case UNKNOWN -> {
+                writeLocal(Reply.error(alloc(), Reply.unknownCommand(req)));
+                req.release();
+            }
+            case READ -> forward(req, true);
+            case WRITE -> forward(req, false);
+            case TRANSACTION, WATCH, BLOCKING, SUBSCRIBE -> stateful.begin(req, spec, kind);
+            case EXEC_OUTSIDE_MULTI -> {
+                writeLocal(Reply.error(alloc(), Reply.execWithoutMulti(req)));
+                req.release();
+            }
+        }
+    }
+
+    /** Sends {@code req} to the master or, for a read on a read/auto listener, a replica. */
+    private void forward(RespRequest req, boolean read) {
+        if (!read && grant.readOnly()) {
+            writeLocal(Reply.error(alloc(), Reply.NOPERM_READONLY_USER));
+            req.release();
+            return;
+        }
+        NodeAddress node = target(read);
+        if (node == null) {
+            if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
+                writeLocal(Reply.error(alloc(), Reply.READONLY_PORT));
+            } else {
+                writeLocal(Reply.error(alloc(), Reply.noMaster(shard().noMasterReason())));
+            }
+            req.release();
+            return;
+        }
+        sendShared(node, req, null);
+    }
+
+    Shard shard() {
+        return service.topology().primaryShard();
+    }
+
+    /** Where a command goes now; null when nowhere (no master, or a write refused on the read port). */
+    NodeAddress target(boolean read) {
+        Shard shard = shard();
+        if (read && role != ListenerRole.WRITE) {
+            NodeAddress n = shard.readTarget(readSeq++, settings.fallbackToMaster());
+            if (n != null) {
+                return n;
+            }
+        }
+        if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
+            return null;
+        }
+        return shard.master();
+    }
+
+    /** Forwards the request frame over this loop's shared connection to {@code node}. */
+    void sendShared(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
+        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+        send(conn, req, hook);
+    }
+
+    void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook) {
+        ReplySlot slot = new ReplySlot(this, hook);
+        queue.add(slot);
+        ByteBuf frame = req.frame().retain();
+        req.release();
+        conn.send(frame, slot);
+        pool.markDirty(conn);
+    }
+
+    /** Queues a reply the proxy built itself, in order behind anything still in flight. */
+    void writeLocal(ByteBuf reply) {
+        ReplySlot slot = new ReplySlot(this, null);
+        slot.reply = reply;
+        queue.add(slot);
+        drain();
+    }
+
+    /** Queues a reply slot to be filled later by the session itself (e.g. WAIT). */
+    ReplySlot reserveSlot(ReplySlot.ReplyHook hook) {
+        ReplySlot slot = new ReplySlot(this, hook);
+        queue.add(slot);
+        return slot;
+    }
+
+    void slotFilled(ReplySlot slot, boolean error) {
+        if (error) {
+            service.stats().errorReplies.incrementAndGet();
+        }
+        if (closing) {
+            return;
+        }
+        if (queue.peek() == slot) {
+            drain();
+            if (wroteInBatch && !flushQueued) {
+                flushQueued = true;
+                pool.markClientDirty(this);
+            }
+        }
+    }
+
+    /** Writes every filled slot from the head of the queue; resumes reading when there is room again. */
+    private void drain() {
+        ReplySlot head;
+        while ((head = queue.peek()) != null && head.done()) {
+            queue.poll();
+            ByteBuf reply = head.reply;
+            head.reply = null;
+            if (head.hook != null) {
+                reply = head.hook.replied(this, reply);
+            }
+            if (closing) {
+                reply.release();
+                continue;
+            }
+            channel.write(reply, channel.voidPromise());
+            wroteInBatch = true;
+        }
+        if (closeWhenDrained) {
+            if (queue.isEmpty() && !closing) {
+                closing = true;
+                channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        if (!backlog.isEmpty() && !closing) {
+            resumeBacklog();
+        }
+        checkOutputLimit();
+    }
+
+    /** Puts back a request that must wait (barrier); it runs first once the wait is over. */
+    void requeueFront(RespRequest req) {
+        backlog.addFirst(req);
+        channel.config().setAutoRead(false);
+    }
+
+    /** A frame that answers no request of this client's (pub/sub message): written at once. */
+    void writeUnordered(ByteBuf frame) {
+        if (closing) {
+            frame.release();
+            return;
+        }
+        channel.write(frame, channel.voidPromise());
+        wroteInBatch = true;
+        if (!flushQueued) {
+            flushQueued = true;
+            pool.markClientDirty(this);
+        }
+        checkOutputLimit();
+    }
+
+    private void resumeBacklog() {
+        while (!backlog.isEmpty() && !mustWait() && !closing) {
+            handle(backlog.poll());
+        }
+        if (backlog.isEmpty() && !closing && channel.isWritable()) {
+            channel.config().setAutoRead(true);
+        }
+        pool.flushBackends();
+    }
+
+    private void checkOutputLimit() {
+        var out = channel.unsafe().outboundBuffer();
+        if (out != null && out.totalPendingWriteBytes() > settings.outputHardLimit()) {
+            log.warn("client id={} {} exceeded the output buffer limit ({} bytes): disconnected",
+                    id, channel.remoteAddress(), settings.outputHardLimit());
+            closing = true;
+            channel.close();
+        }
+    }
+
+    @Override
+    public void flushNow() {
+        flushQueued = false;
+        if (wroteInBatch) {
+            wroteInBatch = false;
+            channel.flush();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        pool.flushBackends();
+        flushNow();
+        if (queue.size() >= settings.maxInFlight()) {
+            channel.config().setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        // A slow reader: stop reading its commands until its replies drain.
+        channel.config().setAutoRead(channel.isWritable() && backlog.isEmpty() && queue.size() < settings.maxInFlight());
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent && queue.isEmpty() && !stateful.isBlockedOrSubscribed()) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client id={} error", id, cause);
+        ctx.close();
+    }
+
+    /** Sends every earlier reply, then closes (QUIT, protocol error); later requests are dropped. */
+    void closeAfterReplies() {
+        closeWhenDrained = true;
+        channel.config().setAutoRead(false);
+        RespRequest r;
+        while ((r = backlog.poll()) != null) {
+            r.release();
+        }
+        drain();
+    }
+
+    /** After AUTH/HELLO succeeded: the relaxed limits apply from the next request on. */
+    void authenticated(UserGrant g) {
+        grant = g;
+        decoder.setLimits(settings.limits());
+    }
+
+    /** Whether this session currently has replies outstanding (for graceful stop). */
+    public boolean idle() {
+        return queue.isEmpty();
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+}

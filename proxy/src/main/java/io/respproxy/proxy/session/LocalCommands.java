@@ -1,0 +1,144 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.routing.command.CommandSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Commands the proxy answers itself because they concern the client's connection to the proxy,
+ * not the data: AUTH, HELLO, PING, ECHO, QUIT, RESET, SELECT, CLIENT, INFO, ROLE, ...
+ * Each takes ownership of the request and releases it.
+ */
+final class LocalCommands {
+
+    private LocalCommands() {}
+
+    static void execute(ClientSession s, RespRequest req, CommandSpec spec) {
+        try {
+            switch (spec.parentName()) {
+                case "AUTH" -> Auth.auth(s, req);
+                case "HELLO" -> Auth.hello(s, req);
+                case "PING" -> ping(s, req);
+                case "ECHO" -> echo(s, req);
+                case "QUIT" -> {
+                    s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                    s.closeAfterReplies();
+                }
+                case "RESET" -> reset(s);
+                case "SELECT" -> select(s, req);
+                case "CLIENT" -> ClientCommand.execute(s, req);
+                case "INFO" -> InfoCommand.execute(s, req);
+                case "ROLE" -> role(s);
+                case "COMMAND" -> forwardToMaster(s, req);
+                case "READONLY", "READWRITE", "UNWATCH" -> s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                case "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE" -> unsubscribeWithoutSubscriptions(s, req);
+                default -> s.writeLocal(Reply.error(s.alloc(), Reply.unknownCommand(req)));
+            }
+        } finally {
+            req.release();
+        }
+    }
+
+    private static void ping(ClientSession s, RespRequest req) {
+        if (req.size() > 2) {
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.wrongArity("ping")));
+        } else if (req.size() == 2) {
+            s.writeLocal(Reply.bulk(s.alloc(), req.argBytes(1)));
+        } else {
+            s.writeLocal(Reply.simple(s.alloc(), "PONG"));
+        }
+    }
+
+    private static void echo(ClientSession s, RespRequest req) {
+        if (req.size() != 2) {
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.wrongArity("echo")));
+        } else {
+            s.writeLocal(Reply.bulk(s.alloc(), req.argBytes(1)));
+        }
+    }
+
+    private static void reset(ClientSession s) {
+        s.db = 0;
+        s.protocol = 2;
+        s.clientName = null;
+        if (s.service.users().required()) {
+            s.grant = null;
+        }
+        s.writeLocal(Reply.simple(s.alloc(), "RESET"));
+    }
+
+    private static void select(ClientSession s, RespRequest req) {
+        if (req.size() != 2) {
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.wrongArity("select")));
+            return;
+        }
+        long db = req.parseLong(1, Long.MIN_VALUE);
+        if (db == Long.MIN_VALUE) {
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.NOT_INTEGER));
+        } else if (db < 0 || db >= s.settings.databases()) {
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.DB_INDEX_OUT_OF_RANGE));
+        } else {
+            s.db = (int) db;
+            s.writeLocal(Reply.simple(s.alloc(), "OK"));
+        }
+    }
+
+    /** ROLE: a port that can write answers as a master; the read port as a replica of the master. */
+    private static void role(ClientSession s) {
+        ByteBuf out = s.alloc().buffer(64);
+        var master = s.shard().master();
+        if (s.role == ListenerRole.READ && master != null) {
+            RespWriter.arrayHeader(out, 5);
+            RespWriter.bulk(out, "slave");
+            RespWriter.bulk(out, master.host());
+            RespWriter.integer(out, master.port());
+            RespWriter.bulk(out, "connected");
+            RespWriter.integer(out, -1);
+        } else {
+            RespWriter.arrayHeader(out, 3);
+            RespWriter.bulk(out, "master");
+            RespWriter.integer(out, 0);
+            RespWriter.arrayHeader(out, 0);
+        }
+        s.writeLocal(out);
+    }
+
+    /** Commands about the server itself (COMMAND): the master's answer is the truth about the backend. */
+    private static void forwardToMaster(ClientSession s, RespRequest req) {
+        var master = s.target(true);
+        if (master == null) {
+            s.writeLocal(Reply.error(s.alloc(), Reply.noMaster(s.shard().noMasterReason())));
+            return;
+        }
+        s.sendShared(master, req.retain(), null);
+    }
+
+    /** UNSUBSCRIBE outside subscribed mode: Redis answers one reply per channel with a count of 0. */
+    private static void unsubscribeWithoutSubscriptions(ClientSession s, RespRequest req) {
+        String kind = req.asString(0).toLowerCase(Locale.ROOT);
+        int channels = Math.max(1, req.size() - 1);
+        ByteBuf out = s.alloc().buffer(64 * channels);
+        for (int i = 0; i < channels; i++) {
+            if (s.protocol == 3) {
+                RespWriter.pushHeader(out, 3, 3);
+            } else {
+                RespWriter.arrayHeader(out, 3);
+            }
+            RespWriter.bulk(out, kind);
+            if (req.size() > 1) {
+                RespWriter.bulk(out, req.argBytes(i + 1));
+            } else {
+                RespWriter.nullBulk(out, s.protocol);
+            }
+            RespWriter.integer(out, 0);
+        }
+        s.writeLocal(out);
+    }
+
+    static String upper(RespRequest req, int i) {
+        return new String(req.argBytes(i), StandardCharsets.UTF_8).toUpperCase(Locale.ROOT);
+    }
+}

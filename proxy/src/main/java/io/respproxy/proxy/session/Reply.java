@@ -1,0 +1,97 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.respproxy.proxy.resp.ReplyStrings;
+import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.routing.CommandArgs;
+import java.util.Locale;
+
+/**
+ * Replies the session builds itself: errors with the wording clients expect (Redis's own where
+ * Redis has the same error, from {@link ReplyStrings}) and small values.
+ */
+final class Reply {
+
+    private Reply() {}
+
+    static final String NOAUTH = ReplyStrings.NOAUTH;
+    static final String WRONGPASS = ReplyStrings.WRONGPASS;
+    static final String PROTECTED_MODE = "DENIED respproxy is running in protected mode because no users are "
+            + "configured for this service and the client is not on loopback. Configure `users` for the service, "
+            + "or set protected-mode = no if every client is trusted.";
+    static final String READONLY_PORT = "READONLY You can't write against a read only replica.";
+    static final String NOPERM_READONLY_USER = "NOPERM this user has no permissions to run write commands";
+    static final String TOO_MANY_DEDICATED = "ERR respproxy: too many dedicated backend connections "
+            + "(transactions, blocking commands, subscriptions); try again later";
+    static final String NOPERM_LISTENER = "NOPERM this user may not use this listener";
+
+    static ByteBuf error(ByteBufAllocator alloc, String text) {
+        ByteBuf out = alloc.buffer(text.length() + 3);
+        RespWriter.error(out, text);
+        return out;
+    }
+
+    static ByteBuf simple(ByteBufAllocator alloc, String text) {
+        ByteBuf out = alloc.buffer(text.length() + 3);
+        RespWriter.simpleString(out, text);
+        return out;
+    }
+
+    static ByteBuf integer(ByteBufAllocator alloc, long value) {
+        ByteBuf out = alloc.buffer(24);
+        RespWriter.integer(out, value);
+        return out;
+    }
+
+    static ByteBuf bulk(ByteBufAllocator alloc, byte[] value) {
+        ByteBuf out = alloc.buffer(value.length + 16);
+        RespWriter.bulk(out, value);
+        return out;
+    }
+
+    static ByteBuf bulk(ByteBufAllocator alloc, CharSequence value) {
+        ByteBuf out = alloc.buffer(value.length() + 16);
+        RespWriter.bulk(out, value);
+        return out;
+    }
+
+    static ByteBuf nullBulk(ByteBufAllocator alloc, int protocol) {
+        ByteBuf out = alloc.buffer(5);
+        RespWriter.nullBulk(out, protocol);
+        return out;
+    }
+
+    static String unknownCommand(CommandArgs args) {
+        return ReplyStrings.unknownCommand(args);
+    }
+
+    static String denied(CommandArgs args) {
+        String name = args.asString(0).toLowerCase(Locale.ROOT);
+        if (args.size() > 1 && isContainer(name)) {
+            name = name + "|" + args.asString(1).toLowerCase(Locale.ROOT);
+        }
+        return "ERR command '" + name + "' is disabled by the proxy (deny-commands)";
+    }
+
+    private static boolean isContainer(String name) {
+        return switch (name) {
+            case "config", "acl", "cluster", "client", "script", "function", "module", "object", "memory", "xinfo",
+                 "command", "debug", "latency", "slowlog", "pubsub" -> true;
+            default -> false;
+        };
+    }
+
+    static String noMaster(String reason) {
+        return "MASTERDOWN respproxy has no writable master for this service: " + reason;
+    }
+
+    static String execWithoutMulti(CommandArgs args) {
+        return "ERR " + args.asString(0).toUpperCase(Locale.ROOT) + " without MULTI";
+    }
+
+    static String subscribedContext(CommandArgs args) {
+        return "ERR Can't execute '" + args.asString(0).toLowerCase(Locale.ROOT)
+                + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context";
+    }
+}

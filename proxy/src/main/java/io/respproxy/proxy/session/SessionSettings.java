@@ -1,0 +1,28 @@
+package io.respproxy.proxy.session;
+
+import io.respproxy.proxy.resp.RespLimits;
+import java.time.Duration;
+import java.util.Set;
+
+/**
+ * Per-client limits and policies of one service.
+ *
+ * @param limits            request limits once authenticated
+ * @param preAuthLimits     tighter request limits until the client authenticates
+ * @param maxInFlight       commands a client may have waiting for replies before the proxy stops reading from it
+ * @param outputHardLimit   bytes of unsent replies after which a slow reader is disconnected
+ * @param readPortRejectsWrites {@code read-port.writes = reject}
+ * @param fallbackToMaster  reads go to the master when no replica is eligible
+ * @param protectedMode     with no users: only loopback clients may connect
+ * @param deny              commands ("GET", "CONFIG SET") answered with an error instead of forwarded
+ * @param idleTimeout       close clients idle this long (zero: never)
+ * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
+ */
+public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
+                              boolean readPortRejectsWrites, boolean fallbackToMaster, boolean protectedMode,
+                              Set<String> deny, Duration idleTimeout, int databases) {
+
+    public SessionSettings {
+        deny = Set.copyOf(deny);
+    }
+}

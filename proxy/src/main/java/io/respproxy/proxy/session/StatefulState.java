@@ -1,0 +1,197 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.backend.BackendConnection;
+import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.command.CommandSpec;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A client's connection-bound state that cannot travel over a multiplexed connection: a
+ * transaction (WATCH ... MULTI ... EXEC), a blocking command, a subscription. Each takes a
+ * dedicated backend connection for as long as the state lasts and gives it back after.
+ *
+ * <p>Entering a state is a barrier: the command waits until every earlier command of the client
+ * has been answered, so it cannot overtake them on the other connection. While a blocking command
+ * waits, later commands wait too, as they would on a real Redis connection.
+ */
+final class StatefulState {
+
+    enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED }
+
+    private final ClientSession session;
+    private Mode mode = Mode.NONE;
+    private BackendConnection dedicated;
+    private boolean barrier;
+
+    StatefulState(ClientSession session) {
+        this.session = session;
+    }
+
+    Mode mode() {
+        return mode;
+    }
+
+    boolean isBlockedOrSubscribed() {
+        return mode == Mode.BLOCKED || mode == Mode.SUBSCRIBED;
+    }
+
+    /** True while the next command must wait: for a barrier to clear, or for a blocking reply. */
+    boolean waitingForBarrier(boolean queueEmpty) {
+        if (barrier && queueEmpty) {
+            barrier = false;
+        }
+        return barrier || mode == Mode.BLOCKED;
+    }
+
+    /** Starts a stateful mode with {@code req} (MULTI, WATCH, a blocking command, SUBSCRIBE). */
+    void begin(RespRequest req, CommandSpec spec, CommandKind kind) {
+        if (!session.idle()) {
+            // Barrier: run again once every earlier reply is in.
+            barrier = true;
+            session.requeueFront(req);
+            return;
+        }
+        boolean read = kind == CommandKind.BLOCKING ? spec.isReadOnly() : kind == CommandKind.SUBSCRIBE;
+        NodeAddress node = session.target(read);
+        if (node == null) {
+            session.writeLocal(Reply.error(session.alloc(), Reply.noMaster(session.shard().noMasterReason())));
+            req.release();
+            return;
+        }
+        BackendConnection conn = session.pool.dedicated(new BackendKey(node, session.db, session.protocol));
+        if (conn == null) {
+            session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
+            req.release();
+            return;
+        }
+        dedicated = conn;
+        switch (kind) {
+            case TRANSACTION -> {
+                mode = Mode.TRANSACTION;
+                session.send(conn, req, null);
+            }
+            case WATCH -> {
+                mode = Mode.WATCHING;
+                session.send(conn, req, null);
+            }
+            case BLOCKING -> {
+                mode = Mode.BLOCKED;
+                session.send(conn, req, (s, reply) -> {
+                    end();
+                    return reply;
+                });
+            }
+            case SUBSCRIBE -> {
+                mode = Mode.SUBSCRIBED;
+                conn.pipeTo(this::onPipeFrame);
+                sendRaw(req);
+            }
+            default -> throw new IllegalStateException("not stateful: " + kind);
+        }
+    }
+
+    /**
+     * Handles {@code req} when a mode is active; false when the session should treat it as usual.
+     */
+    boolean intercept(RespRequest req, CommandSpec spec, CommandKind kind) {
+        if (mode == Mode.NONE) {
+            return false;
+        }
+        String name = spec == null ? "" : spec.parentName();
+        if (name.equals("QUIT") || name.equals("AUTH") || name.equals("HELLO")) {
+            return false;
+        }
+        if (name.equals("RESET")) {
+            abandon();
+            return false;
+        }
+        switch (mode) {
+            case TRANSACTION, WATCHING -> {
+                if (kind == CommandKind.DENIED || kind == CommandKind.UNKNOWN) {
+                    return false;
+                }
+                boolean ends = name.equals("EXEC") || name.equals("DISCARD")
+                        || (mode == Mode.WATCHING && name.equals("UNWATCH"));
+                if (name.equals("MULTI")) {
+                    mode = Mode.TRANSACTION;
+                }
+                session.send(dedicated, req, ends ? (s, reply) -> {
+                    end();
+                    return reply;
+                } : null);
+                return true;
+            }
+            case SUBSCRIBED -> {
+                if (kind == CommandKind.SUBSCRIBE || name.endsWith("UNSUBSCRIBE") || name.equals("PING")) {
+                    if (session.protocol == 3 && name.equals("PING")) {
+                        session.send(dedicated, req, null);
+                    } else {
+                        sendRaw(req);
+                    }
+                    return true;
+                }
+                if (session.protocol == 3) {
+                    return false;
+                }
+                session.writeLocal(Reply.error(session.alloc(), Reply.subscribedContext(req)));
+                req.release();
+                return true;
+            }
+            default -> {
+                return false;
+            }
+        }
+    }
+
+    private void sendRaw(RespRequest req) {
+        ByteBuf frame = req.frame().retain();
+        req.release();
+        dedicated.sendRaw(frame);
+        session.pool.markDirty(dedicated);
+    }
+
+    /** A frame from the subscribed connection: forwarded, and the last unsubscribe ends the mode. */
+    private void onPipeFrame(ByteBuf frame) {
+        boolean last = isFinalUnsubscribe(frame);
+        session.writeUnordered(frame);
+        if (last) {
+            end();
+        }
+    }
+
+    /** {@code *3 / >3 [p|s]unsubscribe <channel> :0}: the client has no subscription left. */
+    static boolean isFinalUnsubscribe(ByteBuf frame) {
+        int end = frame.writerIndex();
+        if (frame.readableBytes() < 20 || frame.getByte(end - 4) != ':' || frame.getByte(end - 3) != '0') {
+            return false;
+        }
+        int head = frame.readerIndex();
+        String start = frame.toString(head, Math.min(32, frame.readableBytes()), StandardCharsets.US_ASCII)
+                .toLowerCase(java.util.Locale.ROOT);
+        return start.contains("unsubscribe\r\n") && frame.getByte(end - 5) == '\n';
+    }
+
+    /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
+    void end() {
+        mode = Mode.NONE;
+        BackendConnection c = dedicated;
+        dedicated = null;
+        if (c != null) {
+            c.pipeTo(null);
+            session.pool.release(c);
+        }
+    }
+
+    /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
+    void abandon() {
+        mode = Mode.NONE;
+        barrier = false;
+        if (dedicated != null) {
+            dedicated.close();
+            dedicated = null;
+        }
+    }
+}
