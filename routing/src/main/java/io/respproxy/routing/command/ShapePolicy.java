@@ -1,0 +1,117 @@
+package io.respproxy.routing.command;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Decides each command's {@link RoutingShape} when the table is built. These are proxy decisions,
+ * not Redis facts, so they are named here once; everything Redis already says (flags, key specs,
+ * request_policy tips) is read from the entry instead of being restated, so it cannot drift.
+ *
+ * <p>Order: explicit proxy decisions by name, then Redis's blocking flag, then request_policy
+ * fan-out, then key specs (none: keyless; one fixed key: single key; otherwise one slot).
+ */
+final class ShapePolicy {
+
+    /**
+     * Commands the proxy answers or emulates itself. A container entry covers its subcommands
+     * unless a subcommand is named elsewhere in this class.
+     */
+    private static final Set<String> LOCAL = Set.of(
+            "auth", "hello", "ping", "echo", "quit", "reset", "select", "info", "role", "command",
+            "client", "cluster", "readonly", "readwrite", "asking");
+
+    private static final Map<String, RoutingShape> BY_NAME = Map.ofEntries(
+            Map.entry("multi", RoutingShape.TRANSACTION),
+            Map.entry("exec", RoutingShape.TRANSACTION),
+            Map.entry("discard", RoutingShape.TRANSACTION),
+            Map.entry("watch", RoutingShape.TRANSACTION),
+            Map.entry("unwatch", RoutingShape.TRANSACTION),
+            Map.entry("subscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            Map.entry("psubscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            Map.entry("ssubscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            Map.entry("unsubscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            Map.entry("punsubscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            Map.entry("sunsubscribe", RoutingShape.PUBSUB_SUBSCRIBE),
+            // tracking state lives on the backend connection the client's reads use
+            Map.entry("client|tracking", RoutingShape.STATEFUL_OTHER),
+            Map.entry("client|caching", RoutingShape.STATEFUL_OTHER),
+            Map.entry("client|getredir", RoutingShape.STATEFUL_OTHER),
+            Map.entry("client|trackinginfo", RoutingShape.STATEFUL_OTHER),
+            Map.entry("monitor", RoutingShape.STATEFUL_OTHER),
+            Map.entry("sync", RoutingShape.STATEFUL_OTHER),
+            Map.entry("psync", RoutingShape.STATEFUL_OTHER),
+            Map.entry("replconf", RoutingShape.STATEFUL_OTHER),
+            Map.entry("scan", RoutingShape.SCAN),
+            Map.entry("mget", RoutingShape.MULTI_KEY_CONCAT),
+            Map.entry("del", RoutingShape.MULTI_KEY_SUM),
+            Map.entry("exists", RoutingShape.MULTI_KEY_SUM),
+            Map.entry("unlink", RoutingShape.MULTI_KEY_SUM),
+            Map.entry("touch", RoutingShape.MULTI_KEY_SUM),
+            Map.entry("mset", RoutingShape.MULTI_KEY_PAIRS),
+            // all-or-nothing: a split could set some keys and not others (Redis 7.0 tips say multi_shard)
+            Map.entry("msetnx", RoutingShape.SINGLE_SLOT),
+            // WAIT counts replicas that acked this connection's writes: never on a shared connection
+            Map.entry("wait", RoutingShape.BLOCKING),
+            Map.entry("waitaof", RoutingShape.BLOCKING));
+
+    /** Block only when a {@code BLOCK ms} option is given. */
+    private static final Set<String> BLOCK_OPTION = Set.of("xread", "xreadgroup");
+
+    /** Replication acknowledgement waits (see {@link CommandSpec#isReplicationWait()}). */
+    private static final Set<String> REPLICATION_WAIT = Set.of("wait", "waitaof");
+
+    private ShapePolicy() {
+    }
+
+    static RoutingShape shapeOf(String fullName, long flags, List<KeySpec> keySpecs, RequestPolicy requestPolicy,
+                                boolean keysUndetermined) {
+        RoutingShape named = BY_NAME.get(fullName);
+        if (named != null) {
+            return named;
+        }
+        int bar = fullName.indexOf('|');
+        String container = bar < 0 ? fullName : fullName.substring(0, bar);
+        if (LOCAL.contains(container)) {
+            return RoutingShape.LOCAL;
+        }
+        if ((flags & CommandFlag.BLOCKING.bit()) != 0) {
+            return RoutingShape.BLOCKING;
+        }
+        if (requestPolicy == RequestPolicy.ALL_SHARDS) {
+            return RoutingShape.ALL_MASTERS;
+        }
+        if (requestPolicy == RequestPolicy.ALL_NODES) {
+            return RoutingShape.ALL_NODES;
+        }
+        if (keysUndetermined) {
+            return RoutingShape.SINGLE_SLOT;
+        }
+        if (keySpecs.isEmpty()) {
+            return RoutingShape.KEYLESS;
+        }
+        if (keySpecs.size() == 1 && keySpecs.get(0).isSingleFixedKey()) {
+            return RoutingShape.SINGLE_KEY;
+        }
+        return RoutingShape.SINGLE_SLOT;
+    }
+
+    static boolean blocksOnlyWithOption(String fullName) {
+        return BLOCK_OPTION.contains(fullName);
+    }
+
+    static boolean isReplicationWait(String fullName) {
+        return REPLICATION_WAIT.contains(fullName);
+    }
+
+    /** Key finder for commands whose keys Redis finds with its own code rather than key specs. */
+    static KeyFinder customKeyFinder(String fullName) {
+        return switch (fullName) {
+            case "sort" -> new SortKeyFinder(true);
+            case "sort_ro" -> new SortKeyFinder(false);
+            case "migrate" -> new MigrateKeyFinder();
+            default -> null;
+        };
+    }
+}
