@@ -1,0 +1,104 @@
+package io.respproxy.testkit;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Renders redis.conf / sentinel.conf lines. Pure, so unit tests pin down exactly what a node runs with.
+ * Every node binds 127.0.0.1 only and keeps nothing on disk unless a test asks (SAVE).
+ */
+final class RedisConf {
+
+    private RedisConf() {
+    }
+
+    /** Lines every data node (standalone, replica, cluster node) starts with. */
+    static List<String> server(int port, Path dir, Credentials auth) {
+        List<String> lines = new ArrayList<>(base(port, dir));
+        lines.add("save \"\"");
+        lines.add("appendonly no");
+        lines.add("dbfilename dump.rdb");
+        if (auth != null) {
+            lines.addAll(serverAuth(auth));
+        }
+        return lines;
+    }
+
+    /** Client auth plus the same credentials for replication: any node may become a replica after failover. */
+    static List<String> serverAuth(Credentials auth) {
+        List<String> lines = new ArrayList<>(clientAuth(auth));
+        if (auth.isAclUser()) {
+            lines.add("masteruser " + auth.user());
+        }
+        lines.add("masterauth " + auth.password());
+        return lines;
+    }
+
+    /** What clients must present; {@code user default off} so an ACL setup also rejects anonymous clients. */
+    static List<String> clientAuth(Credentials auth) {
+        if (!auth.isAclUser()) {
+            return List.of("requirepass " + auth.password());
+        }
+        return List.of("user default off",
+                "user " + auth.user() + " on >" + auth.password() + " ~* &* +@all");
+    }
+
+    static List<String> replicaOf(int masterPort) {
+        return List.of("replicaof " + RedisEndpoint.LOOPBACK + " " + masterPort);
+    }
+
+    /** Cluster mode; nodes.conf lives in the node's dir, so a restart rejoins with the same node id. */
+    static List<String> cluster(int nodeTimeoutMillis) {
+        return List.of("cluster-enabled yes",
+                "cluster-config-file nodes.conf",
+                "cluster-node-timeout " + nodeTimeoutMillis,
+                // Let a replica fail over however long its link was down: tests pause and kill at will.
+                "cluster-replica-validity-factor 0",
+                // Keep replicas where the test put them.
+                "cluster-allow-replica-migration no");
+    }
+
+    /**
+     * A Sentinel monitoring one master.
+     *
+     * @param masterAuth     what the Sentinel uses to talk to the data nodes, or null
+     * @param sentinelAuth   what clients (and the other Sentinels) must present to this Sentinel, or null
+     */
+    static List<String> sentinel(int port, Path dir, SentinelSettings s, int masterPort,
+                                 Credentials masterAuth, Credentials sentinelAuth) {
+        List<String> lines = new ArrayList<>(base(port, dir));
+        String m = s.masterName();
+        lines.add("sentinel monitor " + m + " " + RedisEndpoint.LOOPBACK + " " + masterPort + " " + s.quorum());
+        lines.add("sentinel down-after-milliseconds " + m + " " + s.downAfterMillis());
+        lines.add("sentinel failover-timeout " + m + " " + s.failoverTimeoutMillis());
+        lines.add("sentinel parallel-syncs " + m + " 1");
+        if (masterAuth != null) {
+            if (masterAuth.isAclUser()) {
+                lines.add("sentinel auth-user " + m + " " + masterAuth.user());
+            }
+            lines.add("sentinel auth-pass " + m + " " + masterAuth.password());
+        }
+        if (sentinelAuth != null) {
+            lines.addAll(clientAuth(sentinelAuth));
+            if (sentinelAuth.isAclUser()) {
+                lines.add("sentinel sentinel-user " + sentinelAuth.user());
+            }
+            lines.add("sentinel sentinel-pass " + sentinelAuth.password());
+        }
+        return lines;
+    }
+
+    private static List<String> base(int port, Path dir) {
+        return List.of("bind " + RedisEndpoint.LOOPBACK,
+                "port " + port,
+                "dir \"" + dir.toAbsolutePath() + "\"",
+                "daemonize no",
+                // stdout, which the testkit appends to the node's log file; keeps startup errors there too
+                "logfile \"\"");
+    }
+
+    static String render(List<String> lines) {
+        return String.join("\n", lines) + "\n";
+    }
+}
