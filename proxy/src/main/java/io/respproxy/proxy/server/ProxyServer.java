@@ -39,23 +39,15 @@ public final class ProxyServer implements AutoCloseable {
     private final EventLoopGroup workers;
     private final List<ServiceRuntime> services;
     private final List<ListenerSpec> listeners;
-    private final int maxClients;
-    private final AtomicInteger clients = new AtomicInteger();
     private final List<Channel> serverChannels = new ArrayList<>();
 
-    public ProxyServer(Transport transport, int eventLoops, List<ServiceRuntime> services, List<ListenerSpec> listeners,
-                       int maxClients) {
+    public ProxyServer(Transport transport, int eventLoops, List<ServiceRuntime> services, List<ListenerSpec> listeners) {
         this.transport = transport;
         this.boss = transport.group(1, "respproxy-accept");
         this.workers = transport.group(eventLoops <= 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
                 "respproxy-io");
         this.services = List.copyOf(services);
         this.listeners = List.copyOf(listeners);
-        this.maxClients = maxClients;
-    }
-
-    public static Class<? extends io.netty.channel.Channel> backendChannel(Transport t) {
-        return t.clientChannel();
     }
 
     /** Starts discovery for every service and binds every listener; throws when a port cannot be bound. */
@@ -85,13 +77,14 @@ public final class ProxyServer implements AutoCloseable {
         return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                if (clients.incrementAndGet() > maxClients) {
-                    clients.decrementAndGet();
+                AtomicInteger open = service.stats().openConnections;
+                if (open.incrementAndGet() > service.sessionSettings().maxClients()) {
+                    open.decrementAndGet();
                     service.stats().rejectedConnections.incrementAndGet();
                     ch.pipeline().addLast(new RejectHandler());
                     return;
                 }
-                ch.closeFuture().addListener(f -> clients.decrementAndGet());
+                ch.closeFuture().addListener(f -> open.decrementAndGet());
                 if (!idle.isZero()) {
                     ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS));
                 }
@@ -113,10 +106,6 @@ public final class ProxyServer implements AutoCloseable {
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             io.netty.util.ReferenceCountUtil.release(msg);
         }
-    }
-
-    public int connectedClients() {
-        return clients.get();
     }
 
     /**

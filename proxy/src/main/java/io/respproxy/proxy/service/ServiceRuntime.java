@@ -5,6 +5,7 @@ import io.netty.channel.EventLoop;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.session.ClientSession;
 import io.respproxy.proxy.session.ClientUsers;
+import io.respproxy.proxy.session.CommandPolicy;
 import io.respproxy.proxy.session.SessionSettings;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Topology;
@@ -26,6 +27,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final TopologySource source;
     private final CommandTable commands;
     private final ClientUsers users;
+    private final CommandPolicy policy;
     private final SessionSettings sessionSettings;
     private final BackendPool.BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
@@ -41,6 +43,7 @@ public final class ServiceRuntime implements AutoCloseable {
         this.source = source;
         this.commands = commands;
         this.users = users;
+        this.policy = new CommandPolicy(commands, sessionSettings.deny());
         this.sessionSettings = sessionSettings;
         this.backendSettings = backendSettings;
         this.backendChannelClass = backendChannelClass;
@@ -72,6 +75,10 @@ public final class ServiceRuntime implements AutoCloseable {
 
     public CommandTable commands() {
         return commands;
+    }
+
+    public CommandPolicy policy() {
+        return policy;
     }
 
     public ClientUsers users() {
@@ -131,6 +138,8 @@ public final class ServiceRuntime implements AutoCloseable {
         public final AtomicLong connectionsReceived = new AtomicLong();
         public final AtomicLong rejectedConnections = new AtomicLong();
         public final AtomicInteger connectedClients = new AtomicInteger();
+        /** Accepted sockets, counted before the session starts: what maxclients limits. */
+        public final AtomicInteger openConnections = new AtomicInteger();
         public final AtomicLong errorReplies = new AtomicLong();
     }
 }

@@ -157,8 +157,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         service.stats().commandsProcessed.incrementAndGet();
         lastCommandMillis = System.currentTimeMillis();
         CommandSpec spec = service.commands().lookup(req);
-        CommandKind kind = CommandKind.of(spec, req, settings.deny());
-        lastCommand = spec != null ? spec.name() : "unknown";
+        CommandKind kind = service.policy().kind(spec, req);
+        lastCommand = spec.name();
         if (grant == null && !kind.allowedBeforeAuth()) {
             req.release();
             writeLocal(Reply.error(alloc(), Reply.NOAUTH));

@@ -18,7 +18,7 @@ final class LocalCommands {
 
     static void execute(ClientSession s, RespRequest req, CommandSpec spec) {
         try {
-            switch (spec.parentName()) {
+            switch (s.service.policy().container(spec)) {
                 case "AUTH" -> Auth.auth(s, req);
                 case "HELLO" -> Auth.hello(s, req);
                 case "PING" -> ping(s, req);

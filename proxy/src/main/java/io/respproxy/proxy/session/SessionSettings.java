@@ -16,11 +16,12 @@ import java.util.Set;
  * @param protectedMode     with no users: only loopback clients may connect
  * @param deny              commands ("GET", "CONFIG SET") answered with an error instead of forwarded
  * @param idleTimeout       close clients idle this long (zero: never)
+ * @param maxClients        connections this service accepts at once (then -ERR max number of clients reached)
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean protectedMode,
-                              Set<String> deny, Duration idleTimeout, int databases) {
+                              Set<String> deny, Duration idleTimeout, int maxClients, int databases) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);

@@ -100,7 +100,7 @@ final class StatefulState {
         if (mode == Mode.NONE) {
             return false;
         }
-        String name = spec == null ? "" : spec.parentName();
+        String name = session.service.policy().container(spec);
         if (name.equals("QUIT") || name.equals("AUTH") || name.equals("HELLO")) {
             return false;
         }

@@ -1,0 +1,177 @@
+package io.respproxy.proxy.server;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.respproxy.health.HealthSettings;
+import io.respproxy.health.StaticTopologySource;
+import io.respproxy.proxy.backend.BackendCredentials;
+import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.cli.DataPlane;
+import io.respproxy.proxy.config.HostPort;
+import io.respproxy.proxy.config.ListenerConfig;
+import io.respproxy.proxy.config.ProtectedMode;
+import io.respproxy.proxy.config.ProxyConfig;
+import io.respproxy.proxy.config.ServiceConfig;
+import io.respproxy.proxy.config.TopologyConfig;
+import io.respproxy.proxy.config.UserConfig;
+import io.respproxy.proxy.resp.RespLimits;
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.proxy.session.ClientUsers;
+import io.respproxy.proxy.session.SessionSettings;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.TopologySource;
+import io.respproxy.routing.command.CommandTable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The data path as the daemon runs it: one {@link ServiceRuntime} per configured service, their
+ * listeners on one {@link ProxyServer}, and their counters in the metrics registry.
+ */
+public final class ProxyDataPlane implements DataPlane {
+
+    /** Backends commonly keep Redis's default of 16 databases; SELECT beyond that is refused locally. */
+    private static final int DATABASES = 16;
+
+    private final List<ServiceRuntime> services = new ArrayList<>();
+    private final ProxyServer server;
+
+    public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
+        Transport transport = Transport.detect();
+        CommandTable commands = CommandTable.builtin();
+        List<ListenerSpec> listeners = new ArrayList<>();
+        for (ServiceConfig sc : config.services().values()) {
+            ServiceRuntime rt = new ServiceRuntime(sc.name(), topologySource(sc), commands, users(sc),
+                    sessionSettings(sc), backendSettings(sc), transport.clientChannel());
+            services.add(rt);
+            for (ListenerConfig l : sc.listeners()) {
+                listeners.add(new ListenerSpec(rt, l.name(), address(l.address()), l.role()));
+            }
+            registerMetrics(metrics, rt);
+        }
+        server = new ProxyServer(transport, config.eventLoops(), services, listeners);
+    }
+
+    /** The data-path factory {@code respproxy run} uses. */
+    public static final DataPlane.Factory FACTORY = ProxyDataPlane::new;
+
+    private static TopologySource topologySource(ServiceConfig sc) {
+        if (sc.topology() instanceof TopologyConfig.Static st) {
+            List<NodeAddress> servers = st.servers().stream().map(ProxyDataPlane::address).toList();
+            var h = sc.health();
+            HealthSettings hs = new HealthSettings(h.interval(), h.timeout(), h.rise(), h.fall(), h.maxReplicaLag(),
+                    h.maxReplicaLagBytes());
+            char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
+            return new StaticTopologySource(sc.name(), servers, hs, sc.backend().user().orElse(null), password);
+        }
+        throw new UnsupportedOperationException("service '" + sc.name() + "': mode = " + sc.mode()
+                + " is not served yet by this build (static is); see README, Compatibility");
+    }
+
+    private static ClientUsers users(ServiceConfig sc) {
+        List<ClientUsers.User> users = new ArrayList<>();
+        for (UserConfig u : sc.users()) {
+            users.add(new ClientUsers.User(u.name(), u.password().revealBytes(), u.readOnly(),
+                    u.listeners().orElse(Set.of())));
+        }
+        return new ClientUsers(users);
+    }
+
+    private static SessionSettings sessionSettings(ServiceConfig sc) {
+        var l = sc.limits();
+        RespLimits limits = new RespLimits(l.maxBulkLength(), l.maxArrayLength(), l.maxInlineLength(), l.maxNestingDepth());
+        RespLimits preAuth = new RespLimits(Math.min(l.preAuth().maxBulkLength(), l.maxBulkLength()),
+                Math.min(l.preAuth().maxArrayLength(), l.maxArrayLength()),
+                Math.min(l.preAuth().maxInlineLength(), l.maxInlineLength()), l.maxNestingDepth());
+        boolean protectedMode = sc.protectedMode() != ProtectedMode.NO;
+        return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
+                !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), protectedMode,
+                sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), DATABASES);
+    }
+
+    private static BackendPool.BackendSettings backendSettings(ServiceConfig sc) {
+        var b = sc.backend();
+        BackendCredentials creds = b.password().isPresent()
+                ? new BackendCredentials(b.user().orElse(null), b.password().get().revealBytes())
+                : BackendCredentials.NONE;
+        return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
+                b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.dedicated().maxPerNode(),
+                Math.max(64, sc.limits().maxNestingDepth()));
+    }
+
+    static NodeAddress address(HostPort hp) {
+        return new NodeAddress(hp.host(), hp.port());
+    }
+
+    private static void registerMetrics(MetricRegistry metrics, ServiceRuntime rt) {
+        String p = "respproxy." + rt.name() + ".";
+        var st = rt.stats();
+        metrics.register(p + "connected_clients", (Gauge<Integer>) st.connectedClients::get);
+        metrics.register(p + "connections_received_total", (Gauge<Long>) st.connectionsReceived::get);
+        metrics.register(p + "rejected_connections_total", (Gauge<Long>) st.rejectedConnections::get);
+        metrics.register(p + "commands_processed_total", (Gauge<Long>) st.commandsProcessed::get);
+        metrics.register(p + "error_replies_total", (Gauge<Long>) st.errorReplies::get);
+        metrics.register(p + "backend_connections", (Gauge<Integer>) rt::backendConnections);
+        metrics.register(p + "master_up", (Gauge<Integer>) () -> rt.topology().primaryShard().hasMaster() ? 1 : 0);
+        metrics.register(p + "read_replicas", (Gauge<Integer>) () -> rt.topology().primaryShard().readReplicas().size());
+    }
+
+    @Override
+    public void start() throws Exception {
+        server.start();
+    }
+
+    @Override
+    public void stop(Duration drainTimeout) {
+        server.stop(drainTimeout);
+    }
+
+    @Override
+    public boolean ready() {
+        for (ServiceRuntime s : services) {
+            if (!s.topology().primaryShard().hasMaster()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public String topologyJson() {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < services.size(); i++) {
+            ServiceRuntime s = services.get(i);
+            Topology t = s.topology();
+            sb.append(i == 0 ? "" : ",").append('"').append(json(s.name())).append("\":{\"version\":").append(t.version())
+                    .append(",\"shards\":[");
+            for (int j = 0; j < t.shards().size(); j++) {
+                Shard sh = t.shards().get(j);
+                sb.append(j == 0 ? "" : ",").append("{\"id\":\"").append(json(sh.id())).append("\",\"master\":")
+                        .append(sh.master() == null ? "null" : "\"" + json(sh.master().toString()) + "\"");
+                if (sh.master() == null) {
+                    sb.append(",\"noMasterReason\":\"").append(json(sh.noMasterReason())).append('"');
+                }
+                sb.append(",\"readReplicas\":[");
+                for (int k = 0; k < sh.readReplicas().size(); k++) {
+                    sb.append(k == 0 ? "" : ",").append('"').append(json(sh.readReplicas().get(k).toString())).append('"');
+                }
+                sb.append("]}");
+            }
+            sb.append("]}");
+        }
+        return sb.append('}').toString();
+    }
+
+    private static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /** The services, for tests and the demo. */
+    public List<ServiceRuntime> services() {
+        return List.copyOf(services);
+    }
+}
