@@ -1,10 +1,69 @@
 package io.respproxy.proxy.cli;
 
-/** Placeholder entry point; replaced by the CLI. */
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code respproxy <command> [options]}: a map from command name to {@link Command}, no framework.
+ * To add a command, add it to {@link #commands()}.
+ */
 public final class Main {
-    private Main() {}
+    /** Exit status for a bad command line, as in sysexits' spirit and most Unix tools. */
+    static final int USAGE = 2;
+
+    private final Map<String, Command> commands;
+
+    /** A CLI with the given commands (in usage order). */
+    public Main(Map<String, Command> commands) {
+        this.commands = Collections.unmodifiableMap(new LinkedHashMap<>(commands));
+    }
+
+    /** The standard commands. */
+    public static Map<String, Command> commands() {
+        Map<String, Command> commands = new LinkedHashMap<>();
+        commands.put("run", new RunCommand(DataPlaneFactories.DEFAULT));
+        commands.put("check", new CheckCommand());
+        commands.put("version", new VersionCommand());
+        return commands;
+    }
 
     public static void main(String[] args) {
-        System.out.println("respproxy");
+        int status;
+        try {
+            status = new Main(commands()).run(Arrays.asList(args), System.out, System.err);
+        } catch (Exception e) {
+            System.err.println("respproxy: " + e);
+            status = 1;
+        }
+        System.out.flush();
+        System.exit(status);
+    }
+
+    /** Dispatches {@code args} to a command and returns its exit status. */
+    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        Command command = args.isEmpty() ? null : commands.get(args.get(0));
+        if (command == null) {
+            if (!args.isEmpty() && !isHelp(args.get(0))) {
+                err.println("respproxy: unknown command '" + args.get(0) + "'");
+            }
+            usage(err);
+            return USAGE;
+        }
+        return command.run(args.subList(1, args.size()), out, err);
+    }
+
+    private static boolean isHelp(String arg) {
+        return arg.equals("--help") || arg.equals("-h") || arg.equals("help");
+    }
+
+    private void usage(PrintStream err) {
+        err.println("usage: respproxy <command> [options]");
+        err.println();
+        err.println("commands:");
+        commands.forEach((name, c) -> err.printf("  %-10s %s%n", name, c.summary()));
     }
 }

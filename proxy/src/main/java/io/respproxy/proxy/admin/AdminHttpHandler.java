@@ -1,0 +1,78 @@
+package io.respproxy.proxy.admin;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.timeout.IdleStateEvent;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers one aggregated HTTP request per call. {@link SimpleChannelInboundHandler} releases the
+ * request; the response buffer is released by the outbound pipeline once written (or on failure).
+ */
+final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger log = LoggerFactory.getLogger(AdminHttpHandler.class);
+
+    private final AdminRoutes routes;
+
+    AdminHttpHandler(AdminRoutes routes) {
+        this.routes = routes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        AdminRoutes.Response response;
+        if (!request.decoderResult().isSuccess()) {
+            response = new AdminRoutes.Response(HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
+        } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
+            response = new AdminRoutes.Response(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "use GET\n");
+        } else {
+            try {
+                response = routes.route(new QueryStringDecoder(request.uri()).path());
+            } catch (RuntimeException e) {
+                log.warn("admin request {} failed", request.uri(), e);
+                response = new AdminRoutes.Response(HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", "error\n");
+            }
+        }
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
+        ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes);
+        FullHttpResponse http = new DefaultFullHttpResponse(request.protocolVersion(), response.status(), body);
+        http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
+        http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        HttpUtil.setKeepAlive(http, keepAlive);
+        if (keepAlive) {
+            ctx.writeAndFlush(http, ctx.voidPromise());
+        } else {
+            ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            ctx.close(); // an abandoned scrape connection must not hold a socket forever
+        } else {
+            super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("admin connection {} failed", ctx.channel().remoteAddress(), cause);
+        ctx.close();
+    }
+}

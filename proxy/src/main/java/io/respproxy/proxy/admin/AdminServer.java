@@ -1,0 +1,101 @@
+package io.respproxy.proxy.admin;
+
+import com.codahale.metrics.MetricRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.dropwizard.DropwizardExports;
+import io.respproxy.proxy.config.HostPort;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The admin HTTP port: {@code /healthz}, {@code /readyz}, {@code /metrics} (Prometheus text
+ * format) and {@code /topology} (JSON). It runs on its own one-thread event loop so a scrape never
+ * delays the data path, and a busy data path never stalls a health check.
+ */
+public final class AdminServer implements AutoCloseable {
+    /** Requests are tiny GETs; anything bigger is not for us. */
+    private static final int MAX_REQUEST_BYTES = 16 * 1024;
+    private static final int IDLE_SECONDS = 60;
+
+    private final HostPort listen;
+    private final AdminRoutes routes;
+    private EventLoopGroup group;
+    private Channel serverChannel;
+
+    /**
+     * @param listen     where to bind
+     * @param metrics    the registry /metrics exposes
+     * @param readiness  /readyz answers 200 while this returns true, 503 otherwise
+     * @param topology   /topology returns this JSON document
+     */
+    public AdminServer(HostPort listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology) {
+        this.listen = listen;
+        // A private registry, not CollectorRegistry.defaultRegistry: no global state, and two
+        // daemons in one JVM (tests) do not see each other's metrics.
+        CollectorRegistry registry = new CollectorRegistry();
+        new DropwizardExports(metrics).register(registry);
+        this.routes = new AdminRoutes(registry, readiness, topology);
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @return the bound address (the real port when the configured one was 0)
+     * @throws InterruptedException if interrupted while binding
+     * @throws IllegalStateException if already started
+     */
+    public synchronized InetSocketAddress start() throws InterruptedException {
+        if (group != null) {
+            throw new IllegalStateException("admin server already started");
+        }
+        group = new NioEventLoopGroup(1, new DefaultThreadFactory("respproxy-admin", true));
+        try {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(NioServerSocketChannel.class)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline()
+                                    .addLast(new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                                    .addLast(new HttpServerCodec())
+                                    .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                    .addLast(new AdminHttpHandler(routes));
+                        }
+                    });
+            serverChannel = bootstrap.bind(listen.host(), listen.port()).sync().channel();
+            return (InetSocketAddress) serverChannel.localAddress();
+        } catch (RuntimeException | InterruptedException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Stops listening and closes every admin connection. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (serverChannel != null) {
+            serverChannel.close().awaitUninterruptibly();
+            serverChannel = null;
+        }
+        if (group != null) {
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+            group = null;
+        }
+    }
+}

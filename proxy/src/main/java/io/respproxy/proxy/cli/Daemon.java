@@ -1,0 +1,84 @@
+package io.respproxy.proxy.cli;
+
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.MetricRegistry;
+import io.respproxy.proxy.admin.AdminServer;
+import io.respproxy.proxy.config.ProxyConfig;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running proxy: the admin port plus a {@link DataPlane}. Start order is data plane, then
+ * admin (so /readyz never answers for listeners that are not bound yet); stop order is not-ready
+ * first (so load balancers drain us), then the data plane, then admin.
+ */
+public final class Daemon {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    private final ProxyConfig config;
+    private final MetricRegistry metrics = new MetricRegistry();
+    private final DataPlane dataPlane;
+    private final long startNanos = System.nanoTime();
+    private AdminServer admin;
+    private InetSocketAddress adminAddress;
+    private volatile boolean stopping;
+    private boolean started;
+
+    /** A daemon whose data plane {@code factory} builds from the config and the daemon's metrics. */
+    public Daemon(ProxyConfig config, DataPlane.Factory factory) {
+        this.config = config;
+        metrics.register("respproxy.uptime_seconds", (Gauge<Double>) () -> (System.nanoTime() - startNanos) / 1e9);
+        metrics.register("respproxy.services", (Gauge<Integer>) () -> config.services().size());
+        this.dataPlane = factory.create(config, metrics);
+    }
+
+    /** Starts the data plane and the admin port; on failure stops what started and rethrows. */
+    public synchronized void start() throws Exception {
+        if (started) {
+            throw new IllegalStateException("already started");
+        }
+        started = true;
+        try {
+            dataPlane.start();
+            if (config.adminListen().isPresent()) {
+                admin = new AdminServer(config.adminListen().get(), metrics,
+                        () -> !stopping && dataPlane.ready(), dataPlane::topologyJson);
+                adminAddress = admin.start();
+                log.info("admin HTTP listening on {}", adminAddress);
+            }
+        } catch (Exception | Error e) {
+            stop();
+            throw e;
+        }
+    }
+
+    /** The admin port's bound address, if it is enabled and started. */
+    public synchronized Optional<InetSocketAddress> adminAddress() {
+        return Optional.ofNullable(adminAddress);
+    }
+
+    /** The registry every component reports into; /metrics exposes it. */
+    public MetricRegistry metrics() {
+        return metrics;
+    }
+
+    /** Drains and stops everything. Idempotent. */
+    public synchronized void stop() {
+        if (stopping) {
+            return;
+        }
+        stopping = true;
+        try {
+            dataPlane.stop(config.drainTimeout());
+        } catch (RuntimeException e) {
+            log.warn("data plane did not stop cleanly", e);
+        }
+        if (admin != null) {
+            admin.close();
+            admin = null;
+            adminAddress = null;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.respproxy.proxy.cli;
+
+import com.codahale.metrics.MetricRegistry;
+import io.respproxy.proxy.config.ProxyConfig;
+import java.time.Duration;
+
+/**
+ * The seam where the data path plugs into the {@link Daemon}: client listeners, backend pools,
+ * topology and health. The daemon owns the lifecycle and the admin port; a data plane owns
+ * everything that serves Redis traffic.
+ */
+public interface DataPlane {
+
+    /** Binds the listeners and starts the control plane. Called once. */
+    void start() throws Exception;
+
+    /**
+     * Stops accepting clients, lets in-flight commands finish for up to {@code drainTimeout}, then
+     * closes everything. Called once, after a successful or failed {@link #start()}.
+     */
+    void stop(Duration drainTimeout);
+
+    /** True while this proxy can serve traffic (a master known for every service); for /readyz. */
+    boolean ready();
+
+    /** The current topology as a JSON object, for /topology. */
+    String topologyJson();
+
+    /** Builds the data plane for a configuration, registering its metrics in {@code metrics}. */
+    @FunctionalInterface
+    interface Factory {
+        DataPlane create(ProxyConfig config, MetricRegistry metrics);
+    }
+
+    /** A data plane that serves nothing: the daemon with only its admin port. */
+    static DataPlane none() {
+        return new DataPlane() {
+            @Override
+            public void start() {}
+
+            @Override
+            public void stop(Duration drainTimeout) {}
+
+            @Override
+            public boolean ready() {
+                return true;
+            }
+
+            @Override
+            public String topologyJson() {
+                return "{}";
+            }
+        };
+    }
+}

@@ -1,0 +1,86 @@
+package io.respproxy.proxy.cli;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.LoggerContext;
+import io.respproxy.proxy.config.ConfigException;
+import io.respproxy.proxy.config.ConfigProblem;
+import io.respproxy.proxy.config.ConfigSummary;
+import io.respproxy.proxy.config.ProxyConfig;
+import io.respproxy.proxy.config.ProxyConfigLoader;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code respproxy run -c FILE}: loads the configuration, starts the daemon and runs until
+ * SIGTERM or SIGINT, which stop it gracefully through a shutdown hook (the JVM then exits with
+ * 128 + signal, e.g. 143 for SIGTERM).
+ */
+final class RunCommand implements Command {
+    private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+
+    private final DataPlane.Factory dataPlanes;
+
+    RunCommand(DataPlane.Factory dataPlanes) {
+        this.dataPlanes = dataPlanes;
+    }
+
+    @Override
+    public String summary() {
+        return "-c FILE   run the proxy";
+    }
+
+    @Override
+    public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
+        Optional<Path> file = ConfigOption.parse(args, err);
+        if (file.isEmpty()) {
+            return Main.USAGE;
+        }
+        ProxyConfig config;
+        try {
+            config = ProxyConfigLoader.load(file.get());
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                err.println(p);
+            }
+            err.println("respproxy: not started: configuration file " + file.get() + " is invalid");
+            return 1;
+        }
+        applyLogLevel(config.logLevel());
+        log.info("respproxy {} starting with {}", VersionCommand.version(), file.get());
+        ConfigSummary.lines(config).forEach(line -> log.info("{}", line));
+
+        Daemon daemon = new Daemon(config, dataPlanes);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            log.info("stopping (drain timeout {}s)", config.drainTimeout().toSeconds());
+            daemon.stop();
+            log.info("stopped");
+            stopped.countDown();
+        }, "respproxy-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            daemon.start();
+        } catch (Exception e) {
+            log.error("respproxy failed to start: {}", e.toString());
+            Runtime.getRuntime().removeShutdownHook(hook);
+            daemon.stop();
+            return 1;
+        }
+        log.info("respproxy started");
+        // Only the shutdown hook counts this down; the JVM exits when the hook returns.
+        stopped.await();
+        return 0;
+    }
+
+    /** Sets the root level from respproxy.log-level (logback is the binding we ship). */
+    private static void applyLogLevel(String level) {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext context) {
+            context.getLogger(Logger.ROOT_LOGGER_NAME).setLevel(Level.toLevel(level, Level.INFO));
+        }
+    }
+}

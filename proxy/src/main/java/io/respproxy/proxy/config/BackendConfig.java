@@ -1,0 +1,36 @@
+package io.respproxy.proxy.config;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How the proxy talks to the service's Redis data nodes.
+ *
+ * @param user               ACL user for AUTH on every data node, if any
+ * @param password           password for AUTH on every data node, if any
+ * @param connectTimeout     TCP connect + handshake limit
+ * @param commandTimeout     a reply slower than this fails the command and marks the node suspect
+ * @param connectionsPerNode multiplexed connections per event loop per node
+ * @param reconnectBackoff   delay between reconnect attempts, doubling from min to max
+ * @param dedicated          limits on per-client connections (MULTI, blocking, pub/sub)
+ */
+public record BackendConfig(
+        Optional<String> user,
+        Optional<Secret> password,
+        Duration connectTimeout,
+        Duration commandTimeout,
+        int connectionsPerNode,
+        Backoff reconnectBackoff,
+        Dedicated dedicated) {
+
+    /** Reconnect delay: starts at {@code min}, doubles per failure, capped at {@code max}. */
+    public record Backoff(Duration min, Duration max) {}
+
+    /**
+     * Dedicated (pinned) connections.
+     *
+     * @param maxPerNode  at most this many per node per proxy; more pinned sessions get an error
+     * @param idleTimeout a pinned connection unused this long is closed (0 = never)
+     */
+    public record Dedicated(int maxPerNode, Duration idleTimeout) {}
+}

@@ -1,0 +1,67 @@
+package io.respproxy.proxy.config;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One Redis deployment served by the proxy: {@code respproxy.services.<name>}, merged over
+ * {@code respproxy.service-defaults}.
+ *
+ * @param name          the key under {@code services}; used in logs and metric labels
+ * @param topology      where the topology comes from; its {@link TopologyConfig#mode()} is the mode
+ * @param listeners     client-facing listeners (at least one), in the order read, write, auto
+ * @param readPort      how read listeners treat writes and missing replicas
+ * @param users         clients the proxy authenticates; empty = no AUTH (see protectedMode)
+ * @param protectedMode which clients may connect
+ * @param backend       credentials and timeouts towards data nodes
+ * @param limits        caps on client input and buffers
+ * @param health        active health checks
+ * @param failover      the hold queue during failover
+ * @param denyCommands  commands refused with an error, upper case; "CMD" or "CMD SUBCOMMAND"
+ * @param nat           announced address to reachable address, applied to every address that
+ *                      Sentinel or Cluster announces
+ */
+public record ServiceConfig(
+        String name,
+        TopologyConfig topology,
+        List<ListenerConfig> listeners,
+        ReadPortConfig readPort,
+        List<UserConfig> users,
+        ProtectedMode protectedMode,
+        BackendConfig backend,
+        LimitsConfig limits,
+        HealthConfig health,
+        FailoverConfig failover,
+        Set<String> denyCommands,
+        Map<HostPort, HostPort> nat) {
+
+    public ServiceConfig {
+        listeners = List.copyOf(listeners);
+        users = List.copyOf(users);
+        denyCommands = Set.copyOf(denyCommands);
+        nat = Collections.unmodifiableMap(new LinkedHashMap<>(nat));
+    }
+
+    /** The service's mode. */
+    public Mode mode() {
+        return topology.mode();
+    }
+
+    /** The user called {@code userName}, if configured. */
+    public Optional<UserConfig> user(String userName) {
+        return users.stream().filter(u -> u.name().equals(userName)).findFirst();
+    }
+
+    /**
+     * True when {@code commandName} (upper case), or {@code commandName + " " + subcommand}, is in
+     * {@link #denyCommands()}. Upper-case both before calling.
+     */
+    public boolean denies(String commandName, String subcommand) {
+        return denyCommands.contains(commandName)
+                || (subcommand != null && denyCommands.contains(commandName + " " + subcommand));
+    }
+}

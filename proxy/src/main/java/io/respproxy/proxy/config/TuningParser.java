@@ -1,0 +1,86 @@
+package io.respproxy.proxy.config;
+
+import java.time.Duration;
+
+/** Reads a service's tuning sections: backend, limits, health and failover. */
+final class TuningParser {
+    private static final Duration ONE_MS = Duration.ofMillis(1);
+    /** ByteBuf indexes are ints. */
+    private static final long MAX_FRAME = Integer.MAX_VALUE;
+
+    private final ConfigReader in;
+
+    TuningParser(ConfigReader in) {
+        this.in = in;
+    }
+
+    BackendConfig backend() {
+        Duration min = in.duration("backend.reconnect-backoff.min", ONE_MS);
+        Duration max = in.duration("backend.reconnect-backoff.max", ONE_MS);
+        if (max.compareTo(min) < 0) {
+            in.problem("backend.reconnect-backoff.max", "must not be less than backend.reconnect-backoff.min");
+        }
+        return new BackendConfig(
+                in.optString("backend.user"),
+                in.secret("backend.password", "backend.password-file"),
+                in.duration("backend.connect-timeout", ONE_MS),
+                in.duration("backend.command-timeout", ONE_MS),
+                in.integer("backend.connections-per-node", 1, 64),
+                new BackendConfig.Backoff(min, max),
+                new BackendConfig.Dedicated(
+                        in.integer("backend.dedicated.max-per-node", 0, 1_000_000),
+                        in.duration("backend.dedicated.idle-timeout", Duration.ZERO)));
+    }
+
+    LimitsConfig limits() {
+        int bulk = (int) in.bytes("limits.max-bulk-length", 1, MAX_FRAME);
+        int array = in.integer("limits.max-array-length", 1, Integer.MAX_VALUE);
+        int inline = (int) in.bytes("limits.max-inline-length", 1, MAX_FRAME);
+        LimitsConfig.PreAuth preAuth = new LimitsConfig.PreAuth(
+                (int) notAbove("limits.pre-auth.max-bulk-length", in.bytes("limits.pre-auth.max-bulk-length", 1, MAX_FRAME),
+                        "limits.max-bulk-length", bulk),
+                (int) notAbove("limits.pre-auth.max-array-length", in.integer("limits.pre-auth.max-array-length", 1, Integer.MAX_VALUE),
+                        "limits.max-array-length", array),
+                (int) notAbove("limits.pre-auth.max-inline-length", in.bytes("limits.pre-auth.max-inline-length", 1, MAX_FRAME),
+                        "limits.max-inline-length", inline));
+        long hard = in.bytes("limits.client-output-buffer.hard", 0, Long.MAX_VALUE);
+        long soft = in.bytes("limits.client-output-buffer.soft", 0, Long.MAX_VALUE);
+        if (hard > 0 && soft > hard) {
+            in.problem("limits.client-output-buffer.soft", "must not exceed limits.client-output-buffer.hard");
+        }
+        return new LimitsConfig(
+                bulk,
+                array,
+                in.integer("limits.max-nesting-depth", 1, 1024),
+                inline,
+                preAuth,
+                in.integer("limits.maxclients", 1, 10_000_000),
+                in.duration("limits.client-idle-timeout", Duration.ZERO),
+                in.integer("limits.max-pipeline-in-flight", 1, 1_000_000),
+                new LimitsConfig.OutputBuffer(hard, soft,
+                        Duration.ofSeconds(in.integer("limits.client-output-buffer.soft-seconds", 0, 86_400))));
+    }
+
+    private long notAbove(String rel, long value, String otherRel, long other) {
+        if (value > other) {
+            in.problem(rel, "must not exceed " + otherRel + " (" + other + ")");
+        }
+        return value;
+    }
+
+    HealthConfig health() {
+        return new HealthConfig(
+                in.duration("health.interval", Duration.ofMillis(10)),
+                in.duration("health.timeout", ONE_MS),
+                in.integer("health.rise", 1, 100),
+                in.integer("health.fall", 1, 100),
+                in.duration("health.max-replica-lag", Duration.ZERO),
+                in.bytes("health.max-replica-lag-bytes", 0, Long.MAX_VALUE));
+    }
+
+    FailoverConfig failover() {
+        return new FailoverConfig(
+                in.duration("failover.hold-timeout", Duration.ZERO),
+                in.integer("failover.hold-max-commands", 0, 10_000_000));
+    }
+}
