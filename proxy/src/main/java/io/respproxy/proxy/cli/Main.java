@@ -1,5 +1,6 @@
 package io.respproxy.proxy.cli;
 
+import io.respproxy.proxy.server.ProxyDataPlane;
 import java.io.PrintStream;
 import java.util.Arrays;
 import java.util.Collections;
@@ -25,7 +26,7 @@ public final class Main {
     /** The standard commands. */
     public static Map<String, Command> commands() {
         Map<String, Command> commands = new LinkedHashMap<>();
-        commands.put("run", new RunCommand(DataPlaneFactories.DEFAULT));
+        commands.put("run", new RunCommand(ProxyDataPlane.FACTORY));
         commands.put("check", new CheckCommand());
         commands.put("version", new VersionCommand());
         return commands;

@@ -1,7 +1,8 @@
 package io.respproxy.proxy.server;
 
+import io.respproxy.proxy.config.ListenerRole;
 import io.respproxy.proxy.service.ServiceRuntime;
-import io.respproxy.proxy.session.ListenerRole;
+
 import io.respproxy.routing.NodeAddress;
 
 /** One port the proxy accepts clients on: its service, name ("read", "write"), address and role. */
