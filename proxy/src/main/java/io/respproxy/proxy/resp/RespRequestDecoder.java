@@ -175,7 +175,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private void decodeInline(ChannelHandlerContext ctx, ByteBuf in, int base, int end, List<Object> out) {
         int lf = findLf(in, base, end);
         if (lf < 0) {
-            if (end > limits.maxInlineLength()) {
+            // a line of exactly the limit may be waiting for the LF after its CR
+            int max = limits.maxInlineLength();
+            if (end > max + 1 || (end == max + 1 && in.getByte(base + max) != '\r')) {
                 fail(in, out, "Protocol error: too big inline request");
             }
             return;
