@@ -54,27 +54,7 @@ final class RunCommand implements Command {
         log.info("respproxy {} starting with {}", VersionCommand.version(), file.get());
         ConfigSummary.lines(config).forEach(line -> log.info("{}", line));
 
-        Daemon daemon = new Daemon(config, dataPlanes);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            log.info("stopping (drain timeout {}s)", config.drainTimeout().toSeconds());
-            daemon.stop();
-            log.info("stopped");
-            stopped.countDown();
-        }, "respproxy-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            daemon.start();
-        } catch (Exception e) {
-            log.error("respproxy failed to start: {}", e.toString());
-            Runtime.getRuntime().removeShutdownHook(hook);
-            daemon.stop();
-            return 1;
-        }
-        log.info("respproxy started");
-        // Only the shutdown hook counts this down; the JVM exits when the hook returns.
-        stopped.await();
-        return 0;
+        return Lifecycle.runUntilStopped(new Daemon(config, dataPlanes), config, () -> { });
     }
 
     /** Sets the root level from respproxy.log-level (logback is the binding we ship). */

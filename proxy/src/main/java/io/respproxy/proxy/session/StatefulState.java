@@ -3,6 +3,8 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
@@ -79,6 +81,9 @@ final class StatefulState {
             }
             case BLOCKING -> {
                 mode = Mode.BLOCKED;
+                if (spec.isReplicationWait()) {
+                    raiseReplicationOffset(conn);
+                }
                 session.send(conn, req, (s, reply) -> {
                     end();
                     return reply;
@@ -145,6 +150,32 @@ final class StatefulState {
             }
         }
     }
+
+    /**
+     * WAIT/WAITAOF wait for the replication offset of the connection's own last write. This
+     * client's writes went over a shared connection, so before the WAIT a propagated no-op (a
+     * PUBLISH to a channel of the proxy's) moves the dedicated connection's offset past them: the
+     * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
+     * them, and no other client's commands queue behind it.
+     */
+    private void raiseReplicationOffset(BackendConnection conn) {
+        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
+    }
+
+    static final String WAIT_CHANNEL = "__respproxy__:wait";
+
+    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
+    private static final PendingReply DISCARD_REPLY = new PendingReply() {
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+        }
+
+        @Override
+        public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
+            // The WAIT behind it fails with the same failure and tells the client.
+        }
+    };
 
     private void sendRaw(RespRequest req) {
         ByteBuf frame = req.frame().retain();
