@@ -14,7 +14,7 @@ import io.respproxy.routing.command.CommandTable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One configured service at run time: its topology source and the latest snapshot, its command
@@ -132,14 +132,17 @@ public final class ServiceRuntime implements AutoCloseable {
         source.close();
     }
 
-    /** Counters shown by INFO and /metrics; atomic because many loops update them. */
+    /**
+     * Counters shown by INFO and /metrics. Many event loops add to them, so the per-command ones
+     * are {@link LongAdder}s: striped cells, no cross-core CAS on the hot path.
+     */
     public static final class ServiceStats {
-        public final AtomicLong commandsProcessed = new AtomicLong();
-        public final AtomicLong connectionsReceived = new AtomicLong();
-        public final AtomicLong rejectedConnections = new AtomicLong();
+        public final LongAdder commandsProcessed = new LongAdder();
+        public final LongAdder connectionsReceived = new LongAdder();
+        public final LongAdder rejectedConnections = new LongAdder();
         public final AtomicInteger connectedClients = new AtomicInteger();
         /** Accepted sockets, counted before the session starts: what maxclients limits. */
         public final AtomicInteger openConnections = new AtomicInteger();
-        public final AtomicLong errorReplies = new AtomicLong();
+        public final LongAdder errorReplies = new LongAdder();
     }
 }

@@ -87,7 +87,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         channel = ctx.channel();
         pool = service.pool(channel.eventLoop());
         service.stats().connectedClients.incrementAndGet();
-        service.stats().connectionsReceived.incrementAndGet();
+        service.stats().connectionsReceived.increment();
         service.sessions().put(id, this);
         if (!service.users().required()) {
             if (settings.protectedMode() && !isLoopback()) {
@@ -155,7 +155,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void handle(RespRequest req) {
-        service.stats().commandsProcessed.incrementAndGet();
+        service.stats().commandsProcessed.increment();
         lastCommandMillis = System.currentTimeMillis();
         CommandSpec spec = service.commands().lookup(req);
         CommandKind kind = service.policy().kind(spec, req);
@@ -259,7 +259,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     void slotFilled(ReplySlot slot, boolean error) {
         if (error) {
-            service.stats().errorReplies.incrementAndGet();
+            service.stats().errorReplies.increment();
         }
         if (closing) {
             return;

@@ -47,7 +47,7 @@ final class InfoCommand {
         sb.append("service:").append(s.service.name()).append("\r\n");
         sb.append("listener:").append(s.listener).append("\r\n");
         sb.append("proxy_connected_clients:").append(s.service.stats().connectedClients.get()).append("\r\n");
-        sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.get()).append("\r\n");
+        sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.sum()).append("\r\n");
         sb.append("proxy_backend_connections:").append(s.service.backendConnections()).append("\r\n");
         sb.append("topology_version:").append(s.service.topology().version()).append("\r\n");
         sb.append("master:").append(shard.master() == null ? "" : shard.master().toString()).append("\r\n");
