@@ -95,12 +95,14 @@ final class ServiceParser {
 
     private List<ListenerConfig> listeners() {
         List<ListenerConfig> out = new ArrayList<>();
+        boolean anySet = false;
         for (String name : LISTENER_NAMES) {
             String rel = "listen." + name;
             Optional<ConfigValue> value = in.value(rel);
             if (value.isEmpty()) {
                 continue;
             }
+            anySet = true;
             ListenerRole defaultRole = ListenerRole.valueOf(name.toUpperCase(Locale.ROOT));
             if (value.get().valueType() == ConfigValueType.STRING) {
                 in.optAddress(rel).ifPresent(a -> out.add(new ListenerConfig(name, a, defaultRole)));
@@ -120,7 +122,7 @@ final class ServiceParser {
                 in.problem(rel, "expected \"host:port\" or { address, role }, got " + ConfigReader.show(value.get()));
             }
         }
-        if (out.isEmpty() && !in.problems().hasAt(in.path("listen"))) {
+        if (!anySet && !in.problems().hasAt(in.path("listen"))) {
             in.problem("listen", "no listeners (set listen.read, listen.write or listen.auto)");
         }
         return out;
