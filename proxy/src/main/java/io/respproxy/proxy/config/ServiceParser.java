@@ -82,11 +82,12 @@ final class ServiceParser {
                 } else if (master.isPresent() && master.get().isBlank()) {
                     in.problem("sentinel.master-name", "empty (required " + why + ")");
                 }
-                yield new TopologyConfig.Sentinel(
-                        master.orElse(""),
-                        in.addressList("sentinel.nodes", "empty (at least one Sentinel is required " + why + ")"),
-                        in.optString("sentinel.user"),
-                        in.secret("sentinel.password", "sentinel.password-file"));
+                List<HostPort> nodes =
+                        in.addressList("sentinel.nodes", "empty (at least one Sentinel is required " + why + ")");
+                Optional<String> user = in.optString("sentinel.user");
+                Optional<Secret> password = in.secret("sentinel.password", "sentinel.password-file");
+                TuningParser.requirePasswordWithUser(in, "sentinel", user, password);
+                yield new TopologyConfig.Sentinel(master.orElse(""), nodes, user, password);
             }
             case CLUSTER -> new TopologyConfig.Cluster(
                     in.addressList("cluster.seeds", "empty (at least one seed node is required " + why + ")"));

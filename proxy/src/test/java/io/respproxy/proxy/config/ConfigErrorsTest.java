@@ -207,6 +207,18 @@ class ConfigErrorsTest {
     }
 
     @Test
+    void userWithoutPassword() {
+        assertOnly("respproxy.services.cache.backend.user: set, but backend.password (or password-file) is not",
+                ConfigTexts.staticService("backend.user = proxy"));
+        assertOnly("respproxy.services.s.sentinel.user: set, but sentinel.password (or password-file) is not", """
+                respproxy.services.s {
+                  mode = sentinel, listen.read = "127.0.0.1:6379"
+                  sentinel { master-name = m, nodes = ["127.0.0.1:26379"], user = u }
+                }
+                """);
+    }
+
+    @Test
     void secretsNeverAppearInProblems(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("pw");
         Files.writeString(file, "file-secret-3\n");

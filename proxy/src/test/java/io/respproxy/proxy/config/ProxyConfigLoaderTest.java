@@ -120,7 +120,7 @@ class ProxyConfigLoaderTest {
                 protected-mode = no
                 deny-commands = [flushall, "config   set"]
                 limits { max-bulk-length = 1mb, client-idle-timeout = 5m, pre-auth.max-bulk-length = 1k }
-                backend { user = proxy, connections-per-node = 4 }
+                backend { user = proxy, password = "p", connections-per-node = 4 }
                 """));
         ServiceConfig s = config.services().get("cache");
         assertEquals(List.of(new ListenerConfig("read", new HostPort("127.0.0.1", 8379), ListenerRole.AUTO)),
