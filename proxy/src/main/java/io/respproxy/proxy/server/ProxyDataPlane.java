@@ -87,9 +87,11 @@ public final class ProxyDataPlane implements DataPlane {
         RespLimits preAuth = new RespLimits(Math.min(l.preAuth().maxBulkLength(), l.maxBulkLength()),
                 Math.min(l.preAuth().maxArrayLength(), l.maxArrayLength()),
                 Math.min(l.preAuth().maxInlineLength(), l.maxInlineLength()), l.maxNestingDepth());
-        boolean protectedMode = sc.protectedMode() != ProtectedMode.NO;
+        // Redis's protected mode: loopback clients only when the service has no users (auto), or always (yes).
+        boolean loopbackOnly = sc.protectedMode() == ProtectedMode.YES
+                || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
         return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
-                !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), protectedMode,
+                !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), DATABASES);
     }
 

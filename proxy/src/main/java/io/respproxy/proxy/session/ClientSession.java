@@ -89,13 +89,12 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         service.stats().connectedClients.incrementAndGet();
         service.stats().connectionsReceived.increment();
         service.sessions().put(id, this);
+        if (settings.loopbackOnly() && !isLoopback()) {
+            writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
+            closeAfterReplies();
+            return;
+        }
         if (!service.users().required()) {
-            if (settings.protectedMode() && !isLoopback()) {
-                // Redis's protected mode: no password set, so only loopback clients are served.
-                writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
-                closeAfterReplies();
-                return;
-            }
             grant = ClientUsers.openAccess();
             decoder.setLimits(settings.limits());
         } else {
