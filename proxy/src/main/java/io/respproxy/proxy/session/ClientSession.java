@@ -65,6 +65,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean closing;
     /** QUIT or a protocol error: close once every earlier reply is written. */
     private boolean closeWhenDrained;
+    private boolean resuming;
 
     public ClientSession(ServiceRuntime service, String listener, ListenerRole role, RespRequestDecoder decoder) {
         this.service = service;
@@ -156,8 +157,9 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private void handle(RespRequest req) {
         service.stats().commandsProcessed.increment();
         lastCommandMillis = System.currentTimeMillis();
-        CommandSpec spec = service.commands().lookup(req);
-        CommandKind kind = service.policy().kind(spec, req);
+        CommandPolicy policy = service.policy();
+        CommandSpec spec = policy.lookup(req);
+        CommandKind kind = policy.kind(spec, req);
         lastCommand = spec.name();
         if (grant == null && !kind.allowedBeforeAuth()) {
             req.release();
@@ -261,6 +263,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             service.stats().errorReplies.increment();
         }
         if (closing) {
+            // The client is gone (its queue was already emptied): nobody will write this reply.
+            if (slot.reply != null) {
+                slot.reply.release();
+                slot.reply = null;
+            }
             return;
         }
         if (queue.peek() == slot) {
@@ -324,8 +331,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void resumeBacklog() {
-        while (!backlog.isEmpty() && !mustWait() && !closing) {
-            handle(backlog.poll());
+        if (resuming) {
+            return; // a local reply while resuming drains again: the outer loop continues in order
+        }
+        resuming = true;
+        try {
+            while (!backlog.isEmpty() && !mustWait() && !closing && !closeWhenDrained) {
+                handle(backlog.poll());
+            }
+        } finally {
+            resuming = false;
         }
         if (backlog.isEmpty() && !closing && channel.isWritable()) {
             channel.config().setAutoRead(true);

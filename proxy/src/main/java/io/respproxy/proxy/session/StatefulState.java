@@ -27,6 +27,8 @@ final class StatefulState {
     private Mode mode = Mode.NONE;
     private BackendConnection dedicated;
     private boolean barrier;
+    /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
+    private boolean tainted;
 
     StatefulState(ClientSession session) {
         this.session = session;
@@ -115,8 +117,14 @@ final class StatefulState {
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
-                if (kind == CommandKind.DENIED || kind == CommandKind.UNKNOWN) {
+                if (kind == CommandKind.DENIED) {
                     return false;
+                }
+                // Everything else, unknown commands included, goes to Redis: it queues or refuses
+                // each command itself and makes EXEC fail with EXECABORT after a refusal.
+                if (name.equals("SELECT")) {
+                    // Applied at EXEC on the dedicated connection: it no longer matches its pool key.
+                    tainted = true;
                 }
                 boolean ends = name.equals("EXEC") || name.equals("DISCARD")
                         || (mode == Mode.WATCHING && name.equals("UNWATCH"));
@@ -212,14 +220,20 @@ final class StatefulState {
         dedicated = null;
         if (c != null) {
             c.pipeTo(null);
-            session.pool.release(c);
+            if (tainted) {
+                c.close();
+            } else {
+                session.pool.release(c);
+            }
         }
+        tainted = false;
     }
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
         mode = Mode.NONE;
         barrier = false;
+        tainted = false;
         if (dedicated != null) {
             dedicated.close();
             dedicated = null;
