@@ -63,9 +63,9 @@ public final class ServiceRuntime implements AutoCloseable {
             topology = t;
             NodeAddress master = t.primaryShard().master();
             if (master != null && discovered.compareAndSet(false, true)) {
-                Thread t = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
-                t.setDaemon(true);
-                t.start();
+                Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
+                worker.setDaemon(true);
+                worker.start();
             }
         });
     }
