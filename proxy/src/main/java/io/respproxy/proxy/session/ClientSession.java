@@ -60,6 +60,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     long lastCommandMillis = System.currentTimeMillis();
     String lastCommand = "NULL";
     final StatefulState stateful = new StatefulState(this);
+    final FailoverHold hold = new FailoverHold(this);
     private boolean flushQueued;
     private boolean wroteInBatch;
     private boolean closing;
@@ -115,6 +116,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         service.stats().connectedClients.decrementAndGet();
         service.sessions().remove(id);
         stateful.abandon();
+        hold.release();
         RespRequest r;
         while ((r = backlog.poll()) != null) {
             r.release();
@@ -151,7 +153,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** True while new commands must wait: too many in flight, or a barrier before a connection switch. */
     private boolean mustWait() {
-        return queue.size() >= settings.maxInFlight() || stateful.waitingForBarrier(queue.isEmpty());
+        return queue.size() >= settings.maxInFlight() || hold.holding() || stateful.waitingForBarrier(queue.isEmpty());
     }
 
     private void handle(RespRequest req) {
@@ -196,16 +198,20 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             req.release();
             return;
         }
-        NodeAddress node = target(read);
-        if (node == null) {
-            if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
-                writeLocal(Reply.error(alloc(), Reply.READONLY_PORT));
-            } else {
-                writeLocal(Reply.error(alloc(), Reply.noMaster(shard().noMasterReason())));
-            }
+        if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
+            writeLocal(Reply.error(alloc(), Reply.READONLY_PORT));
             req.release();
             return;
         }
+        NodeAddress node = target(read);
+        if (node == null) {
+            if (!hold.hold(req)) {
+                writeLocal(Reply.error(alloc(), hold.timedOutError(shard().noMasterReason())));
+                req.release();
+            }
+            return;
+        }
+        hold.release();
         sendShared(node, req, null);
     }
 
@@ -307,6 +313,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             resumeBacklog();
         }
         checkOutputLimit();
+    }
+
+    /** Runs the waiting requests again (a failover hold rechecks the topology). */
+    void retryBacklog() {
+        if (!backlog.isEmpty() && !closing) {
+            resumeBacklog();
+        }
     }
 
     /** Puts back a request that must wait (barrier); it runs first once the wait is over. */

@@ -61,10 +61,13 @@ final class StatefulState {
         boolean read = kind == CommandKind.BLOCKING ? spec.isReadOnly() : kind == CommandKind.SUBSCRIBE;
         NodeAddress node = session.target(read);
         if (node == null) {
-            session.writeLocal(Reply.error(session.alloc(), Reply.noMaster(session.shard().noMasterReason())));
-            req.release();
+            if (!session.hold.hold(req)) {
+                session.writeLocal(Reply.error(session.alloc(), session.hold.timedOutError(session.shard().noMasterReason())));
+                req.release();
+            }
             return;
         }
+        session.hold.release();
         BackendConnection conn = session.pool.dedicated(new BackendKey(node, session.db, session.protocol));
         if (conn == null) {
             session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
