@@ -163,7 +163,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         CommandSpec spec = policy.lookup(req);
         CommandKind kind = policy.kind(spec, req);
         lastCommand = spec.name();
-        if (grant == null && !kind.allowedBeforeAuth()) {
+        // As Redis 7: before authentication only the commands flagged no_auth (AUTH, HELLO, QUIT, RESET).
+        if (grant == null && !spec.noAuth()) {
             req.release();
             writeLocal(Reply.error(alloc(), Reply.NOAUTH));
             return;
@@ -193,9 +194,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Sends {@code req} to the master or, for a read on a read/auto listener, a replica. */
     private void forward(RespRequest req, boolean read) {
-        if (!read && grant.readOnly()) {
-            writeLocal(Reply.error(alloc(), Reply.NOPERM_READONLY_USER));
-            req.release();
+        if (!read && refusedToReadOnlyUser(req)) {
             return;
         }
         if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
@@ -213,6 +212,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         hold.release();
         sendShared(node, req, null);
+    }
+
+    /** A read-only user's write gets -NOPERM (and the request is released); false when allowed. */
+    boolean refusedToReadOnlyUser(RespRequest req) {
+        if (!grant.readOnly()) {
+            return false;
+        }
+        writeLocal(Reply.error(alloc(), Reply.noPermission(req)));
+        req.release();
+        return true;
     }
 
     Shard shard() {
