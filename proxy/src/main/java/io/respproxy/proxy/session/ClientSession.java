@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.resp.FrameRun;
 import io.respproxy.proxy.resp.RespProtocolError;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
@@ -47,6 +48,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
     /** Requests decoded while the session waits (in-flight cap, barrier before a dedicated connection). */
     private final ArrayDeque<RespRequest> backlog = new ArrayDeque<>();
+    /** Replies written since the last flush that lie back to back in a backend's buffer: one write. */
+    private final FrameRun replies = new FrameRun();
 
     Channel channel;
     BackendPool pool;
@@ -117,6 +120,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         service.sessions().remove(id);
         stateful.abandon();
         hold.release();
+        replies.discard();
         RespRequest r;
         while ((r = backlog.poll()) != null) {
             r.release();
@@ -253,8 +257,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ReplySlot slot = new ReplySlot(this, hook);
         queue.add(slot);
         ByteBuf frame = req.frame().retain();
+        ByteBuf source = req.source();
+        int sourceIndex = req.sourceIndex();
         req.release();
-        conn.send(frame, slot);
+        conn.send(frame, source, sourceIndex, slot);
         pool.markDirty(conn);
     }
 
@@ -300,20 +306,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         while ((head = queue.peek()) != null && head.done()) {
             queue.poll();
             ByteBuf reply = head.reply;
+            ByteBuf source = head.source;
             head.reply = null;
+            head.source = null;
             if (head.hook != null) {
-                reply = head.hook.replied(this, reply);
+                ByteBuf hooked = head.hook.replied(this, reply);
+                if (hooked != reply) {
+                    source = null;
+                    reply = hooked;
+                }
             }
             if (closing) {
                 reply.release();
                 continue;
             }
-            channel.write(reply, channel.voidPromise());
+            ByteBuf previous = replies.add(reply, source, head.sourceIndex);
+            if (previous != null) {
+                channel.write(previous, channel.voidPromise());
+            }
             wroteInBatch = true;
         }
         if (closeWhenDrained) {
             if (queue.isEmpty() && !closing) {
                 closing = true;
+                writeRun();
                 channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
             return;
@@ -343,6 +359,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             frame.release();
             return;
         }
+        writeRun();
         channel.write(frame, channel.voidPromise());
         wroteInBatch = true;
         if (!flushQueued) {
@@ -385,7 +402,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         flushQueued = false;
         if (wroteInBatch) {
             wroteInBatch = false;
+            writeRun();
             channel.flush();
+        }
+    }
+
+    /** Writes the replies gathered in {@link #replies} (unflushed). */
+    private void writeRun() {
+        ByteBuf run = replies.take();
+        if (run != null) {
+            channel.write(run, channel.voidPromise());
         }
     }
 
