@@ -194,6 +194,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             channel.close();
         }
         onClose.accept(this);
+        // Failures arrive outside a read batch (close, timeout, refused connect): flush the
+        // clients that just got their error replies, or they would wait for unrelated traffic.
+        onReadComplete.run();
     }
 
     /** Closes without error once nothing is pending (idle dedicated connections). */

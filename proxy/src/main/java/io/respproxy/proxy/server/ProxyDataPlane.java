@@ -91,6 +91,7 @@ public final class ProxyDataPlane implements DataPlane {
         boolean loopbackOnly = sc.protectedMode() == ProtectedMode.YES
                 || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
         return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
+                l.clientOutputBuffer().softBytes(), l.clientOutputBuffer().softDuration(),
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
                 sc.failover().holdMaxCommands(), DATABASES);

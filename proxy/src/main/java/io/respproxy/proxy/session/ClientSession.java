@@ -70,6 +70,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** QUIT or a protocol error: close once every earlier reply is written. */
     private boolean closeWhenDrained;
     private boolean resuming;
+    /** When unsent replies first exceeded the soft output limit (0: not over it). */
+    private long softLimitSince;
 
     public ClientSession(ServiceRuntime service, String listener, ListenerRole role, RespRequestDecoder decoder) {
         this.service = service;
@@ -127,6 +129,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         ReplySlot s;
         while ((s = queue.poll()) != null) {
+            s.dropRetry();
             if (s.reply != null) {
                 s.reply.release();
                 s.reply = null;
@@ -215,7 +218,39 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return;
         }
         hold.release();
-        sendShared(node, req, null);
+        if (read) {
+            BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+            send(conn, req, null, true);
+        } else {
+            sendShared(node, req, null);
+        }
+    }
+
+    /**
+     * Sends a read whose connection failed before it answered to another node (not
+     * {@code failed}), into the same reply slot. False when there is no other node.
+     */
+    boolean retryRead(ReplySlot slot, NodeAddress failed) {
+        if (closing) {
+            return false;
+        }
+        NodeAddress node = null;
+        Shard shard = shard();
+        for (int i = 0; i < shard.readReplicas().size() + 1 && (node == null || node.equals(failed)); i++) {
+            node = target(true);
+        }
+        if (node == null || node.equals(failed)) {
+            node = shard.master();
+        }
+        if (node == null || node.equals(failed)) {
+            return false;
+        }
+        slot.attempts++;
+        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+        conn.send(slot.retry.frame().retainedDuplicate(), slot);
+        pool.markDirty(conn);
+        pool.flushBackends();
+        return true;
     }
 
     /** A read-only user's write gets -NOPERM (and the request is released); false when allowed. */
@@ -254,7 +289,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook) {
+        send(conn, req, hook, false);
+    }
+
+    /** @param retryable a read: the slot keeps the request to send it elsewhere if the connection dies */
+    private void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook, boolean retryable) {
         ReplySlot slot = new ReplySlot(this, hook);
+        if (retryable) {
+            slot.retry = req.retain();
+        }
         queue.add(slot);
         ByteBuf frame = req.frame().retain();
         ByteBuf source = req.source();
@@ -387,14 +430,37 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         pool.flushBackends();
     }
 
+    /**
+     * Redis's client-output-buffer-limit: over the hard limit, or over the soft limit for longer
+     * than the soft duration, a client that does not read its replies is disconnected.
+     */
     private void checkOutputLimit() {
         var out = channel.unsafe().outboundBuffer();
-        if (out != null && out.totalPendingWriteBytes() > settings.outputHardLimit()) {
-            log.warn("client id={} {} exceeded the output buffer limit ({} bytes): disconnected",
-                    id, channel.remoteAddress(), settings.outputHardLimit());
-            closing = true;
-            channel.close();
+        long pending = out == null ? 0 : out.totalPendingWriteBytes();
+        if (pending > settings.outputHardLimit()) {
+            disconnectSlowReader("hard", settings.outputHardLimit());
+        } else if (settings.outputSoftLimit() > 0 && pending > settings.outputSoftLimit()) {
+            long now = System.nanoTime();
+            if (softLimitSince == 0) {
+                softLimitSince = now;
+                long delay = settings.outputSoftDuration().toMillis() + 1;
+                channel.eventLoop().schedule(this::checkOutputLimit, delay, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } else if (now - softLimitSince >= settings.outputSoftDuration().toNanos()) {
+                disconnectSlowReader("soft", settings.outputSoftLimit());
+            }
+        } else {
+            softLimitSince = 0;
         }
+    }
+
+    private void disconnectSlowReader(String which, long limit) {
+        if (closing) {
+            return;
+        }
+        log.warn("client id={} {} exceeded the {} output buffer limit ({} bytes): disconnected",
+                id, channel.remoteAddress(), which, limit);
+        closing = true;
+        channel.close();
     }
 
     @Override

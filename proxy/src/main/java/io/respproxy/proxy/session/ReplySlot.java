@@ -3,6 +3,7 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.resp.RespRequest;
 
 /**
  * One request's place in its client's reply order. Filled by a backend reply, a local reply or a
@@ -34,8 +35,13 @@ final class ReplySlot implements PendingReply {
         onReply(frame, error, null, 0);
     }
 
+    /** A read's request, kept to send it elsewhere if its connection dies first; null otherwise. */
+    RespRequest retry;
+    int attempts;
+
     @Override
     public void onReply(ByteBuf frame, boolean error, ByteBuf source, int sourceIndex) {
+        dropRetry();
         reply = frame;
         this.source = source;
         this.sourceIndex = sourceIndex;
@@ -44,8 +50,22 @@ final class ReplySlot implements PendingReply {
 
     @Override
     public void onFailure(BackendFailure failure, boolean written) {
-        reply = Reply.error(session.alloc(), failure.message(written));
+        // A read is safe to send again: once, to another node, into this same slot (order is kept).
+        if (retry != null && attempts == 0 && session.retryRead(this, failure.node())) {
+            return;
+        }
+        boolean read = retry != null;
+        dropRetry();
+        // A read that failed was not applied anywhere, whatever was written.
+        reply = Reply.error(session.alloc(), failure.message(written && !read));
         session.slotFilled(this, true);
+    }
+
+    void dropRetry() {
+        if (retry != null) {
+            retry.release();
+            retry = null;
+        }
     }
 
     /**

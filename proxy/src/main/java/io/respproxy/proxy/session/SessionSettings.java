@@ -11,6 +11,8 @@ import java.util.Set;
  * @param preAuthLimits     tighter request limits until the client authenticates
  * @param maxInFlight       commands a client may have waiting for replies before the proxy stops reading from it
  * @param outputHardLimit   bytes of unsent replies after which a slow reader is disconnected
+ * @param outputSoftLimit   ... or after it stayed over this many bytes (0: no soft limit)
+ * @param outputSoftDuration for this long
  * @param readPortRejectsWrites {@code read-port.writes = reject}
  * @param fallbackToMaster  reads go to the master when no replica is eligible
  * @param loopbackOnly      protected mode: only loopback clients may connect
@@ -22,6 +24,7 @@ import java.util.Set;
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
+                              long outputSoftLimit, Duration outputSoftDuration,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
                               int databases) {
