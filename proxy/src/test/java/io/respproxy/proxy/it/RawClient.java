@@ -66,7 +66,8 @@ final class RawClient implements AutoCloseable {
 
     /**
      * One whole reply rendered as text: simple/error/integer lines as they are ("+OK", "-ERR ..."),
-     * a bulk as its content, null bulk as "(nil)", arrays as "[a, b]".
+     * a bulk as its content, null bulk and RESP3 null as "(nil)", arrays as "[a, b]", RESP3 pushes as
+     * ">[a, b]", sets as "~[a]", maps as "{k=v}".
      */
     String readReply() throws IOException {
         String line = readLine();
@@ -75,7 +76,8 @@ final class RawClient implements AutoCloseable {
         }
         char t = line.charAt(0);
         switch (t) {
-            case '$': {
+            case '$':
+            case '=': {
                 int len = Integer.parseInt(line.substring(1));
                 if (len < 0) {
                     return "(nil)";
@@ -83,12 +85,24 @@ final class RawClient implements AutoCloseable {
                 byte[] body = in.readNBytes(len + 2);
                 return new String(body, 0, len, StandardCharsets.UTF_8);
             }
+            case '_':
+                return "(nil)";
+            case '%': {
+                int n = Integer.parseInt(line.substring(1));
+                StringBuilder sb = new StringBuilder("{");
+                for (int i = 0; i < n; i++) {
+                    sb.append(i == 0 ? "" : ", ").append(readReply()).append('=').append(readReply());
+                }
+                return sb.append('}').toString();
+            }
+            case '>':
+            case '~':
             case '*': {
                 int n = Integer.parseInt(line.substring(1));
                 if (n < 0) {
                     return "(nil)";
                 }
-                StringBuilder sb = new StringBuilder("[");
+                StringBuilder sb = new StringBuilder(t == '>' ? ">[" : t == '~' ? "~[" : "[");
                 for (int i = 0; i < n; i++) {
                     sb.append(i == 0 ? "" : ", ").append(readReply());
                 }
