@@ -1,10 +1,13 @@
 package io.respproxy.testkit;
 
 import io.lettuce.core.Range;
+import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * Builds a cluster from fresh nodes with plain commands, as a Lettuce-based bootstrap (or
@@ -29,7 +32,7 @@ final class ClusterBootstrap {
     }
 
     void run() {
-        List<RedisNode> all = java.util.stream.Stream.concat(masters.stream(), replicas.stream()).toList();
+        List<RedisNode> all = Stream.concat(masters.stream(), replicas.stream()).toList();
         // Distinct epochs up front, so slot ownership never has to be settled by epoch collision handling.
         for (int i = 0; i < all.size(); i++) {
             long epoch = i + 1;
@@ -53,6 +56,7 @@ final class ClusterBootstrap {
         awaitSettled(all, masters.size(), replicas.size(), timeout);
     }
 
+    @SuppressWarnings("unchecked") // Lettuce's clusterAddSlotsRange(Range<Integer>...) varargs of a generic type
     private void addSlots(RedisNode master, int from, int to) {
         if (hasAddSlotsRange) {
             call(master, c -> c.clusterAddSlotsRange(Range.create(from, to)));
@@ -95,8 +99,7 @@ final class ClusterBootstrap {
         return call(n, c -> c.clusterMyId());
     }
 
-    private static <T> T call(RedisNode n, java.util.function.Function<
-            io.lettuce.core.api.sync.RedisCommands<String, String>, T> fn) {
+    private static <T> T call(RedisNode n, Function<RedisCommands<String, String>, T> fn) {
         return n.admin().call(n.endpoint(), n.auth(), fn);
     }
 }

@@ -19,6 +19,8 @@ final class RedisConf {
         lines.add("save \"\"");
         lines.add("appendonly no");
         lines.add("dbfilename dump.rdb");
+        // 7.0 waits 5 s by default for more replicas before a diskless full sync; tests cannot afford that
+        lines.add("repl-diskless-sync-delay 0");
         if (auth != null) {
             lines.addAll(serverAuth(auth));
         }

@@ -111,6 +111,23 @@ public final class SentinelDeployment extends ProcessTopology {
                         && expected.role() == NodeRole.MASTER);
     }
 
+    /**
+     * Waits until every running data node other than the current master replicates it with its link up
+     * (after a failover the others are re-pointed one by one: parallel-syncs 1).
+     */
+    public void awaitReplicasInSync(Duration timeout) {
+        RedisNode m = master();
+        for (RedisNode r : dataNodes) {
+            if (r != m && r.isRunning() && !r.isPaused()) {
+                Poll.untilTrue(timeout, r + " to replicate " + m + " with its link up", () -> {
+                    Map<String, String> info = Info.replication(r);
+                    return "slave".equals(info.get("role")) && "up".equals(info.get("master_link_status"))
+                            && Integer.toString(m.port()).equals(info.get("master_port"));
+                });
+            }
+        }
+    }
+
     private RedisEndpoint masterAddressSeenBy(RedisNode sentinel) {
         var addr = (java.net.InetSocketAddress) admin.callSentinel(sentinel.endpoint(), sentinelAuth,
                 c -> c.getMasterAddrByName(masterName()));

@@ -15,7 +15,6 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.dropwizard.DropwizardExports;
-import io.respproxy.proxy.config.HostPort;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -31,18 +30,18 @@ public final class AdminServer implements AutoCloseable {
     private static final int MAX_REQUEST_BYTES = 16 * 1024;
     private static final int IDLE_SECONDS = 60;
 
-    private final HostPort listen;
+    private final InetSocketAddress listen;
     private final AdminRoutes routes;
     private EventLoopGroup group;
     private Channel serverChannel;
 
     /**
-     * @param listen     where to bind
+     * @param listen     where to bind (port 0: any free port, see {@link #start()})
      * @param metrics    the registry /metrics exposes
      * @param readiness  /readyz answers 200 while this returns true, 503 otherwise
      * @param topology   /topology returns this JSON document
      */
-    public AdminServer(HostPort listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology) {
+    public AdminServer(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology) {
         this.listen = listen;
         // A private registry, not CollectorRegistry.defaultRegistry: no global state, and two
         // daemons in one JVM (tests) do not see each other's metrics.
@@ -78,7 +77,7 @@ public final class AdminServer implements AutoCloseable {
                                     .addLast(new AdminHttpHandler(routes));
                         }
                     });
-            serverChannel = bootstrap.bind(listen.host(), listen.port()).sync().channel();
+            serverChannel = bootstrap.bind(listen).sync().channel();
             return (InetSocketAddress) serverChannel.localAddress();
         } catch (RuntimeException | InterruptedException e) {
             close();

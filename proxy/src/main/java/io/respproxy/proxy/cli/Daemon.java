@@ -3,6 +3,7 @@ package io.respproxy.proxy.cli;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.admin.AdminServer;
+import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ProxyConfig;
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -43,7 +44,8 @@ public final class Daemon {
         try {
             dataPlane.start();
             if (config.adminListen().isPresent()) {
-                admin = new AdminServer(config.adminListen().get(), metrics,
+                HostPort listen = config.adminListen().get();
+                admin = new AdminServer(new InetSocketAddress(listen.host(), listen.port()), metrics,
                         () -> !stopping && dataPlane.ready(), dataPlane::topologyJson);
                 adminAddress = admin.start();
                 log.info("admin HTTP listening on {}", adminAddress);

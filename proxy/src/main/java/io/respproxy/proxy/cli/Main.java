@@ -29,6 +29,7 @@ public final class Main {
         commands.put("run", new RunCommand(ProxyDataPlane.FACTORY));
         commands.put("check", new CheckCommand());
         commands.put("version", new VersionCommand());
+        commands.put("demo", new DemoCommand());
         return commands;
     }
 

@@ -7,6 +7,7 @@ import io.respproxy.proxy.config.ConfigProblem;
 import io.respproxy.proxy.config.ConfigSummary;
 import io.respproxy.proxy.config.ProxyConfig;
 import io.respproxy.proxy.config.ProxyConfigLoader;
+import io.respproxy.proxy.config.ProtectedMode;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -53,28 +54,25 @@ final class RunCommand implements Command {
         applyLogLevel(config.logLevel());
         log.info("respproxy {} starting with {}", VersionCommand.version(), file.get());
         ConfigSummary.lines(config).forEach(line -> log.info("{}", line));
+        warnAboutProtectedMode(config);
 
-        Daemon daemon = new Daemon(config, dataPlanes);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            log.info("stopping (drain timeout {}s)", config.drainTimeout().toSeconds());
-            daemon.stop();
-            log.info("stopped");
-            stopped.countDown();
-        }, "respproxy-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            daemon.start();
-        } catch (Exception e) {
-            log.error("respproxy failed to start: {}", e.toString());
-            Runtime.getRuntime().removeShutdownHook(hook);
-            daemon.stop();
-            return 1;
-        }
-        log.info("respproxy started");
-        // Only the shutdown hook counts this down; the JVM exits when the hook returns.
-        stopped.await();
-        return 0;
+        return Lifecycle.runUntilStopped(new Daemon(config, dataPlanes), config, () -> { });
+    }
+
+    /** A service that silently refuses remote clients would look like a network problem. */
+    private static void warnAboutProtectedMode(ProxyConfig config) {
+        config.services().forEach((name, s) -> {
+            boolean remote = s.listeners().stream().anyMatch(l -> !isLoopback(l.address().host()));
+            if (remote && (s.protectedMode() == ProtectedMode.YES
+                    || (s.protectedMode() == ProtectedMode.AUTO && s.users().isEmpty()))) {
+                log.warn("service {}: protected mode: only loopback clients are accepted"
+                        + " (configure users, or set protected-mode = no)", name);
+            }
+        });
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
     }
 
     /** Sets the root level from respproxy.log-level (logback is the binding we ship). */

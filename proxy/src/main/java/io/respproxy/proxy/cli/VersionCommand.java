@@ -8,8 +8,7 @@ final class VersionCommand implements Command {
 
     /** The Implementation-Version of the jar's manifest, or "dev" when run from classes. */
     static String version() {
-        String v = Main.class.getPackage().getImplementationVersion();
-        return v == null ? "dev" : v;
+        return io.respproxy.proxy.ProxyVersion.get();
     }
 
     @Override

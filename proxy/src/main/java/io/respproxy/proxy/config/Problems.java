@@ -35,10 +35,16 @@ final class Problems {
         return list.isEmpty();
     }
 
-    /** Throws when anything was recorded. */
+    /**
+     * Throws when anything was recorded. Problems are sorted by path (file-level ones first):
+     * discovery order depends on hash maps inside Typesafe Config, and a stable order is easier to
+     * read and to compare between two runs of {@code respproxy check}.
+     */
     void throwIfAny() throws ConfigException {
         if (!list.isEmpty()) {
-            throw new ConfigException(list);
+            List<ConfigProblem> sorted = new ArrayList<>(list);
+            sorted.sort(java.util.Comparator.comparing(ConfigProblem::path));
+            throw new ConfigException(sorted);
         }
     }
 }

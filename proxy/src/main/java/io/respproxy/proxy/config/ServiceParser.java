@@ -82,11 +82,12 @@ final class ServiceParser {
                 } else if (master.isPresent() && master.get().isBlank()) {
                     in.problem("sentinel.master-name", "empty (required " + why + ")");
                 }
-                yield new TopologyConfig.Sentinel(
-                        master.orElse(""),
-                        in.addressList("sentinel.nodes", "empty (at least one Sentinel is required " + why + ")"),
-                        in.optString("sentinel.user"),
-                        in.secret("sentinel.password", "sentinel.password-file"));
+                List<HostPort> nodes =
+                        in.addressList("sentinel.nodes", "empty (at least one Sentinel is required " + why + ")");
+                Optional<String> user = in.optString("sentinel.user");
+                Optional<Secret> password = in.secret("sentinel.password", "sentinel.password-file");
+                TuningParser.requirePasswordWithUser(in, "sentinel", user, password);
+                yield new TopologyConfig.Sentinel(master.orElse(""), nodes, user, password);
             }
             case CLUSTER -> new TopologyConfig.Cluster(
                     in.addressList("cluster.seeds", "empty (at least one seed node is required " + why + ")"));
@@ -95,12 +96,14 @@ final class ServiceParser {
 
     private List<ListenerConfig> listeners() {
         List<ListenerConfig> out = new ArrayList<>();
+        boolean anySet = false;
         for (String name : LISTENER_NAMES) {
             String rel = "listen." + name;
             Optional<ConfigValue> value = in.value(rel);
             if (value.isEmpty()) {
                 continue;
             }
+            anySet = true;
             ListenerRole defaultRole = ListenerRole.valueOf(name.toUpperCase(Locale.ROOT));
             if (value.get().valueType() == ConfigValueType.STRING) {
                 in.optAddress(rel).ifPresent(a -> out.add(new ListenerConfig(name, a, defaultRole)));
@@ -120,7 +123,7 @@ final class ServiceParser {
                 in.problem(rel, "expected \"host:port\" or { address, role }, got " + ConfigReader.show(value.get()));
             }
         }
-        if (out.isEmpty() && !in.problems().hasAt(in.path("listen"))) {
+        if (!anySet && !in.problems().hasAt(in.path("listen"))) {
             in.problem("listen", "no listeners (set listen.read, listen.write or listen.auto)");
         }
         return out;

@@ -20,9 +20,12 @@ final class TuningParser {
         if (max.compareTo(min) < 0) {
             in.problem("backend.reconnect-backoff.max", "must not be less than backend.reconnect-backoff.min");
         }
+        java.util.Optional<String> user = in.optString("backend.user");
+        java.util.Optional<Secret> password = in.secret("backend.password", "backend.password-file");
+        requirePasswordWithUser(in, "backend", user, password);
         return new BackendConfig(
-                in.optString("backend.user"),
-                in.secret("backend.password", "backend.password-file"),
+                user,
+                password,
                 in.duration("backend.connect-timeout", ONE_MS),
                 in.duration("backend.command-timeout", ONE_MS),
                 in.integer("backend.connections-per-node", 1, 64),
@@ -30,6 +33,15 @@ final class TuningParser {
                 new BackendConfig.Dedicated(
                         in.integer("backend.dedicated.max-per-node", 0, 1_000_000),
                         in.duration("backend.dedicated.idle-timeout", Duration.ZERO)));
+    }
+
+    /** AUTH takes a user only with a password: a user alone is a half-written setting. */
+    static void requirePasswordWithUser(
+            ConfigReader in, String section, java.util.Optional<String> user, java.util.Optional<Secret> password) {
+        if (user.isPresent() && password.isEmpty() && !in.isSet(section + ".password")
+                && !in.isSet(section + ".password-file")) {
+            in.problem(section + ".user", "set, but " + section + ".password (or password-file) is not");
+        }
     }
 
     LimitsConfig limits() {

@@ -87,9 +87,11 @@ public final class ProxyDataPlane implements DataPlane {
         RespLimits preAuth = new RespLimits(Math.min(l.preAuth().maxBulkLength(), l.maxBulkLength()),
                 Math.min(l.preAuth().maxArrayLength(), l.maxArrayLength()),
                 Math.min(l.preAuth().maxInlineLength(), l.maxInlineLength()), l.maxNestingDepth());
-        boolean protectedMode = sc.protectedMode() != ProtectedMode.NO;
+        // Redis's protected mode: loopback clients only when the service has no users (auto), or always (yes).
+        boolean loopbackOnly = sc.protectedMode() == ProtectedMode.YES
+                || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
         return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
-                !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), protectedMode,
+                !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), DATABASES);
     }
 
@@ -111,10 +113,10 @@ public final class ProxyDataPlane implements DataPlane {
         String p = "respproxy." + rt.name() + ".";
         var st = rt.stats();
         metrics.register(p + "connected_clients", (Gauge<Integer>) st.connectedClients::get);
-        metrics.register(p + "connections_received_total", (Gauge<Long>) st.connectionsReceived::get);
-        metrics.register(p + "rejected_connections_total", (Gauge<Long>) st.rejectedConnections::get);
-        metrics.register(p + "commands_processed_total", (Gauge<Long>) st.commandsProcessed::get);
-        metrics.register(p + "error_replies_total", (Gauge<Long>) st.errorReplies::get);
+        metrics.register(p + "connections_received_total", (Gauge<Long>) st.connectionsReceived::sum);
+        metrics.register(p + "rejected_connections_total", (Gauge<Long>) st.rejectedConnections::sum);
+        metrics.register(p + "commands_processed_total", (Gauge<Long>) st.commandsProcessed::sum);
+        metrics.register(p + "error_replies_total", (Gauge<Long>) st.errorReplies::sum);
         metrics.register(p + "backend_connections", (Gauge<Integer>) rt::backendConnections);
         metrics.register(p + "master_up", (Gauge<Integer>) () -> rt.topology().primaryShard().hasMaster() ? 1 : 0);
         metrics.register(p + "read_replicas", (Gauge<Integer>) () -> rt.topology().primaryShard().readReplicas().size());

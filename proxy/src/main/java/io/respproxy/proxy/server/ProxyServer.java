@@ -80,7 +80,7 @@ public final class ProxyServer implements AutoCloseable {
                 AtomicInteger open = service.stats().openConnections;
                 if (open.incrementAndGet() > service.sessionSettings().maxClients()) {
                     open.decrementAndGet();
-                    service.stats().rejectedConnections.incrementAndGet();
+                    service.stats().rejectedConnections.increment();
                     ch.pipeline().addLast(new RejectHandler());
                     return;
                 }

@@ -11,10 +11,15 @@ import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
 import io.respproxy.routing.command.CommandTable;
+import io.respproxy.routing.command.CommandInfo;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One configured service at run time: its topology source and the latest snapshot, its command
@@ -23,11 +28,14 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ServiceRuntime implements AutoCloseable {
 
+    private static final Logger log = LoggerFactory.getLogger(ServiceRuntime.class);
+
     private final String name;
     private final TopologySource source;
-    private final CommandTable commands;
     private final ClientUsers users;
-    private final CommandPolicy policy;
+    /** The command table with its policy: replaced once, after the backend's COMMAND is merged in. */
+    private volatile CommandPolicy policy;
+    private final AtomicBoolean discovered = new AtomicBoolean();
     private final SessionSettings sessionSettings;
     private final BackendPool.BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
@@ -41,7 +49,6 @@ public final class ServiceRuntime implements AutoCloseable {
                           Class<? extends Channel> backendChannelClass) {
         this.name = name;
         this.source = source;
-        this.commands = commands;
         this.users = users;
         this.policy = new CommandPolicy(commands, sessionSettings.deny());
         this.sessionSettings = sessionSettings;
@@ -52,7 +59,29 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /** Starts discovery; snapshots are published as they come. */
     public void start() {
-        source.start(t -> topology = t);
+        source.start(t -> {
+            topology = t;
+            NodeAddress master = t.primaryShard().master();
+            if (master != null && discovered.compareAndSet(false, true)) {
+                Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
+                worker.setDaemon(true);
+                worker.start();
+            }
+        });
+    }
+
+    /** Learns the backend's module commands; the built-in facts win for commands both know. */
+    private void mergeBackendCommands(NodeAddress master) {
+        List<CommandInfo> backend = CommandDiscovery.fetch(master, backendSettings.credentials(),
+                backendSettings.connectTimeout().plus(backendSettings.commandTimeout()));
+        if (backend.isEmpty()) {
+            return;
+        }
+        CommandTable before = policy.table();
+        CommandTable merged = before.merge(backend);
+        policy = new CommandPolicy(merged, sessionSettings.deny());
+        log.info("[{}] command table: {} built-in, {} after merging {}'s COMMAND", name, before.size(),
+                merged.size(), master);
     }
 
     public String name() {
@@ -73,10 +102,7 @@ public final class ServiceRuntime implements AutoCloseable {
         return v == null ? "7.0.0" : v;
     }
 
-    public CommandTable commands() {
-        return commands;
-    }
-
+    /** Read once per command: lookup and classification then come from the same table. */
     public CommandPolicy policy() {
         return policy;
     }
@@ -132,14 +158,17 @@ public final class ServiceRuntime implements AutoCloseable {
         source.close();
     }
 
-    /** Counters shown by INFO and /metrics; atomic because many loops update them. */
+    /**
+     * Counters shown by INFO and /metrics. Many event loops add to them, so the per-command ones
+     * are {@link LongAdder}s: striped cells, no cross-core CAS on the hot path.
+     */
     public static final class ServiceStats {
-        public final AtomicLong commandsProcessed = new AtomicLong();
-        public final AtomicLong connectionsReceived = new AtomicLong();
-        public final AtomicLong rejectedConnections = new AtomicLong();
+        public final LongAdder commandsProcessed = new LongAdder();
+        public final LongAdder connectionsReceived = new LongAdder();
+        public final LongAdder rejectedConnections = new LongAdder();
         public final AtomicInteger connectedClients = new AtomicInteger();
         /** Accepted sockets, counted before the session starts: what maxclients limits. */
         public final AtomicInteger openConnections = new AtomicInteger();
-        public final AtomicLong errorReplies = new AtomicLong();
+        public final LongAdder errorReplies = new LongAdder();
     }
 }

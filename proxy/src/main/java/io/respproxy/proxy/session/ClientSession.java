@@ -65,6 +65,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private boolean closing;
     /** QUIT or a protocol error: close once every earlier reply is written. */
     private boolean closeWhenDrained;
+    private boolean resuming;
 
     public ClientSession(ServiceRuntime service, String listener, ListenerRole role, RespRequestDecoder decoder) {
         this.service = service;
@@ -87,15 +88,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         channel = ctx.channel();
         pool = service.pool(channel.eventLoop());
         service.stats().connectedClients.incrementAndGet();
-        service.stats().connectionsReceived.incrementAndGet();
+        service.stats().connectionsReceived.increment();
         service.sessions().put(id, this);
+        if (settings.loopbackOnly() && !isLoopback()) {
+            writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
+            closeAfterReplies();
+            return;
+        }
         if (!service.users().required()) {
-            if (settings.protectedMode() && !isLoopback()) {
-                // Redis's protected mode: no password set, so only loopback clients are served.
-                writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
-                closeAfterReplies();
-                return;
-            }
             grant = ClientUsers.openAccess();
             decoder.setLimits(settings.limits());
         } else {
@@ -155,10 +155,11 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void handle(RespRequest req) {
-        service.stats().commandsProcessed.incrementAndGet();
+        service.stats().commandsProcessed.increment();
         lastCommandMillis = System.currentTimeMillis();
-        CommandSpec spec = service.commands().lookup(req);
-        CommandKind kind = service.policy().kind(spec, req);
+        CommandPolicy policy = service.policy();
+        CommandSpec spec = policy.lookup(req);
+        CommandKind kind = policy.kind(spec, req);
         lastCommand = spec.name();
         if (grant == null && !kind.allowedBeforeAuth()) {
             req.release();
@@ -259,9 +260,14 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     void slotFilled(ReplySlot slot, boolean error) {
         if (error) {
-            service.stats().errorReplies.incrementAndGet();
+            service.stats().errorReplies.increment();
         }
         if (closing) {
+            // The client is gone (its queue was already emptied): nobody will write this reply.
+            if (slot.reply != null) {
+                slot.reply.release();
+                slot.reply = null;
+            }
             return;
         }
         if (queue.peek() == slot) {
@@ -325,8 +331,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     }
 
     private void resumeBacklog() {
-        while (!backlog.isEmpty() && !mustWait() && !closing) {
-            handle(backlog.poll());
+        if (resuming) {
+            return; // a local reply while resuming drains again: the outer loop continues in order
+        }
+        resuming = true;
+        try {
+            while (!backlog.isEmpty() && !mustWait() && !closing && !closeWhenDrained) {
+                handle(backlog.poll());
+            }
+        } finally {
+            resuming = false;
         }
         if (backlog.isEmpty() && !closing && channel.isWritable()) {
             channel.config().setAutoRead(true);

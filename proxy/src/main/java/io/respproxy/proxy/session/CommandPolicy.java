@@ -15,6 +15,7 @@ import java.util.Set;
  */
 public final class CommandPolicy {
 
+    private final CommandTable table;
     private final Map<CommandSpec, CommandKind> kinds = new IdentityHashMap<>();
     private final Map<CommandSpec, String> containers = new IdentityHashMap<>();
 
@@ -23,6 +24,7 @@ public final class CommandPolicy {
      * @throws IllegalArgumentException when a denied name is not a known command
      */
     public CommandPolicy(CommandTable table, Set<String> deny) {
+        this.table = table;
         for (CommandSpec spec : table.commands()) {
             put(spec, deny);
             for (CommandSpec sub : spec.subcommands()) {
@@ -73,6 +75,15 @@ public final class CommandPolicy {
         }
     }
 
+    public CommandTable table() {
+        return table;
+    }
+
+    /** The spec of this request's command (never null: {@link CommandSpec#UNKNOWN}). */
+    CommandSpec lookup(CommandArgs args) {
+        return table.lookup(args);
+    }
+
     /** The kind of this request; {@link CommandKind#UNKNOWN} for a command the table does not know. */
     CommandKind kind(CommandSpec spec, CommandArgs args) {
         CommandKind k = kinds.get(spec);
@@ -88,6 +99,10 @@ public final class CommandPolicy {
     /** Upper-case command name without subcommand ("CONFIG" for config|get); "" when unknown. */
     String container(CommandSpec spec) {
         String c = containers.get(spec);
-        return c == null ? "" : c;
+        if (c == null) {
+            int bar = spec.name().indexOf('|');
+            c = (bar < 0 ? spec.name() : spec.name().substring(0, bar)).toUpperCase(Locale.ROOT);
+        }
+        return c;
     }
 }

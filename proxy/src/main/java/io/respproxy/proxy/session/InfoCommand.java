@@ -1,6 +1,7 @@
 package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.ProxyVersion;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
 import io.respproxy.routing.NodeAddress;
@@ -34,7 +35,7 @@ final class InfoCommand {
         StringBuilder sb = new StringBuilder();
         if (!section.equals("proxy") && !section.equals("respproxy")) {
             sb.append("# Server\r\nredis_version:").append(s.service.redisVersion())
-                    .append("\r\nredis_mode:standalone\r\nrespproxy_version:").append(Version.get()).append("\r\n\r\n");
+                    .append("\r\nredis_mode:standalone\r\nrespproxy_version:").append(ProxyVersion.get()).append("\r\n\r\n");
         }
         return sb.append(proxySection(s)).toString();
     }
@@ -42,11 +43,11 @@ final class InfoCommand {
     static String proxySection(ClientSession s) {
         Shard shard = s.shard();
         StringBuilder sb = new StringBuilder("# Proxy\r\n");
-        sb.append("respproxy_version:").append(Version.get()).append("\r\n");
+        sb.append("respproxy_version:").append(ProxyVersion.get()).append("\r\n");
         sb.append("service:").append(s.service.name()).append("\r\n");
         sb.append("listener:").append(s.listener).append("\r\n");
         sb.append("proxy_connected_clients:").append(s.service.stats().connectedClients.get()).append("\r\n");
-        sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.get()).append("\r\n");
+        sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.sum()).append("\r\n");
         sb.append("proxy_backend_connections:").append(s.service.backendConnections()).append("\r\n");
         sb.append("topology_version:").append(s.service.topology().version()).append("\r\n");
         sb.append("master:").append(shard.master() == null ? "" : shard.master().toString()).append("\r\n");

@@ -17,9 +17,9 @@ final class Reply {
 
     static final String NOAUTH = ReplyStrings.NOAUTH;
     static final String WRONGPASS = ReplyStrings.WRONGPASS;
-    static final String PROTECTED_MODE = "DENIED respproxy is running in protected mode because no users are "
-            + "configured for this service and the client is not on loopback. Configure `users` for the service, "
-            + "or set protected-mode = no if every client is trusted.";
+    static final String PROTECTED_MODE = "DENIED respproxy is running in protected mode: this service accepts "
+            + "only loopback clients (protected-mode = yes, or auto with no users configured). Configure `users` for "
+            + "the service, or set protected-mode = no if every client is trusted.";
     static final String READONLY_PORT = "READONLY You can't write against a read only replica.";
     static final String NOPERM_READONLY_USER = "NOPERM this user has no permissions to run write commands";
     static final String TOO_MANY_DEDICATED = "ERR respproxy: too many dedicated backend connections "

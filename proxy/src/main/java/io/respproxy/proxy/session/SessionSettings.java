@@ -13,14 +13,14 @@ import java.util.Set;
  * @param outputHardLimit   bytes of unsent replies after which a slow reader is disconnected
  * @param readPortRejectsWrites {@code read-port.writes = reject}
  * @param fallbackToMaster  reads go to the master when no replica is eligible
- * @param protectedMode     with no users: only loopback clients may connect
+ * @param loopbackOnly      protected mode: only loopback clients may connect
  * @param deny              commands ("GET", "CONFIG SET") answered with an error instead of forwarded
  * @param idleTimeout       close clients idle this long (zero: never)
  * @param maxClients        connections this service accepts at once (then -ERR max number of clients reached)
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
-                              boolean readPortRejectsWrites, boolean fallbackToMaster, boolean protectedMode,
+                              boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, int databases) {
 
     public SessionSettings {

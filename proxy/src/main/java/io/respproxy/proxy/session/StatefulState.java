@@ -3,6 +3,8 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
@@ -25,6 +27,8 @@ final class StatefulState {
     private Mode mode = Mode.NONE;
     private BackendConnection dedicated;
     private boolean barrier;
+    /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
+    private boolean tainted;
 
     StatefulState(ClientSession session) {
         this.session = session;
@@ -79,6 +83,9 @@ final class StatefulState {
             }
             case BLOCKING -> {
                 mode = Mode.BLOCKED;
+                if (spec.isReplicationWait()) {
+                    raiseReplicationOffset(conn);
+                }
                 session.send(conn, req, (s, reply) -> {
                     end();
                     return reply;
@@ -110,8 +117,14 @@ final class StatefulState {
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
-                if (kind == CommandKind.DENIED || kind == CommandKind.UNKNOWN) {
+                if (kind == CommandKind.DENIED) {
                     return false;
+                }
+                // Everything else, unknown commands included, goes to Redis: it queues or refuses
+                // each command itself and makes EXEC fail with EXECABORT after a refusal.
+                if (name.equals("SELECT")) {
+                    // Applied at EXEC on the dedicated connection: it no longer matches its pool key.
+                    tainted = true;
                 }
                 boolean ends = name.equals("EXEC") || name.equals("DISCARD")
                         || (mode == Mode.WATCHING && name.equals("UNWATCH"));
@@ -145,6 +158,32 @@ final class StatefulState {
             }
         }
     }
+
+    /**
+     * WAIT/WAITAOF wait for the replication offset of the connection's own last write. This
+     * client's writes went over a shared connection, so before the WAIT a propagated no-op (a
+     * PUBLISH to a channel of the proxy's) moves the dedicated connection's offset past them: the
+     * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
+     * them, and no other client's commands queue behind it.
+     */
+    private void raiseReplicationOffset(BackendConnection conn) {
+        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
+    }
+
+    static final String WAIT_CHANNEL = "__respproxy__:wait";
+
+    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
+    private static final PendingReply DISCARD_REPLY = new PendingReply() {
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+        }
+
+        @Override
+        public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
+            // The WAIT behind it fails with the same failure and tells the client.
+        }
+    };
 
     private void sendRaw(RespRequest req) {
         ByteBuf frame = req.frame().retain();
@@ -181,14 +220,20 @@ final class StatefulState {
         dedicated = null;
         if (c != null) {
             c.pipeTo(null);
-            session.pool.release(c);
+            if (tainted) {
+                c.close();
+            } else {
+                session.pool.release(c);
+            }
         }
+        tainted = false;
     }
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
         mode = Mode.NONE;
         barrier = false;
+        tainted = false;
         if (dedicated != null) {
             dedicated.close();
             dedicated = null;

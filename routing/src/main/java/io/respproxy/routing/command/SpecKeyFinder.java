@@ -133,7 +133,8 @@ final class SpecKeyFinder implements KeyFinder {
                     }
                     last = (long) first + rest / limit - 1;
                 }
-                if (lastKey < 0 && last >= first && (last - first) % spec.b != 0) {
+                // MSET a 1 b: the last pair is incomplete (Redis: wrong number of arguments)
+                if (lastKey < 0 && last >= first && (last - first + 1) % spec.b != 0) {
                     return BAD;
                 }
             }

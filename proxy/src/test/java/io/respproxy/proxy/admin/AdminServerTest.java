@@ -1,0 +1,92 @@
+package io.respproxy.proxy.admin;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.MetricRegistry;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class AdminServerTest {
+    private final MetricRegistry metrics = new MetricRegistry();
+    private final AtomicBoolean ready = new AtomicBoolean(false);
+    private final HttpClient http = HttpClient.newHttpClient();
+    private AdminServer server;
+    private InetSocketAddress address;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics, ready::get,
+                () -> "{\"services\":{}}");
+        address = server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + path);
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void healthzIsOkWhileRunning() throws Exception {
+        HttpResponse<String> r = get("/healthz");
+        assertEquals(200, r.statusCode());
+        assertEquals("ok\n", r.body());
+    }
+
+    @Test
+    void readyzFollowsTheReadinessSupplier() throws Exception {
+        assertEquals(503, get("/readyz").statusCode());
+        ready.set(true);
+        assertEquals(200, get("/readyz").statusCode());
+    }
+
+    @Test
+    void metricsAreInPrometheusTextFormat() throws Exception {
+        Counter c = metrics.counter("respproxy.test_commands");
+        c.inc(3);
+        HttpResponse<String> r = get("/metrics");
+        assertEquals(200, r.statusCode());
+        assertTrue(r.headers().firstValue("content-type").orElse("").startsWith("text/plain; version=0.0.4"),
+                r.headers().toString());
+        assertTrue(r.body().contains("# TYPE respproxy_test_commands gauge"), r.body());
+        assertTrue(r.body().contains("respproxy_test_commands 3.0"), r.body());
+    }
+
+    @Test
+    void topologyAndNotFound() throws Exception {
+        HttpResponse<String> t = get("/topology?pretty");
+        assertEquals(200, t.statusCode());
+        assertEquals("application/json", t.headers().firstValue("content-type").orElse(""));
+        assertEquals("{\"services\":{}}", t.body());
+        assertEquals(404, get("/nope").statusCode());
+        // Many requests on one keep-alive connection: nothing accumulates or leaks.
+        for (int i = 0; i < 50; i++) {
+            assertEquals(200, get("/healthz").statusCode());
+        }
+    }
+
+    @Test
+    void onlyGetAndHead() throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + "/healthz");
+        HttpResponse<String> post = http.send(HttpRequest.newBuilder(uri)
+                .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(405, post.statusCode());
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(uri)
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, head.statusCode());
+        assertEquals("", head.body());
+    }
+}

@@ -1,0 +1,93 @@
+package io.respproxy.testkit;
+
+import static io.respproxy.testkit.junit.TopologyAssertions.assertNoProcessLeft;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+class ClusterIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterIT.class);
+
+    @Test
+    void clusterComesUpFailsOverAndTakesTheOldMasterBack() {
+        long t0 = System.nanoTime();
+        RedisCluster c = RedisTopologies.cluster().mastersCount(3).replicasPerMaster(1).password("pw").start();
+        try (c) {
+            LOG.info("6-node cluster up in {} ms ({})", Clients.millisSince(t0), c.binary());
+            assertEquals(6, c.nodes().size());
+            assertEquals(3, c.masters().size());
+            assertEquals(3, c.replicas().size());
+            writeAndReadThroughClusterClient(c, "before");
+
+            for (RedisNode n : c.nodes()) {
+                assertEquals("-NOAUTH Authentication required.", Clients.anonymousPing(n));
+            }
+
+            // kill -9 a master: its replica takes over and the cluster is ok again
+            RedisNode master = c.masters().get(0);
+            List<RedisNode> itsReplicas = c.replicasOf(master);
+            assertEquals(1, itsReplicas.size());
+            long t1 = System.nanoTime();
+            c.kill(master);
+            RedisNode promoted = c.awaitPromotedReplica(master, itsReplicas, Duration.ofSeconds(30));
+            LOG.info("cluster master killed: {} promoted, cluster_state:ok after {} ms (node timeout 2000 ms)",
+                    promoted, Clients.millisSince(t1));
+            assertEquals(itsReplicas.get(0), promoted);
+            writeAndReadThroughClusterClient(c, "after-kill");
+
+            // the old master restarts from its dir (nodes.conf) and rejoins as a replica
+            long t2 = System.nanoTime();
+            c.restart(master);
+            c.awaitStable(Duration.ofSeconds(30));
+            LOG.info("old master rejoined in {} ms", Clients.millisSince(t2));
+            assertEquals(NodeRole.REPLICA, master.role());
+
+            // CLUSTER FAILOVER hands mastership back
+            long t3 = System.nanoTime();
+            c.failover(master, Duration.ofSeconds(30));
+            LOG.info("CLUSTER FAILOVER took {} ms", Clients.millisSince(t3));
+            assertEquals(NodeRole.MASTER, master.role());
+            assertEquals(NodeRole.REPLICA, promoted.role());
+        }
+        assertNoProcessLeft(c);
+    }
+
+    @Test
+    void pausedClusterMasterIsFailedOverAndResumesAsReplica() {
+        RedisCluster c = RedisTopologies.cluster().aclUser("app", "pw").start();
+        try (c) {
+            RedisNode master = c.masters().get(1);
+            List<RedisNode> itsReplicas = c.replicasOf(master);
+            c.pause(master);
+            assertTrue(!master.ping(Duration.ofMillis(500)), "a SIGSTOPped node must not answer");
+            RedisNode promoted = c.awaitPromotedReplica(master, itsReplicas, Duration.ofSeconds(30));
+            c.resume(master);
+            c.awaitStable(Duration.ofSeconds(30));
+            assertEquals(NodeRole.REPLICA, master.role());
+            assertEquals(NodeRole.MASTER, promoted.role());
+        }
+        assertNoProcessLeft(c);
+    }
+
+    private static void writeAndReadThroughClusterClient(RedisCluster c, String value) {
+        RedisClusterClient client = RedisClusterClient.create(c.nodes().stream()
+                .filter(RedisNode::isRunning).map(RedisNode::redisUri).toList());
+        try (StatefulRedisClusterConnection<String, String> conn = client.connect()) {
+            // keys in different slots, so every master is written to
+            Map<String, String> kv = Map.of("{a}k", value, "{b}k", value, "{c}k", value);
+            kv.forEach(conn.sync()::set);
+            kv.forEach((k, v) -> assertEquals(v, conn.sync().get(k)));
+        } finally {
+            client.shutdown();
+        }
+    }
+}
