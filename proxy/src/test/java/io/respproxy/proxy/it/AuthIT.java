@@ -192,7 +192,7 @@ class AuthIT {
 
     /** A read-only user must not be able to write by wrapping the write in MULTI/EXEC. */
     @Test
-    @Disabled("BUG: grant.readOnly() is only checked in ClientSession.forward (ClientSession.java:193); StatefulState.intercept sends every command inside MULTI to the dedicated connection unchecked, so a read-only user writes via MULTI/EXEC")
+    @Disabled("BUG: grant.readOnly() is only checked in ClientSession.forward (ClientSession.java:194); StatefulState.intercept sends every command inside MULTI to the dedicated connection unchecked, so a read-only user writes via MULTI/EXEC")
     void readOnlyUserCannotWriteInsideATransaction() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort())) {
             c.send(RawClient.command("AUTH", "ro", "ro-pw"));

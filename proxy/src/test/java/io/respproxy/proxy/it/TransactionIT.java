@@ -113,7 +113,6 @@ class TransactionIT {
 
     /** Redis flags a transaction with a command it rejected at queue time; EXEC then aborts it. */
     @Test
-    @Disabled("BUG: StatefulState.intercept:113 answers UNKNOWN/DENIED locally inside MULTI without flagging the transaction, so the backend's EXEC runs it instead of -EXECABORT")
     void unknownCommandInsideMultiAbortsExec() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort())) {
             c.send(RawClient.command("MULTI"));
@@ -132,7 +131,7 @@ class TransactionIT {
 
     /** Same for a command the proxy refuses (deny-commands) inside MULTI. */
     @Test
-    @Disabled("BUG: StatefulState.intercept:113 answers UNKNOWN/DENIED locally inside MULTI without flagging the transaction, so the backend's EXEC runs it instead of -EXECABORT")
+    @Disabled("BUG: StatefulState.intercept:120 answers a DENIED command inside MULTI locally without flagging the transaction, so EXEC runs the queued commands instead of -EXECABORT")
     void deniedCommandInsideMultiAbortsExec() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort())) {
             c.send(RawClient.command("MULTI"));
@@ -151,7 +150,7 @@ class TransactionIT {
 
     /** SELECT queued in a transaction switches the client's database when EXEC runs, as in Redis. */
     @Test
-    @Disabled("BUG: SELECT queued in MULTI is forwarded to the dedicated connection; session.db is never updated after EXEC")
+    @Disabled("BUG: SELECT queued in MULTI runs on the dedicated connection (StatefulState.intercept:125, which only taints it) but ClientSession.db is never updated after EXEC, so the client's next commands use the old db")
     void selectInsideMultiChangesTheClientsDb() throws Exception {
         // A proxy of its own: a failure here may leave a pooled backend connection in db 5.
         try (ProxyFixture own = ProxyFixture.start(redis); RawClient a = new RawClient(own.writePort())) {
@@ -170,7 +169,6 @@ class TransactionIT {
 
     /** ... and it must not leave the proxy's pooled backend connection in db 5 for the next client. */
     @Test
-    @Disabled("BUG: SELECT in MULTI switches the dedicated backend connection's db; BackendPool.release re-pools it under its old (node, db 0) key, so later clients' MULTI/WATCH/BLPOP run in the wrong db")
     void selectInsideMultiDoesNotLeakIntoOtherClientsTransactions() throws Exception {
         try (ProxyFixture own = ProxyFixture.start(redis)) {
             try (RawClient a = new RawClient(own.writePort())) {
