@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.respproxy.proxy.resp.FrameRun;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Consumer;
@@ -37,6 +38,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private boolean active;
     private boolean closed;
     private FrameSink pipe;
+    private boolean dirty;
+    /** Requests written since the last flush that lie back to back in a client's buffer: one write. */
+    private final FrameRun run = new FrameRun();
     private long lastProgressNanos;
     private BackendFailure failure;
 
@@ -92,6 +96,14 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      * Not flushed: call {@link #flush()} at the end of the read batch.
      */
     public void send(ByteBuf request, PendingReply reply) {
+        send(request, null, 0, reply);
+    }
+
+    /**
+     * As {@link #send(ByteBuf, PendingReply)} for a frame sliced from a client's receive buffer
+     * {@code source} (not retained) at {@code sourceIndex}: frames adjacent there go out as one.
+     */
+    public void send(ByteBuf request, ByteBuf source, int sourceIndex, PendingReply reply) {
         if (closed) {
             request.release();
             reply.onFailure(failure, false);
@@ -101,11 +113,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             lastProgressNanos = System.nanoTime();
         }
         pending.add(reply);
-        if (active) {
-            channel.write(request, channel.voidPromise());
-        } else {
-            unsent.add(request);
-        }
+        write(request, source, sourceIndex);
     }
 
     /** Sends a request whose replies (if any) are not FIFO-matched: pipe mode only. */
@@ -114,17 +122,38 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             request.release();
             return;
         }
-        if (active) {
-            channel.write(request, channel.voidPromise());
-        } else {
+        write(request, null, 0);
+    }
+
+    private void write(ByteBuf request, ByteBuf source, int sourceIndex) {
+        if (!active) {
             unsent.add(request);
+            return;
+        }
+        ByteBuf previous = run.add(request, source, sourceIndex);
+        if (previous != null) {
+            channel.write(previous, channel.voidPromise());
         }
     }
 
     public void flush() {
+        dirty = false;
         if (active && !closed) {
+            ByteBuf last = run.take();
+            if (last != null) {
+                channel.write(last, channel.voidPromise());
+            }
             channel.flush();
         }
+    }
+
+    /** Marks the connection as having unflushed writes; true when it was clean (add it to the flush list). */
+    boolean markDirty() {
+        if (dirty) {
+            return false;
+        }
+        dirty = true;
+        return true;
     }
 
     /**
@@ -150,6 +179,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         failure = why;
+        run.discard();
         while (!unsent.isEmpty()) {
             io.netty.util.ReferenceCountUtil.release(unsent.poll());
             // The matching PendingReply entries were never written: they fail below as not applied.
@@ -176,12 +206,12 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      *
      * @param push true for a RESP3 push frame ({@code >}), which answers no request
      */
-    public void onFrame(ByteBuf frame, boolean error, boolean push) {
+    public void onFrame(ByteBuf frame, boolean error, boolean push, ByteBuf source, int sourceIndex) {
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {
                 lastProgressNanos = System.nanoTime();
-                head.onReply(frame, error);
+                head.onReply(frame, error, source, sourceIndex);
                 return;
             }
         }

@@ -42,6 +42,8 @@ public final class BackendPool {
     private final List<Flushable> dirtyClients = new ArrayList<>();
     private final List<BackendConnection> all = new ArrayList<>();
     private int dedicatedCount;
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::flushDirtyBackends;
 
     /**
      * @param failureListener told (on this loop) when a node refuses a connection or drops one, so
@@ -114,12 +116,26 @@ public final class BackendPool {
 
     /** A connection with requests written since the last flush; flushed at the end of the batch. */
     public void markDirty(BackendConnection c) {
-        if (!dirtyBackends.contains(c)) {
+        if (c.markDirty()) {
             dirtyBackends.add(c);
         }
     }
 
+    /**
+     * Flushes the backends written since the last flush, once per event-loop iteration: the flush
+     * runs as a task, after the loop has read every client that was ready, so the commands of many
+     * clients reach Redis in one write instead of one write per client read (what makes Redis
+     * cheaper per command behind the proxy than direct).
+     */
     public void flushBackends() {
+        if (!flushScheduled && !dirtyBackends.isEmpty()) {
+            flushScheduled = true;
+            loop.execute(flushTask);
+        }
+    }
+
+    private void flushDirtyBackends() {
+        flushScheduled = false;
         for (int i = 0; i < dirtyBackends.size(); i++) {
             dirtyBackends.get(i).flush();
         }

@@ -18,6 +18,14 @@ public interface PendingReply {
     void onReply(ByteBuf reply, boolean error);
 
     /**
+     * As {@link #onReply(ByteBuf, boolean)}, also telling where the reply lies in the backend's
+     * receive buffer (not retained), so adjacent replies can be written to a client as one slice.
+     */
+    default void onReply(ByteBuf reply, boolean error, ByteBuf source, int sourceIndex) {
+        onReply(reply, error);
+    }
+
+    /**
      * No reply will come: the connection failed or closed.
      *
      * @param written true when the request had been written to the socket, so it may have been applied

@@ -16,6 +16,22 @@ public final class Main {
     /** Exit status for a bad command line, as in sysexits' spirit and most Unix tools. */
     static final int USAGE = 2;
 
+    static {
+        // Production defaults, set before any Netty class loads; -D on the command line wins.
+        // Every getByte on a buffer otherwise checks its reference count and bounds, and the
+        // sampling leak detector wraps buffers: together a fifth of the proxy's CPU per command.
+        // The test suite runs with all checks on and PARANOID leak detection instead.
+        defaultProperty("io.netty.buffer.checkAccessible", "false");
+        defaultProperty("io.netty.buffer.checkBounds", "false");
+        defaultProperty("io.netty.leakDetection.level", "disabled");
+    }
+
+    private static void defaultProperty(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
     private final Map<String, Command> commands;
 
     /** A CLI with the given commands (in usage order). */

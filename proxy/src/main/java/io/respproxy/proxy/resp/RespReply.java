@@ -28,6 +28,8 @@ public final class RespReply implements ReferenceCounted {
     public enum ErrorKind { NONE, MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY, LOADING, NOAUTH, MASTERDOWN, OTHER }
 
     private final ByteBuf frame;
+    private final ByteBuf source;
+    private final int sourceIndex;
     /** Index in the frame of the value itself, after any attributes. */
     private final int valueOffset;
     private final Kind kind;
@@ -37,6 +39,13 @@ public final class RespReply implements ReferenceCounted {
 
     /** @param frame a buffer starting at index 0 (a slice); @param valueOffset index of the value after attributes */
     RespReply(ByteBuf frame, int valueOffset) {
+        this(frame, valueOffset, null, 0);
+    }
+
+    /** A reply sliced from {@code source} at {@code sourceIndex}: replies adjacent there can be written as one. */
+    RespReply(ByteBuf frame, int valueOffset, ByteBuf source, int sourceIndex) {
+        this.source = source;
+        this.sourceIndex = sourceIndex;
         this.frame = frame;
         this.end = frame.writerIndex();
         this.valueOffset = valueOffset;
@@ -59,6 +68,16 @@ public final class RespReply implements ReferenceCounted {
      */
     public ByteBuf frame() {
         return frame;
+    }
+
+    /** The receive buffer this reply lies in (not retained: valid while the reply is), or null. */
+    public ByteBuf source() {
+        return source;
+    }
+
+    /** Where the reply starts in {@link #source()}. */
+    public int sourceIndex() {
+        return sourceIndex;
     }
 
     /** NORMAL, ERROR or PUSH. */

@@ -243,7 +243,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         if (state == State.FAILED) {
             return;
         }
-        out.add(new RespReply(in.retainedSlice(base, pos), valueOffset));
+        out.add(new RespReply(in.retainedSlice(base, pos), valueOffset, in, base));
         in.skipBytes(pos);
         pos = 0;
         scanned = 0;

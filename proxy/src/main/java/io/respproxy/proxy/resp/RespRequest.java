@@ -21,6 +21,9 @@ public final class RespRequest implements CommandArgs, ReferenceCounted {
     /** offset, length pairs relative to index 0 of the frame buffer (independent of its reader index); may be longer than 2 * argc. */
     private final int[] args;
     private final int argc;
+    /** The receive buffer the frame was sliced from (not retained), or null; see {@link FrameRun}. */
+    private final ByteBuf source;
+    private final int sourceIndex;
 
     /**
      * Wraps a complete frame; takes ownership of {@code frame}.
@@ -29,9 +32,26 @@ public final class RespRequest implements CommandArgs, ReferenceCounted {
      *             reader index must be 0 (a slice or a fresh buffer)
      */
     RespRequest(ByteBuf frame, int[] args, int argc) {
+        this(frame, args, argc, null, 0);
+    }
+
+    /** A frame sliced from {@code source} at {@code sourceIndex}: frames adjacent there can be written as one. */
+    RespRequest(ByteBuf frame, int[] args, int argc, ByteBuf source, int sourceIndex) {
         this.frame = frame;
         this.args = args;
         this.argc = argc;
+        this.source = source;
+        this.sourceIndex = sourceIndex;
+    }
+
+    /** The receive buffer this frame lies in (not retained: valid while the frame is), or null. */
+    public ByteBuf source() {
+        return source;
+    }
+
+    /** Where the frame starts in {@link #source()}. */
+    public int sourceIndex() {
+        return sourceIndex;
     }
 
     /**

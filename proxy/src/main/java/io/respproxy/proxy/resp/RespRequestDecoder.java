@@ -168,7 +168,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
                         state = State.BULK_LINE;
                         continue;
                     }
-                    out.add(new RespRequest(in.retainedSlice(base, pos), args, argc));
+                    out.add(new RespRequest(in.retainedSlice(base, pos), args, argc, in, base));
                     in.skipBytes(pos);
                     resetFrame();
                     return;

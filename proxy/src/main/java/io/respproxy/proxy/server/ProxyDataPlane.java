@@ -92,7 +92,8 @@ public final class ProxyDataPlane implements DataPlane {
                 || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
         return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
-                sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), DATABASES);
+                sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
+                sc.failover().holdMaxCommands(), DATABASES);
     }
 
     private static BackendPool.BackendSettings backendSettings(ServiceConfig sc) {

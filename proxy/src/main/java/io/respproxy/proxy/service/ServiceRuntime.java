@@ -170,5 +170,8 @@ public final class ServiceRuntime implements AutoCloseable {
         /** Accepted sockets, counted before the session starts: what maxclients limits. */
         public final AtomicInteger openConnections = new AtomicInteger();
         public final LongAdder errorReplies = new LongAdder();
+        /** Commands waiting for a master right now (failover hold). */
+        public final AtomicInteger heldCommands = new AtomicInteger();
+        public final LongAdder holdTimeouts = new LongAdder();
     }
 }

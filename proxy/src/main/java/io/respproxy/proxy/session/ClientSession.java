@@ -13,6 +13,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.resp.FrameRun;
 import io.respproxy.proxy.resp.RespProtocolError;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
@@ -47,6 +48,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
     /** Requests decoded while the session waits (in-flight cap, barrier before a dedicated connection). */
     private final ArrayDeque<RespRequest> backlog = new ArrayDeque<>();
+    /** Replies written since the last flush that lie back to back in a backend's buffer: one write. */
+    private final FrameRun replies = new FrameRun();
 
     Channel channel;
     BackendPool pool;
@@ -60,6 +63,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     long lastCommandMillis = System.currentTimeMillis();
     String lastCommand = "NULL";
     final StatefulState stateful = new StatefulState(this);
+    final FailoverHold hold = new FailoverHold(this);
     private boolean flushQueued;
     private boolean wroteInBatch;
     private boolean closing;
@@ -115,6 +119,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         service.stats().connectedClients.decrementAndGet();
         service.sessions().remove(id);
         stateful.abandon();
+        hold.release();
+        replies.discard();
         RespRequest r;
         while ((r = backlog.poll()) != null) {
             r.release();
@@ -151,7 +157,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** True while new commands must wait: too many in flight, or a barrier before a connection switch. */
     private boolean mustWait() {
-        return queue.size() >= settings.maxInFlight() || stateful.waitingForBarrier(queue.isEmpty());
+        return queue.size() >= settings.maxInFlight() || hold.holding() || stateful.waitingForBarrier(queue.isEmpty());
     }
 
     private void handle(RespRequest req) {
@@ -161,7 +167,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         CommandSpec spec = policy.lookup(req);
         CommandKind kind = policy.kind(spec, req);
         lastCommand = spec.name();
-        if (grant == null && !kind.allowedBeforeAuth()) {
+        // As Redis 7: before authentication only the commands flagged no_auth (AUTH, HELLO, QUIT, RESET).
+        if (grant == null && !spec.noAuth()) {
             req.release();
             writeLocal(Reply.error(alloc(), Reply.NOAUTH));
             return;
@@ -191,22 +198,34 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Sends {@code req} to the master or, for a read on a read/auto listener, a replica. */
     private void forward(RespRequest req, boolean read) {
-        if (!read && grant.readOnly()) {
-            writeLocal(Reply.error(alloc(), Reply.NOPERM_READONLY_USER));
+        if (!read && refusedToReadOnlyUser(req)) {
+            return;
+        }
+        if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
+            writeLocal(Reply.error(alloc(), Reply.READONLY_PORT));
             req.release();
             return;
         }
         NodeAddress node = target(read);
         if (node == null) {
-            if (!read && role == ListenerRole.READ && settings.readPortRejectsWrites()) {
-                writeLocal(Reply.error(alloc(), Reply.READONLY_PORT));
-            } else {
-                writeLocal(Reply.error(alloc(), Reply.noMaster(shard().noMasterReason())));
+            if (!hold.hold(req)) {
+                writeLocal(Reply.error(alloc(), hold.timedOutError(shard().noMasterReason())));
+                req.release();
             }
-            req.release();
             return;
         }
+        hold.release();
         sendShared(node, req, null);
+    }
+
+    /** A read-only user's write gets -NOPERM (and the request is released); false when allowed. */
+    boolean refusedToReadOnlyUser(RespRequest req) {
+        if (!grant.readOnly()) {
+            return false;
+        }
+        writeLocal(Reply.error(alloc(), Reply.noPermission(req)));
+        req.release();
+        return true;
     }
 
     Shard shard() {
@@ -238,8 +257,10 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         ReplySlot slot = new ReplySlot(this, hook);
         queue.add(slot);
         ByteBuf frame = req.frame().retain();
+        ByteBuf source = req.source();
+        int sourceIndex = req.sourceIndex();
         req.release();
-        conn.send(frame, slot);
+        conn.send(frame, source, sourceIndex, slot);
         pool.markDirty(conn);
     }
 
@@ -285,20 +306,30 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         while ((head = queue.peek()) != null && head.done()) {
             queue.poll();
             ByteBuf reply = head.reply;
+            ByteBuf source = head.source;
             head.reply = null;
+            head.source = null;
             if (head.hook != null) {
-                reply = head.hook.replied(this, reply);
+                ByteBuf hooked = head.hook.replied(this, reply);
+                if (hooked != reply) {
+                    source = null;
+                    reply = hooked;
+                }
             }
             if (closing) {
                 reply.release();
                 continue;
             }
-            channel.write(reply, channel.voidPromise());
+            ByteBuf previous = replies.add(reply, source, head.sourceIndex);
+            if (previous != null) {
+                channel.write(previous, channel.voidPromise());
+            }
             wroteInBatch = true;
         }
         if (closeWhenDrained) {
             if (queue.isEmpty() && !closing) {
                 closing = true;
+                writeRun();
                 channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
             return;
@@ -307,6 +338,13 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             resumeBacklog();
         }
         checkOutputLimit();
+    }
+
+    /** Runs the waiting requests again (a failover hold rechecks the topology). */
+    void retryBacklog() {
+        if (!backlog.isEmpty() && !closing) {
+            resumeBacklog();
+        }
     }
 
     /** Puts back a request that must wait (barrier); it runs first once the wait is over. */
@@ -321,6 +359,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             frame.release();
             return;
         }
+        writeRun();
         channel.write(frame, channel.voidPromise());
         wroteInBatch = true;
         if (!flushQueued) {
@@ -363,7 +402,16 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         flushQueued = false;
         if (wroteInBatch) {
             wroteInBatch = false;
+            writeRun();
             channel.flush();
+        }
+    }
+
+    /** Writes the replies gathered in {@link #replies} (unflushed). */
+    private void writeRun() {
+        ByteBuf run = replies.take();
+        if (run != null) {
+            channel.write(run, channel.voidPromise());
         }
     }
 

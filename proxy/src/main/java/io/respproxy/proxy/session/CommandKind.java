@@ -5,10 +5,5 @@ package io.respproxy.proxy.session;
  * shared connection, or needing a connection of its own.
  */
 enum CommandKind {
-    LOCAL, READ, WRITE, TRANSACTION, WATCH, EXEC_OUTSIDE_MULTI, BLOCKING, SUBSCRIBE, DENIED, UNKNOWN;
-
-    /** Commands a client may send before it authenticates, as in Redis. */
-    boolean allowedBeforeAuth() {
-        return this == LOCAL;
-    }
+    LOCAL, READ, WRITE, TRANSACTION, WATCH, EXEC_OUTSIDE_MULTI, BLOCKING, SUBSCRIBE, DENIED, UNKNOWN
 }

@@ -21,7 +21,6 @@ final class Reply {
             + "only loopback clients (protected-mode = yes, or auto with no users configured). Configure `users` for "
             + "the service, or set protected-mode = no if every client is trusted.";
     static final String READONLY_PORT = "READONLY You can't write against a read only replica.";
-    static final String NOPERM_READONLY_USER = "NOPERM this user has no permissions to run write commands";
     static final String TOO_MANY_DEDICATED = "ERR respproxy: too many dedicated backend connections "
             + "(transactions, blocking commands, subscriptions); try again later";
     static final String NOPERM_LISTENER = "NOPERM this user may not use this listener";
@@ -81,6 +80,14 @@ final class Reply {
             default -> false;
         };
     }
+
+    /** A read-only user's write, worded like Redis's ACL refusal. */
+    static String noPermission(CommandArgs args) {
+        return "NOPERM User is read-only and has no permissions to run the '"
+                + args.asString(0).toLowerCase(Locale.ROOT) + "' command";
+    }
+
+    static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 
     static String noMaster(String reason) {
         return "MASTERDOWN respproxy has no writable master for this service: " + reason;

@@ -25,9 +25,20 @@ final class ReplySlot implements PendingReply {
         return reply != null;
     }
 
+    /** Where {@link #reply} lies in the backend's receive buffer (not retained), or null. */
+    ByteBuf source;
+    int sourceIndex;
+
     @Override
     public void onReply(ByteBuf frame, boolean error) {
+        onReply(frame, error, null, 0);
+    }
+
+    @Override
+    public void onReply(ByteBuf frame, boolean error, ByteBuf source, int sourceIndex) {
         reply = frame;
+        this.source = source;
+        this.sourceIndex = sourceIndex;
         session.slotFilled(this, error);
     }
 

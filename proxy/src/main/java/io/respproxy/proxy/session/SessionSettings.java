@@ -17,11 +17,14 @@ import java.util.Set;
  * @param deny              commands ("GET", "CONFIG SET") answered with an error instead of forwarded
  * @param idleTimeout       close clients idle this long (zero: never)
  * @param maxClients        connections this service accepts at once (then -ERR max number of clients reached)
+ * @param holdTimeout       how long a command waits for a master during a failover before -TRYAGAIN
+ * @param holdMaxCommands   commands held at once per service (beyond: -TRYAGAIN at once)
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
-                              Set<String> deny, Duration idleTimeout, int maxClients, int databases) {
+                              Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
+                              int databases) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);

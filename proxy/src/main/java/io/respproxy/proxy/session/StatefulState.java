@@ -29,6 +29,10 @@ final class StatefulState {
     private boolean barrier;
     /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
     private boolean tainted;
+    /** The proxy refused a command inside MULTI: EXEC must answer EXECABORT. */
+    private boolean failed;
+    /** The db a SELECT queued in MULTI switches the client to when EXEC runs, or -1. */
+    private int selectedAtExec = -1;
 
     StatefulState(ClientSession session) {
         this.session = session;
@@ -59,12 +63,18 @@ final class StatefulState {
             return;
         }
         boolean read = kind == CommandKind.BLOCKING ? spec.isReadOnly() : kind == CommandKind.SUBSCRIBE;
-        NodeAddress node = session.target(read);
-        if (node == null) {
-            session.writeLocal(Reply.error(session.alloc(), Reply.noMaster(session.shard().noMasterReason())));
-            req.release();
+        if (kind == CommandKind.BLOCKING && !read && session.refusedToReadOnlyUser(req)) {
             return;
         }
+        NodeAddress node = session.target(read);
+        if (node == null) {
+            if (!session.hold.hold(req)) {
+                session.writeLocal(Reply.error(session.alloc(), session.hold.timedOutError(session.shard().noMasterReason())));
+                req.release();
+            }
+            return;
+        }
+        session.hold.release();
         BackendConnection conn = session.pool.dedicated(new BackendKey(node, session.db, session.protocol));
         if (conn == null) {
             session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
@@ -117,25 +127,7 @@ final class StatefulState {
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
-                if (kind == CommandKind.DENIED) {
-                    return false;
-                }
-                // Everything else, unknown commands included, goes to Redis: it queues or refuses
-                // each command itself and makes EXEC fail with EXECABORT after a refusal.
-                if (name.equals("SELECT")) {
-                    // Applied at EXEC on the dedicated connection: it no longer matches its pool key.
-                    tainted = true;
-                }
-                boolean ends = name.equals("EXEC") || name.equals("DISCARD")
-                        || (mode == Mode.WATCHING && name.equals("UNWATCH"));
-                if (name.equals("MULTI")) {
-                    mode = Mode.TRANSACTION;
-                }
-                session.send(dedicated, req, ends ? (s, reply) -> {
-                    end();
-                    return reply;
-                } : null);
-                return true;
+                return transactionCommand(req, spec, kind, name);
             }
             case SUBSCRIBED -> {
                 if (kind == CommandKind.SUBSCRIBE || name.endsWith("UNSUBSCRIBE") || name.equals("PING")) {
@@ -185,6 +177,68 @@ final class StatefulState {
         }
     };
 
+    /**
+     * A command while WATCHing or inside MULTI: everything goes to the dedicated connection, where
+     * Redis queues or refuses it. What the proxy itself refuses inside MULTI (deny list, a
+     * read-only user's write) marks the transaction as failed, and EXEC then answers EXECABORT,
+     * as Redis does after a queuing error (the proxy sends DISCARD to end it on the backend).
+     */
+    private boolean transactionCommand(RespRequest req, CommandSpec spec, CommandKind kind, String name) {
+        boolean refused = kind == CommandKind.DENIED
+                || (session.grant.readOnly() && !spec.isReadOnly() && kind != CommandKind.LOCAL && !isTransactionControl(name));
+        if (refused) {
+            if (mode == Mode.TRANSACTION) {
+                failed = true;
+            }
+            session.writeLocal(Reply.error(session.alloc(),
+                    kind == CommandKind.DENIED ? Reply.denied(req) : Reply.noPermission(req)));
+            req.release();
+            return true;
+        }
+        if (name.equals("SELECT") && mode == Mode.TRANSACTION) {
+            // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
+            // the client's db changes if EXEC runs.
+            tainted = true;
+            selectedAtExec = (int) req.parseLong(1, -1);
+        }
+        if (name.equals("MULTI")) {
+            mode = Mode.TRANSACTION;
+        }
+        if (name.equals("EXEC") && failed) {
+            session.send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
+                reply.release();
+                end();
+                return Reply.error(s.alloc(), Reply.EXECABORT);
+            });
+            req.release();
+            return true;
+        }
+        boolean ends = name.equals("EXEC") || name.equals("DISCARD") || (mode == Mode.WATCHING && name.equals("UNWATCH"));
+        boolean exec = name.equals("EXEC");
+        session.send(dedicated, req, ends ? (s, reply) -> {
+            if (exec && selectedAtExec >= 0 && executed(reply)) {
+                s.db = selectedAtExec;
+            }
+            end();
+            return reply;
+        } : null);
+        return true;
+    }
+
+    private static boolean isTransactionControl(String name) {
+        return switch (name) {
+            case "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH" -> true;
+            default -> false;
+        };
+    }
+
+    /** EXEC ran its commands: an array reply that is not the null array of an aborted WATCH. */
+    private static boolean executed(ByteBuf reply) {
+        int i = reply.readerIndex();
+        byte t = reply.getByte(i);
+        return (t == '*' && reply.getByte(i + 1) != '-') || t == '~';
+    }
+
     private void sendRaw(RespRequest req) {
         ByteBuf frame = req.frame().retain();
         req.release();
@@ -227,6 +281,8 @@ final class StatefulState {
             }
         }
         tainted = false;
+        failed = false;
+        selectedAtExec = -1;
     }
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
@@ -234,6 +290,8 @@ final class StatefulState {
         mode = Mode.NONE;
         barrier = false;
         tainted = false;
+        failed = false;
+        selectedAtExec = -1;
         if (dedicated != null) {
             dedicated.close();
             dedicated = null;

@@ -56,8 +56,6 @@ class CommandPolicyTest {
             assertEquals(CommandKind.LOCAL, kind(c, "x"), c);
         }
         assertEquals(CommandKind.LOCAL, kind("CLIENT", "SETNAME", "n"));
-        assertTrue(CommandKind.LOCAL.allowedBeforeAuth());
-        assertTrue(!CommandKind.READ.allowedBeforeAuth());
     }
 
     @Test
