@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Transaction;
@@ -131,7 +130,6 @@ class TransactionIT {
 
     /** Same for a command the proxy refuses (deny-commands) inside MULTI. */
     @Test
-    @Disabled("BUG: StatefulState.intercept:120 answers a DENIED command inside MULTI locally without flagging the transaction, so EXEC runs the queued commands instead of -EXECABORT")
     void deniedCommandInsideMultiAbortsExec() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort())) {
             c.send(RawClient.command("MULTI"));
@@ -150,7 +148,6 @@ class TransactionIT {
 
     /** SELECT queued in a transaction switches the client's database when EXEC runs, as in Redis. */
     @Test
-    @Disabled("BUG: SELECT queued in MULTI runs on the dedicated connection (StatefulState.intercept:125, which only taints it) but ClientSession.db is never updated after EXEC, so the client's next commands use the old db")
     void selectInsideMultiChangesTheClientsDb() throws Exception {
         // A proxy of its own: a failure here may leave a pooled backend connection in db 5.
         try (ProxyFixture own = ProxyFixture.start(redis); RawClient a = new RawClient(own.writePort())) {
