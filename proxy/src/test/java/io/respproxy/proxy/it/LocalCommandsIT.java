@@ -1,0 +1,183 @@
+package io.respproxy.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.respproxy.testkit.RedisTopologies;
+import io.respproxy.testkit.ReplicatedRedis;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/** Commands the proxy answers itself or adapts: PING, ECHO, SELECT, CLIENT, INFO, ROLE, QUIT. */
+class LocalCommandsIT {
+
+    private static ReplicatedRedis redis;
+    private static ProxyFixture proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = RedisTopologies.replicated().replicas(1).password(ProxyFixture.BACKEND_PASSWORD).start();
+        proxy = ProxyFixture.start(redis);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    /** redis-cli as a process; its stdout, trimmed. */
+    private static String redisCli(String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("redis-cli", "--no-auth-warning"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return out;
+    }
+
+    @Test
+    void pingAndEcho() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("PING") + RawClient.command("PING", "hello") + RawClient.command("ECHO", "a\r\nb")
+                    + RawClient.command("PING", "a", "b") + RawClient.command("ECHO"));
+            assertEquals("+PONG", c.readReply());
+            assertEquals("hello", c.readReply());
+            assertEquals("a\r\nb", c.readReply());
+            assertEquals("-ERR wrong number of arguments for 'ping' command", c.readReply());
+            assertEquals("-ERR wrong number of arguments for 'echo' command", c.readReply());
+        }
+        assertEquals("PONG", redisCli("-p", String.valueOf(proxy.readPort()), "PING"));
+    }
+
+    @Test
+    void selectIsolatesDatabases() throws Exception {
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            j.set("l:db", "zero");
+            assertEquals("OK", j.select(1));
+            assertEquals(null, j.get("l:db"));
+            j.set("l:db", "one");
+            assertEquals("one", j.get("l:db"));
+            assertEquals("OK", j.select(0));
+            assertEquals("zero", j.get("l:db"));
+        }
+        String port = String.valueOf(redis.master().port());
+        assertEquals("one", redisCli("-p", port, "-a", ProxyFixture.BACKEND_PASSWORD, "-n", "1", "GET", "l:db"));
+        assertEquals("zero", redisCli("-p", port, "-a", ProxyFixture.BACKEND_PASSWORD, "-n", "0", "GET", "l:db"));
+        // redis-cli -n through the proxy, and reads of db 1 on the read port.
+        assertEquals("one", redisCli("-p", String.valueOf(proxy.writePort()), "-n", "1", "GET", "l:db"));
+        ProxyFixture.await(java.time.Duration.ofSeconds(5), "db 1 on the read port", () -> {
+            try {
+                return "one".equals(redisCli("-p", String.valueOf(proxy.readPort()), "-n", "1", "GET", "l:db"));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SELECT", "16") + RawClient.command("SELECT", "x") + RawClient.command("SELECT", "-1"));
+            assertEquals("-ERR DB index is out of range", c.readReply());
+            assertEquals("-ERR value is not an integer or out of range", c.readReply());
+            assertEquals("-ERR DB index is out of range", c.readReply());
+        }
+    }
+
+    @Test
+    void clientNameIdAndList() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort()); RawClient other = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("CLIENT", "GETNAME"));
+            assertEquals("(nil)", c.readReply());
+            c.send(RawClient.command("CLIENT", "SETNAME", "worker-1"));
+            assertEquals("+OK", c.readReply());
+            c.send(RawClient.command("CLIENT", "GETNAME"));
+            assertEquals("worker-1", c.readReply());
+            c.send(RawClient.command("CLIENT", "SETNAME", "has space"));
+            assertEquals("-ERR Client names cannot contain spaces, newlines or special characters.", c.readReply());
+            c.send(RawClient.command("CLIENT", "ID"));
+            String id = c.readReply();
+            assertTrue(id.matches(":\\d+"), id);
+            other.send(RawClient.command("CLIENT", "ID"));
+            String otherId = other.readReply();
+            assertTrue(!id.equals(otherId), "ids differ per client");
+            c.send(RawClient.command("CLIENT", "LIST"));
+            String list = c.readReply();
+            List<String> lines = list.lines().toList();
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("id=" + id.substring(1) + " ") && l.contains(" name=worker-1 ")
+                    && l.contains(" db=0 ")), list);
+            assertTrue(lines.stream().anyMatch(l -> l.startsWith("id=" + otherId.substring(1) + " ")), list);
+            c.send(RawClient.command("CLIENT", "INFO"));
+            String info = c.readReply();
+            assertTrue(info.startsWith("id=" + id.substring(1) + " ") && info.contains("name=worker-1"), info);
+        }
+    }
+
+    @Test
+    void infoHasTheMastersFieldsAndAProxySection() throws Exception {
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            j.set("l:info", "1");
+            String info = j.info();
+            assertTrue(info.contains("redis_version:7."), info);
+            assertTrue(info.contains("# Proxy\r\n"), info);
+            assertTrue(info.contains("service:s1"), info);
+            assertTrue(info.contains("master:127.0.0.1:" + redis.master().port()), info);
+            String keyspace = j.info("keyspace");
+            assertTrue(keyspace.startsWith("# Keyspace"), keyspace);
+            assertTrue(keyspace.contains("db0:keys="), keyspace);
+            assertTrue(!keyspace.contains("# Proxy"), "INFO keyspace is only the keyspace: " + keyspace);
+            String server = j.info("server");
+            assertTrue(server.contains("redis_version:") && !server.contains("# Keyspace"), server);
+            String proxyOnly = j.info("proxy");
+            assertTrue(proxyOnly.startsWith("# Proxy") && proxyOnly.contains("read_replicas:1"), proxyOnly);
+            assertTrue(!info.contains("requirepass") && !info.contains("masterauth"), "no secrets in INFO");
+        }
+        String cli = redisCli("-p", String.valueOf(proxy.readPort()), "INFO", "replication");
+        assertTrue(cli.contains("role:"), cli);
+    }
+
+    @Test
+    void roleOnEachListener() throws Exception {
+        try (RawClient w = new RawClient(proxy.writePort()); RawClient r = new RawClient(proxy.readPort());
+             RawClient a = new RawClient(proxy.autoPort())) {
+            w.send(RawClient.command("ROLE"));
+            assertEquals("[master, :0, []]", w.readReply());
+            a.send(RawClient.command("ROLE"));
+            assertEquals("[master, :0, []]", a.readReply());
+            r.send(RawClient.command("ROLE"));
+            assertEquals("[slave, 127.0.0.1, :" + redis.master().port() + ", connected, :-1]", r.readReply());
+        }
+    }
+
+    @Test
+    void quitAnswersOkAndCloses() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SET", "l:quit", "1") + RawClient.command("QUIT") + RawClient.command("SET", "l:quit", "2"));
+            assertEquals("+OK", c.readReply());
+            assertEquals("+OK", c.readReply());
+            assertTrue(c.closedWithin(3000));
+        }
+        try (Jedis m = ProxyFixture.direct(redis.master())) {
+            assertEquals("1", m.get("l:quit"), "nothing after QUIT runs");
+        }
+    }
+
+    @Test
+    void commandAndDbsizeAreServedFromTheBackend() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("COMMAND", "COUNT"));
+            String count = c.readReply();
+            assertTrue(count.matches(":\\d+") && Long.parseLong(count.substring(1)) > 200, count);
+            c.send(RawClient.command("DBSIZE"));
+            assertTrue(c.readReply().matches(":\\d+"));
+            c.send(RawClient.command("TIME"));
+            assertTrue(c.readReply().matches("\\[\\d+, \\d+\\]"));
+        }
+    }
+}

@@ -1,0 +1,146 @@
+package io.respproxy.proxy.it;
+
+import com.codahale.metrics.MetricRegistry;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.protocol.ProtocolVersion;
+import io.lettuce.core.resource.ClientResources;
+import io.respproxy.proxy.config.ProxyConfigLoader;
+import io.respproxy.proxy.server.ProxyDataPlane;
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.testkit.PortAllocator;
+import io.respproxy.testkit.RedisNode;
+import io.respproxy.testkit.ReplicatedRedis;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import redis.clients.jedis.Jedis;
+
+/**
+ * The proxy in-process in front of a {@link ReplicatedRedis} topology, as one static service
+ * "s1" with a read, a write and an auto listener on fresh loopback ports. Started once the
+ * service knows its master and every running replica serves reads.
+ */
+final class ProxyFixture implements AutoCloseable {
+
+    static final String BACKEND_PASSWORD = "pw";
+
+    private final ReplicatedRedis redis;
+    private final ProxyDataPlane plane;
+    private final int readPort;
+    private final int writePort;
+    private final int autoPort;
+
+    private ProxyFixture(ReplicatedRedis redis, String serviceHocon, int expectedReplicas) throws Exception {
+        this.redis = redis;
+        PortAllocator ports = PortAllocator.shared();
+        readPort = ports.allocate();
+        writePort = ports.allocate();
+        autoPort = ports.allocate();
+        List<RedisNode> nodes = new ArrayList<>();
+        nodes.add(redis.master());
+        nodes.addAll(redis.replicas());
+        String servers = nodes.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"").collect(Collectors.joining(", "));
+        String hocon = "respproxy {\n"
+                + "  admin.listen = null\n"
+                + "  event-loops = 2\n"
+                + "  drain-timeout = 1s\n"
+                + "  services.s1 {\n"
+                + "    mode = static\n"
+                + "    listen { read = \"127.0.0.1:" + readPort + "\", write = \"127.0.0.1:" + writePort
+                + "\", auto = \"127.0.0.1:" + autoPort + "\" }\n"
+                + "    static.servers = [" + servers + "]\n"
+                + "    backend.password = \"" + BACKEND_PASSWORD + "\"\n"
+                + "    health { interval = 200ms, timeout = 500ms, rise = 1, fall = 2 }\n"
+                + serviceHocon + "\n"
+                + "  }\n"
+                + "}\n";
+        plane = new ProxyDataPlane(ProxyConfigLoader.loadFromString(hocon), new MetricRegistry());
+        plane.start();
+        try {
+            await(Duration.ofSeconds(15), "the proxy to know the master and " + expectedReplicas + " read replicas",
+                    () -> plane.ready() && service().topology().primaryShard().readReplicas().size() == expectedReplicas);
+        } catch (RuntimeException | Error e) {
+            plane.stop(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    /** A proxy over {@code redis} with {@code serviceHocon} added inside the service block. */
+    static ProxyFixture start(ReplicatedRedis redis, String serviceHocon) throws Exception {
+        return new ProxyFixture(redis, serviceHocon, redis.replicas().size());
+    }
+
+    static ProxyFixture start(ReplicatedRedis redis) throws Exception {
+        return start(redis, "");
+    }
+
+    ServiceRuntime service() {
+        return plane.services().get(0);
+    }
+
+    int readReplicaCount() {
+        return service().topology().primaryShard().readReplicas().size();
+    }
+
+    ReplicatedRedis redis() {
+        return redis;
+    }
+
+    int readPort() {
+        return readPort;
+    }
+
+    int writePort() {
+        return writePort;
+    }
+
+    int autoPort() {
+        return autoPort;
+    }
+
+    Jedis jedis(int port) {
+        return new Jedis("127.0.0.1", port, 10_000);
+    }
+
+    /** A Jedis connection straight to a Redis node (bypassing the proxy), authenticated. */
+    static Jedis direct(RedisNode node) {
+        Jedis j = new Jedis("127.0.0.1", node.port(), 10_000);
+        j.auth(BACKEND_PASSWORD);
+        return j;
+    }
+
+    /** A Lettuce client for {@code port}; RESP3 (Lettuce's default, HELLO 3) or RESP2. */
+    static RedisClient lettuce(ClientResources resources, int port, boolean resp3) {
+        RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(10)).build();
+        RedisClient client = RedisClient.create(resources, uri);
+        client.setOptions(ClientOptions.builder()
+                .protocolVersion(resp3 ? ProtocolVersion.RESP3 : ProtocolVersion.RESP2)
+                .autoReconnect(false)
+                .build());
+        return client;
+    }
+
+    static void await(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        plane.stop(Duration.ofSeconds(1));
+    }
+}
