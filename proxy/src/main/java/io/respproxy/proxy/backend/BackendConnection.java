@@ -78,6 +78,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         channel.flush();
     }
 
+    /** Why the connection closed, or null while it is open. */
+    public BackendFailure failure() {
+        return failure;
+    }
+
     public boolean isUsable() {
         return !closed;
     }

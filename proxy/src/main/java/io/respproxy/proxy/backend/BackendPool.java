@@ -186,6 +186,10 @@ public final class BackendPool {
     }
 
     private void closed(BackendConnection c, boolean isShared) {
+        if (c.failure() != null && c.failure().kind() == BackendFailure.Kind.CONNECTION_LOST) {
+            // The node dropped a connection: suspect at once, before the next probe.
+            failureListener.accept(c.key().node());
+        }
         all.remove(c);
         ArrayDeque<BackendConnection> idle = idleDedicated.get(c.key());
         if (idle != null) {

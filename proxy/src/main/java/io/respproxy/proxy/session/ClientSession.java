@@ -470,6 +470,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             wroteInBatch = false;
             writeRun();
             channel.flush();
+            checkOutputLimit();
         }
     }
 
@@ -494,6 +495,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         // A slow reader: stop reading its commands until its replies drain.
         channel.config().setAutoRead(channel.isWritable() && backlog.isEmpty() && queue.size() < settings.maxInFlight());
+        checkOutputLimit();
         ctx.fireChannelWritabilityChanged();
     }
 

@@ -11,7 +11,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -159,11 +158,11 @@ class ProtocolIT {
 
     /** Over the soft limit (512 KB) for longer than soft-seconds (1 s), under the hard one: disconnected too. */
     @Test
-    @Disabled("BUG: limits.client-output-buffer.soft / soft-seconds are parsed and validated but never enforced: "
-            + "ProxyDataPlane.sessionSettings passes only hardBytes() to SessionSettings, ClientSession.checkOutputLimit checks only the hard limit")
     void slowReaderOverTheSoftLimitForSoftSecondsIsDisconnected() throws Exception {
         try (ProxyFixture soft = ProxyFixture.start(redis, "limits.client-output-buffer { hard = 64mb, soft = 512kb, soft-seconds = 1 }")) {
-            assertSlowReaderDisconnected(soft, 30);
+            // 20 MB of replies: the loopback socket buffers absorb a few MB (like Redis, the proxy
+            // counts only what it still holds), the rest stays over 512 KB, under the 64 MB hard limit.
+            assertSlowReaderDisconnected(soft, 200);
         }
     }
 

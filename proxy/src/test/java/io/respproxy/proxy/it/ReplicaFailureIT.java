@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -156,7 +155,6 @@ class ReplicaFailureIT {
      * another node (DESIGN, data path principle 6).
      */
     @Test
-    @Disabled("BUG: BackendConnection.fail (BackendConnection.java:176) fills the ReplySlots from channelInactive, outside any read batch; the error is written but never flushed (BackendPool.flushClients:150 runs only on a backend channelReadComplete), so the client hangs; and reads are not retried on another node (DESIGN principle 6)")
     void readInFlightOnAReplicaThatDiesIsAnsweredNotLeftHanging() throws Exception {
         ProxyFixture.await(Duration.ofSeconds(15), "two read replicas", () -> proxy.readReplicaCount() == 2);
         try (Jedis w = proxy.jedis(proxy.writePort())) {
@@ -187,7 +185,6 @@ class ReplicaFailureIT {
 
     /** Same when the replica just stalls: the command-timeout answers the client, it is not left hanging. */
     @Test
-    @Disabled("BUG: BackendPool.checkTimeouts (BackendPool.java:201) fails the stalled connection from a scheduled task; the error reply is written but never flushed (flushClients runs only on a backend channelReadComplete), so the client hangs; and the timed-out read is not retried elsewhere")
     void readOnAStalledReplicaIsAnsweredAfterTheCommandTimeout() throws Exception {
         try (ProxyFixture quick = ProxyFixture.start(redis, "backend.command-timeout = 1s")) {
             try (Jedis w = quick.jedis(quick.writePort())) {
