@@ -26,6 +26,21 @@ final class Clients {
         return RawPing.ping(node.endpoint(), java.time.Duration.ofSeconds(2)).orElse("(no reply)");
     }
 
+    /** The flags a Sentinel shows for {@code replica} of {@code masterName} ("" when it does not list it). */
+    static String sentinelReplicaFlags(RedisNode sentinel, String masterName, RedisNode replica) {
+        RedisClient client = RedisClient.create();
+        try (var c = client.connectSentinel(sentinel.redisUri())) {
+            for (java.util.Map<String, String> r : c.sync().replicas(masterName)) {
+                if (String.valueOf(replica.port()).equals(r.get("port"))) {
+                    return r.getOrDefault("flags", "");
+                }
+            }
+            return "";
+        } finally {
+            client.shutdown();
+        }
+    }
+
     static long millisSince(long startNanos) {
         return (System.nanoTime() - startNanos) / 1_000_000;
     }

@@ -49,7 +49,13 @@ class SentinelIT {
             assertNotEquals(second, third);
             assertEquals("before-kill", Clients.with(third.redisUri(), c -> c.get("k")));
 
-            // the killed master comes back and Sentinel turns it into a replica of the new one
+            // the killed master comes back and Sentinel turns it into a replica of the new one; as
+            // in production, it comes back after every Sentinel has listed it as a down replica of
+            // the new master (restarting it sooner races the Sentinels' own reconfiguration)
+            for (RedisNode sentinel : s.sentinels()) {
+                Poll.untilTrue(Duration.ofSeconds(30), sentinel + " to list " + second + " as a down replica",
+                        () -> Clients.sentinelReplicaFlags(sentinel, "mymaster", second).contains("s_down"));
+            }
             s.restart(second);
             // Sentinel polls a known replica's INFO every 10 s and converts a returning old master
             // only after seeing it claim the role for a while: 2-3 periods, more on a loaded machine.

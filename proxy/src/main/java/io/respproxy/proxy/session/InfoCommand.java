@@ -2,18 +2,23 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.ProxyVersion;
+import io.respproxy.proxy.config.ListenerRole;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
- * INFO: the master's own answer (so {@code redis_version}, keyspace and memory describe the real
- * data) with the proxy's view added: a {@code # Proxy} section and the proxy's client count and
- * backend topology. Spring Boot's health check, ioredis' ready check and {@code redis-cli info}
- * read these fields. Without a master the proxy answers alone.
+ * INFO as a client of the proxy should see it: the master's reply for the sections about the data
+ * (Server with {@code redis_version}, Memory, Persistence with {@code loading}, Keyspace, ...), with
+ * the sections about connections answered by the proxy itself: Clients and Stats count the proxy's
+ * clients and commands, Replication summarises the backend topology, Server gains
+ * {@code respproxy_version}, and a {@code # Proxy} section is added. Spring Boot's health check,
+ * ioredis' ready check ({@code loading:0}) and {@code redis-cli info} read these fields.
+ * Without a master the proxy answers alone.
  */
 final class InfoCommand {
 
@@ -21,23 +26,94 @@ final class InfoCommand {
 
     static void execute(ClientSession s, RespRequest req) {
         String section = req.size() > 1 ? req.asString(1).toLowerCase(Locale.ROOT) : "default";
-        boolean proxySection = section.equals("default") || section.equals("all") || section.equals("everything")
-                || section.equals("proxy") || section.equals("respproxy");
         NodeAddress master = s.shard().master();
         if (master == null || section.equals("proxy") || section.equals("respproxy")) {
             s.writeLocal(Reply.bulk(s.alloc(), proxyOnly(s, section)));
             return;
         }
-        s.sendShared(master, req.retain(), (session, reply) -> proxySection ? appendProxySection(session, reply) : reply);
+        boolean withProxySection = section.equals("default") || section.equals("all") || section.equals("everything");
+        s.sendShared(master, req.retain(), (session, reply) -> rewrite(session, reply, withProxySection));
     }
 
     private static String proxyOnly(ClientSession s, String section) {
-        StringBuilder sb = new StringBuilder();
-        if (!section.equals("proxy") && !section.equals("respproxy")) {
-            sb.append("# Server\r\nredis_version:").append(s.service.redisVersion())
-                    .append("\r\nredis_mode:standalone\r\nrespproxy_version:").append(ProxyVersion.get()).append("\r\n\r\n");
+        if (section.equals("proxy") || section.equals("respproxy")) {
+            return proxySection(s);
         }
-        return sb.append(proxySection(s)).toString();
+        return "# Server\r\nredis_version:" + s.service.redisVersion() + "\r\nredis_mode:standalone\r\nrespproxy_version:"
+                + ProxyVersion.get() + "\r\n\r\n" + clientsSection(s) + "\r\n" + statsSection(s) + "\r\n"
+                + replicationSection(s) + "\r\n" + proxySection(s);
+    }
+
+    /** The master's INFO text with the proxy's sections in place of its own. */
+    static String rewrite(ClientSession s, String masterInfo, boolean withProxySection) {
+        StringBuilder out = new StringBuilder(masterInfo.length() + 512);
+        for (String block : masterInfo.split("\r\n\r\n")) {
+            String trimmed = block.strip();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            String header = trimmed.lines().findFirst().orElse("").toLowerCase(Locale.ROOT);
+            String replaced = switch (header) {
+                case "# clients" -> clientsSection(s);
+                case "# stats" -> statsSection(s);
+                case "# replication" -> replicationSection(s);
+                case "# server" -> trimmed + "\r\nrespproxy_version:" + ProxyVersion.get() + "\r\n";
+                default -> trimmed + "\r\n";
+            };
+            if (out.length() > 0) {
+                out.append("\r\n");
+            }
+            out.append(replaced);
+        }
+        if (withProxySection) {
+            out.append("\r\n").append(proxySection(s));
+        }
+        return out.toString();
+    }
+
+    private static String clientsSection(ClientSession s) {
+        ServiceRuntime.ServiceStats st = s.service.stats();
+        int blocked = 0;
+        int pubsub = 0;
+        for (ClientSession c : s.service.sessions().values()) {
+            StatefulState.Mode m = c.stateful.mode();
+            blocked += m == StatefulState.Mode.BLOCKED ? 1 : 0;
+            pubsub += m == StatefulState.Mode.SUBSCRIBED ? 1 : 0;
+        }
+        return "# Clients\r\nconnected_clients:" + st.connectedClients.get()
+                + "\r\nmaxclients:" + s.settings.maxClients()
+                + "\r\nblocked_clients:" + blocked
+                + "\r\npubsub_clients:" + pubsub + "\r\n";
+    }
+
+    private static String statsSection(ClientSession s) {
+        ServiceRuntime.ServiceStats st = s.service.stats();
+        return "# Stats\r\ntotal_connections_received:" + st.connectionsReceived.sum()
+                + "\r\ntotal_commands_processed:" + st.commandsProcessed.sum()
+                + "\r\nrejected_connections:" + st.rejectedConnections.sum()
+                + "\r\ntotal_error_replies:" + st.errorReplies.sum() + "\r\n";
+    }
+
+    /**
+     * The topology behind this listener as Redis would describe it: on ports that write, a master
+     * with the read replicas as its replicas; on the read port, a replica of the master.
+     */
+    private static String replicationSection(ClientSession s) {
+        Shard shard = s.shard();
+        StringBuilder sb = new StringBuilder("# Replication\r\n");
+        if (s.role == ListenerRole.READ && shard.master() != null) {
+            sb.append("role:slave\r\nmaster_host:").append(shard.master().host())
+                    .append("\r\nmaster_port:").append(shard.master().port())
+                    .append("\r\nmaster_link_status:up\r\n");
+            return sb.toString();
+        }
+        sb.append("role:master\r\nconnected_slaves:").append(shard.readReplicas().size()).append("\r\n");
+        for (int i = 0; i < shard.readReplicas().size(); i++) {
+            NodeAddress r = shard.readReplicas().get(i);
+            sb.append("slave").append(i).append(":ip=").append(r.host()).append(",port=").append(r.port())
+                    .append(",state=online\r\n");
+        }
+        return sb.toString();
     }
 
     static String proxySection(ClientSession s) {
@@ -49,6 +125,7 @@ final class InfoCommand {
         sb.append("proxy_connected_clients:").append(s.service.stats().connectedClients.get()).append("\r\n");
         sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.sum()).append("\r\n");
         sb.append("proxy_backend_connections:").append(s.service.backendConnections()).append("\r\n");
+        sb.append("proxy_held_commands:").append(s.service.stats().heldCommands.get()).append("\r\n");
         sb.append("topology_version:").append(s.service.topology().version()).append("\r\n");
         sb.append("master:").append(shard.master() == null ? "" : shard.master().toString()).append("\r\n");
         if (shard.master() == null) {
@@ -61,11 +138,11 @@ final class InfoCommand {
         return sb.toString();
     }
 
-    /** The master's bulk reply with the proxy section added at the end. */
-    private static ByteBuf appendProxySection(ClientSession s, ByteBuf reply) {
+    /** The master's bulk (or RESP3 verbatim) INFO reply, rewritten; errors pass through. */
+    private static ByteBuf rewrite(ClientSession s, ByteBuf reply, boolean withProxySection) {
         byte type = reply.getByte(reply.readerIndex());
         if (type != '$' && type != '=') {
-            return reply; // an error: pass it on as it is
+            return reply;
         }
         int headerEnd = reply.indexOf(reply.readerIndex(), reply.writerIndex(), (byte) '\n') + 1;
         String text = reply.toString(headerEnd, reply.writerIndex() - headerEnd - 2, StandardCharsets.UTF_8);
@@ -73,7 +150,7 @@ final class InfoCommand {
             text = text.substring(4); // verbatim "txt:" prefix
         }
         reply.release();
-        String merged = text.endsWith("\r\n") ? text + "\r\n" + proxySection(s) : text + "\r\n\r\n" + proxySection(s);
+        String merged = rewrite(s, text, withProxySection);
         ByteBuf out = s.alloc().buffer(merged.length() + 16);
         if (type == '=') {
             RespWriter.verbatim(out, 3, "txt", merged);

@@ -11,11 +11,8 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +33,7 @@ class AuthIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(1).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(1);
         proxy = ProxyFixture.start(redis, """
                 users = [
                   { name = default, password = "app" }
@@ -45,20 +42,12 @@ class AuthIT {
                   { name = reader, password = "reader-pw", listeners = [read] }
                 ]
                 """);
-        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        resources = ProxyEnvironment.lettuceResources();
     }
 
     @AfterAll
     static void stop() {
-        if (resources != null) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(resources, proxy, redis);
     }
 
     /** Redis's ACL wording is "NOPERM User <name> has no permissions to run the '<cmd>' command". */

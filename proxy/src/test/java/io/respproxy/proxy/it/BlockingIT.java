@@ -10,8 +10,6 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.time.Duration;
 import java.util.List;
@@ -32,22 +30,14 @@ class BlockingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(1).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(1);
         proxy = ProxyFixture.start(redis);
-        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        resources = ProxyEnvironment.lettuceResources();
     }
 
     @AfterAll
     static void stop() {
-        if (resources != null) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(resources, proxy, redis);
     }
 
     /** Waits until the master has a client blocked in {@code cmd} (CLIENT LIST, flags=b). */

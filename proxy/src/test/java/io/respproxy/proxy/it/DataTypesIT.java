@@ -14,8 +14,6 @@ import io.lettuce.core.XReadArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,22 +43,14 @@ class DataTypesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(2).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(2);
         proxy = ProxyFixture.start(redis);
-        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        resources = ProxyEnvironment.lettuceResources();
     }
 
     @AfterAll
     static void stop() {
-        if (resources != null) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(resources, proxy, redis);
     }
 
     /** Replicas lag: poll the read port until it shows what was written. */

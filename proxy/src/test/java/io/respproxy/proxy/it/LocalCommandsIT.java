@@ -3,7 +3,6 @@ package io.respproxy.proxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -21,18 +20,13 @@ class LocalCommandsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(1).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(1);
         proxy = ProxyFixture.start(redis);
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(null, proxy, redis);
     }
 
     /** redis-cli as a process; its stdout, trimmed. */
@@ -139,7 +133,34 @@ class LocalCommandsIT {
             assertTrue(!info.contains("requirepass") && !info.contains("masterauth"), "no secrets in INFO");
         }
         String cli = redisCli("-p", String.valueOf(proxy.readPort()), "INFO", "replication");
-        assertTrue(cli.contains("role:"), cli);
+        assertTrue(cli.contains("role:slave") && cli.contains("master_port:" + redis.master().port()), cli);
+    }
+
+    /** Clients, Stats and Replication describe the proxy and its topology, not the master's own connections. */
+    @Test
+    void infoSectionsAboutConnectionsAreTheProxys() throws Exception {
+        try (Jedis a = proxy.jedis(proxy.writePort()); Jedis b = proxy.jedis(proxy.writePort());
+             Jedis c = proxy.jedis(proxy.writePort())) {
+            b.ping();
+            c.ping();
+            String clients = a.info("clients");
+            assertTrue(clients.startsWith("# Clients"), clients);
+            int connected = Integer.parseInt(field(clients, "connected_clients"));
+            assertTrue(connected >= 3, "the proxy's own clients (at least these 3): " + clients);
+            String replication = a.info("replication");
+            assertTrue(replication.contains("role:master") && replication.contains("connected_slaves:1")
+                    && replication.contains("slave0:ip=127.0.0.1,port=" + redis.replicas().get(0).port()), replication);
+            String persistence = a.info("persistence");
+            assertEquals("0", field(persistence, "loading"), "ioredis waits for loading:0: " + persistence);
+            String stats = a.info("stats");
+            assertTrue(Long.parseLong(field(stats, "total_commands_processed")) > 0, stats);
+            assertTrue(a.info("server").contains("respproxy_version:"));
+        }
+    }
+
+    private static String field(String info, String name) {
+        return info.lines().filter(l -> l.startsWith(name + ":")).map(l -> l.substring(name.length() + 1).strip())
+                .findFirst().orElseThrow(() -> new AssertionError(name + " missing in " + info));
     }
 
     @Test

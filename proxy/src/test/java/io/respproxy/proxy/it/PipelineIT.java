@@ -7,9 +7,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.respproxy.testkit.RedisNode;
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,9 +37,9 @@ class PipelineIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(2).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(2);
         proxy = ProxyFixture.start(redis);
-        resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+        resources = ProxyEnvironment.lettuceResources();
         // Keys the replicas are known to have, so replica reads in the pipelines are deterministic.
         try (Jedis w = proxy.jedis(proxy.writePort())) {
             Pipeline p = w.pipelined();
@@ -60,15 +58,7 @@ class PipelineIT {
 
     @AfterAll
     static void stop() {
-        if (resources != null) {
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
-        }
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(resources, proxy, redis);
     }
 
     @Test

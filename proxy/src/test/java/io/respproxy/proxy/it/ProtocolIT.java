@@ -3,7 +3,6 @@ package io.respproxy.proxy.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -25,7 +24,7 @@ class ProtocolIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(1).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(1);
         proxy = ProxyFixture.start(redis, """
                 limits {
                   max-bulk-length = 200kb
@@ -36,12 +35,7 @@ class ProtocolIT {
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(null, proxy, redis);
     }
 
     private static void assertProtocolErrorAndClose(String input, String error) throws Exception {

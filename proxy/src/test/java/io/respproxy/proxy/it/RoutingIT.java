@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.respproxy.testkit.RedisNode;
-import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.time.Duration;
 import java.util.List;
@@ -25,18 +24,13 @@ class RoutingIT {
 
     @BeforeAll
     static void start() throws Exception {
-        redis = RedisTopologies.replicated().replicas(2).password(ProxyFixture.BACKEND_PASSWORD).start();
+        redis = ProxyEnvironment.redis(2);
         proxy = ProxyFixture.start(redis);
     }
 
     @AfterAll
     static void stop() {
-        if (proxy != null) {
-            proxy.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+        ProxyEnvironment.close(null, proxy, redis);
     }
 
     private static List<RedisNode> nodes() {
