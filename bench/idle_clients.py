@@ -2,8 +2,8 @@
 """Memory and connections with many idle clients.
 
 Starts a master + 1 replica and the proxy (all on 127.0.0.1), opens N client connections to the
-proxy's read and write ports (each sends one PING and reads PONG so its session is fully set
-up), then reports the proxy's RSS before and after, and the number of backend connections the
+proxy's read and write ports (each sends one GET, answered by a replica or the master, so its
+session and the backend path are fully set up), then reports the proxy's RSS before and after, and the number of backend connections the
 proxy holds (INFO proxy, and the master's/replica's connected_clients), which must not follow the
 number of clients. Usage: bench/idle_clients.py [N]  (default 10000). Stops what it started by PID.
 """
@@ -62,13 +62,19 @@ def main():
   log-level = WARN
 }}
 """)
-        proxy = subprocess.Popen(["java", "-Xmx512m", "-XX:+UseParallelGC", "-jar", JAR, "run", "-c", conf],
+        jvm = os.environ.get("RESPPROXY_JVM_OPTS", "-Xms64m -Xmx256m -XX:+UseParallelGC").split()
+        proxy = subprocess.Popen(["java", *jvm, "-jar", JAR, "run", "-c", conf],
                                  stdout=open(f"{work}/proxy.log", "w"), stderr=subprocess.STDOUT)
         procs.append(proxy)
         for _ in range(100):
             if "read_replicas:1" in cmd(rp, "info", "proxy"):
                 break
             time.sleep(0.2)
+        cmd(wp, "set", "idle:key", "hello")
+        for _ in range(50):
+            if cmd(rp, "get", "idle:key").strip() == "hello":
+                break
+            time.sleep(0.1)
         # warm the proxy a little so the baseline includes its steady-state heap
         subprocess.run(["redis-benchmark", "-p", str(wp), "-n", "20000", "-t", "set,get", "-q"],
                        capture_output=True, timeout=60)
@@ -78,16 +84,16 @@ def main():
         t0 = time.time()
         for i in range(N):
             s = socket.create_connection(("127.0.0.1", rp if i % 2 else wp))
-            s.sendall(b"PING\r\n")
+            s.sendall(b"GET idle:key\r\n")
             socks.append(s)
         for s in socks:
             s.settimeout(10)
-            assert s.recv(16).startswith(b"+PONG"), "no PONG"
+            assert s.recv(16).startswith(b"$5\r\nhello"), "no reply"
         took = time.time() - t0
         time.sleep(2)
         after = rss_mb(proxy.pid)
         info = cmd(wp, "info", "proxy")
-        print(f"{N} idle clients connected in {took:.1f}s")
+        print(f"{N} idle clients connected in {took:.1f}s (JVM options: {' '.join(jvm)})")
         print(f"proxy RSS: {base:.0f} MB before, {after:.0f} MB with the clients "
               f"(+{after - base:.0f} MB, {(after - base) * 1024 / N:.1f} KB per client)")
         print(f"proxy_connected_clients: {info_field(info, 'proxy_connected_clients')}, "
