@@ -1,7 +1,6 @@
 package io.respproxy.proxy.resp;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCounted;
 
 import java.nio.charset.StandardCharsets;
 
@@ -12,7 +11,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Reference counting is the frame's: whoever holds a reply releases it once (or passes it on).
  */
-public final class RespReply implements ReferenceCounted {
+public final class RespReply extends RespFrame<RespReply> {
 
     /** What a reply is, as far as dispatch cares. */
     public enum Kind {
@@ -27,9 +26,6 @@ public final class RespReply implements ReferenceCounted {
     /** Which error, by its first word; decides redirects and retries. */
     public enum ErrorKind { NONE, MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY, LOADING, NOAUTH, MASTERDOWN, OTHER }
 
-    private final ByteBuf frame;
-    private final ByteBuf source;
-    private final int sourceIndex;
     /** Index in the frame of the value itself, after any attributes. */
     private final int valueOffset;
     private final Kind kind;
@@ -44,9 +40,7 @@ public final class RespReply implements ReferenceCounted {
 
     /** A reply sliced from {@code source} at {@code sourceIndex}: replies adjacent there can be written as one. */
     RespReply(ByteBuf frame, int valueOffset, ByteBuf source, int sourceIndex) {
-        this.source = source;
-        this.sourceIndex = sourceIndex;
-        this.frame = frame;
+        super(frame, source, sourceIndex);
         this.end = frame.writerIndex();
         this.valueOffset = valueOffset;
         byte type = frame.getByte(valueOffset);
@@ -62,23 +56,8 @@ public final class RespReply implements ReferenceCounted {
         }
     }
 
-    /**
-     * The whole reply frame, attributes included. Not retained for the caller: write
-     * {@code frame().retainedDuplicate()} to keep the reply, or {@code frame()} to hand it over.
-     */
-    public ByteBuf frame() {
-        return frame;
-    }
 
-    /** The receive buffer this reply lies in (not retained: valid while the reply is), or null. */
-    public ByteBuf source() {
-        return source;
-    }
 
-    /** Where the reply starts in {@link #source()}. */
-    public int sourceIndex() {
-        return sourceIndex;
-    }
 
     /** NORMAL, ERROR or PUSH. */
     public Kind kind() {
@@ -220,44 +199,12 @@ public final class RespReply implements ReferenceCounted {
         return true;
     }
 
-    @Override
-    public int refCnt() {
-        return frame.refCnt();
-    }
 
-    @Override
-    public RespReply retain() {
-        frame.retain();
-        return this;
-    }
 
-    @Override
-    public RespReply retain(int increment) {
-        frame.retain(increment);
-        return this;
-    }
 
-    @Override
-    public RespReply touch() {
-        frame.touch();
-        return this;
-    }
 
-    @Override
-    public RespReply touch(Object hint) {
-        frame.touch(hint);
-        return this;
-    }
 
-    @Override
-    public boolean release() {
-        return frame.release();
-    }
 
-    @Override
-    public boolean release(int decrement) {
-        return frame.release(decrement);
-    }
 
     @Override
     public String toString() {

@@ -2,7 +2,6 @@ package io.respproxy.proxy.resp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.util.ReferenceCounted;
 import io.respproxy.routing.CommandArgs;
 
 import java.nio.charset.StandardCharsets;
@@ -15,15 +14,11 @@ import java.nio.charset.StandardCharsets;
  * <p>Reference counting is the frame's: whoever holds a request releases it once (or passes it on).
  * Argument accessors must not be used after the last release.
  */
-public final class RespRequest implements CommandArgs, ReferenceCounted {
+public final class RespRequest extends RespFrame<RespRequest> implements CommandArgs {
 
-    private final ByteBuf frame;
     /** offset, length pairs relative to index 0 of the frame buffer (independent of its reader index); may be longer than 2 * argc. */
     private final int[] args;
     private final int argc;
-    /** The receive buffer the frame was sliced from (not retained), or null; see {@link FrameRun}. */
-    private final ByteBuf source;
-    private final int sourceIndex;
 
     /**
      * Wraps a complete frame; takes ownership of {@code frame}.
@@ -37,22 +32,12 @@ public final class RespRequest implements CommandArgs, ReferenceCounted {
 
     /** A frame sliced from {@code source} at {@code sourceIndex}: frames adjacent there can be written as one. */
     RespRequest(ByteBuf frame, int[] args, int argc, ByteBuf source, int sourceIndex) {
-        this.frame = frame;
+        super(frame, source, sourceIndex);
         this.args = args;
         this.argc = argc;
-        this.source = source;
-        this.sourceIndex = sourceIndex;
     }
 
-    /** The receive buffer this frame lies in (not retained: valid while the frame is), or null. */
-    public ByteBuf source() {
-        return source;
-    }
 
-    /** Where the frame starts in {@link #source()}. */
-    public int sourceIndex() {
-        return sourceIndex;
-    }
 
     /**
      * Builds a request frame from arguments (the proxy's own commands to backends, tests). The
@@ -119,15 +104,6 @@ public final class RespRequest implements CommandArgs, ReferenceCounted {
         return new RespRequest(buf, offsets, argIndexes.length);
     }
 
-    /**
-     * The whole multibulk frame, ready to write to a backend. Not retained for the caller. To write
-     * it and keep the request (for a retry), write {@code frame().retainedDuplicate()}; to hand the
-     * request's reference over, write {@code frame()} and do not release the request. Accessors do
-     * not depend on the frame's reader index.
-     */
-    public ByteBuf frame() {
-        return frame;
-    }
 
     @Override
     public int size() {
@@ -174,44 +150,12 @@ public final class RespRequest implements CommandArgs, ReferenceCounted {
         }
     }
 
-    @Override
-    public int refCnt() {
-        return frame.refCnt();
-    }
 
-    @Override
-    public RespRequest retain() {
-        frame.retain();
-        return this;
-    }
 
-    @Override
-    public RespRequest retain(int increment) {
-        frame.retain(increment);
-        return this;
-    }
 
-    @Override
-    public RespRequest touch() {
-        frame.touch();
-        return this;
-    }
 
-    @Override
-    public RespRequest touch(Object hint) {
-        frame.touch(hint);
-        return this;
-    }
 
-    @Override
-    public boolean release() {
-        return frame.release();
-    }
 
-    @Override
-    public boolean release(int decrement) {
-        return frame.release(decrement);
-    }
 
     @Override
     public String toString() {
