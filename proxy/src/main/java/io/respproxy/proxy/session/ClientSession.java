@@ -70,6 +70,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** QUIT or a protocol error: close once every earlier reply is written. */
     private boolean closeWhenDrained;
     private boolean resuming;
+    /** Whether autoRead is on (it starts on). */
+    private boolean reading = true;
     /** When unsent replies first exceeded the soft output limit (0: not over it). */
     private long softLimitSince;
 
@@ -152,7 +154,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         RespRequest req = (RespRequest) msg;
         if (!backlog.isEmpty() || mustWait()) {
             backlog.add(req);
-            channel.config().setAutoRead(false);
+            updateReading();
             return;
         }
         handle(req);
@@ -380,6 +382,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (!backlog.isEmpty() && !closing) {
             resumeBacklog();
         }
+        updateReading();
         checkOutputLimit();
     }
 
@@ -388,12 +391,15 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         if (!backlog.isEmpty() && !closing) {
             resumeBacklog();
         }
+        // A timer, not a read batch: nothing else would flush replies written here or resume reading.
+        updateReading();
+        flushNow();
     }
 
     /** Puts back a request that must wait (barrier); it runs first once the wait is over. */
     void requeueFront(RespRequest req) {
         backlog.addFirst(req);
-        channel.config().setAutoRead(false);
+        updateReading();
     }
 
     /** A frame that answers no request of this client's (pub/sub message): written at once. */
@@ -423,9 +429,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             }
         } finally {
             resuming = false;
-        }
-        if (backlog.isEmpty() && !closing && channel.isWritable()) {
-            channel.config().setAutoRead(true);
         }
         pool.flushBackends();
     }
@@ -486,15 +489,26 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelReadComplete(ChannelHandlerContext ctx) {
         pool.flushBackends();
         flushNow();
-        if (queue.size() >= settings.maxInFlight()) {
-            channel.config().setAutoRead(false);
+        updateReading();
+    }
+
+    /**
+     * Reads the client's commands only while it may send more: nothing waits in the backlog and
+     * fewer than {@code max-pipeline-in-flight} await replies. Called wherever either changes, so
+     * reading resumes as soon as replies drain. Whether the client reads its replies does not
+     * matter here (a client may write a whole pipeline before reading, as Jedis does, and pausing
+     * would deadlock it): unsent replies are bounded by the output-buffer limits, as in Redis.
+     */
+    private void updateReading() {
+        boolean read = !closing && !closeWhenDrained && backlog.isEmpty() && queue.size() < settings.maxInFlight();
+        if (read != reading) {
+            reading = read;
+            channel.config().setAutoRead(read);
         }
     }
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        // A slow reader: stop reading its commands until its replies drain.
-        channel.config().setAutoRead(channel.isWritable() && backlog.isEmpty() && queue.size() < settings.maxInFlight());
         checkOutputLimit();
         ctx.fireChannelWritabilityChanged();
     }
@@ -517,7 +531,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     /** Sends every earlier reply, then closes (QUIT, protocol error); later requests are dropped. */
     void closeAfterReplies() {
         closeWhenDrained = true;
-        channel.config().setAutoRead(false);
+        updateReading();
         RespRequest r;
         while ((r = backlog.poll()) != null) {
             r.release();
