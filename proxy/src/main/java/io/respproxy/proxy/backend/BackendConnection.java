@@ -87,14 +87,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         return !closed;
     }
 
-    public boolean isWritable() {
-        return channel == null || channel.isWritable();
-    }
 
-    /** In-flight count: requests written or queued that have no reply yet. */
-    public int pendingCount() {
-        return pending.size();
-    }
 
     /**
      * Queues {@code request} (ownership passes here) and the one who waits for its reply.

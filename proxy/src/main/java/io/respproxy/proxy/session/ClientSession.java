@@ -317,12 +317,6 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         drain();
     }
 
-    /** Queues a reply slot to be filled later by the session itself (e.g. WAIT). */
-    ReplySlot reserveSlot(ReplySlot.ReplyHook hook) {
-        ReplySlot slot = new ReplySlot(this, hook);
-        queue.add(slot);
-        return slot;
-    }
 
     void slotFilled(ReplySlot slot, boolean error) {
         if (error) {
