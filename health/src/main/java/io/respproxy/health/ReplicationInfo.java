@@ -1,15 +1,27 @@
 package io.respproxy.health;
 
+import io.respproxy.routing.NodeAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * What a node said in {@code INFO replication}: its role, and for a replica the state of its link
- * to the master; for a master the replicas it sees with their offsets and ack lag.
+ * to the master; for a master the replicas it sees with their offsets and ack lag; for both, the
+ * replication history ids.
+ *
+ * @param replid  {@code master_replid}: the id of the history this node serves now (a replica
+ *                shows its master's)
+ * @param replid2 {@code master_replid2}: the history this node continued when it was promoted
+ *                (or re-pointed), or null when it has none (all zeros)
  */
 public record ReplicationInfo(Role role, String masterHost, int masterPort, boolean masterLinkUp,
-                              boolean syncInProgress, long offset, List<ConnectedReplica> replicas) {
+                              boolean syncInProgress, long offset, List<ConnectedReplica> replicas,
+                              String replid, String replid2) {
+
+    /** Redis shows "no previous history" as forty zeros. */
+    private static final String NO_REPLID = "0000000000000000000000000000000000000000";
 
     /** The role line of INFO replication. */
     public enum Role { MASTER, REPLICA, UNKNOWN }
@@ -39,6 +51,8 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
         long masterOffset = -1;
         long replicaOffset = -1;
         List<ConnectedReplica> replicas = new ArrayList<>();
+        String replid = null;
+        String replid2 = null;
         for (String raw : info.split("\n")) {
             String line = raw.strip();
             int colon = line.indexOf(':');
@@ -59,6 +73,8 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
                 case "master_sync_in_progress" -> syncing = "1".equals(value);
                 case "master_repl_offset" -> masterOffset = parseLong(value, -1);
                 case "slave_repl_offset" -> replicaOffset = parseLong(value, -1);
+                case "master_replid" -> replid = replidOrNull(value);
+                case "master_replid2" -> replid2 = replidOrNull(value);
                 default -> {
                     if (key.startsWith("slave") && isDigits(key, 5)) {
                         ConnectedReplica r = parseReplica(value);
@@ -70,7 +86,38 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
             }
         }
         long offset = role == Role.REPLICA && replicaOffset >= 0 ? replicaOffset : masterOffset;
-        return new ReplicationInfo(role, masterHost, masterPort, linkUp, syncing, offset, replicas);
+        return new ReplicationInfo(role, masterHost, masterPort, linkUp, syncing, offset, replicas, replid, replid2);
+    }
+
+    /**
+     * True when this node's history continues {@code other}'s: it was promoted (REPLICAOF NO ONE)
+     * while replicating {@code other}, which has served the same history since. Redis keeps the old
+     * id as {@code master_replid2} exactly so that the other replicas can continue with a partial
+     * sync; here it orders two servers that both claim role:master.
+     */
+    public boolean continues(ReplicationInfo other) {
+        return replid2 != null && other != null && replid2.equals(other.replid) && !replid2.equals(replid);
+    }
+
+    /** The same facts with the replica and master addresses passed through {@code map} (NAT). */
+    public ReplicationInfo withAddresses(UnaryOperator<NodeAddress> map) {
+        String host = masterHost;
+        int port = masterPort;
+        if (masterHost != null && masterPort > 0) {
+            NodeAddress m = map.apply(new NodeAddress(masterHost, masterPort));
+            host = m.host();
+            port = m.port();
+        }
+        List<ConnectedReplica> mapped = new ArrayList<>(replicas.size());
+        for (ConnectedReplica r : replicas) {
+            NodeAddress a = map.apply(new NodeAddress(r.ip(), r.port()));
+            mapped.add(new ConnectedReplica(a.host(), a.port(), r.state(), r.offset(), r.lagSeconds()));
+        }
+        return new ReplicationInfo(role, host, port, masterLinkUp, syncInProgress, offset, mapped, replid, replid2);
+    }
+
+    private static String replidOrNull(String value) {
+        return value.isEmpty() || NO_REPLID.equals(value) ? null : value;
     }
 
     /** The entry this master has for the replica at {@code host:port}, or null. */

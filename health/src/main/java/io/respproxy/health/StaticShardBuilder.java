@@ -7,7 +7,11 @@ import java.util.List;
 
 /**
  * Static mode's decision, as a pure function of node states: the master is the one up server that
- * says role:master. Two or more such servers is a split brain (a demoted master that came back
+ * says role:master. When several say so, the one whose replication history continues all the
+ * others' ({@code master_replid2} = the other's {@code master_replid}: it was promoted from it, as
+ * Sentinel or an operator's {@code REPLICAOF NO ONE} does) is the master, at once: the old one
+ * has not been demoted yet, but every write it still acknowledges will be thrown away when it is.
+ * Several masters with no such order is a split brain (e.g. a master restarted with a new history
  * before it was reconfigured): writes go to none of them until it is resolved, because writing to
  * the wrong one loses data. Reads go to up replicas whose link is up and whose lag is in bounds.
  */
@@ -26,7 +30,7 @@ public final class StaticShardBuilder {
                 masters.add(n);
             }
         }
-        NodeState master = masters.size() == 1 ? masters.get(0) : null;
+        NodeState master = newestMaster(masters);
         List<NodeAddress> readable = new ArrayList<>();
         for (NodeState n : nodes) {
             if (n.isReplica() && replicaEligible(n, master)) {
@@ -49,6 +53,48 @@ public final class StaticShardBuilder {
             reason = "several servers claim role:master (" + names + "); writes are held until one is demoted";
         }
         return Shard.withoutMaster(id, readable, reason);
+    }
+
+    /**
+     * The master writes go to among servers that all claim the role: the only one, or the one whose
+     * history continues every other's (following {@code master_replid2} links), or null when there
+     * is none or no such order.
+     */
+    static NodeState newestMaster(List<NodeState> masters) {
+        if (masters.size() <= 1) {
+            return masters.isEmpty() ? null : masters.get(0);
+        }
+        NodeState found = null;
+        for (NodeState m : masters) {
+            if (ancestorCount(m, masters) == masters.size() - 1) {
+                if (found != null) {
+                    return null;
+                }
+                found = m;
+            }
+        }
+        return found;
+    }
+
+    /** How many of {@code masters} lie on {@code m}'s history (its parent, its parent's parent, ...). */
+    private static int ancestorCount(NodeState m, List<NodeState> masters) {
+        int count = 0;
+        NodeState at = m;
+        while (count < masters.size()) {
+            NodeState parent = null;
+            for (NodeState o : masters) {
+                if (o != at && o != m && at.replication().continues(o.replication())) {
+                    parent = o;
+                    break;
+                }
+            }
+            if (parent == null) {
+                break;
+            }
+            count++;
+            at = parent;
+        }
+        return count;
     }
 
     /**

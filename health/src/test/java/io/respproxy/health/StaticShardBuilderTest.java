@@ -98,6 +98,90 @@ class StaticShardBuilderTest {
         assertEquals("no server is reachable", none.noMasterReason());
     }
 
+    static final String OLD = "a".repeat(40);
+    static final String NEW = "b".repeat(40);
+    static final String OTHER = "c".repeat(40);
+    static final String NONE = "0".repeat(40);
+
+    /** A master's INFO with its history ids (and no replicas). */
+    static String masterWithHistory(String replid, String replid2) {
+        return "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_replid:" + replid
+                + "\r\nmaster_replid2:" + replid2 + "\r\nmaster_repl_offset:5000\r\n";
+    }
+
+    @Test
+    void parsesHistoryIds() {
+        ReplicationInfo promoted = ReplicationInfo.parse(masterWithHistory(NEW, OLD));
+        assertEquals(NEW, promoted.replid());
+        assertEquals(OLD, promoted.replid2());
+        assertNull(ReplicationInfo.parse(masterWithHistory(OLD, NONE)).replid2(), "forty zeros: no previous history");
+        assertTrue(promoted.continues(ReplicationInfo.parse(masterWithHistory(OLD, NONE))));
+        assertFalse(ReplicationInfo.parse(masterWithHistory(OLD, NONE)).continues(promoted));
+    }
+
+    @Test
+    void aReplicaPromotedFromTheMasterTakesTheWritesBeforeTheOldOneIsDemoted() {
+        NodeState old = up(A, masterWithHistory(OLD, NONE));
+        NodeState promoted = up(B, masterWithHistory(NEW, OLD));
+        for (List<NodeState> order : List.of(List.of(old, promoted, up(C, replicaInfo("up", 0))),
+                List.of(up(C, replicaInfo("up", 0)), promoted, old))) {
+            Shard s = builder.build("svc", order);
+            assertEquals(B, s.master(), "B continues A's history: A's later writes would be discarded");
+            assertEquals(List.of(C), s.readReplicas());
+        }
+    }
+
+    @Test
+    void aChainOfPromotionsPicksTheLatest() {
+        Shard s = builder.build("svc", List.of(
+                up(C, masterWithHistory(OTHER, NEW)),
+                up(A, masterWithHistory(OLD, NONE)),
+                up(B, masterWithHistory(NEW, OLD))));
+        assertEquals(C, s.master());
+    }
+
+    @Test
+    void twoMastersWithoutOrderHoldWrites() {
+        // A master restarted without its data starts a new history: nothing says which one is right.
+        Shard unrelated = builder.build("svc", List.of(up(A, masterWithHistory(OLD, NONE)),
+                up(B, masterWithHistory(OTHER, NONE))));
+        assertFalse(unrelated.hasMaster());
+        assertTrue(unrelated.noMasterReason().startsWith("several servers claim role:master"), unrelated.noMasterReason());
+        // Promoted from a history neither of them serves any more (a third, gone, master).
+        Shard siblings = builder.build("svc", List.of(up(A, masterWithHistory(NEW, OLD)),
+                up(B, masterWithHistory(OTHER, OLD))));
+        assertFalse(siblings.hasMaster(), "two replicas of the same old master, both promoted: no order");
+        // Without history ids (an INFO that lacks them) there is no order either.
+        assertFalse(builder.build("svc", List.of(up(A, masterInfo()), up(B, masterInfo()))).hasMaster());
+    }
+
+    @Test
+    void aPromotedNodeThatIsDownDoesNotCount() {
+        NodeState old = up(A, masterWithHistory(OLD, NONE));
+        NodeState promotedButDown = new NodeState(B, false, ReplicationInfo.parse(masterWithHistory(NEW, OLD)), "timeout");
+        assertEquals(A, builder.build("svc", List.of(old, promotedButDown)).master());
+    }
+
+    @Test
+    void theOldMasterDownAndThePromotedOneUp() {
+        NodeState oldDown = new NodeState(A, false, ReplicationInfo.parse(masterWithHistory(OLD, NONE)), "refused");
+        assertEquals(B, builder.build("svc", List.of(oldDown, up(B, masterWithHistory(NEW, OLD)))).master());
+    }
+
+    @Test
+    void replicasOfTheOldMasterStillServeReadsWhileTheirLinkIsUp() {
+        Shard s = builder.build("svc", List.of(
+                up(A, masterWithHistory(OLD, NONE)),
+                up(B, masterWithHistory(NEW, OLD)),
+                up(C, replicaInfo("up", 0))));
+        assertEquals(List.of(C), s.readReplicas(), "C is not listed by B; judged by its own link to A");
+        Shard down = builder.build("svc", List.of(
+                up(A, masterWithHistory(OLD, NONE)),
+                up(B, masterWithHistory(NEW, OLD)),
+                up(C, replicaInfo("down", 0))));
+        assertEquals(List.of(), down.readReplicas());
+    }
+
     @Test
     void riseAndFall() {
         RiseFall rf = new RiseFall(2, 3);
