@@ -1,8 +1,9 @@
 package io.respproxy.health;
 
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
@@ -11,16 +12,21 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
 import io.respproxy.routing.NodeAddress;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Active probes over Lettuce: PING (a node loading its dataset answers -LOADING and is not fit)
- * then INFO, pipelined on one kept-open connection per node. A connection that fails
- * is dropped and dialled again on the next probe, so a dead node costs one connect timeout per
- * interval, not a reconnect storm.
+ * then INFO, pipelined on one kept-open connection per node; and role checks (INFO replication
+ * alone) on the same connection. A connection that fails is dropped and dialled again on the next
+ * probe, so a dead node costs one connect timeout per interval, not a reconnect storm. A
+ * connection the server closes (Sentinel's {@code CLIENT KILL TYPE normal} when it reconfigures a
+ * node) is reported to {@code onServerClose}: the node's role is probably changing.
  */
 public final class NodeProber implements AutoCloseable {
 
@@ -34,7 +40,8 @@ public final class NodeProber implements AutoCloseable {
      * @param user     backend ACL user, or null for the default user
      * @param password backend password, or null (kept in memory only, never logged)
      */
-    public NodeProber(ClientResources resources, Duration timeout, String user, char[] password) {
+    public NodeProber(ClientResources resources, Duration timeout, String user, char[] password,
+                      Consumer<NodeAddress> onServerClose) {
         this.timeout = timeout;
         this.user = user;
         this.password = password == null ? null : password.clone();
@@ -45,24 +52,46 @@ public final class NodeProber implements AutoCloseable {
                 .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .build());
+        this.client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                // Still in the map: not closed by dropConnection or close(), so the server did it.
+                for (Map.Entry<NodeAddress, StatefulRedisConnection<String, String>> e : connections.entrySet()) {
+                    if (e.getValue() == connection && connections.remove(e.getKey(), e.getValue())) {
+                        onServerClose.accept(e.getKey());
+                    }
+                }
+            }
+        });
     }
 
     /** Probes {@code node}; never throws, never blocks the caller: the future completes within about the timeout. */
     public CompletableFuture<ProbeResult> probe(NodeAddress node) {
-        return connection(node).thenCompose(conn -> {
-            RedisAsyncCommands<String, String> cmd = conn.async();
-            RedisFuture<String> ping = cmd.ping();
-            // Default INFO (not just "replication"): it also carries redis_version, and Redis 6.2
-            // accepts only one section name per call.
-            RedisFuture<String> info = cmd.info();
-            return ping.toCompletableFuture()
-                    .thenCombine(info.toCompletableFuture(),
-                            (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text), ProbeResult.redisVersion(text)))
-                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }).exceptionally(e -> {
-            dropConnection(node);
-            return ProbeResult.failed(describe(e));
-        });
+        // Default INFO (not just "replication"): it also carries redis_version, and Redis 6.2
+        // accepts only one section name per call.
+        return ask(node, cmd -> cmd.ping().toCompletableFuture()
+                .thenCombine(cmd.info().toCompletableFuture(),
+                        (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text), ProbeResult.redisVersion(text))));
+    }
+
+    /**
+     * {@code INFO replication} alone: the node's role and history ids, cheap enough to ask every
+     * 100 ms. Never throws; the future completes within about the timeout.
+     */
+    public CompletableFuture<ProbeResult> roleCheck(NodeAddress node) {
+        return ask(node, cmd -> cmd.info("replication").toCompletableFuture()
+                .thenApply(text -> ProbeResult.ok(ReplicationInfo.parse(text), null)));
+    }
+
+    private CompletableFuture<ProbeResult> ask(NodeAddress node,
+            Function<RedisAsyncCommands<String, String>, CompletableFuture<ProbeResult>> commands) {
+        CompletableFuture<StatefulRedisConnection<String, String>> conn = connection(node);
+        return conn.thenCompose(c -> commands.apply(c.async()).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                .exceptionally(e -> {
+                    // Only the connection this probe used: a newer one may already be in its place.
+                    conn.thenAccept(c -> dropConnection(node, c));
+                    return ProbeResult.failed(describe(e));
+                });
     }
 
     private CompletableFuture<StatefulRedisConnection<String, String>> connection(NodeAddress node) {
@@ -91,11 +120,9 @@ public final class NodeProber implements AutoCloseable {
                 });
     }
 
-    private void dropConnection(NodeAddress node) {
-        StatefulRedisConnection<String, String> conn = connections.remove(node);
-        if (conn != null) {
-            conn.closeAsync();
-        }
+    private void dropConnection(NodeAddress node, StatefulRedisConnection<String, String> conn) {
+        connections.remove(node, conn);
+        conn.closeAsync();
     }
 
     /** A one-line reason without secrets: exception messages from Lettuce never carry the password. */
@@ -114,8 +141,9 @@ public final class NodeProber implements AutoCloseable {
 
     @Override
     public void close() {
-        connections.values().forEach(StatefulRedisConnection::closeAsync);
+        List<StatefulRedisConnection<String, String>> open = List.copyOf(connections.values());
         connections.clear();
+        open.forEach(StatefulRedisConnection::closeAsync);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }

@@ -12,6 +12,9 @@ public final class RiseFall {
     private boolean up;
     private boolean checked;
     private int streak;
+    /** A passive mark waits for the next check to confirm or withdraw it. */
+    private boolean markPending;
+    private boolean upBeforeMark;
 
     /**
      * A new node is down until its first check, which decides at once: waiting {@code rise}
@@ -25,6 +28,16 @@ public final class RiseFall {
     /** Records one check; returns true when the up/down state changed. */
     public boolean record(boolean ok) {
         boolean before = up;
+        if (markPending) {
+            markPending = false;
+            if (ok && upBeforeMark) {
+                // The node answers: what the data path saw was a dropped connection (a server
+                // that killed its clients while being reconfigured), not a node failure.
+                up = true;
+                streak = 0;
+                return !before;
+            }
+        }
         if (!checked) {
             checked = true;
             up = ok;
@@ -40,9 +53,17 @@ public final class RiseFall {
         return up != before;
     }
 
-    /** A failure the data path saw (connection refused or reset): down at once, no waiting for fall. */
+    /**
+     * A failure the data path saw (connection refused or reset, command timeout): down at once, no
+     * waiting for fall. The next check decides: if it succeeds and the node was up before the
+     * mark, it is up again at once (a reconnect, not a failure); otherwise it needs {@code rise}.
+     */
     public boolean markDown() {
         boolean changed = up;
+        if (!markPending) {
+            upBeforeMark = up;
+            markPending = true;
+        }
         checked = true;
         up = false;
         streak = 0;

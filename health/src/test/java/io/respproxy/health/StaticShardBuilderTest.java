@@ -196,4 +196,24 @@ class StaticShardBuilderTest {
         assertTrue(rf.markDown());
         assertFalse(rf.isUp());
     }
+
+    @Test
+    void aPassiveMarkIsWithdrawnWhenTheNextCheckSucceeds() {
+        RiseFall rf = new RiseFall(2, 3);
+        rf.record(true);
+        assertTrue(rf.markDown(), "down at once");
+        assertFalse(rf.markDown(), "a second mark changes nothing");
+        assertTrue(rf.record(true), "the node answers: a dropped connection, not a failure; up again at once");
+        assertTrue(rf.isUp());
+
+        assertTrue(rf.markDown());
+        assertFalse(rf.record(false), "confirmed: stays down");
+        assertFalse(rf.record(true), "then needs rise good checks");
+        assertTrue(rf.record(true));
+
+        RiseFall neverUp = new RiseFall(2, 3);
+        neverUp.record(false);
+        neverUp.markDown();
+        assertFalse(neverUp.record(true), "a node that was down before the mark is not brought up by it");
+    }
 }

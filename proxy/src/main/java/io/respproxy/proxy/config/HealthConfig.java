@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param maxReplicaLag      a replica further behind than this (INFO replication) serves no reads
  * @param maxReplicaLagBytes a replica more bytes behind its master than this serves no reads
  *                           (0 = no byte limit)
+ * @param roleCheckInterval  time between role checks (INFO replication) of an up node
  */
-public record HealthConfig(
-        Duration interval, Duration timeout, int rise, int fall, Duration maxReplicaLag, long maxReplicaLagBytes) {}
+public record HealthConfig(Duration interval, Duration timeout, int rise, int fall, Duration maxReplicaLag,
+                           long maxReplicaLagBytes, Duration roleCheckInterval) {}

@@ -87,7 +87,8 @@ final class TuningParser {
                 in.integer("health.rise", 1, 100),
                 in.integer("health.fall", 1, 100),
                 in.duration("health.max-replica-lag", Duration.ZERO),
-                in.bytes("health.max-replica-lag-bytes", 0, Long.MAX_VALUE));
+                in.bytes("health.max-replica-lag-bytes", 0, Long.MAX_VALUE),
+                in.duration("health.role-check-interval", Duration.ofMillis(10)));
     }
 
     FailoverConfig failover() {

@@ -2,8 +2,6 @@ package io.respproxy.proxy.server;
 
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
-import io.respproxy.health.HealthSettings;
-import io.respproxy.health.StaticTopologySource;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.cli.DataPlane;
@@ -12,7 +10,6 @@ import io.respproxy.proxy.config.ListenerConfig;
 import io.respproxy.proxy.config.ProtectedMode;
 import io.respproxy.proxy.config.ProxyConfig;
 import io.respproxy.proxy.config.ServiceConfig;
-import io.respproxy.proxy.config.TopologyConfig;
 import io.respproxy.proxy.config.UserConfig;
 import io.respproxy.proxy.resp.RespLimits;
 import io.respproxy.proxy.service.ServiceRuntime;
@@ -21,7 +18,6 @@ import io.respproxy.proxy.session.SessionSettings;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
-import io.respproxy.routing.TopologySource;
 import io.respproxy.routing.command.CommandTable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +41,7 @@ public final class ProxyDataPlane implements DataPlane {
         CommandTable commands = CommandTable.builtin();
         List<ListenerSpec> listeners = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
-            ServiceRuntime rt = new ServiceRuntime(sc.name(), topologySource(sc), commands, users(sc),
+            ServiceRuntime rt = new ServiceRuntime(sc.name(), TopologySources.create(sc), commands, users(sc),
                     sessionSettings(sc), backendSettings(sc), transport.clientChannel());
             services.add(rt);
             for (ListenerConfig l : sc.listeners()) {
@@ -58,19 +54,6 @@ public final class ProxyDataPlane implements DataPlane {
 
     /** The data-path factory {@code respproxy run} uses. */
     public static final DataPlane.Factory FACTORY = ProxyDataPlane::new;
-
-    private static TopologySource topologySource(ServiceConfig sc) {
-        if (sc.topology() instanceof TopologyConfig.Static st) {
-            List<NodeAddress> servers = st.servers().stream().map(ProxyDataPlane::address).toList();
-            var h = sc.health();
-            HealthSettings hs = new HealthSettings(h.interval(), h.timeout(), h.rise(), h.fall(), h.maxReplicaLag(),
-                    h.maxReplicaLagBytes());
-            char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
-            return new StaticTopologySource(sc.name(), servers, hs, sc.backend().user().orElse(null), password);
-        }
-        throw new UnsupportedOperationException("service '" + sc.name() + "': mode = " + sc.mode()
-                + " is not served yet by this build (static is); see README, Compatibility");
-    }
 
     private static ClientUsers users(ServiceConfig sc) {
         List<ClientUsers.User> users = new ArrayList<>();
@@ -108,7 +91,7 @@ public final class ProxyDataPlane implements DataPlane {
     }
 
     static NodeAddress address(HostPort hp) {
-        return new NodeAddress(hp.host(), hp.port());
+        return TopologySources.address(hp);
     }
 
     private static void registerMetrics(MetricRegistry metrics, ServiceRuntime rt) {

@@ -56,7 +56,8 @@ class ProxyConfigLoaderTest {
         assertEquals(1024, l.maxPipelineInFlight());
         assertEquals(new LimitsConfig.OutputBuffer(256L << 20, 64L << 20, Duration.ofSeconds(60)), l.clientOutputBuffer());
 
-        assertEquals(new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 0),
+        assertEquals(new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 0,
+                Duration.ofMillis(100)),
                 s.health());
         assertEquals(new FailoverConfig(Duration.ofSeconds(10), 10000), s.failover());
         assertTrue(s.denies("SHUTDOWN", null));

@@ -1,0 +1,255 @@
+package io.respproxy.health;
+
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.respproxy.routing.AddressMap;
+import io.respproxy.routing.NodeAddress;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether each node of a set is fit to serve, apart from where the set comes from (static servers
+ * today, Sentinel and Cluster next): full probes (PING + INFO) every interval judged with
+ * rise/fall; role checks ({@code INFO replication}) of up nodes on a shorter cadence, and at once
+ * when a node closes the monitor's connection (a node being reconfigured kills its clients);
+ * passive marks from the data path, confirmed or withdrawn by an immediate probe; and the server
+ * facts the nodes report (Redis version). Addresses read from INFO pass through the {@code nat}
+ * map. All state lives on one scheduler thread; the listener is called there, with every node's
+ * state, after each change.
+ */
+public final class NodeHealthMonitor implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(NodeHealthMonitor.class);
+
+    private final String service;
+    private final HealthSettings settings;
+    private final AddressMap nat;
+    private final ClientResources resources;
+    private final NodeProber prober;
+    private final ScheduledExecutorService scheduler;
+    private final Map<NodeAddress, Tracked> nodes = new LinkedHashMap<>();
+    private Consumer<List<NodeState>> listener = s -> { };
+    private volatile List<NodeState> states = List.of();
+    private volatile String redisVersion;
+    /** Orders the replies of probes and role checks: older facts never overwrite newer ones. */
+    private long sequence;
+    private boolean probing;
+
+    /** One watched node, owned by the scheduler thread. */
+    private static final class Tracked {
+        final RiseFall riseFall;
+        NodeState state;
+        long appliedSequence;
+        boolean roleCheckInFlight;
+        boolean verifying;
+
+        Tracked(NodeAddress node, HealthSettings settings) {
+            riseFall = new RiseFall(settings.rise(), settings.fall());
+            state = new NodeState(node, false, null, "not probed yet");
+        }
+    }
+
+    /**
+     * @param backendUser     ACL user for the probes, or null
+     * @param backendPassword password for the probes, or null (kept in memory only, never logged)
+     */
+    public NodeHealthMonitor(String service, HealthSettings settings, AddressMap nat,
+                             String backendUser, char[] backendPassword) {
+        this.service = service;
+        this.settings = settings;
+        this.nat = nat;
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "respproxy-health-" + service);
+            t.setDaemon(true);
+            return t;
+        });
+        this.prober = new NodeProber(resources, settings.timeout(), backendUser, backendPassword,
+                node -> scheduler.execute(() -> serverClosed(node)));
+    }
+
+    /**
+     * Starts probing {@code watch}; {@code listener} gets every node's state after each change, on
+     * the monitor's thread.
+     */
+    public void start(Collection<NodeAddress> watch, Consumer<List<NodeState>> listener) {
+        scheduler.execute(() -> {
+            this.listener = listener;
+            for (NodeAddress n : watch) {
+                nodes.putIfAbsent(n, new Tracked(n, settings));
+            }
+            states = snapshot();
+        });
+        scheduler.scheduleWithFixedDelay(this::probeAll, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
+        if (settings.roleCheckInterval().compareTo(settings.interval()) < 0) {
+            long every = settings.roleCheckInterval().toMillis();
+            scheduler.scheduleWithFixedDelay(this::checkRoles, every, every, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Every watched node's state now (any thread). */
+    public List<NodeState> states() {
+        return states;
+    }
+
+    /** The Redis version the master reports (any node's until a master answered), or null. Any thread. */
+    public String redisVersion() {
+        return redisVersion;
+    }
+
+    /**
+     * The data path saw {@code node} fail: down at once, then probed at once; if it answers and
+     * was up before, it is up again (a dropped connection, not a dead node). Any thread.
+     */
+    public void markDown(NodeAddress node, String why) {
+        scheduler.execute(() -> {
+            Tracked t = nodes.get(node);
+            if (t == null) {
+                return;
+            }
+            if (t.riseFall.markDown()) {
+                t.state = new NodeState(node, false, t.state.replication(), why);
+                log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
+                changed();
+            }
+            verify(node, t);
+        });
+    }
+
+    /** Checks every up node's role now (a role error or redirect was seen). Coalesced; any thread. */
+    public void checkRolesNow() {
+        scheduler.execute(this::checkRoles);
+    }
+
+    private void serverClosed(NodeAddress node) {
+        Tracked t = nodes.get(node);
+        if (t != null && t.state.up()) {
+            log.info("[{}] {} closed the health connection; checking roles now", service, node);
+            checkRoles();
+        }
+    }
+
+    private void probeAll() {
+        if (probing) {
+            return;
+        }
+        probing = true;
+        List<NodeAddress> targets = new ArrayList<>(nodes.keySet());
+        List<CompletableFuture<ProbeResult>> results = new ArrayList<>(targets.size());
+        long seq = ++sequence;
+        for (NodeAddress n : targets) {
+            results.add(prober.probe(n));
+        }
+        CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, e) -> {
+            probing = false;
+            for (int i = 0; i < targets.size(); i++) {
+                applyProbe(targets.get(i), seq, results.get(i).join());
+            }
+            changed();
+        }, scheduler);
+    }
+
+    private void verify(NodeAddress node, Tracked t) {
+        if (t.verifying) {
+            return;
+        }
+        t.verifying = true;
+        long seq = ++sequence;
+        prober.probe(node).whenCompleteAsync((result, e) -> {
+            t.verifying = false;
+            if (nodes.get(node) == t) {
+                applyProbe(node, seq, result);
+                changed();
+            }
+        }, scheduler);
+    }
+
+    private void checkRoles() {
+        for (Map.Entry<NodeAddress, Tracked> e : nodes.entrySet()) {
+            Tracked t = e.getValue();
+            if (!t.state.up() || t.roleCheckInFlight) {
+                continue;
+            }
+            t.roleCheckInFlight = true;
+            NodeAddress node = e.getKey();
+            long seq = ++sequence;
+            prober.roleCheck(node).whenCompleteAsync((result, ex) -> {
+                t.roleCheckInFlight = false;
+                // A failed role check proves little (the full probe judges with rise/fall).
+                if (nodes.get(node) == t && result.ok() && applyReplication(node, t, seq, result.replication())) {
+                    changed();
+                }
+            }, scheduler);
+        }
+    }
+
+    private void applyProbe(NodeAddress node, long seq, ProbeResult result) {
+        Tracked t = nodes.get(node);
+        if (t == null) {
+            return;
+        }
+        boolean wasUp = t.state.up();
+        if (t.riseFall.record(result.ok())) {
+            if (t.riseFall.isUp()) {
+                log.info("[{}] {} is up", service, node);
+            } else if (wasUp) {
+                log.warn("[{}] {} is down: {}", service, node, result.failure());
+            }
+        }
+        if (result.ok()) {
+            applyReplication(node, t, seq, result.replication());
+            if (result.redisVersion() != null && (redisVersion == null
+                    || result.replication().role() == ReplicationInfo.Role.MASTER)) {
+                redisVersion = result.redisVersion();
+            }
+        }
+        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), result.ok() ? null : result.failure());
+    }
+
+    /** Keeps {@code info} unless newer facts were applied already; true when it was kept. */
+    private boolean applyReplication(NodeAddress node, Tracked t, long seq, ReplicationInfo info) {
+        if (seq < t.appliedSequence) {
+            return false;
+        }
+        t.appliedSequence = seq;
+        ReplicationInfo mapped = nat.isEmpty() ? info : info.withAddresses(nat::reachable);
+        ReplicationInfo before = t.state.replication();
+        if (before != null && before.role() != mapped.role()) {
+            log.info("[{}] {} now says role:{} (was {}){}", service, node, mapped.role(), before.role(),
+                    mapped.role() == ReplicationInfo.Role.MASTER && mapped.replid2() != null
+                            && mapped.replid2().equals(before.replid()) ? ", promoted from its master's history" : "");
+        }
+        t.state = new NodeState(node, t.state.up(), mapped, t.state.lastFailure());
+        return true;
+    }
+
+    private void changed() {
+        states = snapshot();
+        listener.accept(states);
+    }
+
+    private List<NodeState> snapshot() {
+        List<NodeState> out = new ArrayList<>(nodes.size());
+        for (Tracked t : nodes.values()) {
+            out.add(t.state);
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+        prober.close();
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}

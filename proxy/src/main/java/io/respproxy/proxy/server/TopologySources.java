@@ -1,0 +1,59 @@
+package io.respproxy.proxy.server;
+
+import io.respproxy.health.HealthSettings;
+import io.respproxy.health.NodeHealthMonitor;
+import io.respproxy.health.StaticTopologySource;
+import io.respproxy.proxy.config.HealthConfig;
+import io.respproxy.proxy.config.HostPort;
+import io.respproxy.proxy.config.ServiceConfig;
+import io.respproxy.proxy.config.TopologyConfig;
+import io.respproxy.routing.AddressMap;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.TopologySource;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a service's topology source for its mode: one method per mode, each a membership source
+ * on top of a {@link NodeHealthMonitor} for the data nodes, with the service's {@code nat} map.
+ */
+final class TopologySources {
+
+    private TopologySources() {}
+
+    static TopologySource create(ServiceConfig sc) {
+        return switch (sc.mode()) {
+            case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology());
+            case SENTINEL, CLUSTER -> throw new UnsupportedOperationException("service '" + sc.name() + "': mode = "
+                    + sc.mode() + " is not served yet by this build (static is); see README, Compatibility");
+        };
+    }
+
+    private static TopologySource staticSource(ServiceConfig sc, TopologyConfig.Static st) {
+        List<NodeAddress> servers = st.servers().stream().map(TopologySources::address).toList();
+        HealthSettings hs = healthSettings(sc.health());
+        AddressMap nat = nat(sc.nat());
+        return new StaticTopologySource(sc.name(), servers, nat, hs, monitor(sc, hs, nat));
+    }
+
+    private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat) {
+        char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
+        return new NodeHealthMonitor(sc.name(), hs, nat, sc.backend().user().orElse(null), password);
+    }
+
+    static HealthSettings healthSettings(HealthConfig h) {
+        return new HealthSettings(h.interval(), h.timeout(), h.rise(), h.fall(), h.maxReplicaLag(),
+                h.maxReplicaLagBytes(), h.roleCheckInterval());
+    }
+
+    static AddressMap nat(Map<HostPort, HostPort> nat) {
+        Map<NodeAddress, NodeAddress> exact = new LinkedHashMap<>();
+        nat.forEach((from, to) -> exact.put(address(from), address(to)));
+        return AddressMap.of(exact);
+    }
+
+    static NodeAddress address(HostPort hp) {
+        return new NodeAddress(hp.host(), hp.port());
+    }
+}
