@@ -4,6 +4,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -50,7 +51,10 @@ public final class NodeHealthMonitor implements AutoCloseable {
         final RiseFall riseFall;
         NodeState state;
         long appliedSequence;
-        boolean roleCheckInFlight;
+        /** The role check in flight (its sequence), or 0. */
+        long roleCheckInFlight;
+        /** Only a role check sent after this answers the doubt. */
+        long doubtSequence;
         boolean verifying;
 
         Tracked(NodeAddress node, HealthSettings settings) {
@@ -74,8 +78,20 @@ public final class NodeHealthMonitor implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.prober = new NodeProber(resources, settings.timeout(), backendUser, backendPassword,
+        this.prober = new NodeProber(resources, settings.timeout(), roleCheckTimeout(settings), backendUser, backendPassword,
                 node -> scheduler.execute(() -> serverClosed(node)));
+    }
+
+    /**
+     * A role check that has not answered within a few role-check intervals is abandoned and its
+     * connection dialled again: waiting the full probe timeout would leave a promotion unseen that
+     * long (the full probes, with the full timeout, still judge whether the node is up).
+     */
+    static Duration roleCheckTimeout(HealthSettings settings) {
+        Duration few = settings.roleCheckInterval().multipliedBy(3);
+        Duration floor = Duration.ofMillis(250);
+        Duration t = few.compareTo(floor) < 0 ? floor : few;
+        return t.compareTo(settings.timeout()) > 0 ? settings.timeout() : t;
     }
 
     /**
@@ -118,7 +134,7 @@ public final class NodeHealthMonitor implements AutoCloseable {
                 return;
             }
             if (t.riseFall.markDown()) {
-                t.state = new NodeState(node, false, t.state.replication(), why);
+                t.state = new NodeState(node, false, t.state.replication(), why, false);
                 log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
                 changed();
             }
@@ -131,10 +147,22 @@ public final class NodeHealthMonitor implements AutoCloseable {
         scheduler.execute(this::checkRoles);
     }
 
+    /**
+     * A node closed the monitor's connection: Sentinel (and operators' scripts) kill a node's
+     * clients when they reconfigure it. Its role is in doubt until a role check answers, and
+     * writes wait for that (one round trip) rather than go to a master that may have just been
+     * superseded.
+     */
     private void serverClosed(NodeAddress node) {
         Tracked t = nodes.get(node);
         if (t != null && t.state.up()) {
-            log.info("[{}] {} closed the health connection; checking roles now", service, node);
+            log.info("[{}] {} closed the health connection; checking its role now", service, node);
+            t.state = t.state.withRoleInDoubt(true);
+            t.doubtSequence = sequence;
+            changed();
+            // Whatever check was in flight went out on the closed connection: send a new one.
+            t.roleCheckInFlight = 0;
+            checkRole(node, t);
             checkRoles();
         }
     }
@@ -176,21 +204,36 @@ public final class NodeHealthMonitor implements AutoCloseable {
 
     private void checkRoles() {
         for (Map.Entry<NodeAddress, Tracked> e : nodes.entrySet()) {
-            Tracked t = e.getValue();
-            if (!t.state.up() || t.roleCheckInFlight) {
-                continue;
+            if (e.getValue().state.up()) {
+                checkRole(e.getKey(), e.getValue());
             }
-            t.roleCheckInFlight = true;
-            NodeAddress node = e.getKey();
-            long seq = ++sequence;
-            prober.roleCheck(node).whenCompleteAsync((result, ex) -> {
-                t.roleCheckInFlight = false;
-                // A failed role check proves little (the full probe judges with rise/fall).
-                if (nodes.get(node) == t && result.ok() && applyReplication(node, t, seq, result.replication())) {
-                    changed();
-                }
-            }, scheduler);
         }
+    }
+
+    private void checkRole(NodeAddress node, Tracked t) {
+        if (t.roleCheckInFlight != 0) {
+            return;
+        }
+        long seq = ++sequence;
+        t.roleCheckInFlight = seq;
+        prober.roleCheck(node).whenCompleteAsync((result, ex) -> {
+            if (t.roleCheckInFlight == seq) {
+                t.roleCheckInFlight = 0;
+            }
+            if (nodes.get(node) != t) {
+                return;
+            }
+            // Answered or not, the doubt ends: a node that does not answer is the full probes' business
+            // (rise/fall); a failed role check alone proves little.
+            boolean doubtCleared = t.state.roleInDoubt() && seq > t.doubtSequence;
+            if (doubtCleared) {
+                t.state = t.state.withRoleInDoubt(false);
+            }
+            boolean applied = result.ok() && applyReplication(node, t, seq, result.replication());
+            if (applied || doubtCleared) {
+                changed();
+            }
+        }, scheduler);
     }
 
     private void applyProbe(NodeAddress node, long seq, ProbeResult result) {
@@ -213,7 +256,8 @@ public final class NodeHealthMonitor implements AutoCloseable {
                 redisVersion = result.redisVersion();
             }
         }
-        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), result.ok() ? null : result.failure());
+        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), result.ok() ? null : result.failure(),
+                t.state.roleInDoubt() && t.riseFall.isUp());
     }
 
     /** Keeps {@code info} unless newer facts were applied already; true when it was kept. */
@@ -229,7 +273,7 @@ public final class NodeHealthMonitor implements AutoCloseable {
                     mapped.role() == ReplicationInfo.Role.MASTER && mapped.replid2() != null
                             && mapped.replid2().equals(before.replid()) ? ", promoted from its master's history" : "");
         }
-        t.state = new NodeState(node, t.state.up(), mapped, t.state.lastFailure());
+        t.state = new NodeState(node, t.state.up(), mapped, t.state.lastFailure(), t.state.roleInDoubt());
         return true;
     }
 

@@ -23,26 +23,35 @@ import java.util.function.Function;
 /**
  * Active probes over Lettuce: PING (a node loading its dataset answers -LOADING and is not fit)
  * then INFO, pipelined on one kept-open connection per node; and role checks (INFO replication
- * alone) on the same connection. A connection that fails is dropped and dialled again on the next
- * probe, so a dead node costs one connect timeout per interval, not a reconnect storm. A
- * connection the server closes (Sentinel's {@code CLIENT KILL TYPE normal} when it reconfigures a
- * node) is reported to {@code onServerClose}: the node's role is probably changing.
+ * alone) on a second one, so that they never wait behind a full INFO and a slow role check (cut
+ * at its own, shorter timeout) never fails a probe. A connection that fails is dropped and dialled
+ * again on the next use, so a dead node costs one connect timeout per interval, not a reconnect
+ * storm. A connection the server closes (Sentinel's {@code CLIENT KILL TYPE normal} when it
+ * reconfigures a node) is reported to {@code onServerClose}: the node's role is probably changing.
  */
 public final class NodeProber implements AutoCloseable {
 
     private final RedisClient client;
     private final Duration timeout;
+    private final Duration roleCheckTimeout;
     private final String user;
     private final char[] password;
-    private final Map<NodeAddress, StatefulRedisConnection<String, String>> connections = new ConcurrentHashMap<>();
+    private final Map<NodeAddress, StatefulRedisConnection<String, String>> probeConnections = new ConcurrentHashMap<>();
+    private final Map<NodeAddress, StatefulRedisConnection<String, String>> roleConnections = new ConcurrentHashMap<>();
+    private final Consumer<NodeAddress> onServerClose;
 
     /**
-     * @param user     backend ACL user, or null for the default user
-     * @param password backend password, or null (kept in memory only, never logged)
+     * @param timeout          connect timeout, and probe timeout
+     * @param roleCheckTimeout a role check slower than this is abandoned (its connection dialled again)
+     * @param user             backend ACL user, or null for the default user
+     * @param password         backend password, or null (kept in memory only, never logged)
+     * @param onServerClose    told (on a Lettuce thread) when a node closed one of the prober's connections
      */
-    public NodeProber(ClientResources resources, Duration timeout, String user, char[] password,
-                      Consumer<NodeAddress> onServerClose) {
+    public NodeProber(ClientResources resources, Duration timeout, Duration roleCheckTimeout, String user,
+                      char[] password, Consumer<NodeAddress> onServerClose) {
         this.timeout = timeout;
+        this.roleCheckTimeout = roleCheckTimeout;
+        this.onServerClose = onServerClose;
         this.user = user;
         this.password = password == null ? null : password.clone();
         this.client = RedisClient.create(resources);
@@ -55,10 +64,12 @@ public final class NodeProber implements AutoCloseable {
         this.client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
-                // Still in the map: not closed by dropConnection or close(), so the server did it.
-                for (Map.Entry<NodeAddress, StatefulRedisConnection<String, String>> e : connections.entrySet()) {
-                    if (e.getValue() == connection && connections.remove(e.getKey(), e.getValue())) {
-                        onServerClose.accept(e.getKey());
+                // Still in a map: not closed by dropConnection or close(), so the server did it.
+                for (var connections : List.of(probeConnections, roleConnections)) {
+                    for (Map.Entry<NodeAddress, StatefulRedisConnection<String, String>> e : connections.entrySet()) {
+                        if (e.getValue() == connection && connections.remove(e.getKey(), e.getValue())) {
+                            onServerClose.accept(e.getKey());
+                        }
                     }
                 }
             }
@@ -69,35 +80,44 @@ public final class NodeProber implements AutoCloseable {
     public CompletableFuture<ProbeResult> probe(NodeAddress node) {
         // Default INFO (not just "replication"): it also carries redis_version, and Redis 6.2
         // accepts only one section name per call.
-        return ask(node, cmd -> cmd.ping().toCompletableFuture()
+        return ask(node, probeConnections, timeout, cmd -> cmd.ping().toCompletableFuture()
                 .thenCombine(cmd.info().toCompletableFuture(),
                         (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text), ProbeResult.redisVersion(text))));
     }
 
     /**
      * {@code INFO replication} alone: the node's role and history ids, cheap enough to ask every
-     * 100 ms. Never throws; the future completes within about the timeout.
+     * 100 ms. Never throws; the future completes within about the role-check timeout (plus a
+     * connect when the connection has to be dialled).
      */
     public CompletableFuture<ProbeResult> roleCheck(NodeAddress node) {
-        return ask(node, cmd -> cmd.info("replication").toCompletableFuture()
+        return ask(node, roleConnections, roleCheckTimeout, cmd -> cmd.info("replication").toCompletableFuture()
                 .thenApply(text -> ProbeResult.ok(ReplicationInfo.parse(text), null)));
     }
 
     private CompletableFuture<ProbeResult> ask(NodeAddress node,
+            Map<NodeAddress, StatefulRedisConnection<String, String>> connections, Duration limit,
             Function<RedisAsyncCommands<String, String>, CompletableFuture<ProbeResult>> commands) {
-        CompletableFuture<StatefulRedisConnection<String, String>> conn = connection(node);
-        return conn.thenCompose(c -> commands.apply(c.async()).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS))
+        CompletableFuture<StatefulRedisConnection<String, String>> conn = connection(node, connections);
+        return conn.thenCompose(c -> commands.apply(c.async()).orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS))
                 .exceptionally(e -> {
                     // Only the connection this probe used: a newer one may already be in its place.
-                    conn.thenAccept(c -> dropConnection(node, c));
+                    conn.thenAccept(c -> dropConnection(node, c, connections));
                     return ProbeResult.failed(describe(e));
                 });
     }
 
-    private CompletableFuture<StatefulRedisConnection<String, String>> connection(NodeAddress node) {
+    private CompletableFuture<StatefulRedisConnection<String, String>> connection(NodeAddress node,
+            Map<NodeAddress, StatefulRedisConnection<String, String>> connections) {
         StatefulRedisConnection<String, String> existing = connections.get(node);
-        if (existing != null && existing.isOpen()) {
-            return CompletableFuture.completedFuture(existing);
+        if (existing != null) {
+            if (existing.isOpen()) {
+                return CompletableFuture.completedFuture(existing);
+            }
+            // Closed but still ours: the server closed it, and the disconnect event has not run yet.
+            if (connections.remove(node, existing)) {
+                onServerClose.accept(node);
+            }
         }
         RedisURI.Builder uri = RedisURI.builder().withHost(node.host()).withPort(node.port()).withTimeout(timeout);
         if (password != null) {
@@ -120,7 +140,8 @@ public final class NodeProber implements AutoCloseable {
                 });
     }
 
-    private void dropConnection(NodeAddress node, StatefulRedisConnection<String, String> conn) {
+    private static void dropConnection(NodeAddress node, StatefulRedisConnection<String, String> conn,
+                                       Map<NodeAddress, StatefulRedisConnection<String, String>> connections) {
         connections.remove(node, conn);
         conn.closeAsync();
     }
@@ -141,9 +162,11 @@ public final class NodeProber implements AutoCloseable {
 
     @Override
     public void close() {
-        List<StatefulRedisConnection<String, String>> open = List.copyOf(connections.values());
-        connections.clear();
-        open.forEach(StatefulRedisConnection::closeAsync);
+        for (var connections : List.of(probeConnections, roleConnections)) {
+            List<StatefulRedisConnection<String, String>> open = List.copyOf(connections.values());
+            connections.clear();
+            open.forEach(StatefulRedisConnection::closeAsync);
+        }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }

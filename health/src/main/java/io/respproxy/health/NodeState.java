@@ -5,8 +5,17 @@ import io.respproxy.routing.NodeAddress;
 /**
  * What the health monitor believes of one node now: up or down after rise/fall, and the last
  * replication info it answered with (null until it answered once).
+ *
+ * @param roleInDoubt the node closed the monitor's connection and its role is being checked again:
+ *                    a node being reconfigured (Sentinel promoting or demoting it) kills its
+ *                    clients, so until the check answers, no write should rely on its old role
  */
-public record NodeState(NodeAddress address, boolean up, ReplicationInfo replication, String lastFailure) {
+public record NodeState(NodeAddress address, boolean up, ReplicationInfo replication, String lastFailure,
+                        boolean roleInDoubt) {
+
+    public NodeState(NodeAddress address, boolean up, ReplicationInfo replication, String lastFailure) {
+        this(address, up, replication, lastFailure, false);
+    }
 
     public boolean isMaster() {
         return up && replication != null && replication.role() == ReplicationInfo.Role.MASTER;
@@ -14,5 +23,10 @@ public record NodeState(NodeAddress address, boolean up, ReplicationInfo replica
 
     public boolean isReplica() {
         return up && replication != null && replication.role() == ReplicationInfo.Role.REPLICA;
+    }
+
+    /** The same node with {@code roleInDoubt} set or cleared. */
+    NodeState withRoleInDoubt(boolean doubt) {
+        return doubt == roleInDoubt ? this : new NodeState(address, up, replication, lastFailure, doubt);
     }
 }

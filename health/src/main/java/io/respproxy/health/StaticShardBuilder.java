@@ -24,13 +24,25 @@ public final class StaticShardBuilder {
     }
 
     public Shard build(String id, List<NodeState> nodes) {
+        List<NodeAddress> inDoubt = new ArrayList<>();
+        for (NodeState n : nodes) {
+            if (n.up() && n.roleInDoubt()) {
+                inDoubt.add(n.address());
+            }
+        }
         List<NodeState> masters = new ArrayList<>();
         for (NodeState n : nodes) {
             if (n.isMaster()) {
                 masters.add(n);
             }
         }
-        NodeState master = newestMaster(masters);
+        NodeState newest = newestMaster(masters);
+        // A node that just killed its clients may be in the middle of a promotion: the master's
+        // next writes would be lost, so none are sent until its role is known again (a round trip).
+        // A superseded master being demoted is the one exception: writes no longer go there.
+        inDoubt.removeIf(a -> newest != null && !a.equals(newest.address()) && masters.stream()
+                .anyMatch(m -> m.address().equals(a)));
+        NodeState master = inDoubt.isEmpty() ? newest : null;
         List<NodeAddress> readable = new ArrayList<>();
         for (NodeState n : nodes) {
             if (n.isReplica() && replicaEligible(n, master)) {
@@ -41,7 +53,9 @@ public final class StaticShardBuilder {
             return Shard.withMaster(id, master.address(), readable);
         }
         String reason;
-        if (masters.isEmpty()) {
+        if (!inDoubt.isEmpty()) {
+            reason = "the role of " + inDoubt + " is being checked again (it closed the proxy's connection)";
+        } else if (masters.isEmpty()) {
             reason = nodes.stream().anyMatch(NodeState::up)
                     ? "no server reports role:master"
                     : "no server is reachable";

@@ -156,6 +156,25 @@ class StaticShardBuilderTest {
     }
 
     @Test
+    void writesWaitWhileANodeThatClosedOurConnectionIsRechecked() {
+        NodeState master = up(A, masterWithHistory(OLD, NONE));
+        NodeState replicaInDoubt = new NodeState(B, true, ReplicationInfo.parse(replicaInfo("up", 0)), null, true);
+        Shard s = builder.build("svc", List.of(master, replicaInDoubt, up(C, replicaInfo("up", 0))));
+        assertFalse(s.hasMaster(), "B may be being promoted: A's next writes could be lost");
+        assertTrue(s.noMasterReason().contains("127.0.0.1:7002"), s.noMasterReason());
+        assertEquals(List.of(B, C), s.readReplicas(), "reads go on");
+        NodeState promoted = up(B, masterWithHistory(NEW, OLD));
+        NodeState oldBeingDemoted = new NodeState(A, true, ReplicationInfo.parse(masterWithHistory(OLD, NONE)), null, true);
+        assertEquals(B, builder.build("svc", List.of(oldBeingDemoted, promoted)).master(),
+                "the superseded master closing our connection (Sentinel demoting it) does not stop writes to B");
+        NodeState promotedInDoubt = new NodeState(B, true, ReplicationInfo.parse(masterWithHistory(NEW, OLD)), null, true);
+        assertFalse(builder.build("svc", List.of(up(A, masterWithHistory(OLD, NONE)), promotedInDoubt)).hasMaster(),
+                "the chosen master in doubt: wait");
+        NodeState downInDoubt = new NodeState(B, false, ReplicationInfo.parse(replicaInfo("up", 0)), "refused", true);
+        assertEquals(A, builder.build("svc", List.of(master, downInDoubt)).master(), "a down node's doubt does not count");
+    }
+
+    @Test
     void aPromotedNodeThatIsDownDoesNotCount() {
         NodeState old = up(A, masterWithHistory(OLD, NONE));
         NodeState promotedButDown = new NodeState(B, false, ReplicationInfo.parse(masterWithHistory(NEW, OLD)), "timeout");

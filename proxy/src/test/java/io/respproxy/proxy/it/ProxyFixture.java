@@ -35,14 +35,23 @@ final class ProxyFixture implements AutoCloseable {
     private final int autoPort;
 
     private ProxyFixture(ReplicatedRedis redis, String serviceHocon, int expectedReplicas) throws Exception {
+        this(redis, servers(redis), serviceHocon, expectedReplicas);
+    }
+
+    private static List<RedisNode> servers(ReplicatedRedis redis) {
+        List<RedisNode> nodes = new ArrayList<>();
+        nodes.add(redis.master());
+        nodes.addAll(redis.replicas());
+        return nodes;
+    }
+
+    private ProxyFixture(ReplicatedRedis redis, List<RedisNode> nodes, String serviceHocon, int expectedReplicas)
+            throws Exception {
         this.redis = redis;
         PortAllocator ports = PortAllocator.shared();
         readPort = ports.allocate();
         writePort = ports.allocate();
         autoPort = ports.allocate();
-        List<RedisNode> nodes = new ArrayList<>();
-        nodes.add(redis.master());
-        nodes.addAll(redis.replicas());
         String servers = nodes.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"").collect(Collectors.joining(", "));
         String hocon = "respproxy {\n"
                 + "  admin.listen = null\n"
@@ -72,6 +81,14 @@ final class ProxyFixture implements AutoCloseable {
     /** A proxy over {@code redis} with {@code serviceHocon} added inside the service block. */
     static ProxyFixture start(ReplicatedRedis redis, String serviceHocon) throws Exception {
         return new ProxyFixture(redis, serviceHocon, redis.replicas().size());
+    }
+
+    /**
+     * A proxy whose static servers are {@code servers} (e.g. the data nodes of a Sentinel
+     * deployment, master first); {@link #redis()} is null.
+     */
+    static ProxyFixture start(List<RedisNode> servers, String serviceHocon) throws Exception {
+        return new ProxyFixture(null, servers, serviceHocon, servers.size() - 1);
     }
 
     static ProxyFixture start(ReplicatedRedis redis) throws Exception {

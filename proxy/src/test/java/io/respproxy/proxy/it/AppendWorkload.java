@@ -1,0 +1,195 @@
+package io.respproxy.proxy.it;
+
+import io.respproxy.testkit.RedisNode;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Clients that each RPUSH 1, 2, 3, ... to their own list through a proxy port and remember which
+ * appends were acknowledged; {@link #stopAndVerify} then checks every acknowledged value is in
+ * the list on the final master (value by value: a later append cannot hide a lost one).
+ */
+final class AppendWorkload {
+
+    /**
+     * @param acked          acknowledged appends, all clients
+     * @param errors         error replies and connection errors the clients saw
+     * @param errorSamples   a few distinct error texts
+     * @param longestStallMs the longest time a client went without an acknowledgement
+     * @param lost           acknowledged appends missing from the final master's lists
+     * @param duplicates     values found twice in a list (an append applied twice)
+     * @param seconds        how long the clients ran
+     * @param maybeApplied   errors saying the command may have been applied (it was in flight)
+     * @param lostWindow     when the lost appends were acknowledged (wall clock, to read beside the logs)
+     */
+    record Result(long acked, long errors, List<String> errorSamples, long longestStallMs, long lost,
+                  long duplicates, double seconds, long maybeApplied, String lostWindow) {
+
+        /** Acknowledged appends per millisecond, over the whole run. */
+        double perMs() {
+            return acked / (seconds * 1000.0);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%d acknowledged appends in %.1f s, %d client errors (%d in flight) %s, longest "
+                    + "stall %d ms, %d acknowledged appends lost%s, %d duplicates", acked, seconds, errors, maybeApplied,
+                    errorSamples, longestStallMs, lost, lostWindow, duplicates);
+        }
+    }
+
+    private final int port;
+    private final String prefix;
+    private final List<Writer> writers = new ArrayList<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<String> errorSamples = Collections.synchronizedList(new ArrayList<>());
+    private long startedAt;
+
+    AppendWorkload(int port, int clients, String prefix) {
+        this.port = port;
+        this.prefix = prefix;
+        for (int i = 0; i < clients; i++) {
+            writers.add(new Writer(prefix + i));
+        }
+    }
+
+    void start() {
+        startedAt = System.nanoTime();
+        for (Writer w : writers) {
+            w.thread.start();
+        }
+    }
+
+    /** Acknowledged appends so far, all clients. */
+    long acked() {
+        long n = 0;
+        for (Writer w : writers) {
+            n += w.ackedCount;
+        }
+        return n;
+    }
+
+    /** Stops the clients (each must finish within 20 s) and checks their lists on {@code master}. */
+    Result stopAndVerify(RedisNode master) throws InterruptedException {
+        running.set(false);
+        for (Writer w : writers) {
+            w.thread.join(20_000);
+            if (w.thread.isAlive()) {
+                throw new AssertionError(w.key + "'s client did not stop within 20 s");
+            }
+        }
+        double seconds = (System.nanoTime() - startedAt) / 1e9;
+        long acked = 0;
+        long errors = 0;
+        long stall = 0;
+        long lost = 0;
+        long duplicates = 0;
+        long maybeApplied = 0;
+        long firstLost = Long.MAX_VALUE;
+        long lastLost = Long.MIN_VALUE;
+        try (Jedis d = ProxyFixture.direct(master)) {
+            for (Writer w : writers) {
+                acked += w.acked.cardinality();
+                errors += w.errors;
+                maybeApplied += w.maybeApplied;
+                stall = Math.max(stall, w.longestStallNanos / 1_000_000);
+                BitSet present = new BitSet();
+                for (String v : d.lrange(w.key, 0, -1)) {
+                    int seq = Integer.parseInt(v);
+                    if (present.get(seq)) {
+                        duplicates++;
+                    }
+                    present.set(seq);
+                }
+                BitSet missing = (BitSet) w.acked.clone();
+                missing.andNot(present);
+                lost += missing.cardinality();
+                for (int seq = missing.nextSetBit(0); seq >= 0; seq = missing.nextSetBit(seq + 1)) {
+                    firstLost = Math.min(firstLost, w.ackMillis[seq]);
+                    lastLost = Math.max(lastLost, w.ackMillis[seq]);
+                }
+            }
+        }
+        List<String> samples;
+        synchronized (errorSamples) {
+            samples = errorSamples.stream().distinct().limit(5).toList();
+        }
+        String window = lost == 0 ? "" : String.format(" (acknowledged from %s to %s, %d ms)",
+                java.time.Instant.ofEpochMilli(firstLost), java.time.Instant.ofEpochMilli(lastLost), lastLost - firstLost);
+        return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window);
+    }
+
+    /** One client: its own connection, list and counters (read by the test thread after join). */
+    private final class Writer implements Runnable {
+        final String key;
+        final Thread thread;
+        final BitSet acked = new BitSet();
+        /** Wall-clock time of each acknowledgement, by value. */
+        long[] ackMillis = new long[1 << 16];
+        volatile long ackedCount;
+        long errors;
+        long maybeApplied;
+        long longestStallNanos;
+
+        Writer(String key) {
+            this.key = key;
+            this.thread = new Thread(this, "append-" + key);
+        }
+
+        @Override
+        public void run() {
+            Jedis j = connect();
+            long lastAck = System.nanoTime();
+            int seq = 0;
+            while (running.get()) {
+                seq++;
+                try {
+                    j.rpush(key, Integer.toString(seq));
+                    acked.set(seq);
+                    if (seq >= ackMillis.length) {
+                        ackMillis = java.util.Arrays.copyOf(ackMillis, ackMillis.length * 2);
+                    }
+                    ackMillis[seq] = System.currentTimeMillis();
+                    ackedCount++;
+                    long now = System.nanoTime();
+                    longestStallNanos = Math.max(longestStallNanos, now - lastAck);
+                    lastAck = now;
+                } catch (JedisConnectionException e) {
+                    error(e);
+                    j.close();
+                    j = connect();
+                } catch (JedisDataException e) {
+                    error(e);
+                }
+            }
+            longestStallNanos = Math.max(longestStallNanos, System.nanoTime() - lastAck);
+            j.close();
+        }
+
+        private void error(RuntimeException e) {
+            errors++;
+            if (String.valueOf(e.getMessage()).contains("may have been applied")) {
+                maybeApplied++;
+            }
+            if (errorSamples.size() < 100) {
+                errorSamples.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        }
+
+        private Jedis connect() {
+            // Longer than the proxy's hold-timeout: a held write is answered, not cut by the client.
+            return new Jedis("127.0.0.1", port, 15_000);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AppendWorkload{" + prefix + ", port " + port + "}";
+    }
+}
