@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * map. All state lives on one scheduler thread; the listener is called there, with every node's
  * state, after each change.
  */
-public final class NodeHealthMonitor implements AutoCloseable {
+public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeHealthMonitor.class);
 
@@ -119,6 +119,7 @@ public final class NodeHealthMonitor implements AutoCloseable {
     }
 
     /** The Redis version the master reports (any node's until a master answered), or null. Any thread. */
+    @Override
     public String redisVersion() {
         return redisVersion;
     }

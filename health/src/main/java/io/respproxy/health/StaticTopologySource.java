@@ -62,11 +62,6 @@ public final class StaticTopologySource implements TopologySource {
     }
 
     @Override
-    public String redisVersion() {
-        return monitor.redisVersion();
-    }
-
-    @Override
     public void reportFailure(NodeAddress node) {
         monitor.markDown(node, "connection failure seen by the data path");
     }

@@ -3,7 +3,7 @@ package io.respproxy.routing;
 import java.util.function.Consumer;
 
 /**
- * Where a service's routing view comes from: static servers probed with ROLE, Sentinel, or
+ * Where a service's routing view comes from: static servers whose roles are probed, Sentinel, or
  * Redis Cluster. A source publishes a new {@link Topology} whenever what it knows changes.
  */
 public interface TopologySource extends AutoCloseable {
@@ -22,11 +22,6 @@ public interface TopologySource extends AutoCloseable {
 
     /** The data path saw a redirect or role error: refresh soon. Coalesced; cheap; any thread. */
     default void requestRefresh() {}
-
-    /** The Redis version the master reports (for HELLO and INFO), or null while unknown. */
-    default String redisVersion() {
-        return null;
-    }
 
     @Override
     void close();

@@ -41,7 +41,8 @@ public final class ProxyDataPlane implements DataPlane {
         CommandTable commands = CommandTable.builtin();
         List<ListenerSpec> listeners = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
-            ServiceRuntime rt = new ServiceRuntime(sc.name(), TopologySources.create(sc), commands, users(sc),
+            TopologySources.Built sources = TopologySources.create(sc);
+            ServiceRuntime rt = new ServiceRuntime(sc.name(), sources.topology(), sources.facts(), commands, users(sc),
                     sessionSettings(sc), backendSettings(sc), transport.clientChannel());
             services.add(rt);
             for (ListenerConfig l : sc.listeners()) {

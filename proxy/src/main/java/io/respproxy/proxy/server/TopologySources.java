@@ -2,6 +2,7 @@ package io.respproxy.proxy.server;
 
 import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
+import io.respproxy.health.ServerFacts;
 import io.respproxy.health.StaticTopologySource;
 import io.respproxy.proxy.config.HealthConfig;
 import io.respproxy.proxy.config.HostPort;
@@ -20,9 +21,16 @@ import java.util.Map;
  */
 final class TopologySources {
 
+    /**
+     * What a service's data path reads: the topology, and the facts the servers report.
+     *
+     * @param topology owns (closes) what it was built on, the health monitor included
+     */
+    record Built(TopologySource topology, ServerFacts facts) {}
+
     private TopologySources() {}
 
-    static TopologySource create(ServiceConfig sc) {
+    static Built create(ServiceConfig sc) {
         return switch (sc.mode()) {
             case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology());
             case SENTINEL, CLUSTER -> throw new UnsupportedOperationException("service '" + sc.name() + "': mode = "
@@ -30,11 +38,12 @@ final class TopologySources {
         };
     }
 
-    private static TopologySource staticSource(ServiceConfig sc, TopologyConfig.Static st) {
+    private static Built staticSource(ServiceConfig sc, TopologyConfig.Static st) {
         List<NodeAddress> servers = st.servers().stream().map(TopologySources::address).toList();
         HealthSettings hs = healthSettings(sc.health());
         AddressMap nat = nat(sc.nat());
-        return new StaticTopologySource(sc.name(), servers, nat, hs, monitor(sc, hs, nat));
+        NodeHealthMonitor monitor = monitor(sc, hs, nat);
+        return new Built(new StaticTopologySource(sc.name(), servers, nat, hs, monitor), monitor);
     }
 
     private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat) {

@@ -2,6 +2,7 @@ package io.respproxy.proxy.service;
 
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
+import io.respproxy.health.ServerFacts;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.session.ClientSession;
 import io.respproxy.proxy.session.ClientUsers;
@@ -32,6 +33,7 @@ public final class ServiceRuntime implements AutoCloseable {
 
     private final String name;
     private final TopologySource source;
+    private final ServerFacts facts;
     private final ClientUsers users;
     /** The command table with its policy: replaced once, after the backend's COMMAND is merged in. */
     private volatile CommandPolicy policy;
@@ -44,11 +46,12 @@ public final class ServiceRuntime implements AutoCloseable {
     private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
     private volatile Topology topology;
 
-    public ServiceRuntime(String name, TopologySource source, CommandTable commands, ClientUsers users,
+    public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
                           Class<? extends Channel> backendChannelClass) {
         this.name = name;
         this.source = source;
+        this.facts = facts;
         this.users = users;
         this.policy = new CommandPolicy(commands, sessionSettings.deny());
         this.sessionSettings = sessionSettings;
@@ -98,7 +101,7 @@ public final class ServiceRuntime implements AutoCloseable {
      * backend has 6.2's.
      */
     public String redisVersion() {
-        String v = source.redisVersion();
+        String v = facts.redisVersion();
         return v == null ? "7.0.0" : v;
     }
 
