@@ -189,17 +189,29 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     }
 
     private void verify(NodeAddress node, Tracked t) {
-        if (t.verifying) {
-            return;
+        if (!t.verifying) {
+            t.verifying = true;
+            verify(node, t, 1);
         }
-        t.verifying = true;
+    }
+
+    /**
+     * The kill that cut the data path's connection may have cut the probe connection too, before
+     * its close was seen: a first failure is tried again on a fresh connection before it counts.
+     */
+    private void verify(NodeAddress node, Tracked t, int attempt) {
         long seq = ++sequence;
         prober.probe(node).whenCompleteAsync((result, e) -> {
-            t.verifying = false;
-            if (nodes.get(node) == t) {
-                applyProbe(node, seq, result);
-                changed();
+            if (nodes.get(node) != t) {
+                return;
             }
+            if (!result.ok() && attempt == 1) {
+                verify(node, t, 2);
+                return;
+            }
+            t.verifying = false;
+            applyProbe(node, seq, result);
+            changed();
         }, scheduler);
     }
 

@@ -13,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.params.ClientKillParams;
 
 /**
  * Static mode (the HAProxy tcp-check replacement) while the master changes behind the proxy's
@@ -106,6 +108,33 @@ class StaticFailoverIT {
             assertEquals(0, r.duplicates());
             assertTrue(r.lost() <= r.perMs() * WINDOW_MS, "lost " + r.lost() + " acknowledged appends, more than the "
                     + "role-check window allows (" + (long) (r.perMs() * WINDOW_MS) + ")");
+        }
+    }
+
+    /**
+     * Sentinel runs CLIENT KILL TYPE normal on every node it reconfigures; the proxy's connections
+     * to a master that stays master are then dropped. That is a reconnect, not a node failure: the
+     * master is marked down, probed at once and back, instead of waiting rise x interval (2 s).
+     */
+    @Test
+    void aMasterThatKillsItsClientsIsReconnectedNotHeldForRise() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(1);
+             ProxyFixture proxy = ProxyFixture.start(servers(redis), HEALTH);
+             Jedis client = proxy.jedis(proxy.writePort())) {
+            assertEquals("OK", client.set("ck:k", "0"));
+            for (int i = 1; i <= 10; i++) {
+                long before = proxy.service().topology().version();
+                try (Jedis d = ProxyFixture.direct(redis.master())) {
+                    d.clientKill(new ClientKillParams().type(ClientType.NORMAL).skipMe(ClientKillParams.SkipMe.YES));
+                }
+                ProxyFixture.await(Duration.ofSeconds(5), "the proxy to notice the killed connection",
+                        () -> proxy.service().topology().version() > before);
+                long start = System.nanoTime();
+                assertEquals("OK", client.set("ck:k", Integer.toString(i)));
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                System.out.println("StaticFailoverIT: SET after CLIENT KILL TYPE normal on the master took " + ms + " ms");
+                assertTrue(ms < 900, "a write waited " + ms + " ms: the master was held down for rise x interval");
+            }
         }
     }
 
