@@ -292,7 +292,12 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     private void changed() {
         states = snapshot();
-        listener.accept(states);
+        try {
+            listener.accept(states);
+        } catch (RuntimeException e) {
+            // The monitor must outlive a faulty listener: a throw here would cancel its schedule.
+            log.error("[{}] topology listener failed", service, e);
+        }
     }
 
     private List<NodeState> snapshot() {
