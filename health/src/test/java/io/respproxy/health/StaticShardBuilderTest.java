@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StaticShardBuilderTest {
@@ -199,6 +201,23 @@ class StaticShardBuilderTest {
                 up(B, masterWithHistory(NEW, OLD)),
                 up(C, replicaInfo("down", 0))));
         assertEquals(List.of(), down.readReplicas());
+    }
+
+    @Test
+    void addressesReadFromInfoPassThroughTheNatMap() {
+        // The master lists its replicas (and a replica its master) by their announced addresses.
+        AddressMap nat = AddressMap.of(Map.of(NodeAddress.parse("10.0.0.2:6379"), B,
+                NodeAddress.parse("10.0.0.1:6379"), A));
+        ReplicationInfo master = ReplicationInfo.parse(masterInfo(
+                "ip=10.0.0.2,port=6379,state=online,offset=4990,lag=30")).withAddresses(nat::reachable);
+        assertEquals(30, master.replica("127.0.0.1", 7002).lagSeconds());
+        ReplicationInfo replica = ReplicationInfo.parse("role:slave\r\nmaster_host:10.0.0.1\r\nmaster_port:6379\r\n"
+                + "master_link_status:up\r\n").withAddresses(nat::reachable);
+        assertEquals("127.0.0.1", replica.masterHost());
+        assertEquals(7001, replica.masterPort());
+        Shard s = builder.build("svc", List.of(new NodeState(A, true, master, null),
+                new NodeState(B, true, replica, null)));
+        assertEquals(List.of(), s.readReplicas(), "B is found in A's list once mapped: its 30 s lag counts");
     }
 
     @Test
