@@ -35,6 +35,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     private final String service;
     private final HealthSettings settings;
     private final AddressMap nat;
+    private final Duration roleCheckTimeout;
     private final ClientResources resources;
     private final NodeProber prober;
     private final ScheduledExecutorService scheduler;
@@ -78,7 +79,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.prober = new NodeProber(resources, settings.timeout(), roleCheckTimeout(settings), backendUser, backendPassword,
+        this.roleCheckTimeout = roleCheckTimeout(settings);
+        this.prober = new NodeProber(resources, settings.timeout(), roleCheckTimeout, backendUser, backendPassword,
                 node -> scheduler.execute(() -> serverClosed(node)));
     }
 
@@ -134,8 +136,15 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             if (t == null) {
                 return;
             }
+            boolean wasUp = t.state.up();
             if (t.riseFall.markDown()) {
-                t.state = new NodeState(node, false, t.state.replication(), why, false);
+                // A node that dropped our connections may be being promoted (Sentinel kills the
+                // clients of the node it reconfigures): writes wait for the verify probe, as for
+                // a closed health connection.
+                t.state = new NodeState(node, false, t.state.replication(), why, wasUp || t.state.roleInDoubt());
+                if (wasUp) {
+                    doubt(t);
+                }
                 log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
                 changed();
             }
@@ -159,13 +168,29 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         if (t != null && t.state.up()) {
             log.info("[{}] {} closed the health connection; checking its role now", service, node);
             t.state = t.state.withRoleInDoubt(true);
-            t.doubtSequence = sequence;
+            doubt(t);
             changed();
             // Whatever check was in flight went out on the closed connection: send a new one.
             t.roleCheckInFlight = 0;
             checkRole(node, t);
             checkRoles();
         }
+    }
+
+    /**
+     * Starts a doubt about {@code t}'s role: only an answer to a check sent after now ends it, and
+     * it ends anyway after the role-check timeout (a node that answers nothing is the full probes'
+     * business; writes must not wait on it longer).
+     */
+    private void doubt(Tracked t) {
+        long epoch = ++sequence;
+        t.doubtSequence = epoch;
+        scheduler.schedule(() -> {
+            if (t.doubtSequence == epoch && t.state.roleInDoubt()) {
+                t.state = t.state.withRoleInDoubt(false);
+                changed();
+            }
+        }, roleCheckTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void probeAll() {
@@ -211,6 +236,9 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             }
             t.verifying = false;
             applyProbe(node, seq, result);
+            if (t.state.roleInDoubt() && seq > t.doubtSequence) {
+                t.state = t.state.withRoleInDoubt(false);
+            }
             changed();
         }, scheduler);
     }
@@ -270,7 +298,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             }
         }
         t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), result.ok() ? null : result.failure(),
-                t.state.roleInDoubt() && t.riseFall.isUp());
+                t.state.roleInDoubt());
     }
 
     /** Keeps {@code info} unless newer facts were applied already; true when it was kept. */

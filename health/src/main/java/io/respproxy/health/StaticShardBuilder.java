@@ -24,12 +24,6 @@ public final class StaticShardBuilder {
     }
 
     public Shard build(String id, List<NodeState> nodes) {
-        List<NodeAddress> inDoubt = new ArrayList<>();
-        for (NodeState n : nodes) {
-            if (n.up() && n.roleInDoubt()) {
-                inDoubt.add(n.address());
-            }
-        }
         List<NodeState> masters = new ArrayList<>();
         for (NodeState n : nodes) {
             if (n.isMaster()) {
@@ -37,11 +31,7 @@ public final class StaticShardBuilder {
             }
         }
         NodeState newest = newestMaster(masters);
-        // A node that just killed its clients may be in the middle of a promotion: the master's
-        // next writes would be lost, so none are sent until its role is known again (a round trip).
-        // A superseded master being demoted is the one exception: writes no longer go there.
-        inDoubt.removeIf(a -> newest != null && !a.equals(newest.address()) && masters.stream()
-                .anyMatch(m -> m.address().equals(a)));
+        List<NodeAddress> inDoubt = inDoubt(nodes, masters, newest);
         NodeState master = inDoubt.isEmpty() ? newest : null;
         List<NodeAddress> readable = new ArrayList<>();
         for (NodeState n : nodes) {
@@ -67,6 +57,35 @@ public final class StaticShardBuilder {
             reason = "several servers claim role:master (" + names + "); writes are held until one is demoted";
         }
         return Shard.withoutMaster(id, readable, reason);
+    }
+
+    /**
+     * Nodes whose role is being checked again because they dropped our connections (up or, when
+     * the data path saw it first, just marked down): a node that kills its clients may be in the
+     * middle of a promotion, and the master's next writes would be lost, so none are sent until
+     * its role is known again (a round trip). A superseded master being demoted is the exception:
+     * writes no longer go there.
+     */
+    private static List<NodeAddress> inDoubt(List<NodeState> nodes, List<NodeState> masters, NodeState newest) {
+        List<NodeAddress> out = new ArrayList<>();
+        for (NodeState n : nodes) {
+            if (n.roleInDoubt() && !superseded(n, newest, masters)) {
+                out.add(n.address());
+            }
+        }
+        return out;
+    }
+
+    /** True when {@code newest} continues {@code n}'s history, so {@code n} gets no writes anyway. */
+    private static boolean superseded(NodeState n, NodeState newest, List<NodeState> masters) {
+        if (newest == null || n.equals(newest)) {
+            return false;
+        }
+        if (masters.contains(n)) {
+            return true; // newestMaster only chooses a master whose history continues every other's
+        }
+        ReplicationInfo r = n.replication();
+        return r != null && r.role() == ReplicationInfo.Role.MASTER && newest.replication().continues(r);
     }
 
     /**

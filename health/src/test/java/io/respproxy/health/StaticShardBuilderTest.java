@@ -172,8 +172,13 @@ class StaticShardBuilderTest {
         NodeState promotedInDoubt = new NodeState(B, true, ReplicationInfo.parse(masterWithHistory(NEW, OLD)), null, true);
         assertFalse(builder.build("svc", List.of(up(A, masterWithHistory(OLD, NONE)), promotedInDoubt)).hasMaster(),
                 "the chosen master in doubt: wait");
-        NodeState downInDoubt = new NodeState(B, false, ReplicationInfo.parse(replicaInfo("up", 0)), "refused", true);
-        assertEquals(A, builder.build("svc", List.of(master, downInDoubt)).master(), "a down node's doubt does not count");
+        NodeState justMarkedDown = new NodeState(B, false, ReplicationInfo.parse(replicaInfo("up", 0)), "reset", true);
+        assertFalse(builder.build("svc", List.of(master, justMarkedDown)).hasMaster(),
+                "the data path saw B drop its connections first: B may be being promoted all the same");
+        NodeState oldMasterMarkedDown = new NodeState(A, false, ReplicationInfo.parse(masterWithHistory(OLD, NONE)),
+                "reset", true);
+        assertEquals(B, builder.build("svc", List.of(oldMasterMarkedDown, promoted)).master(),
+                "the superseded master dropping our connections (being demoted) does not stop writes to B");
     }
 
     @Test
