@@ -56,6 +56,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         long roleCheckInFlight;
         /** Only a role check sent after this answers the doubt. */
         long doubtSequence;
+        /** The last passive mark: a probe sent before it cannot withdraw it. */
+        long markSequence;
         boolean verifying;
 
         Tracked(NodeAddress node, HealthSettings settings) {
@@ -137,6 +139,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 return;
             }
             boolean wasUp = t.state.up();
+            t.markSequence = ++sequence;
             if (t.riseFall.markDown()) {
                 // A node that dropped our connections may be being promoted (Sentinel kills the
                 // clients of the node it reconfigures): writes wait for the verify probe, as for
@@ -283,7 +286,10 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             return;
         }
         boolean wasUp = t.state.up();
-        if (t.riseFall.record(result.ok())) {
+        // A probe sent before the data path's mark answered for a node that may have died since:
+        // it must not withdraw the mark (nor count towards rise).
+        boolean current = seq > t.markSequence;
+        if (current && t.riseFall.record(result.ok())) {
             if (t.riseFall.isUp()) {
                 log.info("[{}] {} is up", service, node);
             } else if (wasUp) {
@@ -297,8 +303,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 redisVersion = result.redisVersion();
             }
         }
-        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), result.ok() ? null : result.failure(),
-                t.state.roleInDoubt());
+        String failure = !current ? t.state.lastFailure() : result.ok() ? null : result.failure();
+        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), failure, t.state.roleInDoubt());
     }
 
     /** Keeps {@code info} unless newer facts were applied already; true when it was kept. */

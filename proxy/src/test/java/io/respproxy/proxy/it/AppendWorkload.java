@@ -140,6 +140,7 @@ final class AppendWorkload {
         Writer(String key) {
             this.key = key;
             this.thread = new Thread(this, "append-" + key);
+            this.thread.setDaemon(true); // a failed test must not leave it spinning in a live JVM
         }
 
         @Override

@@ -32,7 +32,7 @@ class StaticFailoverIT {
     static final double WINDOW_MS = 300;
 
     @Test
-    void sentinelFailoverLosesNoAcknowledgedWriteAndShowsNoError() throws Exception {
+    void sentinelFailoverShowsNoErrorAndLosesOnlyWhatTheOldMasterTookBeforeThePromotionWasSeen() throws Exception {
         try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.start(s.dataNodes(), HEALTH);
              Reader reader = new Reader(proxy.readPort())) {
             // Reads keep data-path connections to the replicas open: Sentinel's CLIENT KILL on the one it
@@ -46,9 +46,6 @@ class StaticFailoverIT {
             Thread.sleep(1000);
             AppendWorkload.Result r = w.stopAndVerify(promoted);
             System.out.println("StaticFailoverIT SENTINEL FAILOVER: " + r + "; " + reader);
-            if (r.lost() > 0) {
-                System.out.println("promoted " + promoted + ":\n" + promoted.logTail() + "\nold " + old + ":\n" + old.logTail());
-            }
             assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
             assertEquals(0, r.duplicates());
             assertTrue(r.lost() <= r.perMs() * WINDOW_MS, "lost " + r.lost() + " acknowledged appends, more than the "
@@ -57,7 +54,7 @@ class StaticFailoverIT {
     }
 
     @Test
-    void killedMasterFailsOnlyTheWritesInFlight() throws Exception {
+    void killedMasterFailsOnlyWritesSentAroundTheKill() throws Exception {
         try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.start(s.dataNodes(), HEALTH)) {
             AppendWorkload w = running(proxy, "k9:");
             RedisNode old = s.master();
@@ -81,7 +78,7 @@ class StaticFailoverIT {
     }
 
     @Test
-    void manualSwitchLosesOnlyTheRoleCheckWindowAndShowsNoError() throws Exception {
+    void manualSwitchShowsNoErrorAndLosesOnlyTheRoleCheckWindow() throws Exception {
         // No Sentinel: it would undo a switch it did not make.
         try (ReplicatedRedis redis = ProxyEnvironment.redis(2);
              ProxyFixture proxy = ProxyFixture.start(servers(redis), HEALTH)) {
@@ -163,6 +160,7 @@ class StaticFailoverIT {
                 }
                 j.close();
             }, "reader");
+            thread.setDaemon(true);
             thread.start();
         }
 
