@@ -148,8 +148,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 if (wasUp) {
                     doubt(t);
                 }
+                changed(); // before the log line: writes must stop at once, logging can wait
                 log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
-                changed();
             }
             verify(node, t);
         });
@@ -169,10 +169,10 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     private void serverClosed(NodeAddress node) {
         Tracked t = nodes.get(node);
         if (t != null && t.state.up()) {
-            log.info("[{}] {} closed the health connection; checking its role now", service, node);
             t.state = t.state.withRoleInDoubt(true);
             doubt(t);
-            changed();
+            changed(); // before the log line: writes must stop at once, logging can wait
+            log.info("[{}] {} closed the health connection; checking its role now", service, node);
             // Whatever check was in flight went out on the closed connection: send a new one.
             t.roleCheckInFlight = 0;
             checkRole(node, t);
