@@ -165,9 +165,14 @@ class StaticFailoverIT {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             running.set(false);
-            thread.join(20_000);
+            try {
+                thread.join(20_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while stopping the reader", e);
+            }
             if (thread.isAlive()) {
                 throw new AssertionError("the reader did not stop within 20 s");
             }
