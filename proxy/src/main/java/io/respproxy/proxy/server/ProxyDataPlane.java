@@ -103,8 +103,8 @@ public final class ProxyDataPlane implements DataPlane {
                 ? new BackendCredentials(b.user().orElse(null), b.password().get().revealBytes())
                 : BackendCredentials.NONE;
         return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
-                b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.dedicated().maxPerNode(),
-                Math.max(64, sc.limits().maxNestingDepth()));
+                b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
+                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth());
     }
 
     static NodeAddress address(HostPort hp) {

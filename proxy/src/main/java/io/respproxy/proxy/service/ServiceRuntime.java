@@ -3,6 +3,7 @@ package io.respproxy.proxy.service;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.backend.DedicatedLimit;
 import io.respproxy.proxy.session.ClientSession;
 import io.respproxy.proxy.session.ClientUsers;
 import io.respproxy.proxy.session.CommandPolicy;
@@ -39,6 +40,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final SessionSettings sessionSettings;
     private final BackendPool.BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
+    private final DedicatedLimit dedicatedLimit;
     private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
     private final ServiceStats stats = new ServiceStats();
     private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
@@ -48,6 +50,7 @@ public final class ServiceRuntime implements AutoCloseable {
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
                           Class<? extends Channel> backendChannelClass) {
         this.name = name;
+        this.dedicatedLimit = new DedicatedLimit(backendSettings.maxDedicatedPerNode());
         this.source = source;
         this.users = users;
         this.policy = new CommandPolicy(commands, sessionSettings.deny());
@@ -132,7 +135,8 @@ public final class ServiceRuntime implements AutoCloseable {
     public BackendPool pool(EventLoop loop) {
         BackendPool p = pools.get(loop);
         if (p == null) {
-            p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings, this::reportFailure));
+            p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings,
+                    dedicatedLimit, this::reportFailure));
         }
         return p;
     }

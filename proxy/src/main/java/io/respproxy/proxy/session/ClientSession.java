@@ -53,6 +53,8 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     Channel channel;
     BackendPool pool;
+    /** This client's shared connection among {@code connections-per-node} (BackendPool#nextLane). */
+    private int lane;
     UserGrant grant;
     String clientName;
     String libName;
@@ -95,6 +97,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
     public void channelActive(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         pool = service.pool(channel.eventLoop());
+        lane = pool.nextLane();
         service.stats().connectedClients.incrementAndGet();
         service.stats().connectionsReceived.increment();
         service.sessions().put(id, this);
@@ -221,7 +224,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
         }
         hold.release();
         if (read) {
-            BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+            BackendConnection conn = pool.shared(new BackendKey(node, db, protocol), lane);
             send(conn, req, null, true);
         } else {
             sendShared(node, req, null);
@@ -248,7 +251,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
             return false;
         }
         slot.attempts++;
-        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol), lane);
         conn.send(slot.retry.frame().retainedDuplicate(), slot);
         pool.markDirty(conn);
         pool.flushBackends();
@@ -286,7 +289,7 @@ public final class ClientSession extends ChannelInboundHandlerAdapter implements
 
     /** Forwards the request frame over this loop's shared connection to {@code node}. */
     void sendShared(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
-        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol));
+        BackendConnection conn = pool.shared(new BackendKey(node, db, protocol), lane);
         send(conn, req, hook);
     }
 

@@ -96,6 +96,7 @@ final class StatefulState {
                 if (spec.isReplicationWait()) {
                     raiseReplicationOffset(conn);
                 }
+                conn.expectBlockingReply();
                 session.send(conn, req, (s, reply) -> {
                     end();
                     return reply;
