@@ -88,6 +88,7 @@ public final class BackendPool {
         long tick = Math.max(50, every.toMillis() / 4);
         tickNanos = TimeUnit.MILLISECONDS.toNanos(tick);
         loop.scheduleAtFixedRate(this::housekeeping, tick, tick, TimeUnit.MILLISECONDS);
+        dedicatedLimit.register(this);
     }
 
     public EventLoop loop() {
@@ -125,23 +126,23 @@ public final class BackendPool {
     /**
      * A connection of its own for a stateful session (MULTI, blocking, pub/sub): an idle one for
      * the same key, else a new one; null when the service already holds
-     * {@code dedicated.max-per-node} to this node and none of this loop's idle ones can make room.
+     * {@code dedicated.max-per-node} to this node, all of them in use.
      */
     public BackendConnection dedicated(BackendKey key) {
         ArrayDeque<Idle> idle = idleDedicated.get(key);
         Idle i;
         while (idle != null && (i = idle.pollLast()) != null) {
+            dedicatedLimit.idle(key.node(), -1);
             if (i.conn.isUsable()) {
                 return i.conn;
             }
         }
-        if (!dedicatedLimit.tryAcquire(key.node())) {
-            // Idle connections to the node for another db or protocol count too: close the oldest.
-            if (!closeOldestIdle(key.node()) || !dedicatedLimit.tryAcquire(key.node())) {
-                return null;
-            }
-        }
-        return open(key, false);
+        NodeAddress node = key.node();
+        // At the cap, idle connections to the node (for another db or protocol, or on another loop) make room.
+        boolean counted = dedicatedLimit.tryAcquire(node)
+                || (closeOldestIdle(node) && dedicatedLimit.tryAcquire(node))
+                || dedicatedLimit.reclaimIdle(node, this);
+        return counted ? open(key, false) : null;
     }
 
     /**
@@ -154,9 +155,11 @@ public final class BackendPool {
             return;
         }
         idleDedicated.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
+        dedicatedLimit.idle(c.key().node(), 1);
     }
 
-    private boolean closeOldestIdle(NodeAddress node) {
+    /** Closes this loop's longest-idle dedicated connection to {@code node}; false when it has none. */
+    boolean closeOldestIdle(NodeAddress node) {
         Idle oldest = null;
         for (Map.Entry<BackendKey, ArrayDeque<Idle>> e : idleDedicated.entrySet()) {
             Idle head = e.getKey().node().equals(node) ? e.getValue().peekFirst() : null;
@@ -262,8 +265,8 @@ public final class BackendPool {
         } else {
             dedicatedLimit.release(c.key().node());
             ArrayDeque<Idle> idle = idleDedicated.get(c.key());
-            if (idle != null) {
-                idle.removeIf(i -> i.conn == c);
+            if (idle != null && idle.removeIf(i -> i.conn == c)) {
+                dedicatedLimit.idle(c.key().node(), -1);
             }
         }
         if (c.failure() != null && c.failure().kind() == BackendFailure.Kind.CONNECTION_LOST) {

@@ -1,8 +1,10 @@
 package io.respproxy.proxy.backend;
 
 import io.respproxy.routing.NodeAddress;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -15,6 +17,9 @@ public final class DedicatedLimit {
 
     private final int maxPerNode;
     private final Map<NodeAddress, AtomicInteger> open = new ConcurrentHashMap<>();
+    /** Of those, idle in some loop's pool. */
+    private final Map<NodeAddress, AtomicInteger> idle = new ConcurrentHashMap<>();
+    private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
 
     public DedicatedLimit(int maxPerNode) {
         this.maxPerNode = maxPerNode;
@@ -33,6 +38,35 @@ public final class DedicatedLimit {
     /** A dedicated connection to {@code node} closed. */
     void release(NodeAddress node) {
         open.get(node).decrementAndGet();
+    }
+
+    void register(BackendPool pool) {
+        pools.add(pool);
+    }
+
+    /** A connection to {@code node} went idle in a pool ({@code +1}) or left the idle set ({@code -1}). */
+    void idle(NodeAddress node, int delta) {
+        idle.computeIfAbsent(node, k -> new AtomicInteger()).addAndGet(delta);
+    }
+
+    /**
+     * At the cap, with no idle connection to {@code node} in the asking loop: when other loops hold
+     * idle ones, they are asked to close one each (on their own threads) and one more connection is
+     * counted now. The node briefly sees one connection over the cap instead of a client getting
+     * an error while connections sit idle. False when nothing is idle anywhere.
+     */
+    boolean reclaimIdle(NodeAddress node, BackendPool asking) {
+        AtomicInteger n = idle.get(node);
+        if (n == null || n.get() <= 0) {
+            return false;
+        }
+        for (BackendPool p : pools) {
+            if (p != asking) {
+                p.loop().execute(() -> p.closeOldestIdle(node));
+            }
+        }
+        open.get(node).incrementAndGet();
+        return true;
     }
 
     /** Dedicated connections to {@code node} open now, idle ones included. */

@@ -32,7 +32,7 @@ public record BackendConfig(
      * Dedicated (pinned) connections.
      *
      * @param maxPerNode  at most this many per node over all event loops of the service, idle ones
-     *                    included; more pinned sessions get an error
+     *                    included (closed to make room); with all in use, more pinned sessions get an error
      * @param idleTimeout a pinned connection returned to the pool and unused this long is closed (0 = never)
      */
     public record Dedicated(int maxPerNode, Duration idleTimeout) {}

@@ -153,6 +153,26 @@ class BackendSettingsIT {
         }
     }
 
+    @Test
+    void atMaxPerNodeAnIdleConnectionOnAnotherEventLoopMakesRoom() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(redis, "backend.dedicated.max-per-node = 1");
+             RawClient a = new RawClient(proxy.writePort());
+             RawClient b = new RawClient(proxy.writePort())) {
+            // a and b are accepted one after the other: on different event loops.
+            a.send(RawClient.command("MULTI") + RawClient.command("SET", "mpn:loop", "a") + RawClient.command("EXEC"));
+            assertEquals("+OK", a.readReply());
+            assertEquals("+QUEUED", a.readReply());
+            assertEquals("[+OK]", a.readReply());
+            awaitProxyConnections(redis.master(), 1);
+            // a's loop holds the one connection, idle: b's loop still gets one, and a's is closed.
+            b.send(RawClient.command("MULTI") + RawClient.command("SET", "mpn:loop", "b") + RawClient.command("EXEC"));
+            assertEquals("+OK", b.readReply());
+            assertEquals("+QUEUED", b.readReply());
+            assertEquals("[+OK]", b.readReply());
+            awaitProxyConnections(redis.master(), 1);
+        }
+    }
+
     private static long blockedOnMaster() {
         try (Jedis d = ProxyFixture.direct(redis.master())) {
             return d.clientList().lines().filter(l -> l.contains("flags=b") && l.contains(" name=respproxy ")).count();
