@@ -14,7 +14,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -314,8 +313,7 @@ public final class BackendPool {
         if (idleNanos > 0) {
             List<BackendConnection> expired = new ArrayList<>();
             for (ArrayDeque<Idle> idle : idleDedicated.values()) {
-                for (Iterator<Idle> it = idle.iterator(); it.hasNext(); ) {
-                    Idle i = it.next();
+                for (Idle i : idle) { // oldest first
                     if (now - i.sinceNanos < idleNanos) {
                         break;
                     }
