@@ -8,7 +8,7 @@ import java.util.Optional;
  *
  * @param user               ACL user for AUTH on every data node, if any
  * @param password           password for AUTH on every data node, if any
- * @param connectTimeout     TCP connect + handshake limit
+ * @param connectTimeout     TCP connect limit (the handshake after it is bounded by commandTimeout)
  * @param commandTimeout     a connection whose oldest command (unless blocking) has had no reply
  *                           this long is failed and its node marked down; shared and dedicated alike
  * @param connectionsPerNode multiplexed connections per event loop per (node, db, protocol); each
