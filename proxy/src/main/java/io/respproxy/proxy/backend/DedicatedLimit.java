@@ -70,7 +70,7 @@ public final class DedicatedLimit {
     }
 
     /** Dedicated connections to {@code node} open now, idle ones included. */
-    public int openTo(NodeAddress node) {
+    int openTo(NodeAddress node) {
         AtomicInteger n = open.get(node);
         return n == null ? 0 : n.get();
     }
