@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
  * The backend connections of one event loop. Clients multiplex their commands over
@@ -43,7 +42,7 @@ public final class BackendPool {
     private final BackendSettings settings;
     private final DedicatedLimit dedicatedLimit;
     private final Bootstrap bootstrap;
-    private final Consumer<NodeAddress> failureListener;
+    private final NodeEvents nodeEvents;
 
     private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
     private int nextLane;
@@ -62,16 +61,15 @@ public final class BackendPool {
 
     /**
      * @param dedicatedLimit  the service's cap on dedicated connections per node, shared by its loops
-     * @param failureListener told (on this loop) when a node refuses a connection, lets a command
-     *                        time out, or drops a connection and then refuses a new one, so the
-     *                        topology source can mark it suspect at once
+     * @param nodeEvents      told (on this loop) what nodes did: failures, and connections closed
+     *                        by a node that is alive
      */
     public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
-                       DedicatedLimit dedicatedLimit, Consumer<NodeAddress> failureListener) {
+                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents) {
         this.loop = loop;
         this.settings = settings;
         this.dedicatedLimit = dedicatedLimit;
-        this.failureListener = failureListener;
+        this.nodeEvents = nodeEvents;
         this.backoff = new ReconnectBackoff(settings.reconnectMin(), settings.reconnectMax());
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -248,7 +246,7 @@ public final class BackendPool {
     /** The node refused or did not accept a connection: back off, and tell the topology source. */
     private String nodeFailed(NodeAddress node, Throwable cause) {
         String why = backoff.failed(node, BackendConnection.describe(cause));
-        failureListener.accept(node);
+        nodeEvents.failed(node);
         return why;
     }
 
@@ -276,7 +274,7 @@ public final class BackendPool {
     /**
      * A node closed or reset a connection. That alone proves nothing (Sentinel kills clients when
      * it reconfigures a node; Redis closes on {@code CLIENT KILL} and timeouts): dial it again,
-     * and only a refused or timed-out connect marks it.
+     * and only a refused or timed-out connect marks it; an accepted one only asks for a fresh look.
      */
     private void checkReachable(NodeAddress node) {
         if (!checking.add(node)) {
@@ -289,6 +287,7 @@ public final class BackendPool {
                     if (f.isSuccess()) {
                         backoff.succeeded(node);
                         f.channel().close();
+                        nodeEvents.closedConnection(node);
                     } else {
                         nodeFailed(node, f.cause());
                     }
@@ -304,7 +303,7 @@ public final class BackendPool {
         long timeout = settings.commandTimeout().toNanos();
         for (BackendConnection c : onTime ? List.copyOf(all) : List.<BackendConnection>of()) {
             if (c.isStalled(now, timeout)) {
-                failureListener.accept(c.key().node());
+                nodeEvents.failed(c.key().node());
                 c.fail(new BackendFailure(c.key().node(), BackendFailure.Kind.TIMEOUT,
                         "no reply within " + settings.commandTimeout().toMillis() + " ms"));
             }

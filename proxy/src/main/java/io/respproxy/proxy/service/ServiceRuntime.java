@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.DedicatedLimit;
+import io.respproxy.proxy.backend.NodeEvents;
 import io.respproxy.proxy.session.ClientSession;
 import io.respproxy.proxy.session.ClientUsers;
 import io.respproxy.proxy.session.CommandPolicy;
@@ -42,6 +43,18 @@ public final class ServiceRuntime implements AutoCloseable {
     private final Class<? extends Channel> backendChannelClass;
     private final DedicatedLimit dedicatedLimit;
     private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    /** Failures mark a node suspect at once; a connection a live node closed asks for a fresh look. */
+    private final NodeEvents nodeEvents = new NodeEvents() {
+        @Override
+        public void failed(NodeAddress node) {
+            source.reportFailure(node);
+        }
+
+        @Override
+        public void closedConnection(NodeAddress node) {
+            source.requestRefresh();
+        }
+    };
     private final ServiceStats stats = new ServiceStats();
     private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
     private volatile Topology topology;
@@ -136,13 +149,9 @@ public final class ServiceRuntime implements AutoCloseable {
         BackendPool p = pools.get(loop);
         if (p == null) {
             p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings,
-                    dedicatedLimit, this::reportFailure));
+                    dedicatedLimit, nodeEvents));
         }
         return p;
-    }
-
-    private void reportFailure(NodeAddress node) {
-        source.reportFailure(node);
     }
 
     /** Backend connections open now, over all loops (read without synchronization: approximate). */
