@@ -2,7 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.ProxyVersion;
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
 import io.respproxy.proxy.service.ServiceRuntime;

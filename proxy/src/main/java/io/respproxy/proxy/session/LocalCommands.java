@@ -1,6 +1,6 @@
 package io.respproxy.proxy.session;
 
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
