@@ -330,4 +330,26 @@ class RouterTest {
         assertEquals(new Route.Pinned(R1, true), route(STATIC, ListenerRole.READ, "XREAD", "BLOCK", "0", "STREAMS", "s", "0"));
         assertEquals(new Route.Pinned(M, false), route(STATIC, ListenerRole.READ, "WAIT", "1", "0"));
     }
+
+    /** Read or write comes from the table's flags, never from a list of names. */
+    @Test
+    void readsAndWritesFollowTheTable() {
+        assertEquals(new Route.ToNode(R1, true), route(STATIC, ListenerRole.READ, "get", "k"), "any case");
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "XADD", "s", "*", "f", "v"),
+                "XADD is a write (Envoy routed it as a read)");
+        assertEquals(new Route.ToNode(R1, true), route(STATIC, ListenerRole.READ, "EVAL_RO", "return 1", "0"));
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "EVAL", "return 1", "0"), "EVAL may write");
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "CONFIG", "GET", "maxmemory"),
+                "Redis does not flag CONFIG GET readonly: it goes to the master");
+    }
+
+    @Test
+    void denyingAnUnknownCommandIsAConfigurationError() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Router(TABLE, Set.of("NOSUCH"), RoutingRules.DEFAULTS));
+        assertTrue(e.getMessage().contains("NOSUCH"));
+        assertEquals(new Route.Refuse("ERR command 'acl|setuser' is disabled by the proxy (deny-commands)"),
+                route(new Router(TABLE, Set.of("acl setuser"), RoutingRules.DEFAULTS), OPEN, STATIC, ListenerRole.WRITE,
+                        "ACL", "SETUSER", "u"), "deny names in any case, subcommands with a space");
+    }
 }

@@ -1,0 +1,22 @@
+package io.respproxy.proxy.service;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A connected client as the rest of the daemon sees it (CLIENT LIST, INFO, graceful stop). A
+ * client's state belongs to its event loop: whatever reads it from elsewhere goes through
+ * {@link #describe()}, which runs there.
+ */
+public interface ClientHandle {
+
+    long id();
+
+    /** No reply outstanding (graceful stop waits for this). Approximate from other threads. */
+    boolean idle();
+
+    /** Closes the client's connection (any thread). */
+    void close();
+
+    /** The client's CLIENT LIST line, computed on its own event loop. */
+    CompletableFuture<String> describe();
+}
