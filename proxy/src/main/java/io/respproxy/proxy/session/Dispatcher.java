@@ -6,10 +6,12 @@ import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
 import io.respproxy.routing.route.Router;
 
@@ -53,15 +55,64 @@ final class Dispatcher {
         } else if (route instanceof Route.OutOfBand o) {
             session.hold().released();
             outOfBand(o.node(), req);
-        } else if (route instanceof Route.FanOut f && f.nodes().size() == 1) {
+        } else if (route instanceof Route.Split split) {
             session.hold().released();
-            forward(f.nodes().get(0), req, spec.isReadOnly());
-        } else {
-            // Split and multi-node fan-out exist only in cluster snapshots, which no mode publishes yet.
-            session.writeLocal(Reply.error(session.alloc(), "ERR respproxy: " + spec.name()
-                    + " across several nodes is not served yet"));
-            req.release();
+            split(split, req, spec);
+        } else if (route instanceof Route.FanOut f) {
+            session.hold().released();
+            fanOut(f, req, spec);
         }
+    }
+
+    /**
+     * MGET / DEL / MSET... whose keys live in several slots: one sub-request per part (the command
+     * name and that part's keys, with their values for MSET), merged in key order into one reply.
+     */
+    private void split(Route.Split split, RespRequest req, CommandSpec spec) {
+        int parts = split.parts().size();
+        int[][] ordinals = new int[parts][];
+        int keys = 0;
+        for (int p = 0; p < parts; p++) {
+            ordinals[p] = split.parts().get(p).keyOrdinals();
+            keys += ordinals[p].length;
+        }
+        boolean pairs = spec.shape() == RoutingShape.MULTI_KEY_PAIRS;
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forSplit(spec.shape(), keys, ordinals),
+                parts, spec.isReadOnly(), session.alloc());
+        for (int p = 0; p < parts; p++) {
+            Route.Part part = split.parts().get(p);
+            Object[] args = new Object[1 + part.keyArgs().length * (pairs ? 2 : 1)];
+            args[0] = req.argBytes(0);
+            int a = 1;
+            for (int keyArg : part.keyArgs()) {
+                args[a++] = req.argBytes(keyArg);
+                if (pairs) {
+                    args[a++] = req.argBytes(keyArg + 1);
+                }
+            }
+            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p));
+        }
+        req.release();
+    }
+
+    /** A command every master (or every node) must run: the same request to each, replies merged by its tip. */
+    private void fanOut(Route.FanOut fanOut, RespRequest req, CommandSpec spec) {
+        if (fanOut.nodes().size() == 1) {
+            forward(fanOut.nodes().get(0), req, spec.isReadOnly());
+            return;
+        }
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forFanOut(spec.responsePolicy()),
+                fanOut.nodes().size(), spec.isReadOnly(), session.alloc());
+        for (int p = 0; p < fanOut.nodes().size(); p++) {
+            sendPart(fanOut.nodes().get(p), req.frame().retainedDuplicate(), parent.part(p));
+        }
+        req.release();
+    }
+
+    private void sendPart(NodeAddress node, ByteBuf request, PendingReply part) {
+        BackendConnection conn = pool.shared(key(node));
+        conn.send(request, part);
+        pool.markDirty(conn);
     }
 
     /**
