@@ -1,5 +1,6 @@
 package io.respproxy.proxy.service;
 
+import io.respproxy.routing.NodeAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -19,4 +20,14 @@ public interface ClientHandle {
 
     /** The client's CLIENT LIST line, computed on its own event loop. */
     CompletableFuture<String> describe();
+
+    /** Where the client waits in a blocking command (for CLIENT UNBLOCK), or null; computed on its loop. */
+    CompletableFuture<BlockedOn> blockedOn();
+
+    /**
+     * A blocking command waiting on a dedicated connection.
+     *
+     * @param backendClientId that connection's CLIENT ID on {@code node}
+     */
+    record BlockedOn(NodeAddress node, long backendClientId) {}
 }

@@ -46,6 +46,7 @@ final class ClientCommand {
             case "INFO" -> s.writeLocal(Reply.bulk(s.alloc(), s.describe().join() + "\n"));
             case "LIST" -> list(s);
             case "REPLY" -> reply(s, req);
+            case "UNBLOCK" -> unblock(s, req);
             case "GETREDIR" -> s.writeLocal(Reply.integer(s.alloc(), -1));
             case "NO-EVICT", "NO-TOUCH" -> s.writeLocal(Reply.simple(s.alloc(), "OK"));
             default -> s.writeLocal(Reply.error(s.alloc(), "ERR CLIENT " + sub
@@ -115,6 +116,43 @@ final class ClientCommand {
         }
         s.replyMode(mode);
         s.writeLocal(Reply.simple(s.alloc(), "OK"));
+    }
+
+    /**
+     * CLIENT UNBLOCK id [TIMEOUT|ERROR] with the id the proxy gave a client: the proxy asks the
+     * node where that client's blocking command waits to unblock the proxy's connection there, on
+     * a connection of its own. :1 when it was unblocked, :0 when it was not blocked, as Redis.
+     */
+    private static void unblock(ClientSession s, RespRequest req) {
+        long id = req.size() >= 3 ? req.parseLong(2, Long.MIN_VALUE) : Long.MIN_VALUE;
+        String mode = req.size() == 4 ? LocalCommands.upper(req, 3) : "TIMEOUT";
+        if (req.size() < 3 || req.size() > 4) {
+            s.writeLocal(Reply.error(s.alloc(), ReplyStrings.wrongArity("client|unblock")));
+            return;
+        }
+        if (id == Long.MIN_VALUE) {
+            s.writeLocal(Reply.error(s.alloc(), ReplyStrings.NOT_INTEGER));
+            return;
+        }
+        if (!mode.equals("TIMEOUT") && !mode.equals("ERROR")) {
+            s.writeLocal(Reply.error(s.alloc(), "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR"));
+            return;
+        }
+        ClientHandle target = s.service().sessions().get(id);
+        if (target == null) {
+            s.writeLocal(Reply.integer(s.alloc(), 0));
+            return;
+        }
+        ReplySlot slot = s.newSlot(null);
+        target.blockedOn().whenComplete((on, e) -> s.channel().eventLoop().execute(() -> {
+            if (on == null) {
+                slot.onReply(Reply.integer(s.alloc(), 0), false);
+            } else {
+                s.dispatcher().outOfBand(on.node(), io.respproxy.proxy.backend.RequestEncoder.encode(s.alloc(),
+                        "CLIENT", "UNBLOCK", Long.toString(on.backendClientId()), mode), slot);
+            }
+            s.resumeOutsideReadBatch();
+        }));
     }
 
     static String addr(SocketAddress a) {

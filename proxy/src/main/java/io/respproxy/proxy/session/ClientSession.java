@@ -376,13 +376,21 @@ public final class ClientSession implements ClientHandle {
 
     @Override
     public CompletableFuture<String> describe() {
-        CompletableFuture<String> f = new CompletableFuture<>();
-        if (channel == null) {
-            f.complete(state.describe("", ""));
-        } else if (channel.eventLoop().inEventLoop()) {
-            f.complete(describeHere());
+        return onLoop(() -> channel == null ? state.describe("", "") : describeHere());
+    }
+
+    @Override
+    public CompletableFuture<BlockedOn> blockedOn() {
+        return onLoop(pinned::blockedOn);
+    }
+
+    /** {@code what}, computed on this client's event loop (its state belongs there). */
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<T> what) {
+        CompletableFuture<T> f = new CompletableFuture<>();
+        if (channel == null || channel.eventLoop().inEventLoop()) {
+            f.complete(what.get());
         } else {
-            channel.eventLoop().execute(() -> f.complete(describeHere()));
+            channel.eventLoop().execute(() -> f.complete(what.get()));
         }
         return f;
     }

@@ -230,16 +230,20 @@ final class Dispatcher {
      * behind the script they are meant to stop (the shared connection waits for that script).
      */
     private void outOfBand(NodeAddress node, RespRequest req) {
-        BackendConnection conn = pool.dedicated(new BackendKey(node, 0, 2));
-        if (conn == null) {
-            session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
-            req.release();
-            return;
-        }
-        ReplySlot slot = session.newSlot(null);
         ByteBuf frame = req.frame().retain();
         req.release();
-        conn.send(frame, new PendingReply() {
+        outOfBand(node, frame, session.newSlot(null));
+    }
+
+    /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */
+    void outOfBand(NodeAddress node, ByteBuf request, ReplySlot slot) {
+        BackendConnection conn = pool.dedicated(new BackendKey(node, 0, 2));
+        if (conn == null) {
+            request.release();
+            slot.fail(Reply.TOO_MANY_DEDICATED);
+            return;
+        }
+        conn.send(request, new PendingReply() {
             @Override
             public void onReply(ByteBuf reply, boolean error) {
                 pool.release(conn);

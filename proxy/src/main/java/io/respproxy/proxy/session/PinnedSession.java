@@ -6,6 +6,7 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
@@ -28,6 +29,8 @@ final class PinnedSession {
     private final ClientSession session;
     private Mode mode = Mode.NONE;
     private BackendConnection dedicated;
+    /** The dedicated connection's CLIENT ID on its node while blocked, -1 until known. */
+    private long backendClientId = -1;
     private boolean barrier;
     /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
     private boolean tainted;
@@ -111,6 +114,7 @@ final class PinnedSession {
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
                 mode(Mode.BLOCKED);
+                learnBackendClientId(conn);
                 if (spec.isReplicationWait()) {
                     raiseReplicationOffset(conn);
                 }
@@ -120,6 +124,34 @@ final class PinnedSession {
                 });
             }
         }
+    }
+
+    /**
+     * The dedicated connection's id on its node, asked for just before the blocking command (one
+     * pipelined round trip), so CLIENT UNBLOCK through the proxy can name it.
+     */
+    private void learnBackendClientId(BackendConnection conn) {
+        backendClientId = -1;
+        conn.send(RequestEncoder.encode(session.alloc(), "CLIENT", "ID"), new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                if (!error && dedicated == conn) {
+                    backendClientId = io.respproxy.proxy.resp.RespValues.integer(reply, reply.readerIndex());
+                }
+                reply.release();
+            }
+
+            @Override
+            public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
+                // The blocking command behind it fails the same way and tells the client.
+            }
+        });
+    }
+
+    /** Where this client is blocked, for CLIENT UNBLOCK; null when it is not (or the id is not known yet). */
+    ClientHandle.BlockedOn blockedOn() {
+        return mode == Mode.BLOCKED && dedicated != null && backendClientId >= 0
+                ? new ClientHandle.BlockedOn(dedicated.key().node(), backendClientId) : null;
     }
 
     /**

@@ -98,4 +98,38 @@ class OutOfBandIT {
             assertEquals("+PONG", c.readReply());
         }
     }
+
+    @Test
+    void clientUnblockByTheIdTheProxyGave() throws Exception {
+        try (RawClient blocked = new RawClient(proxy.readPort()); RawClient other = new RawClient(proxy.writePort())) {
+            blocked.send(RawClient.command("CLIENT", "ID"));
+            String id = blocked.readReply().substring(1);
+            other.send(RawClient.command("CLIENT", "UNBLOCK", id));
+            assertEquals(":0", other.readReply(), "not blocked: 0, as Redis");
+            other.send(RawClient.command("CLIENT", "UNBLOCK", "987654321"));
+            assertEquals(":0", other.readReply(), "no such client: 0");
+
+            blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
+            assertEquals(":1", unblockWhenBlocked(other, id, "TIMEOUT"));
+            assertEquals("(nil)", blocked.readReply(), "TIMEOUT: the blocking command returns as if it timed out");
+
+            blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
+            assertEquals(":1", unblockWhenBlocked(other, id, "ERROR"));
+            assertEquals("-UNBLOCKED client unblocked via CLIENT UNBLOCK", blocked.readReply());
+
+            blocked.send(RawClient.command("PING"));
+            assertEquals("+PONG", blocked.readReply(), "the unblocked client goes on");
+        }
+    }
+
+    /** CLIENT UNBLOCK, repeated while the proxy's BLPOP has not reached Redis yet (0). */
+    private static String unblockWhenBlocked(RawClient c, String id, String mode) throws Exception {
+        String reply = ":0";
+        for (int i = 0; i < 100 && reply.equals(":0"); i++) {
+            Thread.sleep(20);
+            c.send(RawClient.command("CLIENT", "UNBLOCK", id, mode));
+            reply = c.readReply();
+        }
+        return reply;
+    }
 }
