@@ -2,6 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.respproxy.routing.route.ListenerRole;
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.resp.ReplyStrings;
 import io.respproxy.proxy.service.UserGrant;
 import io.respproxy.proxy.resp.RespRequest;
@@ -24,7 +25,7 @@ final class Auth {
         String user = req.size() == 3 ? req.asString(1) : "default";
         UserGrant g = check(s, user, req.argBytes(req.size() - 1));
         if (g != null) {
-            s.writeLocal(Reply.simple(s.alloc(), "OK"));
+            s.writeLocal(SharedReplies.ok());
         }
     }
 

@@ -1,5 +1,6 @@
 package io.respproxy.proxy.session;
 
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.resp.ReplyStrings;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.service.ClientHandle;
@@ -37,7 +38,7 @@ final class ClientCommand {
                     return;
                 }
                 s.state().name(name.isEmpty() ? null : name);
-                s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                s.writeLocal(SharedReplies.ok());
             }
             case "GETNAME" -> s.writeLocal(s.state().name() == null ? Reply.nullBulk(s.alloc(), s.state().protocol())
                     : Reply.bulk(s.alloc(), s.state().name()));
@@ -48,7 +49,7 @@ final class ClientCommand {
             case "REPLY" -> reply(s, req);
             case "UNBLOCK" -> unblock(s, req);
             case "GETREDIR" -> s.writeLocal(Reply.integer(s.alloc(), -1));
-            case "NO-EVICT", "NO-TOUCH" -> s.writeLocal(Reply.simple(s.alloc(), "OK"));
+            case "NO-EVICT", "NO-TOUCH" -> s.writeLocal(SharedReplies.ok());
             default -> s.writeLocal(Reply.error(s.alloc(), "ERR CLIENT " + sub
                     + " is not supported by respproxy (the proxy multiplexes backend connections)"));
         }
@@ -73,7 +74,7 @@ final class ClientCommand {
                 return;
             }
         }
-        s.writeLocal(Reply.simple(s.alloc(), "OK"));
+        s.writeLocal(SharedReplies.ok());
     }
 
     static boolean validName(String name) {
@@ -115,7 +116,7 @@ final class ClientCommand {
             return;
         }
         s.replyMode(mode);
-        s.writeLocal(Reply.simple(s.alloc(), "OK"));
+        s.writeLocal(SharedReplies.ok());
     }
 
     /**

@@ -140,6 +140,7 @@ final class Dispatcher {
 
     private void send(ReplySlot slot, NodeAddress node) {
         slot.node = node;
+        slot.sentVersion = session.service().topology().version();
         BackendConnection conn = pool.shared(key(node));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         pool.markDirty(conn);
@@ -197,18 +198,20 @@ final class Dispatcher {
         if (session.closing() || slot.resends >= MAX_RESENDS) {
             return false;
         }
+        slot.refusedVersion = session.service().topology().version();
         session.service().masterAnsweredReadOnly(slot.node);
-        return session.hold().reroute(slot, session.service().topology().version());
+        return session.hold().reroute(slot);
     }
 
     /**
-     * Sends a write that got -READONLY again, once the topology has changed since ({@code seenVersion}).
-     * False while there is still nowhere to send it.
+     * Sends a write that got -READONLY again: to another master than the one that refused it, or
+     * to the same one once a topology newer than the refusal says it is the master again. False
+     * while there is still nowhere to send it.
      */
-    boolean resendRerouted(ReplySlot slot, long seenVersion) {
+    boolean resendRerouted(ReplySlot slot) {
         Topology t = session.service().topology();
-        if (t.version() <= seenVersion) {
-            return false;
+        if (t.version() <= slot.sentVersion) {
+            return false; // nothing learned since it was sent
         }
         Router router = session.service().router();
         Route r = router.route(router.lookup(slot.request), slot.request, session.state(), session.state().role(), t,
@@ -217,6 +220,9 @@ final class Dispatcher {
             return false;
         }
         if (r instanceof Route.ToNode n) {
+            if (n.node().equals(slot.node) && t.version() <= slot.refusedVersion) {
+                return false; // the view still names the node that refused it: wait for the next one
+            }
             resend(slot, n.node());
         } else {
             slot.fail(r instanceof Route.Refuse refuse ? refuse.error()

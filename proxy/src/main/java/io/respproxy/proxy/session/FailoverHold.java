@@ -27,8 +27,6 @@ final class FailoverHold implements HoldQueue.Waiter {
     private final SessionSettings settings;
     private final ServiceRuntime.ServiceStats stats;
     private final ArrayDeque<ReplySlot> rerouting = new ArrayDeque<>();
-    /** The topology version when the last -READONLY was seen: resend once a newer one arrives. */
-    private long rerouteVersion;
     private long rerouteSinceNanos;
     /** When the command at the head of the backlog began to wait, 0 when none waits. */
     private long headSinceNanos;
@@ -78,15 +76,14 @@ final class FailoverHold implements HoldQueue.Waiter {
         headWaiting = false;
     }
 
-    /** A write came back -READONLY: it waits for a topology newer than {@code version}. */
-    boolean reroute(ReplySlot slot, long version) {
+    /** A write came back -READONLY: it waits for a topology that sends it elsewhere. */
+    boolean reroute(ReplySlot slot) {
         if (!admit()) {
             return false;
         }
         if (rerouting.isEmpty()) {
             rerouteSinceNanos = System.nanoTime();
         }
-        rerouteVersion = Math.max(rerouteVersion, version);
         rerouting.add(slot);
         enqueue();
         return true;
@@ -119,7 +116,7 @@ final class FailoverHold implements HoldQueue.Waiter {
             return false;
         }
         ReplySlot slot;
-        while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot, rerouteVersion)) {
+        while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot)) {
             rerouting.poll();
             stats.heldCommands.decrementAndGet();
         }

@@ -2,6 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.respproxy.routing.route.ListenerRole;
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
 import io.respproxy.routing.NodeAddress;
@@ -27,7 +28,7 @@ final class LocalCommands {
                 case "PING" -> ping(s, req);
                 case "ECHO" -> echo(s, req);
                 case "QUIT" -> {
-                    s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                    s.writeLocal(SharedReplies.ok());
                     s.closeAfterReplies();
                 }
                 case "RESET" -> reset(s);
@@ -36,7 +37,7 @@ final class LocalCommands {
                 case "INFO" -> InfoCommand.execute(s, req);
                 case "ROLE" -> role(s);
                 case "COMMAND", "CLUSTER", "ASKING" -> forwardToServer(s, req);
-                case "READONLY", "READWRITE", "UNWATCH" -> s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                case "READONLY", "READWRITE", "UNWATCH" -> s.writeLocal(SharedReplies.ok());
                 case "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE" -> unsubscribeWithoutSubscriptions(s, req);
                 default -> s.writeLocal(Reply.error(s.alloc(), Reply.unknownCommand(req)));
             }
@@ -51,7 +52,7 @@ final class LocalCommands {
         } else if (req.size() == 2) {
             s.writeLocal(Reply.bulk(s.alloc(), req.argBytes(1)));
         } else {
-            s.writeLocal(Reply.simple(s.alloc(), "PONG"));
+            s.writeLocal(SharedReplies.pong());
         }
     }
 
@@ -81,7 +82,7 @@ final class LocalCommands {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.DB_INDEX_OUT_OF_RANGE));
         } else {
             s.state().db((int) db);
-            s.writeLocal(Reply.simple(s.alloc(), "OK"));
+            s.writeLocal(SharedReplies.ok());
         }
     }
 

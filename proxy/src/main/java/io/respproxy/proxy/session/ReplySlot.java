@@ -34,6 +34,9 @@ final class ReplySlot implements PendingReply {
     boolean read;
     /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
     boolean suppressed;
+    /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
+    long sentVersion;
+    long refusedVersion;
     /** Times the request was sent again. */
     int resends;
 
