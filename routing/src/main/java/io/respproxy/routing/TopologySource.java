@@ -23,6 +23,15 @@ public interface TopologySource extends AutoCloseable {
     /** The data path saw a redirect or role error: refresh soon. Coalesced; cheap; any thread. */
     default void requestRefresh() {}
 
+    /**
+     * {@code node}, published as a master, answered -READONLY to a write: it is a replica now.
+     * Stop publishing it as the master until it proves otherwise, and re-learn roles at once.
+     * Any thread.
+     */
+    default void reportReadOnly(NodeAddress node) {
+        requestRefresh();
+    }
+
     /** The Redis version the master reports (for HELLO and INFO), or null while unknown. */
     default String redisVersion() {
         return null;

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.respproxy.proxy.resp.FrameRun;
+import io.respproxy.proxy.resp.RespReply;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Consumer;
@@ -221,9 +222,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     /**
      * One frame from the backend, as decoded by the reply decoder.
      *
+     * @param error which error the frame is ({@link RespReply.ErrorKind#NONE}: not an error)
      * @param push true for a RESP3 push frame ({@code >}), which answers no request
      */
-    public void onFrame(ByteBuf frame, boolean error, boolean push, ByteBuf source, int sourceIndex) {
+    public void onFrame(ByteBuf frame, RespReply.ErrorKind error, boolean push, ByteBuf source, int sourceIndex) {
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {

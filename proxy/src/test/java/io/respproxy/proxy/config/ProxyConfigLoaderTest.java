@@ -1,5 +1,6 @@
 package io.respproxy.proxy.config;
 
+import io.respproxy.routing.route.ListenerRole;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
