@@ -91,15 +91,16 @@ class BackendSettingsIT {
             var tx = j.multi();
             tx.incr("idle:n");
             tx.exec();
+            long released = System.nanoTime();
             // The transaction's connection went back to the pool, idle.
             assertEquals(shared + 1, proxy.service().backendConnections());
-            Thread.sleep(400);
-            assertEquals(shared + 1, proxy.service().backendConnections(), "kept while idle less than 1 s");
-            long t0 = System.nanoTime();
             ProxyFixture.await(Duration.ofSeconds(5), "the idle dedicated connection to close",
                     () -> proxy.service().backendConnections() == shared);
-            System.out.printf("BackendSettingsIT: idle dedicated connection closed %d ms after the 400 ms mark%n",
-                    (System.nanoTime() - t0) / 1_000_000);
+            long closedAfterMs = (System.nanoTime() - released) / 1_000_000;
+            System.out.printf("BackendSettingsIT: idle dedicated connection closed %d ms after it went idle%n", closedAfterMs);
+            // Not at once: after about the idle timeout (measured from when this client saw EXEC's
+            // reply, which is after the proxy released the connection, hence the slack).
+            assertTrue(closedAfterMs >= 700, "closed after " + closedAfterMs + " ms, before the 1 s idle timeout");
             awaitProxyConnections(redis.master(), shared);
         }
     }
