@@ -86,7 +86,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         });
         this.roleCheckTimeout = roleCheckTimeout(settings);
         this.prober = new NodeProber(resources, settings.timeout(), roleCheckTimeout, backendUser, backendPassword,
-                node -> scheduler.execute(() -> serverClosed(node)));
+                node -> scheduler.execute(() -> closedByNode(node)));
     }
 
     /**
@@ -138,24 +138,43 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     public void markDown(NodeAddress node, String why) {
         scheduler.execute(() -> {
             Tracked t = nodes.get(node);
-            if (t == null) {
-                return;
+            if (t != null) {
+                mark(node, t, why);
             }
-            boolean wasUp = t.state.up();
-            t.markSequence = ++sequence;
-            if (t.riseFall.markDown()) {
-                // A node that dropped our connections may be being promoted (Sentinel kills the
-                // clients of the node it reconfigures): writes wait for the verify probe, as for
-                // a closed health connection.
-                t.state = new NodeState(node, false, t.state.replication(), why, wasUp || t.state.roleInDoubt());
-                if (wasUp) {
-                    doubt(t);
-                }
-                changed(); // before the log line: writes must stop at once, logging can wait
-                log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
-            }
-            verify(node, t);
         });
+    }
+
+    private void mark(NodeAddress node, Tracked t, String why) {
+        boolean wasUp = t.state.up();
+        t.markSequence = ++sequence;
+        if (t.riseFall.markDown()) {
+            // A node that dropped our connections may be being promoted (Sentinel kills the
+            // clients of the node it reconfigures): writes wait for the verify probe, as for
+            // a closed health connection.
+            t.state = new NodeState(node, false, t.state.replication(), why, wasUp || t.state.roleInDoubt());
+            if (wasUp) {
+                doubt(t);
+            }
+            changed(); // before the log line: writes must stop at once, logging can wait
+            log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
+        }
+        verify(node, t);
+    }
+
+    /**
+     * {@code node} closed or reset a data-path connection but accepts new ones: its role is in
+     * doubt until a role check answers (see {@link #closedByNode}). Any thread.
+     */
+    public void connectionClosedBy(NodeAddress node) {
+        scheduler.execute(() -> recheck(node, "closed a data-path connection", false));
+    }
+
+    /**
+     * {@code node}, published as master, answered -READONLY: no writes go to it until a role check
+     * says what it is now. Any thread.
+     */
+    public void reportReadOnly(NodeAddress node) {
+        scheduler.execute(() -> recheck(node, "answered -READONLY", true));
     }
 
     /** Checks every up node's role now (a role error or redirect was seen). Coalesced; any thread. */
@@ -169,14 +188,27 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
      * writes wait for that (one round trip) rather than go to a master that may have just been
      * superseded.
      */
-    private void serverClosed(NodeAddress node) {
+    private void closedByNode(NodeAddress node) {
+        recheck(node, "closed the health connection", false);
+    }
+
+    /**
+     * Checks an up node's role at once, its role in doubt meanwhile (writes wait). A master that
+     * closes our connections is only checked: if it was demoted, the writes it gets answer
+     * -READONLY and are sent again (they were not applied), while a replica being promoted is
+     * exactly when the old master's writes would be lost.
+     */
+    private void recheck(NodeAddress node, String why, boolean evenIfMaster) {
         Tracked t = nodes.get(node);
         if (t != null && t.state.up()) {
-            t.state = t.state.withRoleInDoubt(true);
-            doubt(t);
-            changed(); // before the log line: writes must stop at once, logging can wait
-            log.info("[{}] {} closed the health connection; checking its role now", service, node);
-            // Whatever check was in flight went out on the closed connection: send a new one.
+            ReplicationInfo r = t.state.replication();
+            if (evenIfMaster || r == null || r.role() != ReplicationInfo.Role.MASTER) {
+                t.state = t.state.withRoleInDoubt(true);
+                doubt(t);
+                changed(); // before the log line: writes must stop at once, logging can wait
+            }
+            log.info("[{}] {} {}; checking its role now", service, node, why);
+            // Whatever check was in flight may have gone out on a closed connection: send a new one.
             t.roleCheckInFlight = 0;
             checkRole(node, t);
             checkRoles();
@@ -270,11 +302,16 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             if (nodes.get(node) != t) {
                 return;
             }
-            // Answered or not, the doubt ends: a node that does not answer is the full probes' business
-            // (rise/fall); a failed role check alone proves little.
+            // Answered or not, the doubt ends. A node that closed our connections and then does not
+            // answer is suspect at once (it refused the new connection, or is stalled); otherwise a
+            // failed role check alone proves little: the full probes judge with rise/fall.
             boolean doubtCleared = t.state.roleInDoubt() && seq > t.doubtSequence;
             if (doubtCleared) {
                 t.state = t.state.withRoleInDoubt(false);
+                if (!result.ok() && t.state.up()) {
+                    mark(node, t, "closed its connections, then failed a role check: " + result.failure());
+                    return;
+                }
             }
             boolean applied = result.ok() && applyReplication(node, t, seq, result.replication());
             if (applied || doubtCleared) {

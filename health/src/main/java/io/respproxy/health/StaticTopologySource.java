@@ -71,6 +71,16 @@ public final class StaticTopologySource implements TopologySource {
         monitor.checkRolesNow();
     }
 
+    @Override
+    public void reportClosedConnection(NodeAddress node) {
+        monitor.connectionClosedBy(node);
+    }
+
+    @Override
+    public void reportReadOnly(NodeAddress node) {
+        monitor.reportReadOnly(node);
+    }
+
     /** On the monitor's thread. */
     private void publish(List<NodeState> states) {
         Topology next = Topology.single(version + 1, shards.build(service, states));

@@ -1,2 +1,2 @@
-/** respproxy health module. See ../shared/DESIGN.md, "Modules". */
+/** respproxy health module. See docs/DESIGN.md, "Modules". */
 package io.respproxy.health;

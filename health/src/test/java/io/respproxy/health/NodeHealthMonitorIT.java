@@ -29,12 +29,20 @@ class NodeHealthMonitorIT {
             Duration.ofSeconds(10), 0, Duration.ofMillis(100));
 
     @Test
-    void aPromotionIsSeenByRoleChecksAndAKilledConnectionPutsTheRoleInDoubtUntilChecked() throws Exception {
+    void aKilledConnectionOrReadOnlyPutsTheRoleInDoubtUntilCheckedAndAPromotionIsSeenByRoleChecks() throws Exception {
         try (ReplicatedRedis redis = RedisTopologies.replicated().replicas(1).password("pw").start();
              Monitored m = new Monitored(redis)) {
             NodeAddress replica = m.address(redis.replicas().get(0));
             NodeAddress master = m.address(redis.master());
             m.await("both up, roles known", s -> s.size() == 2 && s.stream().allMatch(n -> n.up() && n.replication() != null));
+
+            // What Sentinel does to the replica it promotes: its role is in doubt until checked again.
+            m.history.clear();
+            direct(redis.replicas().get(0), c -> c.sync().clientKill(KillArgs.Builder.typeNormal().skipme()));
+            m.await("the doubt to be raised and cleared", s -> !state(s, replica).roleInDoubt()
+                    && m.history.stream().anyMatch(h -> state(h, replica).roleInDoubt()));
+            assertTrue(state(m.monitor.states(), replica).up(), "a node that closed our connection is not down");
+            assertTrue(m.history.stream().noneMatch(h -> state(h, master).roleInDoubt()), "only the replica's role");
 
             direct(redis.replicas().get(0), c -> c.sync().replicaofNoOne());
             List<NodeState> seen = m.await("the replica's promotion (before the next full probe, 10 s away)",
@@ -42,11 +50,11 @@ class NodeHealthMonitorIT {
             assertTrue(state(seen, replica).replication().continues(state(seen, master).replication()),
                     "the promoted node continues the master's history");
 
+            // A master that answers -READONLY is not published as master until a check says what it is.
             m.history.clear();
-            direct(redis.master(), c -> c.sync().clientKill(KillArgs.Builder.typeNormal().skipme()));
-            m.await("the doubt to be raised and cleared", s -> !state(s, master).roleInDoubt()
+            m.monitor.reportReadOnly(master);
+            m.await("the -READONLY doubt to be raised and cleared", s -> !state(s, master).roleInDoubt()
                     && m.history.stream().anyMatch(h -> state(h, master).roleInDoubt()));
-            assertTrue(state(m.monitor.states(), master).up(), "a node that closed our connection is not down");
         }
     }
 

@@ -23,6 +23,24 @@ public interface TopologySource extends AutoCloseable {
     /** The data path saw a redirect or role error: refresh soon. Coalesced; cheap; any thread. */
     default void requestRefresh() {}
 
+    /**
+     * {@code node} closed or reset a data-path connection but accepts new ones: not a failure, but
+     * its role may have just changed (Sentinel kills the clients of a node it reconfigures), so
+     * look at it again at once. Any thread.
+     */
+    default void reportClosedConnection(NodeAddress node) {
+        requestRefresh();
+    }
+
+    /**
+     * {@code node}, published as a master, answered -READONLY to a write: it is a replica now.
+     * Stop publishing it as the master until it proves otherwise, and re-learn roles at once.
+     * Any thread.
+     */
+    default void reportReadOnly(NodeAddress node) {
+        requestRefresh();
+    }
+
     @Override
     void close();
 }

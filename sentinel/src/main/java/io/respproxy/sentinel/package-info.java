@@ -1,2 +1,2 @@
-/** respproxy sentinel module. See ../shared/DESIGN.md, "Modules". */
+/** respproxy sentinel module. See docs/DESIGN.md, "Modules". */
 package io.respproxy.sentinel;

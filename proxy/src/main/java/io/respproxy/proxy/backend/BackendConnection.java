@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.respproxy.proxy.resp.FrameRun;
+import io.respproxy.proxy.resp.RespReply;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.function.Consumer;
@@ -43,6 +44,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private final FrameRun run = new FrameRun();
     private long lastProgressNanos;
     private BackendFailure failure;
+    /** The next request sent waits on the server by design; see {@link #expectBlockingReply()}. */
+    private boolean nextBlocks;
+    /** The pending entry of a blocking command (BLPOP, XREAD BLOCK, WAIT), or null. */
+    private PendingReply blockingReply;
 
     BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete) {
         this.key = key;
@@ -87,7 +92,14 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         return !closed;
     }
 
-
+    /**
+     * The next request sent is a command that waits on the server by design (BLPOP key 0,
+     * XREAD BLOCK, WAIT): while it is the oldest one pending, the command timeout does not apply
+     * to this connection. Its own timeout, if any, is the server's business.
+     */
+    public void expectBlockingReply() {
+        nextBlocks = true;
+    }
 
     /**
      * Queues {@code request} (ownership passes here) and the one who waits for its reply.
@@ -109,6 +121,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
         if (pending.isEmpty()) {
             lastProgressNanos = System.nanoTime();
+        }
+        if (nextBlocks) {
+            nextBlocks = false;
+            blockingReply = reply;
         }
         pending.add(reply);
         write(request, source, sourceIndex);
@@ -164,10 +180,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * True when the oldest pending request has waited longer than {@code timeoutNanos} without any
-     * reply arriving on this connection.
+     * reply arriving on this connection, unless it is a blocking command.
      */
-    public boolean isStalled(long nowNanos, long timeoutNanos) {
-        return !pending.isEmpty() && nowNanos - lastProgressNanos > timeoutNanos;
+    boolean isStalled(long nowNanos, long timeoutNanos) {
+        PendingReply head = pending.peek();
+        return head != null && head != blockingReply && nowNanos - lastProgressNanos > timeoutNanos;
     }
 
     /** Fails everything pending and closes the socket. */
@@ -205,13 +222,17 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     /**
      * One frame from the backend, as decoded by the reply decoder.
      *
+     * @param error which error the frame is ({@link RespReply.ErrorKind#NONE}: not an error)
      * @param push true for a RESP3 push frame ({@code >}), which answers no request
      */
-    public void onFrame(ByteBuf frame, boolean error, boolean push, ByteBuf source, int sourceIndex) {
+    public void onFrame(ByteBuf frame, RespReply.ErrorKind error, boolean push, ByteBuf source, int sourceIndex) {
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {
                 lastProgressNanos = System.nanoTime();
+                if (head == blockingReply) {
+                    blockingReply = null;
+                }
                 head.onReply(frame, error, source, sourceIndex);
                 return;
             }

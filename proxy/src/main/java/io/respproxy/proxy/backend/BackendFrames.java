@@ -22,7 +22,7 @@ final class BackendFrames {
     static void dispatch(BackendConnection conn, Object msg) {
         if (msg instanceof RespReply r) {
             // The frame carries the reply's one reference: passing it on passes ownership.
-            conn.onFrame(r.frame(), r.isError(), r.kind() == RespReply.Kind.PUSH, r.source(), r.sourceIndex());
+            conn.onFrame(r.frame(), r.errorKind(), r.kind() == RespReply.Kind.PUSH, r.source(), r.sourceIndex());
         } else if (msg instanceof RespProtocolError e) {
             conn.fail(new BackendFailure(conn.key().node(), BackendFailure.Kind.CONNECTION_LOST,
                     "unparseable reply: " + e.message()));

@@ -3,6 +3,7 @@ package io.respproxy.proxy.backend;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
@@ -12,15 +13,23 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 
 /**
- * The backend connections of one event loop. Every client on this loop multiplexes its commands
- * over the shared connection per (node, db, protocol); stateful sessions take dedicated ones.
- * Only this loop's thread touches a pool, so nothing here is synchronized.
+ * The backend connections of one event loop. Clients multiplex their commands over
+ * {@code connections-per-node} shared connections per (node, db, protocol); stateful sessions take
+ * dedicated ones. Only this loop's thread touches a pool, so nothing here is synchronized (the
+ * {@link DedicatedLimit} shared with the service's other loops is atomic).
+ *
+ * <p>Only what a node did is evidence against it: a refused or timed-out connect, a command
+ * timeout, or a lost connection whose node then refuses a new one. A connection the proxy closes
+ * itself (its client left, the idle pool was trimmed) never reaches the failure listener, and a
+ * connection the server closes while it still accepts new ones (Sentinel's {@code CLIENT KILL})
+ * is a reconnect, not a node failure.
  */
 public final class BackendPool {
 
@@ -31,29 +40,37 @@ public final class BackendPool {
 
     private final EventLoop loop;
     private final BackendSettings settings;
+    private final DedicatedLimit dedicatedLimit;
     private final Bootstrap bootstrap;
-    private final Consumer<NodeAddress> failureListener;
-    private static final int MAX_IDLE_DEDICATED_PER_KEY = 8;
+    private final NodeEvents nodeEvents;
 
-    private final Map<BackendKey, BackendConnection> shared = new HashMap<>();
-    private final Map<BackendKey, ArrayDeque<BackendConnection>> idleDedicated = new HashMap<>();
-    private final Map<NodeAddress, Backoff> backoff = new HashMap<>();
+    private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
+    private int nextLane;
+    /** Dedicated connections nobody holds, oldest first, with when they were given back. */
+    private final Map<BackendKey, ArrayDeque<Idle>> idleDedicated = new HashMap<>();
+    private final ReconnectBackoff backoff;
+    /** Nodes being re-dialled after a lost connection, so a burst of losses dials once. */
+    private final Set<NodeAddress> checking = new HashSet<>();
     private final List<BackendConnection> dirtyBackends = new ArrayList<>();
     private final List<Flushable> dirtyClients = new ArrayList<>();
     private final List<BackendConnection> all = new ArrayList<>();
-    private int dedicatedCount;
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushDirtyBackends;
+    private final long tickNanos;
+    private long lastTickNanos = System.nanoTime();
 
     /**
-     * @param failureListener told (on this loop) when a node refuses a connection or drops one, so
-     *                        the topology source can mark it suspect at once
+     * @param dedicatedLimit  the service's cap on dedicated connections per node, shared by its loops
+     * @param nodeEvents      told (on this loop) what nodes did: failures, and connections closed
+     *                        by a node that is alive
      */
     public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
-                       Consumer<NodeAddress> failureListener) {
+                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents) {
         this.loop = loop;
         this.settings = settings;
-        this.failureListener = failureListener;
+        this.dedicatedLimit = dedicatedLimit;
+        this.nodeEvents = nodeEvents;
+        this.backoff = new ReconnectBackoff(settings.reconnectMin(), settings.reconnectMax());
         this.bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -61,57 +78,97 @@ public final class BackendPool {
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(256 * 1024, 1024 * 1024));
-        long tick = Math.max(50, settings.commandTimeout().toMillis() / 4);
-        loop.scheduleAtFixedRate(this::checkTimeouts, tick, tick, TimeUnit.MILLISECONDS);
+        Duration every = settings.commandTimeout();
+        if (!settings.dedicatedIdleTimeout().isZero() && settings.dedicatedIdleTimeout().compareTo(every) < 0) {
+            every = settings.dedicatedIdleTimeout();
+        }
+        long tick = Math.max(50, every.toMillis() / 4);
+        tickNanos = TimeUnit.MILLISECONDS.toNanos(tick);
+        loop.scheduleAtFixedRate(this::housekeeping, tick, tick, TimeUnit.MILLISECONDS);
+        dedicatedLimit.register(this);
     }
 
     public EventLoop loop() {
         return loop;
     }
 
-    /** The multiplexed connection for {@code key}, dialled on first use. */
-    public BackendConnection shared(BackendKey key) {
-        BackendConnection c = shared.get(key);
+    /**
+     * A lane for a new client of this loop: its commands to a node always use that lane's shared
+     * connection. Lanes are handed out round-robin, so clients spread evenly over the
+     * {@code connections-per-node} connections, and each client's commands to one node stay on one
+     * connection: Redis runs them in the order the client sent them (a SET and a pipelined GET
+     * after it on two connections could run in either order).
+     */
+    public int nextLane() {
+        int lane = nextLane;
+        nextLane = (nextLane + 1) % settings.connectionsPerNode();
+        return lane;
+    }
+
+    /** The multiplexed connection of {@code lane} (see {@link #nextLane()}) for {@code key}, dialled on first use. */
+    public BackendConnection shared(BackendKey key, int lane) {
+        BackendConnection[] lanes = shared.get(key);
+        if (lanes == null) {
+            lanes = new BackendConnection[settings.connectionsPerNode()];
+            shared.put(key, lanes);
+        }
+        BackendConnection c = lanes[lane];
         if (c == null || !c.isUsable()) {
             c = open(key, true);
-            shared.put(key, c);
+            lanes[lane] = c;
         }
         return c;
     }
 
     /**
-     * A connection of its own for a stateful session (MULTI, blocking, pub/sub), or null when
-     * the cap on dedicated connections is reached.
+     * A connection of its own for a stateful session (MULTI, blocking, pub/sub): an idle one for
+     * the same key, else a new one; null when the service already holds
+     * {@code dedicated.max-per-node} to this node, all of them in use.
      */
     public BackendConnection dedicated(BackendKey key) {
-        ArrayDeque<BackendConnection> idle = idleDedicated.get(key);
-        BackendConnection c;
-        while (idle != null && (c = idle.poll()) != null) {
-            if (c.isUsable()) {
-                return c;
+        ArrayDeque<Idle> idle = idleDedicated.get(key);
+        Idle i;
+        while (idle != null && (i = idle.pollLast()) != null) {
+            dedicatedLimit.idle(key.node(), -1);
+            if (i.conn.isUsable()) {
+                return i.conn;
             }
         }
-        if (dedicatedCount >= settings.maxDedicated()) {
-            return null;
-        }
-        dedicatedCount++;
-        return open(key, false);
+        NodeAddress node = key.node();
+        // At the cap, idle connections to the node (for another db or protocol, or on another loop) make room.
+        boolean counted = dedicatedLimit.tryAcquire(node)
+                || (closeOldestIdle(node) && dedicatedLimit.tryAcquire(node))
+                || dedicatedLimit.reclaimIdle(node, this);
+        return counted ? open(key, false) : null;
     }
 
     /**
      * A dedicated connection whose state ended cleanly (EXEC, a blocking reply, the last
-     * UNSUBSCRIBE) is kept for the next stateful session; a few per key, the rest are closed.
+     * UNSUBSCRIBE) waits for the next stateful session; closed after
+     * {@code dedicated.idle-timeout} unused.
      */
     public void release(BackendConnection c) {
         if (!c.isUsable()) {
             return;
         }
-        ArrayDeque<BackendConnection> idle = idleDedicated.computeIfAbsent(c.key(), k -> new ArrayDeque<>());
-        if (idle.size() < MAX_IDLE_DEDICATED_PER_KEY) {
-            idle.add(c);
-        } else {
-            c.close();
+        idleDedicated.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
+        dedicatedLimit.idle(c.key().node(), 1);
+    }
+
+    /** Closes this loop's longest-idle dedicated connection to {@code node}; false when it has none. */
+    boolean closeOldestIdle(NodeAddress node) {
+        Idle oldest = null;
+        for (Map.Entry<BackendKey, ArrayDeque<Idle>> e : idleDedicated.entrySet()) {
+            Idle head = e.getKey().node().equals(node) ? e.getValue().peekFirst() : null;
+            if (head != null && (oldest == null || head.sinceNanos < oldest.sinceNanos)) {
+                oldest = head;
+            }
         }
+        if (oldest == null) {
+            return false;
+        }
+        oldest.conn.close();
+        return true;
     }
 
     /** A connection with requests written since the last flush; flushed at the end of the batch. */
@@ -157,10 +214,9 @@ public final class BackendPool {
     private BackendConnection open(BackendKey key, boolean isShared) {
         BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients);
         all.add(conn);
-        Backoff b = backoff.get(key.node());
-        if (b != null && System.nanoTime() < b.retryAtNanos) {
-            conn.fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECT_FAILED,
-                    "retrying in " + TimeUnit.NANOSECONDS.toMillis(b.retryAtNanos - System.nanoTime()) + " ms: " + b.lastError));
+        String retry = backoff.refusal(key.node());
+        if (retry != null) {
+            conn.fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECT_FAILED, retry));
             return conn;
         }
         ChannelFuture f = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
@@ -171,46 +227,99 @@ public final class BackendPool {
         }).connect(key.node().host(), key.node().port());
         conn.attach(f.channel());
         f.addListener(done -> {
+            if (!conn.isUsable()) {
+                // The proxy gave up on it first (its client left): the node did nothing wrong.
+                return;
+            }
             if (done.isSuccess()) {
-                backoff.remove(key.node());
+                backoff.succeeded(key.node());
                 Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(), conn);
                 conn.activate(hs.requests(), hs.replies());
             } else {
-                Backoff next = backoff.computeIfAbsent(key.node(), n -> new Backoff());
-                next.failed(settings.reconnectMin(), settings.reconnectMax(), BackendConnection.describe(done.cause()));
-                failureListener.accept(key.node());
-                conn.fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECT_FAILED, next.lastError));
+                String why = nodeFailed(key.node(), done.cause());
+                conn.fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECT_FAILED, why));
             }
         });
         return conn;
     }
 
+    /** The node refused or did not accept a connection: back off, and tell the topology source. */
+    private String nodeFailed(NodeAddress node, Throwable cause) {
+        String why = backoff.failed(node, BackendConnection.describe(cause));
+        nodeEvents.failed(node);
+        return why;
+    }
+
     private void closed(BackendConnection c, boolean isShared) {
-        if (c.failure() != null && c.failure().kind() == BackendFailure.Kind.CONNECTION_LOST) {
-            // The node dropped a connection: suspect at once, before the next probe.
-            failureListener.accept(c.key().node());
-        }
         all.remove(c);
-        ArrayDeque<BackendConnection> idle = idleDedicated.get(c.key());
-        if (idle != null) {
-            idle.remove(c);
-        }
         if (isShared) {
-            shared.remove(c.key(), c);
+            BackendConnection[] lanes = shared.get(c.key());
+            for (int i = 0; lanes != null && i < lanes.length; i++) {
+                if (lanes[i] == c) {
+                    lanes[i] = null;
+                }
+            }
         } else {
-            dedicatedCount--;
+            dedicatedLimit.release(c.key().node());
+            ArrayDeque<Idle> idle = idleDedicated.get(c.key());
+            if (idle != null && idle.removeIf(i -> i.conn == c)) {
+                dedicatedLimit.idle(c.key().node(), -1);
+            }
+        }
+        if (c.failure() != null && c.failure().kind() == BackendFailure.Kind.CONNECTION_LOST) {
+            checkReachable(c.key().node());
         }
     }
 
-    private void checkTimeouts() {
+    /**
+     * A node closed or reset a connection. That alone proves nothing (Sentinel kills clients when
+     * it reconfigures a node; Redis closes on {@code CLIENT KILL} and timeouts): dial it again,
+     * and only a refused or timed-out connect marks it; an accepted one only asks for a fresh look.
+     */
+    private void checkReachable(NodeAddress node) {
+        if (!checking.add(node)) {
+            return;
+        }
+        bootstrap.clone().handler(new ChannelInboundHandlerAdapter())
+                .connect(node.host(), node.port())
+                .addListener((ChannelFuture f) -> {
+                    checking.remove(node);
+                    if (f.isSuccess()) {
+                        backoff.succeeded(node);
+                        f.channel().close();
+                        nodeEvents.closedConnection(node);
+                    } else {
+                        nodeFailed(node, f.cause());
+                    }
+                });
+    }
+
+    private void housekeeping() {
         long now = System.nanoTime();
+        // A tick that comes late means this loop itself was busy (a storm of connections): replies
+        // may be waiting unread in the sockets, so silence is not the node's fault this time.
+        boolean onTime = now - lastTickNanos < 2 * tickNanos;
+        lastTickNanos = now;
         long timeout = settings.commandTimeout().toNanos();
-        for (BackendConnection c : List.copyOf(shared.values())) {
+        for (BackendConnection c : onTime ? List.copyOf(all) : List.<BackendConnection>of()) {
             if (c.isStalled(now, timeout)) {
-                failureListener.accept(c.key().node());
+                nodeEvents.failed(c.key().node());
                 c.fail(new BackendFailure(c.key().node(), BackendFailure.Kind.TIMEOUT,
                         "no reply within " + settings.commandTimeout().toMillis() + " ms"));
             }
+        }
+        long idleNanos = settings.dedicatedIdleTimeout().toNanos();
+        if (idleNanos > 0) {
+            List<BackendConnection> expired = new ArrayList<>();
+            for (ArrayDeque<Idle> idle : idleDedicated.values()) {
+                for (Idle i : idle) { // oldest first
+                    if (now - i.sinceNanos < idleNanos) {
+                        break;
+                    }
+                    expired.add(i.conn);
+                }
+            }
+            expired.forEach(BackendConnection::close);
         }
     }
 
@@ -226,20 +335,18 @@ public final class BackendPool {
         return all.size();
     }
 
-    private static final class Backoff {
-        long retryAtNanos;
-        long delayMillis;
-        String lastError;
+    private record Idle(BackendConnection conn, long sinceNanos) {}
 
-        void failed(Duration min, Duration max, String error) {
-            delayMillis = delayMillis == 0 ? min.toMillis() : Math.min(max.toMillis(), delayMillis * 2);
-            retryAtNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMillis);
-            lastError = error;
-        }
-    }
-
-    /** Settings of the backend side of one service. */
+    /**
+     * Settings of the backend side of one service.
+     *
+     * @param connectionsPerNode   shared connections per (node, db, protocol) on each event loop
+     * @param maxDedicatedPerNode  dedicated connections per node over all the service's loops, idle ones included
+     * @param dedicatedIdleTimeout an idle dedicated connection is closed after this long (zero: never)
+     * @param maxReplyNesting      deepest aggregate nesting accepted in a reply ({@code limits.max-nesting-depth})
+     */
     public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
-                                  Duration reconnectMin, Duration reconnectMax, int maxDedicated, int maxReplyNesting) {
+                                  Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
+                                  int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting) {
     }
 }

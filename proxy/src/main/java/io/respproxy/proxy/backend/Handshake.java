@@ -58,7 +58,10 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
             try {
-                if (error) {
+                // The name only labels the connection in CLIENT LIST: a master busy with a script
+                // refuses it (-BUSY), and the connection that is to SCRIPT KILL that script must
+                // still come up.
+                if (error && !command.equals("CLIENT SETNAME")) {
                     String text = reply.toString(StandardCharsets.UTF_8).trim();
                     if (text.startsWith("-") || text.startsWith("!")) {
                         text = text.substring(1);

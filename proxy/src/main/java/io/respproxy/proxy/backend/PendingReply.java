@@ -1,6 +1,7 @@
 package io.respproxy.proxy.backend;
 
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.RespReply;
 
 /**
  * Whoever waits for one reply on a backend connection: a client's reply slot, a part of a split
@@ -23,6 +24,14 @@ public interface PendingReply {
      */
     default void onReply(ByteBuf reply, boolean error, ByteBuf source, int sourceIndex) {
         onReply(reply, error);
+    }
+
+    /**
+     * As {@link #onReply(ByteBuf, boolean, ByteBuf, int)}, telling which error it is, so the
+     * waiter can react to -READONLY, -MOVED, -TRYAGAIN... ({@link RespReply.ErrorKind#NONE}: not an error).
+     */
+    default void onReply(ByteBuf reply, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
+        onReply(reply, error != RespReply.ErrorKind.NONE, source, sourceIndex);
     }
 
     /**

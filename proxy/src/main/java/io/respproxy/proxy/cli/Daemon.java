@@ -1,5 +1,6 @@
 package io.respproxy.proxy.cli;
 
+import io.respproxy.proxy.server.DataPlane;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.admin.AdminServer;

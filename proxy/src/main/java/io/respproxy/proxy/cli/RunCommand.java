@@ -1,5 +1,6 @@
 package io.respproxy.proxy.cli;
 
+import io.respproxy.proxy.server.DataPlane;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import io.respproxy.proxy.config.ConfigException;

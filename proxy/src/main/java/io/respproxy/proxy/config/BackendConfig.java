@@ -8,9 +8,11 @@ import java.util.Optional;
  *
  * @param user               ACL user for AUTH on every data node, if any
  * @param password           password for AUTH on every data node, if any
- * @param connectTimeout     TCP connect + handshake limit
- * @param commandTimeout     a reply slower than this fails the command and marks the node suspect
- * @param connectionsPerNode multiplexed connections per event loop per node
+ * @param connectTimeout     TCP connect limit (the handshake after it is bounded by commandTimeout)
+ * @param commandTimeout     a connection whose oldest command (unless blocking) has had no reply
+ *                           this long is failed and its node marked down; shared and dedicated alike
+ * @param connectionsPerNode multiplexed connections per event loop per (node, db, protocol); each
+ *                           client keeps to one, assigned round-robin
  * @param reconnectBackoff   delay between reconnect attempts, doubling from min to max
  * @param dedicated          limits on per-client connections (MULTI, blocking, pub/sub)
  */
@@ -29,8 +31,9 @@ public record BackendConfig(
     /**
      * Dedicated (pinned) connections.
      *
-     * @param maxPerNode  at most this many per node per proxy; more pinned sessions get an error
-     * @param idleTimeout a pinned connection unused this long is closed (0 = never)
+     * @param maxPerNode  at most this many per node over all event loops of the service, idle ones
+     *                    included (closed to make room); with all in use, more pinned sessions get an error
+     * @param idleTimeout a pinned connection returned to the pool and unused this long is closed (0 = never)
      */
     public record Dedicated(int maxPerNode, Duration idleTimeout) {}
 }

@@ -7,7 +7,7 @@ import java.time.Duration;
  *
  * @param maxBulkLength       longest bulk string argument, bytes
  * @param maxArrayLength      most arguments in one command
- * @param maxNestingDepth     deepest aggregate nesting accepted from the wire
+ * @param maxNestingDepth     deepest aggregate nesting accepted in a reply from a data node (requests are flat)
  * @param maxInlineLength     longest inline command line, bytes
  * @param preAuth             tighter caps until the client has authenticated
  * @param maxClients          connections accepted at once per service; more are refused with

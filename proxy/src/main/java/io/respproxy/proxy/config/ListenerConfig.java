@@ -1,5 +1,7 @@
 package io.respproxy.proxy.config;
 
+import io.respproxy.routing.route.ListenerRole;
+
 /**
  * One client-facing listener of a service.
  *

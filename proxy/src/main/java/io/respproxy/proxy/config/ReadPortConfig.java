@@ -1,5 +1,7 @@
 package io.respproxy.proxy.config;
 
+import io.respproxy.routing.route.ListenerRole;
+
 /**
  * How a {@link ListenerRole#READ} listener treats commands ({@code read-port} in the
  * configuration).

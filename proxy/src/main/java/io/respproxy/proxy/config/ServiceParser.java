@@ -1,5 +1,6 @@
 package io.respproxy.proxy.config;
 
+import io.respproxy.routing.route.ListenerRole;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;

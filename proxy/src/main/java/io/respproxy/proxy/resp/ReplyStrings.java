@@ -1,6 +1,7 @@
 package io.respproxy.proxy.resp;
 
 import io.respproxy.routing.CommandArgs;
+import io.respproxy.routing.route.RoutingErrors;
 
 /**
  * Every fixed reply text the proxy sends, in one place, worded exactly like Redis where Redis has
@@ -16,36 +17,24 @@ public final class ReplyStrings {
     public static final String PONG = "PONG";
     public static final String QUEUED = "QUEUED";
 
-    public static final String NOAUTH = "NOAUTH Authentication required.";
+    public static final String NOAUTH = RoutingErrors.NOAUTH;
     public static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
     /** AUTH with a password when none is configured (Redis' wording). */
     public static final String AUTH_NOT_CONFIGURED =
             "ERR AUTH <password> called without any password configured for the default user. "
                     + "Are you sure your configuration is correct?";
-    public static final String CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot";
+    public static final String CROSSSLOT = RoutingErrors.CROSSSLOT;
     public static final String NOPROTO = "NOPROTO unsupported protocol version";
-    public static final String SYNTAX = "ERR syntax error";
+    public static final String SYNTAX = RoutingErrors.SYNTAX;
     public static final String NOT_INTEGER = "ERR value is not an integer or out of range";
     public static final String DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range";
     public static final String CLUSTER_SUPPORT_DISABLED = "ERR This instance has cluster support disabled";
     /** Prefix of every protocol error; the decoders produce the full text in {@link RespProtocolError}. */
     public static final String PROTOCOL_ERROR = "ERR Protocol error: ";
 
-    /**
-     * Redis' unknown-command error: {@code ERR unknown command 'foo', with args beginning with: 'a' 'b' }
-     * (name and arguments shown up to 128 characters, as Redis does).
-     */
+    /** Redis' unknown-command error (the router's words: one place). */
     public static String unknownCommand(CommandArgs args) {
-        StringBuilder sb = new StringBuilder("ERR unknown command '");
-        String name = args.size() > 0 ? args.asString(0) : "";
-        sb.append(name, 0, Math.min(name.length(), 128)).append("', with args beginning with: ");
-        int argsStart = sb.length();
-        for (int i = 1; i < args.size() && sb.length() - argsStart < 128; i++) {
-            String arg = args.asString(i);
-            int room = 128 - (sb.length() - argsStart);
-            sb.append('\'').append(arg, 0, Math.min(arg.length(), room)).append("' ");
-        }
-        return sb.toString();
+        return RoutingErrors.unknownCommand(args);
     }
 
     /** Redis' arity error: {@code ERR wrong number of arguments for 'get' command}. */

@@ -20,6 +20,12 @@ import java.util.List;
  * arriving in many reads is scanned once. A malformed reply produces one {@link RespProtocolError}
  * message, after which input is discarded: the connection is unusable and must be closed.
  *
+ * <p>A well-formed reply nested deeper than the limit (a Lua script's nested tables) is not a
+ * broken connection: its subtree is scanned with one counter of values still expected, no stack,
+ * and the reply is replaced by {@link #TOO_DEEP}, so only the command that asked for it fails.
+ * (A too-deep push, attribute or streamed aggregate, which the counter cannot follow, still fails
+ * the connection.)
+ *
  * <p>Not sharable; event loop only.
  */
 public final class RespReplyDecoder extends ByteToMessageDecoder {
@@ -28,6 +34,9 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
 
     /** Remaining count of a streamed aggregate: unknown until its '.' terminator. */
     private static final long STREAMED = -1;
+
+    /** What replaces a reply nested deeper than the limit. */
+    public static final String TOO_DEEP = "-ERR reply nesting too deep for respproxy (limits.max-nesting-depth)\r\n";
 
     private final RespLimits limits;
     private State state = State.LINE;
@@ -42,6 +51,12 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
     private int depth;
     private long[] remaining = new long[4];
     private boolean[] attribute = new boolean[4];
+    /** Values still expected in the subtree below the depth limit; 0 when not in one. */
+    private long deepPending;
+    /** The reply being scanned went deeper than the limit: it is replaced by {@link #TOO_DEEP}. */
+    private boolean tooDeep;
+    /** Type of the reply's value (after attributes), once known. */
+    private byte valueType;
 
     /** @param limits bounds on lengths, counts and nesting, e.g. {@link RespLimits#BACKEND} */
     public RespReplyDecoder(RespLimits limits) {
@@ -68,9 +83,10 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
                     pos = cr + 2;
                     if (depth == 0 && type != '|' && valueOffset < 0) {
                         valueOffset = lineStart;
+                        valueType = type;
                     }
                     boolean done = switch (type) {
-                        case '+', '-', ':', '_', ',', '#', '(' -> valueDone();
+                        case '+', '-', ':', '_', ',', '#', '(' -> oneValue();
                         case '$', '!', '=' -> bulkHeader(in, base, type, lineStart, cr, out);
                         case '*', '%', '~', '>', '|' -> aggregateHeader(in, base, type, lineStart, cr, out);
                         case '.' -> streamEnd(in, lineStart, cr, out);
@@ -95,7 +111,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
                         state = State.CHUNK_LINE;
                     } else {
                         state = State.LINE;
-                        if (valueDone()) {
+                        if (oneValue()) {
                             emitOrStop(in, base, out);
                             return;
                         }
@@ -117,7 +133,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
                     if (len == 0) {
                         inStreamedString = false;
                         state = State.LINE;
-                        if (valueDone()) {
+                        if (oneValue()) {
                             emitOrStop(in, base, out);
                             return;
                         }
@@ -164,7 +180,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         }
         long len = RespNumbers.parseLong(in, base + lineStart + 1, base + cr);
         if (len == -1 && type == '$') {
-            return valueDone(); // RESP2 null bulk string
+            return oneValue(); // RESP2 null bulk string
         }
         if (len < 0 || len > limits.maxBulkLength()) {
             return fail(in, out, "Protocol error: invalid bulk length");
@@ -181,21 +197,26 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         } else {
             count = RespNumbers.parseLong(in, base + lineStart + 1, base + cr);
             if (count == -1 && type == '*') {
-                return valueDone(); // RESP2 null array
+                return oneValue(); // RESP2 null array
             }
             if (count < 0 || count > limits.maxArrayLength()) {
                 return fail(in, out, "Protocol error: invalid multibulk length");
             }
             if (count == 0) {
                 // an empty attribute is no value: the parent still waits for one
-                return type != '|' && valueDone();
+                return type != '|' && oneValue();
             }
             if (type == '%' || type == '|') {
                 count *= 2;
             }
         }
-        if (depth >= limits.maxNestingDepth()) {
-            return fail(in, out, "Protocol error: reply nesting too deep");
+        if (deepPending > 0 || depth >= limits.maxNestingDepth()) {
+            if (count == STREAMED || type == '|' || valueOffset < 0 || valueType == '>') {
+                return fail(in, out, "Protocol error: reply nesting too deep");
+            }
+            // The aggregate fills one expected value and adds its elements (a top one opens the subtree).
+            deepPending += deepPending == 0 ? count : count - 1;
+            return false;
         }
         if (depth == remaining.length) {
             remaining = Arrays.copyOf(remaining, depth * 2);
@@ -208,10 +229,23 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
     }
 
     private boolean streamEnd(ByteBuf in, int lineStart, int cr, List<Object> out) {
-        if (depth == 0 || remaining[depth - 1] != STREAMED || cr != lineStart + 1) {
+        if (deepPending > 0 || depth == 0 || remaining[depth - 1] != STREAMED || cr != lineStart + 1) {
             return fail(in, out, "Protocol error: unexpected streamed aggregate end");
         }
         depth--;
+        return valueDone();
+    }
+
+    /** Accounts for one complete scalar (or empty or null aggregate), below the depth limit or not. */
+    private boolean oneValue() {
+        if (deepPending == 0) {
+            return valueDone();
+        }
+        if (--deepPending > 0) {
+            return false;
+        }
+        // The subtree below the limit is complete: it is one value of the aggregate at the limit.
+        tooDeep = true;
         return valueDone();
     }
 
@@ -243,7 +277,14 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
         if (state == State.FAILED) {
             return;
         }
-        out.add(new RespReply(in.retainedSlice(base, pos), valueOffset, in, base));
+        if (tooDeep) {
+            tooDeep = false;
+            ByteBuf error = in.alloc().buffer(TOO_DEEP.length());
+            error.writeCharSequence(TOO_DEEP, java.nio.charset.StandardCharsets.US_ASCII);
+            out.add(new RespReply(error, 0));
+        } else {
+            out.add(new RespReply(in.retainedSlice(base, pos), valueOffset, in, base));
+        }
         in.skipBytes(pos);
         pos = 0;
         scanned = 0;
@@ -254,6 +295,7 @@ public final class RespReplyDecoder extends ByteToMessageDecoder {
     private boolean fail(ByteBuf in, List<Object> out, String message) {
         state = State.FAILED;
         depth = 0;
+        deepPending = 0;
         in.skipBytes(in.readableBytes());
         out.add(new RespProtocolError(message));
         return true;

@@ -1,6 +1,6 @@
 package io.respproxy.proxy.server;
 
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.respproxy.proxy.service.ServiceRuntime;
 
 import io.respproxy.routing.NodeAddress;

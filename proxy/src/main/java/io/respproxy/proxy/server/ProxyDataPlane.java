@@ -4,7 +4,6 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendPool;
-import io.respproxy.proxy.cli.DataPlane;
 import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ListenerConfig;
 import io.respproxy.proxy.config.ProtectedMode;
@@ -13,8 +12,8 @@ import io.respproxy.proxy.config.ServiceConfig;
 import io.respproxy.proxy.config.UserConfig;
 import io.respproxy.proxy.resp.RespLimits;
 import io.respproxy.proxy.service.ServiceRuntime;
-import io.respproxy.proxy.session.ClientUsers;
-import io.respproxy.proxy.session.SessionSettings;
+import io.respproxy.proxy.service.ClientUsers;
+import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
@@ -87,8 +86,8 @@ public final class ProxyDataPlane implements DataPlane {
                 ? new BackendCredentials(b.user().orElse(null), b.password().get().revealBytes())
                 : BackendCredentials.NONE;
         return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
-                b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.dedicated().maxPerNode(),
-                Math.max(64, sc.limits().maxNestingDepth()));
+                b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
+                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth());
     }
 
     static NodeAddress address(HostPort hp) {

@@ -15,7 +15,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ServiceRuntime;
-import io.respproxy.proxy.session.ClientSession;
+import io.respproxy.proxy.session.ClientChannelHandler;
+import io.respproxy.proxy.service.ClientHandle;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -90,7 +91,7 @@ public final class ProxyServer implements AutoCloseable {
                 }
                 RespRequestDecoder decoder = new RespRequestDecoder(service.sessionSettings().preAuthLimits());
                 ch.pipeline().addLast("resp-request", decoder);
-                ch.pipeline().addLast("session", new ClientSession(service, l.name(), l.role(), decoder));
+                ch.pipeline().addLast("session", new ClientChannelHandler(service, l.name(), l.role(), decoder));
             }
         };
     }
@@ -126,8 +127,8 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         for (ServiceRuntime s : services) {
-            for (ClientSession c : s.sessions().values()) {
-                c.channel().close();
+            for (ClientHandle c : s.sessions().values()) {
+                c.close();
             }
             s.close();
         }
@@ -137,7 +138,7 @@ public final class ProxyServer implements AutoCloseable {
 
     private boolean allIdle() {
         for (ServiceRuntime s : services) {
-            for (ClientSession c : s.sessions().values()) {
+            for (ClientHandle c : s.sessions().values()) {
                 if (!c.idle()) {
                     return false;
                 }

@@ -4,15 +4,15 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.respproxy.health.ServerFacts;
 import io.respproxy.proxy.backend.BackendPool;
-import io.respproxy.proxy.session.ClientSession;
-import io.respproxy.proxy.session.ClientUsers;
-import io.respproxy.proxy.session.CommandPolicy;
-import io.respproxy.proxy.session.SessionSettings;
+import io.respproxy.proxy.backend.DedicatedLimit;
+import io.respproxy.proxy.backend.NodeEvents;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
 import io.respproxy.routing.command.CommandTable;
 import io.respproxy.routing.command.CommandInfo;
+import io.respproxy.routing.route.Router;
+import io.respproxy.routing.route.RoutingRules;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,6 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -35,25 +36,44 @@ public final class ServiceRuntime implements AutoCloseable {
     private final TopologySource source;
     private final ServerFacts facts;
     private final ClientUsers users;
-    /** The command table with its policy: replaced once, after the backend's COMMAND is merged in. */
-    private volatile CommandPolicy policy;
+    /** The command table with its router: replaced once, after the backend's COMMAND is merged in. */
+    private volatile Router router;
     private final AtomicBoolean discovered = new AtomicBoolean();
     private final SessionSettings sessionSettings;
     private final BackendPool.BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
+    private final DedicatedLimit dedicatedLimit;
     private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
+    /** Failures mark a node suspect at once; a connection a live node closed asks for a fresh look. */
+    private final NodeEvents nodeEvents = new NodeEvents() {
+        @Override
+        public void failed(NodeAddress node) {
+            source.reportFailure(node);
+        }
+
+        @Override
+        public void closedConnection(NodeAddress node) {
+            source.reportClosedConnection(node);
+        }
+    };
     private final ServiceStats stats = new ServiceStats();
-    private final Map<Long, ClientSession> sessions = new ConcurrentHashMap<>();
+    private final Map<EventLoop, HoldQueue> holds = new ConcurrentHashMap<>();
+    private final Map<Long, ClientHandle> sessions = new ConcurrentHashMap<>();
+    private final AtomicLong clientIds = new AtomicLong();
+    /** The last node reported for answering -READONLY since the topology last changed. */
+    private final java.util.concurrent.atomic.AtomicReference<NodeAddress> readOnlyReported =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
                           Class<? extends Channel> backendChannelClass) {
         this.name = name;
+        this.dedicatedLimit = new DedicatedLimit(backendSettings.maxDedicatedPerNode());
         this.source = source;
         this.facts = facts;
         this.users = users;
-        this.policy = new CommandPolicy(commands, sessionSettings.deny());
+        this.router = newRouter(commands, sessionSettings);
         this.sessionSettings = sessionSettings;
         this.backendSettings = backendSettings;
         this.backendChannelClass = backendChannelClass;
@@ -64,6 +84,11 @@ public final class ServiceRuntime implements AutoCloseable {
     public void start() {
         source.start(t -> {
             topology = t;
+            readOnlyReported.set(null);
+            // Failover is a pause: whoever waits for a master learns of the new view at once.
+            for (HoldQueue h : holds.values()) {
+                h.wake();
+            }
             NodeAddress master = t.primaryShard().master();
             if (master != null && discovered.compareAndSet(false, true)) {
                 Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
@@ -80,9 +105,9 @@ public final class ServiceRuntime implements AutoCloseable {
         if (backend.isEmpty()) {
             return;
         }
-        CommandTable before = policy.table();
+        CommandTable before = router.table();
         CommandTable merged = before.merge(backend);
-        policy = new CommandPolicy(merged, sessionSettings.deny());
+        router = newRouter(merged, sessionSettings);
         log.info("[{}] command table: {} built-in, {} after merging {}'s COMMAND", name, before.size(),
                 merged.size(), master);
     }
@@ -105,9 +130,36 @@ public final class ServiceRuntime implements AutoCloseable {
         return v == null ? "7.0.0" : v;
     }
 
-    /** Read once per command: lookup and classification then come from the same table. */
-    public CommandPolicy policy() {
-        return policy;
+    private static Router newRouter(CommandTable table, SessionSettings s) {
+        return new Router(table, s.deny(), new RoutingRules(s.readPortRejectsWrites(), s.fallbackToMaster()));
+    }
+
+    /** Read once per command: lookup and routing then come from the same table. */
+    public Router router() {
+        return router;
+    }
+
+    /** A new client id, unique in this service (CLIENT ID, CLIENT LIST). */
+    public long nextClientId() {
+        return clientIds.incrementAndGet();
+    }
+
+    /** The clients of {@code loop} waiting for the topology to change; created on first use. */
+    public HoldQueue holdQueue(EventLoop loop) {
+        HoldQueue h = holds.get(loop);
+        return h != null ? h : holds.computeIfAbsent(loop, HoldQueue::new);
+    }
+
+    /**
+     * The node the proxy took for the master answered -READONLY: it was demoted behind the
+     * proxy's back. The source re-learns roles at once; the write waits for the new master.
+     */
+    public void masterAnsweredReadOnly(NodeAddress node) {
+        if (node.equals(readOnlyReported.getAndSet(node))) {
+            return; // every write in flight there says the same: once per topology is enough
+        }
+        log.warn("[{}] {} answered -READONLY to a write: it is no longer the master; re-learning roles", name, node);
+        source.reportReadOnly(node);
     }
 
     public ClientUsers users() {
@@ -119,7 +171,7 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     /** Connected clients by id (CLIENT LIST, graceful stop). */
-    public Map<Long, ClientSession> sessions() {
+    public Map<Long, ClientHandle> sessions() {
         return sessions;
     }
 
@@ -135,13 +187,10 @@ public final class ServiceRuntime implements AutoCloseable {
     public BackendPool pool(EventLoop loop) {
         BackendPool p = pools.get(loop);
         if (p == null) {
-            p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings, this::reportFailure));
+            p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings,
+                    dedicatedLimit, nodeEvents));
         }
         return p;
-    }
-
-    private void reportFailure(NodeAddress node) {
-        source.reportFailure(node);
     }
 
     /** Backend connections open now, over all loops (read without synchronization: approximate). */
@@ -176,5 +225,8 @@ public final class ServiceRuntime implements AutoCloseable {
         /** Commands waiting for a master right now (failover hold). */
         public final AtomicInteger heldCommands = new AtomicInteger();
         public final LongAdder holdTimeouts = new LongAdder();
+        /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
+        public final AtomicInteger blockedClients = new AtomicInteger();
+        public final AtomicInteger pubsubClients = new AtomicInteger();
     }
 }

@@ -1,8 +1,10 @@
 package io.respproxy.proxy.session;
 
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.resp.ReplyStrings;
+import io.respproxy.proxy.service.UserGrant;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
 
@@ -16,26 +18,26 @@ final class Auth {
             s.writeLocal(Reply.error(s.alloc(), ReplyStrings.wrongArity("auth")));
             return;
         }
-        if (!s.service.users().required()) {
+        if (!s.service().users().required()) {
             s.writeLocal(Reply.error(s.alloc(), ReplyStrings.AUTH_NOT_CONFIGURED));
             return;
         }
         String user = req.size() == 3 ? req.asString(1) : "default";
         UserGrant g = check(s, user, req.argBytes(req.size() - 1));
         if (g != null) {
-            s.writeLocal(Reply.simple(s.alloc(), "OK"));
+            s.writeLocal(SharedReplies.ok());
         }
     }
 
     /** Authenticates or answers the error; returns the grant on success. */
     private static UserGrant check(ClientSession s, String user, byte[] password) {
-        UserGrant g = s.service.users().authenticate(user, password);
+        UserGrant g = s.service().users().authenticate(user, password);
         java.util.Arrays.fill(password, (byte) 0);
         if (g == null) {
             s.writeLocal(Reply.error(s.alloc(), Reply.WRONGPASS));
             return null;
         }
-        if (!g.mayUse(s.listener)) {
+        if (!g.mayUse(s.state().listener())) {
             s.writeLocal(Reply.error(s.alloc(), Reply.NOPERM_LISTENER));
             return null;
         }
@@ -45,7 +47,7 @@ final class Auth {
 
     /** HELLO [protover [AUTH username password] [SETNAME clientname]]. */
     static void hello(ClientSession s, RespRequest req) {
-        int proto = s.protocol;
+        int proto = s.state().protocol();
         int i = 1;
         if (req.size() > 1) {
             long v = req.parseLong(1, -1);
@@ -75,14 +77,14 @@ final class Auth {
             }
         }
         if (password != null) {
-            if (!s.service.users().required()) {
+            if (!s.service().users().required()) {
                 s.writeLocal(Reply.error(s.alloc(), ReplyStrings.AUTH_NOT_CONFIGURED));
                 return;
             }
             if (check(s, user, password) == null) {
                 return;
             }
-        } else if (s.grant == null) {
+        } else if (!s.state().authenticated()) {
             s.writeLocal(Reply.error(s.alloc(), "NOAUTH HELLO must be called with the client already authenticated, "
                     + "otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
                     + "and select the RESP protocol version at the same time"));
@@ -93,9 +95,9 @@ final class Auth {
                 s.writeLocal(Reply.error(s.alloc(), ClientCommand.BAD_NAME));
                 return;
             }
-            s.clientName = name.isEmpty() ? null : name;
+            s.state().name(name.isEmpty() ? null : name);
         }
-        s.protocol = proto;
+        s.state().protocol(proto);
         s.writeLocal(helloReply(s));
     }
 
@@ -105,19 +107,19 @@ final class Auth {
 
     private static ByteBuf helloReply(ClientSession s) {
         ByteBuf out = s.alloc().buffer(160);
-        RespWriter.mapHeader(out, s.protocol, 7);
+        RespWriter.mapHeader(out, s.state().protocol(), 7);
         RespWriter.bulk(out, "server");
         RespWriter.bulk(out, "redis");
         RespWriter.bulk(out, "version");
-        RespWriter.bulk(out, s.service.redisVersion());
+        RespWriter.bulk(out, s.service().redisVersion());
         RespWriter.bulk(out, "proto");
-        RespWriter.integer(out, s.protocol);
+        RespWriter.integer(out, s.state().protocol());
         RespWriter.bulk(out, "id");
-        RespWriter.integer(out, s.id);
+        RespWriter.integer(out, s.id());
         RespWriter.bulk(out, "mode");
         RespWriter.bulk(out, "standalone");
         RespWriter.bulk(out, "role");
-        RespWriter.bulk(out, s.role == ListenerRole.READ ? "replica" : "master");
+        RespWriter.bulk(out, s.state().role() == ListenerRole.READ ? "replica" : "master");
         RespWriter.bulk(out, "modules");
         RespWriter.arrayHeader(out, 0);
         return out;

@@ -1,74 +1,152 @@
 package io.respproxy.proxy.session;
 
 import io.respproxy.proxy.resp.RespRequest;
-import java.util.concurrent.TimeUnit;
+import io.respproxy.proxy.service.HoldQueue;
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.proxy.service.SessionSettings;
+import java.util.ArrayDeque;
 
 /**
- * Failover is a pause, not an error: while the service has no node to send a client's command to
- * (no writable master during a failover, or two servers claiming the role), the command waits at
- * the head of the client's backlog and the client's later commands wait behind it, in order. The
- * session rechecks the topology every {@link #RECHECK_MILLIS}; once a master is known the commands
- * go there. After {@code failover.hold-timeout} the client gets -TRYAGAIN; past
- * {@code failover.hold-max-commands} held at once in the service, it gets -TRYAGAIN at once.
+ * Failover is a pause, not an error. A client's commands wait, in order, while the service has no
+ * node for them (no writable master during a failover, two servers claiming the role, a master
+ * that just answered -READONLY), and go on as soon as a new topology arrives: the session sits in
+ * its loop's {@link HoldQueue}, which every new snapshot wakes. Two things wait here:
+ * <ul>
+ *   <li>the command at the head of the client's backlog that the router said to hold (the
+ *       client's later commands wait behind it), and</li>
+ *   <li>writes already sent that came back -READONLY: they keep their reply slots and are sent to
+ *       the next master first, before anything from the backlog.</li>
+ * </ul>
+ * After {@code failover.hold-timeout} the client gets -TRYAGAIN; past
+ * {@code failover.hold-max-commands} held at once in the service, it gets -TRYAGAIN at once. A
+ * held command counts once in every statistic, however often it is retried.
  */
-final class FailoverHold {
-
-    static final long RECHECK_MILLIS = 25;
+final class FailoverHold implements HoldQueue.Waiter {
 
     private final ClientSession session;
-    /** When this client's current hold began, 0 when not holding. */
-    private long sinceNanos;
-    private boolean waiting;
+    private final SessionSettings settings;
+    private final ServiceRuntime.ServiceStats stats;
+    private final ArrayDeque<ReplySlot> rerouting = new ArrayDeque<>();
+    private long rerouteSinceNanos;
+    /** When the command at the head of the backlog began to wait, 0 when none waits. */
+    private long headSinceNanos;
+    private boolean headWaiting;
+    private boolean queued;
 
     FailoverHold(ClientSession session) {
         this.session = session;
+        this.settings = session.service().sessionSettings();
+        this.stats = session.service().stats();
     }
 
-    /** True while a held command waits for the next recheck. */
+    /** True while the client's new commands must wait behind held ones. */
     boolean holding() {
-        return waiting;
+        return headWaiting || !rerouting.isEmpty();
     }
 
     /**
-     * Holds {@code req} (taking ownership) and returns true; or returns false, leaving {@code req}
-     * to the caller, when the hold has lasted too long or the service holds too many commands.
+     * Holds {@code req} (taking ownership; it goes back to the head of the backlog) and returns
+     * true; or returns false, leaving {@code req} to the caller, when the hold has lasted too long
+     * or the service holds too many commands.
      */
     boolean hold(RespRequest req) {
         long now = System.nanoTime();
-        SessionSettings settings = session.settings;
-        if (sinceNanos == 0) {
-            if (settings.holdTimeout().isZero()
-                    || session.service.stats().heldCommands.incrementAndGet() > settings.holdMaxCommands()) {
-                if (!settings.holdTimeout().isZero()) {
-                    session.service.stats().heldCommands.decrementAndGet();
-                }
+        if (headSinceNanos == 0) {
+            if (!admit()) {
                 return false;
             }
-            sinceNanos = now;
-        } else if (now - sinceNanos > settings.holdTimeout().toNanos()) {
-            session.service.stats().holdTimeouts.increment();
-            release();
+            headSinceNanos = now;
+        } else if (now - headSinceNanos > settings.holdTimeout().toNanos()) {
+            stats.holdTimeouts.increment();
+            released();
             return false;
         }
-        waiting = true;
-        session.requeueFront(req);
-        session.channel.eventLoop().schedule(() -> {
-            waiting = false;
-            session.retryBacklog();
-        }, RECHECK_MILLIS, TimeUnit.MILLISECONDS);
+        headWaiting = true;
+        session.input().addFirst(req);
+        enqueue();
         return true;
     }
 
-    /** The held command found a node (or the client left): the hold ends. */
-    void release() {
-        if (sinceNanos != 0) {
-            sinceNanos = 0;
-            session.service.stats().heldCommands.decrementAndGet();
+    /** The held command at the head found a node (or the client left): its hold ends. */
+    void released() {
+        if (headSinceNanos != 0) {
+            headSinceNanos = 0;
+            stats.heldCommands.decrementAndGet();
+        }
+        headWaiting = false;
+    }
+
+    /** A write came back -READONLY: it waits for a topology that sends it elsewhere. */
+    boolean reroute(ReplySlot slot) {
+        if (!admit()) {
+            return false;
+        }
+        if (rerouting.isEmpty()) {
+            rerouteSinceNanos = System.nanoTime();
+        }
+        rerouting.add(slot);
+        enqueue();
+        return true;
+    }
+
+    private boolean admit() {
+        if (settings.holdTimeout().isZero()) {
+            return false;
+        }
+        if (stats.heldCommands.incrementAndGet() > settings.holdMaxCommands()) {
+            stats.heldCommands.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    private void enqueue() {
+        if (!queued) {
+            queued = true;
+            session.holdQueue().add(this);
+        }
+    }
+
+    /** Woken by a new topology (or the safety-net timer): sends what can go now. */
+    @Override
+    public boolean retry() {
+        if (session.closing()) {
+            clear();
+            queued = false;
+            return false;
+        }
+        ReplySlot slot;
+        while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot)) {
+            rerouting.poll();
+            stats.heldCommands.decrementAndGet();
+        }
+        if (!rerouting.isEmpty() && System.nanoTime() - rerouteSinceNanos > settings.holdTimeout().toNanos()) {
+            while ((slot = rerouting.poll()) != null) {
+                stats.heldCommands.decrementAndGet();
+                stats.holdTimeouts.increment();
+                slot.fail(timedOutError("the master answered -READONLY and no new master was verified"));
+            }
+        }
+        if (rerouting.isEmpty() && headWaiting) {
+            headWaiting = false; // the head command runs again; it holds again if it still must
+        }
+        session.resumeOutsideReadBatch();
+        queued = holding();
+        return queued;
+    }
+
+    /** The client left: nothing it held waits any more. */
+    void clear() {
+        released();
+        ReplySlot slot;
+        while ((slot = rerouting.poll()) != null) {
+            stats.heldCommands.decrementAndGet();
+            slot.discard();
         }
     }
 
     String timedOutError(String reason) {
         return "TRYAGAIN failover in progress: no node to serve this command after waiting up to "
-                + session.settings.holdTimeout().toMillis() + " ms (" + reason + ")";
+                + settings.holdTimeout().toMillis() + " ms (" + reason + ")";
     }
 }

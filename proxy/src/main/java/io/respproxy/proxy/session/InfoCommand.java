@@ -2,7 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.ProxyVersion;
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
 import io.respproxy.proxy.service.ServiceRuntime;
@@ -32,14 +32,14 @@ final class InfoCommand {
             return;
         }
         boolean withProxySection = section.equals("default") || section.equals("all") || section.equals("everything");
-        s.sendShared(master, req.retain(), (session, reply) -> rewrite(session, reply, withProxySection));
+        s.dispatcher().forward(master, req.retain(), (session, reply) -> rewrite(session, reply, withProxySection));
     }
 
     private static String proxyOnly(ClientSession s, String section) {
         if (section.equals("proxy") || section.equals("respproxy")) {
             return proxySection(s);
         }
-        return "# Server\r\nredis_version:" + s.service.redisVersion() + "\r\nredis_mode:standalone\r\nrespproxy_version:"
+        return "# Server\r\nredis_version:" + s.service().redisVersion() + "\r\nredis_mode:standalone\r\nrespproxy_version:"
                 + ProxyVersion.get() + "\r\n\r\n" + clientsSection(s) + "\r\n" + statsSection(s) + "\r\n"
                 + replicationSection(s) + "\r\n" + proxySection(s);
     }
@@ -72,22 +72,17 @@ final class InfoCommand {
     }
 
     private static String clientsSection(ClientSession s) {
-        ServiceRuntime.ServiceStats st = s.service.stats();
-        int blocked = 0;
-        int pubsub = 0;
-        for (ClientSession c : s.service.sessions().values()) {
-            StatefulState.Mode m = c.stateful.mode();
-            blocked += m == StatefulState.Mode.BLOCKED ? 1 : 0;
-            pubsub += m == StatefulState.Mode.SUBSCRIBED ? 1 : 0;
-        }
+        ServiceRuntime.ServiceStats st = s.service().stats();
+        int blocked = st.blockedClients.get();
+        int pubsub = st.pubsubClients.get();
         return "# Clients\r\nconnected_clients:" + st.connectedClients.get()
-                + "\r\nmaxclients:" + s.settings.maxClients()
+                + "\r\nmaxclients:" + s.settings().maxClients()
                 + "\r\nblocked_clients:" + blocked
                 + "\r\npubsub_clients:" + pubsub + "\r\n";
     }
 
     private static String statsSection(ClientSession s) {
-        ServiceRuntime.ServiceStats st = s.service.stats();
+        ServiceRuntime.ServiceStats st = s.service().stats();
         return "# Stats\r\ntotal_connections_received:" + st.connectionsReceived.sum()
                 + "\r\ntotal_commands_processed:" + st.commandsProcessed.sum()
                 + "\r\nrejected_connections:" + st.rejectedConnections.sum()
@@ -101,7 +96,7 @@ final class InfoCommand {
     private static String replicationSection(ClientSession s) {
         Shard shard = s.shard();
         StringBuilder sb = new StringBuilder("# Replication\r\n");
-        if (s.role == ListenerRole.READ && shard.master() != null) {
+        if (s.state().role() == ListenerRole.READ && shard.master() != null) {
             sb.append("role:slave\r\nmaster_host:").append(shard.master().host())
                     .append("\r\nmaster_port:").append(shard.master().port())
                     .append("\r\nmaster_link_status:up\r\n");
@@ -120,13 +115,13 @@ final class InfoCommand {
         Shard shard = s.shard();
         StringBuilder sb = new StringBuilder("# Proxy\r\n");
         sb.append("respproxy_version:").append(ProxyVersion.get()).append("\r\n");
-        sb.append("service:").append(s.service.name()).append("\r\n");
-        sb.append("listener:").append(s.listener).append("\r\n");
-        sb.append("proxy_connected_clients:").append(s.service.stats().connectedClients.get()).append("\r\n");
-        sb.append("proxy_total_commands_processed:").append(s.service.stats().commandsProcessed.sum()).append("\r\n");
-        sb.append("proxy_backend_connections:").append(s.service.backendConnections()).append("\r\n");
-        sb.append("proxy_held_commands:").append(s.service.stats().heldCommands.get()).append("\r\n");
-        sb.append("topology_version:").append(s.service.topology().version()).append("\r\n");
+        sb.append("service:").append(s.service().name()).append("\r\n");
+        sb.append("listener:").append(s.state().listener()).append("\r\n");
+        sb.append("proxy_connected_clients:").append(s.service().stats().connectedClients.get()).append("\r\n");
+        sb.append("proxy_total_commands_processed:").append(s.service().stats().commandsProcessed.sum()).append("\r\n");
+        sb.append("proxy_backend_connections:").append(s.service().backendConnections()).append("\r\n");
+        sb.append("proxy_held_commands:").append(s.service().stats().heldCommands.get()).append("\r\n");
+        sb.append("topology_version:").append(s.service().topology().version()).append("\r\n");
         sb.append("master:").append(shard.master() == null ? "" : shard.master().toString()).append("\r\n");
         if (shard.master() == null) {
             sb.append("master_down_reason:").append(shard.noMasterReason()).append("\r\n");

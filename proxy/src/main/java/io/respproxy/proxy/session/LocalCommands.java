@@ -1,9 +1,12 @@
 package io.respproxy.proxy.session;
 
-import io.respproxy.proxy.config.ListenerRole;
+import io.respproxy.routing.route.ListenerRole;
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
 import io.respproxy.routing.command.CommandSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -19,13 +22,13 @@ final class LocalCommands {
 
     static void execute(ClientSession s, RespRequest req, CommandSpec spec) {
         try {
-            switch (s.service.policy().container(spec)) {
+            switch (container(spec)) {
                 case "AUTH" -> Auth.auth(s, req);
                 case "HELLO" -> Auth.hello(s, req);
                 case "PING" -> ping(s, req);
                 case "ECHO" -> echo(s, req);
                 case "QUIT" -> {
-                    s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                    s.writeLocal(SharedReplies.ok());
                     s.closeAfterReplies();
                 }
                 case "RESET" -> reset(s);
@@ -33,8 +36,8 @@ final class LocalCommands {
                 case "CLIENT" -> ClientCommand.execute(s, req);
                 case "INFO" -> InfoCommand.execute(s, req);
                 case "ROLE" -> role(s);
-                case "COMMAND" -> forwardToMaster(s, req);
-                case "READONLY", "READWRITE", "UNWATCH" -> s.writeLocal(Reply.simple(s.alloc(), "OK"));
+                case "COMMAND", "CLUSTER", "ASKING" -> forwardToServer(s, req);
+                case "READONLY", "READWRITE", "UNWATCH" -> s.writeLocal(SharedReplies.ok());
                 case "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE" -> unsubscribeWithoutSubscriptions(s, req);
                 default -> s.writeLocal(Reply.error(s.alloc(), Reply.unknownCommand(req)));
             }
@@ -49,7 +52,7 @@ final class LocalCommands {
         } else if (req.size() == 2) {
             s.writeLocal(Reply.bulk(s.alloc(), req.argBytes(1)));
         } else {
-            s.writeLocal(Reply.simple(s.alloc(), "PONG"));
+            s.writeLocal(SharedReplies.pong());
         }
     }
 
@@ -61,13 +64,9 @@ final class LocalCommands {
         }
     }
 
+    /** RESET: leaves MULTI/subscriptions (done by the pinned session) and restores a fresh connection. */
     private static void reset(ClientSession s) {
-        s.db = 0;
-        s.protocol = 2;
-        s.clientName = null;
-        if (s.service.users().required()) {
-            s.grant = null;
-        }
+        s.reset();
         s.writeLocal(Reply.simple(s.alloc(), "RESET"));
     }
 
@@ -79,11 +78,11 @@ final class LocalCommands {
         long db = req.parseLong(1, Long.MIN_VALUE);
         if (db == Long.MIN_VALUE) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.NOT_INTEGER));
-        } else if (db < 0 || db >= s.settings.databases()) {
+        } else if (db < 0 || db >= s.settings().databases()) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.DB_INDEX_OUT_OF_RANGE));
         } else {
-            s.db = (int) db;
-            s.writeLocal(Reply.simple(s.alloc(), "OK"));
+            s.state().db((int) db);
+            s.writeLocal(SharedReplies.ok());
         }
     }
 
@@ -91,7 +90,7 @@ final class LocalCommands {
     private static void role(ClientSession s) {
         ByteBuf out = s.alloc().buffer(64);
         var master = s.shard().master();
-        if (s.role == ListenerRole.READ && master != null) {
+        if (s.state().role() == ListenerRole.READ && master != null) {
             RespWriter.arrayHeader(out, 5);
             RespWriter.bulk(out, "slave");
             RespWriter.bulk(out, master.host());
@@ -107,14 +106,20 @@ final class LocalCommands {
         s.writeLocal(out);
     }
 
-    /** Commands about the server itself (COMMAND): the master's answer is the truth about the backend. */
-    private static void forwardToMaster(ClientSession s, RespRequest req) {
-        var master = s.target(true);
-        if (master == null) {
-            s.writeLocal(Reply.error(s.alloc(), Reply.noMaster(s.shard().noMasterReason())));
+    /**
+     * Commands about the server itself (COMMAND; CLUSTER, which a non-cluster backend refuses in
+     * its own words): the master's answer is the truth about the backend, a replica's when no
+     * master is known (they run the same build).
+     */
+    private static void forwardToServer(ClientSession s, RespRequest req) {
+        Shard shard = s.shard();
+        NodeAddress node = shard.master() != null ? shard.master()
+                : shard.readReplicas().isEmpty() ? null : shard.readReplicas().get(0);
+        if (node == null) {
+            s.writeLocal(Reply.error(s.alloc(), Reply.noMaster(shard.noMasterReason())));
             return;
         }
-        s.sendShared(master, req.retain(), null);
+        s.dispatcher().forward(node, req.retain(), (ReplySlot.ReplyHook) null);
     }
 
     /** UNSUBSCRIBE outside subscribed mode: Redis answers one reply per channel with a count of 0. */
@@ -123,7 +128,7 @@ final class LocalCommands {
         int channels = Math.max(1, req.size() - 1);
         ByteBuf out = s.alloc().buffer(64 * channels);
         for (int i = 0; i < channels; i++) {
-            if (s.protocol == 3) {
+            if (s.state().protocol() == 3) {
                 RespWriter.pushHeader(out, 3, 3);
             } else {
                 RespWriter.arrayHeader(out, 3);
@@ -132,11 +137,18 @@ final class LocalCommands {
             if (req.size() > 1) {
                 RespWriter.bulk(out, req.argBytes(i + 1));
             } else {
-                RespWriter.nullBulk(out, s.protocol);
+                RespWriter.nullBulk(out, s.state().protocol());
             }
             RespWriter.integer(out, 0);
         }
         s.writeLocal(out);
+    }
+
+    /** {@code CLIENT} for client|list: local commands are implemented per container. */
+    static String container(CommandSpec spec) {
+        String name = spec.name();
+        int bar = name.indexOf('|');
+        return (bar < 0 ? name : name.substring(0, bar)).toUpperCase(Locale.ROOT);
     }
 
     static String upper(RespRequest req, int i) {

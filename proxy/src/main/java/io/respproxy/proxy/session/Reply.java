@@ -15,12 +15,10 @@ final class Reply {
 
     private Reply() {}
 
-    static final String NOAUTH = ReplyStrings.NOAUTH;
     static final String WRONGPASS = ReplyStrings.WRONGPASS;
     static final String PROTECTED_MODE = "DENIED respproxy is running in protected mode: this service accepts "
             + "only loopback clients (protected-mode = yes, or auto with no users configured). Configure `users` for "
             + "the service, or set protected-mode = no if every client is trusted.";
-    static final String READONLY_PORT = "READONLY You can't write against a read only replica.";
     static final String TOO_MANY_DEDICATED = "ERR respproxy: too many dedicated backend connections "
             + "(transactions, blocking commands, subscriptions); try again later";
     static final String NOPERM_LISTENER = "NOPERM this user may not use this listener";
@@ -65,36 +63,10 @@ final class Reply {
         return ReplyStrings.unknownCommand(args);
     }
 
-    static String denied(CommandArgs args) {
-        String name = args.asString(0).toLowerCase(Locale.ROOT);
-        if (args.size() > 1 && isContainer(name)) {
-            name = name + "|" + args.asString(1).toLowerCase(Locale.ROOT);
-        }
-        return "ERR command '" + name + "' is disabled by the proxy (deny-commands)";
-    }
-
-    private static boolean isContainer(String name) {
-        return switch (name) {
-            case "config", "acl", "cluster", "client", "script", "function", "module", "object", "memory", "xinfo",
-                 "command", "debug", "latency", "slowlog", "pubsub" -> true;
-            default -> false;
-        };
-    }
-
-    /** A read-only user's write, worded like Redis's ACL refusal. */
-    static String noPermission(CommandArgs args) {
-        return "NOPERM User is read-only and has no permissions to run the '"
-                + args.asString(0).toLowerCase(Locale.ROOT) + "' command";
-    }
-
     static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
 
     static String noMaster(String reason) {
         return "MASTERDOWN respproxy has no writable master for this service: " + reason;
-    }
-
-    static String execWithoutMulti(CommandArgs args) {
-        return "ERR " + args.asString(0).toUpperCase(Locale.ROOT) + " without MULTI";
     }
 
     static String subscribedContext(CommandArgs args) {

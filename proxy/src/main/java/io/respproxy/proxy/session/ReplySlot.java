@@ -3,12 +3,18 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.routing.NodeAddress;
 
 /**
  * One request's place in its client's reply order. Filled by a backend reply, a local reply or a
  * failure; the session writes filled slots from the head of its queue, so replies keep request
  * order even when consecutive commands went to different nodes.
+ *
+ * <p>A forwarded request is kept (retained) until its reply arrives, so the dispatcher can send it
+ * again when the reply or the failure proves that is safe: a read whose connection died, or a
+ * write the node refused with -READONLY (it was not applied).
  */
 final class ReplySlot implements PendingReply {
 
@@ -16,6 +22,23 @@ final class ReplySlot implements PendingReply {
     /** What to do with the reply once it is this slot's turn; null for a plain forward. */
     final ReplyHook hook;
     ByteBuf reply;
+    /** Where {@link #reply} lies in the backend's receive buffer (not retained), or null. */
+    ByteBuf source;
+    int sourceIndex;
+
+    /** The request, while it may have to be sent again; null otherwise. */
+    RespRequest request;
+    /** Where the request went. */
+    NodeAddress node;
+    /** The request only reads: any node may answer it. */
+    boolean read;
+    /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
+    boolean suppressed;
+    /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
+    long sentVersion;
+    long refusedVersion;
+    /** Times the request was sent again. */
+    int resends;
 
     ReplySlot(ClientSession session, ReplyHook hook) {
         this.session = session;
@@ -26,45 +49,56 @@ final class ReplySlot implements PendingReply {
         return reply != null;
     }
 
-    /** Where {@link #reply} lies in the backend's receive buffer (not retained), or null. */
-    ByteBuf source;
-    int sourceIndex;
-
     @Override
     public void onReply(ByteBuf frame, boolean error) {
-        onReply(frame, error, null, 0);
+        onReply(frame, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
     }
 
-    /** A read's request, kept to send it elsewhere if its connection dies first; null otherwise. */
-    RespRequest retry;
-    int attempts;
-
     @Override
-    public void onReply(ByteBuf frame, boolean error, ByteBuf source, int sourceIndex) {
-        dropRetry();
+    public void onReply(ByteBuf frame, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
+        if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().rerouteReadOnly(this)) {
+            frame.release(); // the master was demoted: -READONLY proves the write was not applied
+            return;
+        }
+        dropRequest();
         reply = frame;
         this.source = source;
         this.sourceIndex = sourceIndex;
-        session.slotFilled(this, error);
+        session.slotFilled(this, error != RespReply.ErrorKind.NONE);
     }
 
     @Override
     public void onFailure(BackendFailure failure, boolean written) {
         // A read is safe to send again: once, to another node, into this same slot (order is kept).
-        if (retry != null && attempts == 0 && session.retryRead(this, failure.node())) {
+        if (read && request != null && resends == 0 && session.dispatcher().retryRead(this, failure.node())) {
             return;
         }
-        boolean read = retry != null;
-        dropRetry();
+        dropRequest();
         // A read that failed was not applied anywhere, whatever was written.
-        reply = Reply.error(session.alloc(), failure.message(written && !read));
+        fail(failure.message(written && !read));
+    }
+
+    /** Fills the slot with an error the proxy words itself. */
+    void fail(String error) {
+        dropRequest();
+        reply = Reply.error(session.alloc(), error);
+        source = null;
         session.slotFilled(this, true);
     }
 
-    void dropRetry() {
-        if (retry != null) {
-            retry.release();
-            retry = null;
+    void dropRequest() {
+        if (request != null) {
+            request.release();
+            request = null;
+        }
+    }
+
+    /** The client is gone: nothing will be written. */
+    void discard() {
+        dropRequest();
+        if (reply != null) {
+            reply.release();
+            reply = null;
         }
     }
 

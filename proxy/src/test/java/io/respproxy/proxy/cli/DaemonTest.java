@@ -1,5 +1,6 @@
 package io.respproxy.proxy.cli;
 
+import io.respproxy.proxy.server.DataPlane;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

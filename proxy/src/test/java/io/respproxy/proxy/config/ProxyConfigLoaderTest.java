@@ -1,5 +1,6 @@
 package io.respproxy.proxy.config;
 
+import io.respproxy.routing.route.ListenerRole;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -48,7 +49,7 @@ class ProxyConfigLoaderTest {
         LimitsConfig l = s.limits();
         assertEquals(512 * 1024 * 1024, l.maxBulkLength());
         assertEquals(1048576, l.maxArrayLength());
-        assertEquals(32, l.maxNestingDepth());
+        assertEquals(64, l.maxNestingDepth());
         assertEquals(64 * 1024, l.maxInlineLength());
         assertEquals(new LimitsConfig.PreAuth(16 * 1024, 32, 16 * 1024), l.preAuth());
         assertEquals(10000, l.maxClients());

@@ -258,6 +258,12 @@ class AuthIT {
             assertEquals("+OK", c.readReply());
             c.send(RawClient.command("SET", "a:big", "x".repeat(20000)));
             assertEquals("+OK", c.readReply(), "after AUTH the normal limits apply");
+            c.send(RawClient.command("RESET"));
+            assertEquals("+RESET", c.readReply());
+            c.send("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$20000\r\n");
+            assertEquals("-ERR Protocol error: invalid bulk length", c.readReply(),
+                    "RESET forgets the user, and the pre-auth limits apply again");
+            assertTrue(c.closedWithin(3000));
         }
     }
 

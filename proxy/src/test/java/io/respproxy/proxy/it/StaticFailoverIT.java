@@ -113,28 +113,35 @@ class StaticFailoverIT {
 
     /**
      * Sentinel runs CLIENT KILL TYPE normal on every node it reconfigures; the proxy's connections
-     * to a master that stays master are then dropped. That is a reconnect, not a node failure: the
-     * master is marked down, probed at once and back, instead of waiting rise x interval (2 s).
+     * to a master that stays master (data path and health checks alike) are then dropped. That is
+     * a reconnect, not a node failure and not a topology change: writes go on at once.
      */
     @Test
-    void aMasterThatKillsItsClientsIsReconnectedNotHeldForRise() throws Exception {
+    void aMasterThatKillsItsClientsIsReconnectedNotMarkedDown() throws Exception {
         try (ReplicatedRedis redis = ProxyEnvironment.redis(1);
              ProxyFixture proxy = ProxyFixture.start(servers(redis), HEALTH);
              Jedis client = proxy.jedis(proxy.writePort())) {
             assertEquals("OK", client.set("ck:k", "0"));
+            long version = proxy.service().topology().version();
             for (int i = 1; i <= 10; i++) {
-                long before = proxy.service().topology().version();
                 try (Jedis d = ProxyFixture.direct(redis.master())) {
                     d.clientKill(new ClientKillParams().type(ClientType.NORMAL).skipMe(ClientKillParams.SkipMe.YES));
                 }
-                ProxyFixture.await(Duration.ofSeconds(5), "the proxy to notice the killed connection",
-                        () -> proxy.service().topology().version() > before);
+                Thread.sleep(50);
                 long start = System.nanoTime();
-                assertEquals("OK", client.set("ck:k", Integer.toString(i)));
+                String reply;
+                try {
+                    reply = client.set("ck:k", Integer.toString(i));
+                } catch (redis.clients.jedis.exceptions.JedisConnectionException e) {
+                    throw new AssertionError("the proxy closed the client's connection", e);
+                }
                 long ms = (System.nanoTime() - start) / 1_000_000;
                 System.out.println("StaticFailoverIT: SET after CLIENT KILL TYPE normal on the master took " + ms + " ms");
-                assertTrue(ms < 900, "a write waited " + ms + " ms: the master was held down for rise x interval");
+                assertEquals("OK", reply);
+                assertTrue(ms < 900, "a write waited " + ms + " ms: the master was held down");
             }
+            Thread.sleep(300); // the role checks the kills asked for have answered
+            assertEquals(version, proxy.service().topology().version(), "the kills changed the published topology");
         }
     }
 

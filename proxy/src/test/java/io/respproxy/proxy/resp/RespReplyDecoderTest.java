@@ -180,9 +180,26 @@ class RespReplyDecoderTest {
         RespLimits depth3 = new RespLimits(1024, 1024, 1024, 3);
         assertEquals(List.of("NORMAL *1\r\n%1\r\n+k\r\n~1\r\n:1\r\n"),
                 decodeAllWays(decoder(depth3), bytes("*1\r\n%1\r\n+k\r\n~1\r\n:1\r\n"), RespReplyDecoderTest::describe));
-        assertEquals(List.of("ERROR: Protocol error: reply nesting too deep"),
+        // A well-formed reply nested deeper is replaced by an error for its command; the stream goes on.
+        String tooDeep = "ERROR/OTHER " + RespReplyDecoder.TOO_DEEP;
+        assertEquals(List.of(tooDeep, "NORMAL +OK\r\n"),
                 decodeAllWays(decoder(depth3), bytes("*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n+OK\r\n"),
                         RespReplyDecoderTest::describe));
+        // Below the limit every type is followed with one counter: maps, sets, nulls, empty and
+        // nested aggregates, bulk and streamed strings, any depth.
+        String deep = "*2\r\n*1\r\n*3\r\n%2\r\n+k\r\n*2\r\n*0\r\n*-1\r\n$1\r\nx\r\n~1\r\n$?\r\n;2\r\nab\r\n;0\r\n"
+                + "$-1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n_\r\n:7\r\n";
+        assertEquals(List.of(tooDeep, "NORMAL :1\r\n", tooDeep),
+                decodeAllWays(decoder(depth3), bytes(deep + ":1\r\n" + deep), RespReplyDecoderTest::describe));
+        // At the limit exactly: forwarded as it is.
+        assertEquals(List.of("NORMAL *2\r\n*1\r\n*0\r\n:2\r\n"),
+                decodeAllWays(decoder(depth3), bytes("*2\r\n*1\r\n*0\r\n:2\r\n"), RespReplyDecoderTest::describe));
+        // What the counter cannot follow still fails the connection: a too-deep push ...
+        assertEquals(List.of("ERROR: Protocol error: reply nesting too deep"),
+                decodeAllWays(decoder(depth3), bytes(">1\r\n*1\r\n*1\r\n*1\r\n:1\r\n"), RespReplyDecoderTest::describe));
+        // ... and a streamed aggregate below the limit.
+        assertEquals(List.of("ERROR: Protocol error: reply nesting too deep"),
+                decodeAllWays(decoder(depth3), bytes("*1\r\n*1\r\n*1\r\n*?\r\n:1\r\n.\r\n"), RespReplyDecoderTest::describe));
         // an attribute is a level too
         assertEquals(List.of("ERROR: Protocol error: reply nesting too deep"),
                 decodeAllWays(decoder(depth3), bytes("*1\r\n*1\r\n*1\r\n|1\r\n+a\r\n+b\r\n:1\r\n"),

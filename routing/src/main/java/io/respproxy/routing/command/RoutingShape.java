@@ -2,7 +2,8 @@ package io.respproxy.routing.command;
 
 /**
  * How the router treats a command: one class of routing per shape, not per command. Each
- * {@link CommandSpec} has exactly one, decided when the table is built (see {@code ShapePolicy}).
+ * {@link CommandSpec} has exactly one, decided when the table is built (see {@code ShapePolicy});
+ * this is the proxy's only command taxonomy, and the proxy handles every value (a test checks).
  */
 public enum RoutingShape {
     /** Exactly one key: goes to the node owning that key's slot. */
@@ -21,26 +22,42 @@ public enum RoutingShape {
     MULTI_KEY_SUM,
     /** Key/value pairs, split by slot, all must succeed (MSET). */
     MULTI_KEY_PAIRS,
-    /** Sent to every master; replies merged per {@link CommandSpec#responsePolicy()} (FLUSHALL, SCRIPT KILL, DBSIZE, KEYS). */
+    /** Sent to every master; replies merged per {@link CommandSpec#responsePolicy()} (FLUSHALL, DBSIZE, KEYS). */
     ALL_MASTERS,
-    /** Sent to every node, replicas included (CONFIG SET, SCRIPT LOAD/FLUSH, SLOWLOG, LATENCY). */
+    /** Sent to every node, replicas included (SCRIPT LOAD/FLUSH, CONFIG SET, SLOWLOG, LATENCY). */
     ALL_NODES,
-    /** SCAN: the cursor has to encode which node it belongs to. */
+    /** SCAN: in a cluster the cursor has to encode which node it belongs to. */
     SCAN,
     /** Answered by the proxy itself (AUTH, HELLO, PING, SELECT, CLIENT *, INFO, ROLE, COMMAND, CLUSTER *...). */
     LOCAL,
-    /** MULTI/EXEC/DISCARD/WATCH/UNWATCH: pins the session to one connection. */
-    TRANSACTION,
-    /** (P|S)SUBSCRIBE and their UNSUBSCRIBE: the session enters or leaves pub/sub mode. */
-    PUBSUB_SUBSCRIBE,
+    /**
+     * Out-of-band control of something running on the master (SCRIPT KILL, FUNCTION KILL): sent
+     * at once on a connection of its own, never queued behind the script it is meant to stop.
+     */
+    OUT_OF_BAND,
+    /** MULTI: the session takes a dedicated connection until EXEC or DISCARD. */
+    MULTI,
+    /** EXEC and DISCARD: end a transaction (outside one, {@code -ERR EXEC without MULTI}). */
+    EXEC,
+    /** WATCH: the session takes a dedicated connection, where the watched keys live. */
+    WATCH,
+    /** UNWATCH: ends a WATCH; outside one the proxy answers OK itself. */
+    UNWATCH,
+    /** SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE: the session enters pub/sub mode on a dedicated connection. */
+    SUBSCRIBE,
+    /** The three UNSUBSCRIBEs: leave pub/sub mode; outside it the proxy answers itself, as Redis does. */
+    UNSUBSCRIBE,
     /**
      * May block the connection (BLPOP family, XREAD(GROUP) BLOCK, WAIT/WAITAOF): needs a dedicated
      * connection. Keys still route by slot. Check {@link CommandSpec#isBlocking} per request: XREAD
-     * without BLOCK does not block and may be routed as {@link #SINGLE_SLOT}.
+     * without BLOCK does not block and is routed as {@link #SINGLE_SLOT}.
      */
     BLOCKING,
-    /** Changes the connection's state in ways the proxy must pin or emulate (CLIENT TRACKING, MONITOR, SYNC). */
-    STATEFUL_OTHER,
-    /** Not in the table: the proxy replies {@code -ERR unknown command} or forwards it to the master. */
+    /**
+     * Changes a connection's state in a way a multiplexing proxy cannot carry (CLIENT TRACKING,
+     * MONITOR, SYNC, PSYNC, REPLCONF): refused with an error that says so; the connection stays open.
+     */
+    UNSUPPORTED,
+    /** Not in the table: the proxy replies {@code -ERR unknown command}. */
     UNKNOWN
 }

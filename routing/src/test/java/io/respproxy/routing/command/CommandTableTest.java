@@ -164,14 +164,21 @@ class CommandTableTest {
         assertEquals(RoutingShape.LOCAL, spec("CLUSTER", "SLOTS").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLUSTER", "KEYSLOT", "k").shape());
         assertEquals(RoutingShape.LOCAL, spec("COMMAND", "GETKEYS", "GET", "k").shape());
-        assertEquals(RoutingShape.STATEFUL_OTHER, spec("CLIENT", "TRACKING", "ON").shape());
-        assertEquals(RoutingShape.STATEFUL_OTHER, spec("MONITOR").shape());
-        for (String tx : List.of("MULTI", "EXEC", "DISCARD", "UNWATCH")) {
-            assertEquals(RoutingShape.TRANSACTION, spec(tx).shape(), tx);
+        assertEquals(RoutingShape.UNSUPPORTED, spec("CLIENT", "TRACKING", "ON").shape());
+        assertEquals(RoutingShape.UNSUPPORTED, spec("MONITOR").shape());
+        assertEquals(RoutingShape.LOCAL, spec("CLIENT", "GETREDIR").shape());
+        assertEquals(RoutingShape.OUT_OF_BAND, spec("SCRIPT", "KILL").shape());
+        assertEquals(RoutingShape.OUT_OF_BAND, spec("FUNCTION", "KILL").shape());
+        assertEquals(RoutingShape.MULTI, spec("MULTI").shape());
+        assertEquals(RoutingShape.EXEC, spec("EXEC").shape());
+        assertEquals(RoutingShape.EXEC, spec("DISCARD").shape());
+        assertEquals(RoutingShape.UNWATCH, spec("UNWATCH").shape());
+        assertEquals(RoutingShape.WATCH, spec("WATCH", "k").shape());
+        for (String sub : List.of("SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE")) {
+            assertEquals(RoutingShape.SUBSCRIBE, spec(sub, "c").shape(), sub);
         }
-        assertEquals(RoutingShape.TRANSACTION, spec("WATCH", "k").shape());
-        for (String sub : List.of("SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE")) {
-            assertEquals(RoutingShape.PUBSUB_SUBSCRIBE, spec(sub, "c").shape(), sub);
+        for (String sub : List.of("UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE")) {
+            assertEquals(RoutingShape.UNSUBSCRIBE, spec(sub, "c").shape(), sub);
         }
         assertEquals(RoutingShape.KEYLESS, spec("PUBLISH", "c", "m").shape());
         assertEquals(RoutingShape.SINGLE_KEY, spec("SPUBLISH", "c", "m").shape());

@@ -1,4 +1,4 @@
-package io.respproxy.proxy.cli;
+package io.respproxy.proxy.server;
 
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.config.ProxyConfig;

@@ -6,8 +6,11 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.route.RoutingErrors;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -19,13 +22,15 @@ import java.nio.charset.StandardCharsets;
  * has been answered, so it cannot overtake them on the other connection. While a blocking command
  * waits, later commands wait too, as they would on a real Redis connection.
  */
-final class StatefulState {
+final class PinnedSession {
 
     enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED }
 
     private final ClientSession session;
     private Mode mode = Mode.NONE;
     private BackendConnection dedicated;
+    /** The dedicated connection's CLIENT ID on its node while blocked, -1 until known. */
+    private long backendClientId = -1;
     private boolean barrier;
     /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
     private boolean tainted;
@@ -34,12 +39,31 @@ final class StatefulState {
     /** The db a SELECT queued in MULTI switches the client to when EXEC runs, or -1. */
     private int selectedAtExec = -1;
 
-    StatefulState(ClientSession session) {
+    PinnedSession(ClientSession session) {
         this.session = session;
     }
 
     Mode mode() {
         return mode;
+    }
+
+    /** Changes the mode, keeping the service's blocked/pub-sub client counts (INFO) in step. */
+    private void mode(Mode next) {
+        if (next == mode) {
+            return;
+        }
+        var stats = session.service().stats();
+        if (mode == Mode.BLOCKED) {
+            stats.blockedClients.decrementAndGet();
+        } else if (mode == Mode.SUBSCRIBED) {
+            stats.pubsubClients.decrementAndGet();
+        }
+        if (next == Mode.BLOCKED) {
+            stats.blockedClients.incrementAndGet();
+        } else if (next == Mode.SUBSCRIBED) {
+            stats.pubsubClients.incrementAndGet();
+        }
+        mode = next;
     }
 
     boolean isBlockedOrSubscribed() {
@@ -54,91 +78,113 @@ final class StatefulState {
         return barrier || mode == Mode.BLOCKED;
     }
 
-    /** Starts a stateful mode with {@code req} (MULTI, WATCH, a blocking command, SUBSCRIBE). */
-    void begin(RespRequest req, CommandSpec spec, CommandKind kind) {
+    /**
+     * Starts a stateful mode with {@code req} (MULTI, WATCH, a blocking command, SUBSCRIBE) on a
+     * dedicated connection to {@code node}, which the router chose.
+     */
+    void begin(RespRequest req, CommandSpec spec, NodeAddress node) {
         if (!session.idle()) {
             // Barrier: run again once every earlier reply is in.
             barrier = true;
-            session.requeueFront(req);
+            session.input().addFirst(req);
             return;
         }
-        boolean read = kind == CommandKind.BLOCKING ? spec.isReadOnly() : kind == CommandKind.SUBSCRIBE;
-        if (kind == CommandKind.BLOCKING && !read && session.refusedToReadOnlyUser(req)) {
-            return;
-        }
-        NodeAddress node = session.target(read);
-        if (node == null) {
-            if (!session.hold.hold(req)) {
-                session.writeLocal(Reply.error(session.alloc(), session.hold.timedOutError(session.shard().noMasterReason())));
-                req.release();
-            }
-            return;
-        }
-        session.hold.release();
-        BackendConnection conn = session.pool.dedicated(new BackendKey(node, session.db, session.protocol));
+        ClientState state = session.state();
+        BackendConnection conn = session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
         if (conn == null) {
             session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
             req.release();
             return;
         }
         dedicated = conn;
-        switch (kind) {
-            case TRANSACTION -> {
-                mode = Mode.TRANSACTION;
-                session.send(conn, req, null);
+        switch (spec.shape()) {
+            case MULTI -> {
+                mode(Mode.TRANSACTION);
+                session.dispatcher().send(conn, req, null);
             }
             case WATCH -> {
-                mode = Mode.WATCHING;
-                session.send(conn, req, null);
+                mode(Mode.WATCHING);
+                session.dispatcher().send(conn, req, null);
             }
-            case BLOCKING -> {
-                mode = Mode.BLOCKED;
+            case SUBSCRIBE -> {
+                mode(Mode.SUBSCRIBED);
+                conn.pipeTo(this::onPipeFrame);
+                sendRaw(req);
+            }
+            default -> {
+                // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
+                mode(Mode.BLOCKED);
+                learnBackendClientId(conn);
                 if (spec.isReplicationWait()) {
                     raiseReplicationOffset(conn);
                 }
-                session.send(conn, req, (s, reply) -> {
+                conn.expectBlockingReply();
+                session.dispatcher().send(conn, req, (s, reply) -> {
                     end();
                     return reply;
                 });
             }
-            case SUBSCRIBE -> {
-                mode = Mode.SUBSCRIBED;
-                conn.pipeTo(this::onPipeFrame);
-                sendRaw(req);
-            }
-            default -> throw new IllegalStateException("not stateful: " + kind);
         }
+    }
+
+    /**
+     * The dedicated connection's id on its node, asked for just before the blocking command (one
+     * pipelined round trip), so CLIENT UNBLOCK through the proxy can name it.
+     */
+    private void learnBackendClientId(BackendConnection conn) {
+        backendClientId = -1;
+        conn.send(RequestEncoder.encode(session.alloc(), "CLIENT", "ID"), new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                if (!error && dedicated == conn) {
+                    backendClientId = io.respproxy.proxy.resp.RespValues.integer(reply, reply.readerIndex());
+                }
+                reply.release();
+            }
+
+            @Override
+            public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
+                // The blocking command behind it fails the same way and tells the client.
+            }
+        });
+    }
+
+    /** Where this client is blocked, for CLIENT UNBLOCK; null when it is not (or the id is not known yet). */
+    ClientHandle.BlockedOn blockedOn() {
+        return mode == Mode.BLOCKED && dedicated != null && backendClientId >= 0
+                ? new ClientHandle.BlockedOn(dedicated.key().node(), backendClientId) : null;
     }
 
     /**
      * Handles {@code req} when a mode is active; false when the session should treat it as usual.
      */
-    boolean intercept(RespRequest req, CommandSpec spec, CommandKind kind) {
+    boolean intercept(RespRequest req, CommandSpec spec) {
         if (mode == Mode.NONE) {
             return false;
         }
-        String name = session.service.policy().container(spec);
-        if (name.equals("QUIT") || name.equals("AUTH") || name.equals("HELLO")) {
+        String name = spec.name();
+        if (name.equals("quit") || name.equals("auth") || name.equals("hello")) {
             return false;
         }
-        if (name.equals("RESET")) {
+        if (name.equals("reset")) {
             abandon();
             return false;
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
-                return transactionCommand(req, spec, kind, name);
+                return transactionCommand(req, spec, name);
             }
             case SUBSCRIBED -> {
-                if (kind == CommandKind.SUBSCRIBE || name.endsWith("UNSUBSCRIBE") || name.equals("PING")) {
-                    if (session.protocol == 3 && name.equals("PING")) {
-                        session.send(dedicated, req, null);
+                RoutingShape shape = spec.shape();
+                if (shape == RoutingShape.SUBSCRIBE || shape == RoutingShape.UNSUBSCRIBE || name.equals("ping")) {
+                    if (session.state().protocol() == 3 && name.equals("ping")) {
+                        session.dispatcher().send(dedicated, req, null);
                     } else {
                         sendRaw(req);
                     }
                     return true;
                 }
-                if (session.protocol == 3) {
+                if (session.state().protocol() == 3) {
                     return false;
                 }
                 session.writeLocal(Reply.error(session.alloc(), Reply.subscribedContext(req)));
@@ -183,29 +229,31 @@ final class StatefulState {
      * read-only user's write) marks the transaction as failed, and EXEC then answers EXECABORT,
      * as Redis does after a queuing error (the proxy sends DISCARD to end it on the backend).
      */
-    private boolean transactionCommand(RespRequest req, CommandSpec spec, CommandKind kind, String name) {
-        boolean refused = kind == CommandKind.DENIED
-                || (session.grant.readOnly() && !spec.isReadOnly() && kind != CommandKind.LOCAL && !isTransactionControl(name));
+    private boolean transactionCommand(RespRequest req, CommandSpec spec, String name) {
+        RoutingShape shape = spec.shape();
+        boolean denied = session.service().router().isDenied(spec);
+        boolean refused = denied || (session.state().readOnlyUser() && !spec.isReadOnly() && !isTransactionControl(shape));
         if (refused) {
             if (mode == Mode.TRANSACTION) {
                 failed = true;
             }
             session.writeLocal(Reply.error(session.alloc(),
-                    kind == CommandKind.DENIED ? Reply.denied(req) : Reply.noPermission(req)));
+                    denied ? RoutingErrors.denied(spec) : RoutingErrors.noPermission(req)));
             req.release();
             return true;
         }
-        if (name.equals("SELECT") && mode == Mode.TRANSACTION) {
+        if (name.equals("select") && mode == Mode.TRANSACTION) {
             // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
             // the client's db changes if EXEC runs.
             tainted = true;
             selectedAtExec = (int) req.parseLong(1, -1);
         }
-        if (name.equals("MULTI")) {
-            mode = Mode.TRANSACTION;
+        if (shape == RoutingShape.MULTI) {
+            mode(Mode.TRANSACTION);
         }
-        if (name.equals("EXEC") && failed) {
-            session.send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
+        boolean exec = name.equals("exec");
+        if (exec && failed) {
+            session.dispatcher().send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
                 reply.release();
                 end();
                 return Reply.error(s.alloc(), Reply.EXECABORT);
@@ -213,11 +261,10 @@ final class StatefulState {
             req.release();
             return true;
         }
-        boolean ends = name.equals("EXEC") || name.equals("DISCARD") || (mode == Mode.WATCHING && name.equals("UNWATCH"));
-        boolean exec = name.equals("EXEC");
-        session.send(dedicated, req, ends ? (s, reply) -> {
+        boolean ends = shape == RoutingShape.EXEC || (mode == Mode.WATCHING && shape == RoutingShape.UNWATCH);
+        session.dispatcher().send(dedicated, req, ends ? (s, reply) -> {
             if (exec && selectedAtExec >= 0 && executed(reply)) {
-                s.db = selectedAtExec;
+                s.state().db(selectedAtExec);
             }
             end();
             return reply;
@@ -225,9 +272,10 @@ final class StatefulState {
         return true;
     }
 
-    private static boolean isTransactionControl(String name) {
-        return switch (name) {
-            case "MULTI", "EXEC", "DISCARD", "WATCH", "UNWATCH" -> true;
+    /** Commands that drive the transaction itself: a read-only user may send them. */
+    private static boolean isTransactionControl(RoutingShape shape) {
+        return switch (shape) {
+            case MULTI, EXEC, WATCH, UNWATCH, LOCAL -> true;
             default -> false;
         };
     }
@@ -243,7 +291,7 @@ final class StatefulState {
         ByteBuf frame = req.frame().retain();
         req.release();
         dedicated.sendRaw(frame);
-        session.pool.markDirty(dedicated);
+        session.pool().markDirty(dedicated);
     }
 
     /** A frame from the subscribed connection: forwarded, and the last unsubscribe ends the mode. */
@@ -269,7 +317,7 @@ final class StatefulState {
 
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
-        mode = Mode.NONE;
+        mode(Mode.NONE);
         BackendConnection c = dedicated;
         dedicated = null;
         if (c != null) {
@@ -277,7 +325,7 @@ final class StatefulState {
             if (tainted) {
                 c.close();
             } else {
-                session.pool.release(c);
+                session.pool().release(c);
             }
         }
         tainted = false;
@@ -287,7 +335,7 @@ final class StatefulState {
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
-        mode = Mode.NONE;
+        mode(Mode.NONE);
         barrier = false;
         tainted = false;
         failed = false;

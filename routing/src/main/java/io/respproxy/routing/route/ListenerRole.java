@@ -1,4 +1,4 @@
-package io.respproxy.proxy.config;
+package io.respproxy.routing.route;
 
 /** What a listener does with the commands it receives. */
 public enum ListenerRole {

@@ -1,4 +1,4 @@
-package io.respproxy.proxy.session;
+package io.respproxy.proxy.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.respproxy.proxy.session;
+package io.respproxy.proxy.service;
 
 import io.respproxy.proxy.resp.RespLimits;
 import java.time.Duration;

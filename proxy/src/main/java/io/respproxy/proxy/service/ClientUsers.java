@@ -1,4 +1,4 @@
-package io.respproxy.proxy.session;
+package io.respproxy.proxy.service;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

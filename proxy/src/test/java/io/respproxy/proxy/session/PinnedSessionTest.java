@@ -8,12 +8,12 @@ import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class StatefulStateTest {
+class PinnedSessionTest {
 
     static boolean finalUnsubscribe(String frame) {
         ByteBuf b = Unpooled.copiedBuffer(frame, StandardCharsets.US_ASCII);
         try {
-            return StatefulState.isFinalUnsubscribe(b);
+            return PinnedSession.isFinalUnsubscribe(b);
         } finally {
             b.release();
         }

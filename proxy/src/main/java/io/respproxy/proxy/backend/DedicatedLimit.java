@@ -1,0 +1,77 @@
+package io.respproxy.proxy.backend;
+
+import io.respproxy.routing.NodeAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code backend.dedicated.max-per-node}: how many dedicated connections (MULTI, blocking
+ * commands, subscriptions) one service may hold to one node, over all its event loops. The pools
+ * of every loop share one instance; it is touched only when a dedicated connection opens or
+ * closes, never per command, so one atomic counter per node costs nothing on the data path.
+ */
+public final class DedicatedLimit {
+
+    private final int maxPerNode;
+    private final Map<NodeAddress, AtomicInteger> open = new ConcurrentHashMap<>();
+    /** Of those, idle in some loop's pool. */
+    private final Map<NodeAddress, AtomicInteger> idle = new ConcurrentHashMap<>();
+    private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
+
+    public DedicatedLimit(int maxPerNode) {
+        this.maxPerNode = maxPerNode;
+    }
+
+    /** Counts one more connection to {@code node}; false (and nothing counted) at the cap. */
+    boolean tryAcquire(NodeAddress node) {
+        AtomicInteger n = open.computeIfAbsent(node, k -> new AtomicInteger());
+        if (n.incrementAndGet() > maxPerNode) {
+            n.decrementAndGet();
+            return false;
+        }
+        return true;
+    }
+
+    /** A dedicated connection to {@code node} closed. */
+    void release(NodeAddress node) {
+        open.get(node).decrementAndGet();
+    }
+
+    void register(BackendPool pool) {
+        pools.add(pool);
+    }
+
+    /** A connection to {@code node} went idle in a pool ({@code +1}) or left the idle set ({@code -1}). */
+    void idle(NodeAddress node, int delta) {
+        idle.computeIfAbsent(node, k -> new AtomicInteger()).addAndGet(delta);
+    }
+
+    /**
+     * At the cap, with no idle connection to {@code node} in the asking loop: when other loops hold
+     * idle ones, they are asked to close one each (on their own threads) and one more connection is
+     * counted now. The node briefly sees one connection over the cap instead of a client getting
+     * an error while connections sit idle. False when nothing is idle anywhere.
+     */
+    boolean reclaimIdle(NodeAddress node, BackendPool asking) {
+        AtomicInteger n = idle.get(node);
+        if (n == null || n.get() <= 0) {
+            return false;
+        }
+        for (BackendPool p : pools) {
+            if (p != asking) {
+                p.loop().execute(() -> p.closeOldestIdle(node));
+            }
+        }
+        open.get(node).incrementAndGet();
+        return true;
+    }
+
+    /** Dedicated connections to {@code node} open now, idle ones included. */
+    int openTo(NodeAddress node) {
+        AtomicInteger n = open.get(node);
+        return n == null ? 0 : n.get();
+    }
+}

@@ -1,0 +1,269 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.backend.BackendConnection;
+import io.respproxy.proxy.backend.BackendFailure;
+import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.backend.RequestEncoder;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.route.Route;
+import io.respproxy.routing.route.Router;
+
+/**
+ * Executes a client's {@link Route}s on its event loop and owns what happens to replies by kind:
+ * a read whose connection died goes once more to another node; a write the master refused with
+ * -READONLY (it was demoted behind the proxy's back; the refusal proves nothing was applied) waits
+ * for the next verified master and is sent there, in order, into the same reply slot.
+ */
+final class Dispatcher {
+
+    /** A write bounced by -READONLY more often than this gets the error: the roles keep changing. */
+    private static final int MAX_RESENDS = 3;
+
+    private final ClientSession session;
+    private final BackendPool pool;
+    /** This client's shared connection to each node, among {@code connections-per-node} (BackendPool#nextLane). */
+    private final int lane;
+
+    Dispatcher(ClientSession session, BackendPool pool) {
+        this.session = session;
+        this.pool = pool;
+        this.lane = pool.nextLane();
+    }
+
+    /** Runs {@code route} for {@code req} (ownership passes here). */
+    void execute(Route route, RespRequest req, CommandSpec spec) {
+        if (route instanceof Route.ToNode n) {
+            session.hold().released();
+            forward(n.node(), req, n.read());
+        } else if (route instanceof Route.Local) {
+            LocalCommands.execute(session, req, spec);
+        } else if (route instanceof Route.Refuse r) {
+            session.writeLocal(Reply.error(session.alloc(), r.error()));
+            req.release();
+        } else if (route instanceof Route.Hold h) {
+            if (!session.hold().hold(req)) {
+                session.writeLocal(Reply.error(session.alloc(), session.hold().timedOutError(h.reason())));
+                req.release();
+            }
+        } else if (route instanceof Route.Pinned p) {
+            session.hold().released();
+            session.pinned().begin(req, spec, p.node());
+        } else if (route instanceof Route.OutOfBand o) {
+            session.hold().released();
+            outOfBand(o.node(), req);
+        } else if (route instanceof Route.Split split) {
+            session.hold().released();
+            split(split, req, spec);
+        } else if (route instanceof Route.FanOut f) {
+            session.hold().released();
+            fanOut(f, req, spec);
+        }
+    }
+
+    /**
+     * MGET / DEL / MSET... whose keys live in several slots: one sub-request per part (the command
+     * name and that part's keys, with their values for MSET), merged in key order into one reply.
+     */
+    private void split(Route.Split split, RespRequest req, CommandSpec spec) {
+        int parts = split.parts().size();
+        int[][] ordinals = new int[parts][];
+        int keys = 0;
+        for (int p = 0; p < parts; p++) {
+            ordinals[p] = split.parts().get(p).keyOrdinals();
+            keys += ordinals[p].length;
+        }
+        boolean pairs = spec.shape() == RoutingShape.MULTI_KEY_PAIRS;
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forSplit(spec.shape(), keys, ordinals),
+                parts, spec.isReadOnly(), session.alloc());
+        for (int p = 0; p < parts; p++) {
+            Route.Part part = split.parts().get(p);
+            Object[] args = new Object[1 + part.keyArgs().length * (pairs ? 2 : 1)];
+            args[0] = req.argBytes(0);
+            int a = 1;
+            for (int keyArg : part.keyArgs()) {
+                args[a++] = req.argBytes(keyArg);
+                if (pairs) {
+                    args[a++] = req.argBytes(keyArg + 1);
+                }
+            }
+            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p));
+        }
+        req.release();
+    }
+
+    /** A command every master (or every node) must run: the same request to each, replies merged by its tip. */
+    private void fanOut(Route.FanOut fanOut, RespRequest req, CommandSpec spec) {
+        if (fanOut.nodes().size() == 1) {
+            forward(fanOut.nodes().get(0), req, spec.isReadOnly());
+            return;
+        }
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forFanOut(spec.responsePolicy()),
+                fanOut.nodes().size(), spec.isReadOnly(), session.alloc());
+        for (int p = 0; p < fanOut.nodes().size(); p++) {
+            sendPart(fanOut.nodes().get(p), req.frame().retainedDuplicate(), parent.part(p));
+        }
+        req.release();
+    }
+
+    private void sendPart(NodeAddress node, ByteBuf request, PendingReply part) {
+        BackendConnection conn = pool.shared(key(node), lane);
+        conn.send(request, part);
+        pool.markDirty(conn);
+    }
+
+    /**
+     * Forwards {@code req} over this loop's shared connection to {@code node}. The request is kept
+     * until the reply, to be sent again when the reply proves that safe.
+     */
+    void forward(NodeAddress node, RespRequest req, boolean read) {
+        ReplySlot slot = session.newSlot(null);
+        slot.request = req;
+        slot.read = read;
+        send(slot, node);
+    }
+
+    /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
+    void forward(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
+        ReplySlot slot = session.newSlot(hook);
+        BackendConnection conn = pool.shared(key(node), lane);
+        send(conn, req, slot);
+    }
+
+    /** Sends {@code req} on {@code conn} (a dedicated one) into a new reply slot. */
+    void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook) {
+        send(conn, req, session.newSlot(hook));
+    }
+
+    private void send(ReplySlot slot, NodeAddress node) {
+        slot.node = node;
+        slot.sentVersion = session.service().topology().version();
+        BackendConnection conn = pool.shared(key(node), lane);
+        conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
+        pool.markDirty(conn);
+    }
+
+    private void send(BackendConnection conn, RespRequest req, ReplySlot slot) {
+        ByteBuf frame = req.frame().retain();
+        ByteBuf source = req.source();
+        int sourceIndex = req.sourceIndex();
+        req.release();
+        conn.send(frame, source, sourceIndex, slot);
+        pool.markDirty(conn);
+    }
+
+    private BackendKey key(NodeAddress node) {
+        return new BackendKey(node, session.state().db(), session.state().protocol());
+    }
+
+    /**
+     * A read whose connection failed before it answered goes to another node (not {@code failed}),
+     * into the same reply slot. False when there is no other node.
+     */
+    boolean retryRead(ReplySlot slot, NodeAddress failed) {
+        if (session.closing()) {
+            return false;
+        }
+        Router router = session.service().router();
+        Topology t = session.service().topology();
+        CommandSpec spec = router.lookup(slot.request);
+        int candidates = t.primaryShard().readReplicas().size() + 1;
+        for (int i = 0; i < candidates; i++) {
+            Route r = router.route(spec, slot.request, session.state(), session.state().role(), t,
+                    session.state().nextReadSeq());
+            if (r instanceof Route.ToNode n && !n.node().equals(failed)) {
+                return resend(slot, n.node());
+            }
+        }
+        NodeAddress master = t.primaryShard().master();
+        return master != null && !master.equals(failed) && resend(slot, master);
+    }
+
+    private boolean resend(ReplySlot slot, NodeAddress node) {
+        slot.resends++;
+        send(slot, node);
+        pool.flushBackends();
+        return true;
+    }
+
+    /**
+     * The node this slot's write went to answered -READONLY: the write waits for the next master
+     * (the client's later commands wait behind it, in order). False when it cannot wait (holding
+     * disabled, bounced too often): the client then gets the -READONLY error.
+     */
+    boolean rerouteReadOnly(ReplySlot slot) {
+        if (session.closing() || slot.resends >= MAX_RESENDS) {
+            return false;
+        }
+        slot.refusedVersion = session.service().topology().version();
+        session.service().masterAnsweredReadOnly(slot.node);
+        return session.hold().reroute(slot);
+    }
+
+    /**
+     * Sends a write that got -READONLY again: to another master than the one that refused it, or
+     * to the same one once a topology newer than the refusal says it is the master again. False
+     * while there is still nowhere to send it.
+     */
+    boolean resendRerouted(ReplySlot slot) {
+        Topology t = session.service().topology();
+        if (t.version() <= slot.sentVersion) {
+            return false; // nothing learned since it was sent
+        }
+        Router router = session.service().router();
+        Route r = router.route(router.lookup(slot.request), slot.request, session.state(), session.state().role(), t,
+                session.state().nextReadSeq());
+        if (r instanceof Route.Hold) {
+            return false;
+        }
+        if (r instanceof Route.ToNode n) {
+            if (n.node().equals(slot.node) && t.version() <= slot.refusedVersion) {
+                return false; // the view still names the node that refused it: wait for the next one
+            }
+            resend(slot, n.node());
+        } else {
+            slot.fail(r instanceof Route.Refuse refuse ? refuse.error()
+                    : "ERR respproxy: the master changed while this command waited; it was not applied");
+        }
+        return true;
+    }
+
+    /**
+     * SCRIPT KILL / FUNCTION KILL: on a connection of their own, at once, so they do not queue
+     * behind the script they are meant to stop (the shared connection waits for that script).
+     */
+    private void outOfBand(NodeAddress node, RespRequest req) {
+        ByteBuf frame = req.frame().retain();
+        req.release();
+        outOfBand(node, frame, session.newSlot(null));
+    }
+
+    /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */
+    void outOfBand(NodeAddress node, ByteBuf request, ReplySlot slot) {
+        BackendConnection conn = pool.dedicated(new BackendKey(node, 0, 2));
+        if (conn == null) {
+            request.release();
+            slot.fail(Reply.TOO_MANY_DEDICATED);
+            return;
+        }
+        conn.send(request, new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                pool.release(conn);
+                slot.onReply(reply, error);
+            }
+
+            @Override
+            public void onFailure(BackendFailure failure, boolean written) {
+                slot.onFailure(failure, written);
+            }
+        });
+        conn.flush();
+    }
+}

@@ -1,0 +1,135 @@
+package io.respproxy.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.respproxy.testkit.ReplicatedRedis;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+
+/**
+ * Control that must not queue behind what it controls: a script that runs forever on the master
+ * holds the proxy's shared connection there, so SCRIPT KILL and FUNCTION KILL go on a connection
+ * of their own, at once. And CLIENT REPLY, which the proxy implements itself.
+ */
+class OutOfBandIT {
+
+    private static ReplicatedRedis redis;
+    private static ProxyFixture proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        redis = ProxyEnvironment.redis(1);
+        proxy = ProxyFixture.start(redis);
+        try (Jedis master = ProxyFixture.direct(redis.master())) {
+            // Redis answers other clients (and accepts the kill) once a script has run this long.
+            master.configSet(redis.binary().version().isAtLeast(7, 0) ? "busy-reply-threshold" : "lua-time-limit",
+                    "100");
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        ProxyEnvironment.close(null, proxy, redis);
+    }
+
+    @Test
+    void scriptKillStopsAScriptThatRunsForever() throws Exception {
+        killWhileRunning(RawClient.command("EVAL", "while true do end", "0"), RawClient.command("SCRIPT", "KILL"));
+    }
+
+    @Test
+    void functionKillStopsAFunctionThatRunsForever() throws Exception {
+        assumeTrue(redis.binary().version().isAtLeast(7, 0), "functions need Redis 7");
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            j.functionLoadReplace("#!lua name=spinlib\nredis.register_function('spin', function() while true do end end)");
+        }
+        killWhileRunning(RawClient.command("FCALL", "spin", "0"), RawClient.command("FUNCTION", "KILL"));
+    }
+
+    private void killWhileRunning(String longCommand, String kill) throws Exception {
+        try (RawClient runner = new RawClient(proxy.writePort()); RawClient killer = new RawClient(proxy.writePort());
+             RawClient other = new RawClient(proxy.writePort())) {
+            runner.send(longCommand);
+            CompletableFuture<String> ran = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return runner.readReply();
+                } catch (Exception e) {
+                    return e.toString();
+                }
+            });
+            Thread.sleep(300);
+            assertTrue(!ran.isDone(), "the script still runs: " + (ran.isDone() ? ran.join() : ""));
+            long start = System.nanoTime();
+            killer.send(kill);
+            assertEquals("+OK", killer.readReply());
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(millis < 2000, "the kill was answered at once, not after the script: " + millis + " ms");
+            String killed = ran.get(5, TimeUnit.SECONDS);
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            other.send(RawClient.command("SET", "after-kill", "1"));
+            assertEquals("+OK", other.readReply(), "the master serves again");
+        }
+    }
+
+    @Test
+    void clientReplyOffOnSkipInAPipeline() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("CLIENT", "REPLY", "OFF")
+                    + RawClient.command("SET", "reply:k", "1")
+                    + RawClient.command("GET", "reply:k")
+                    + RawClient.command("NOSUCHCOMMAND")
+                    + RawClient.command("CLIENT", "REPLY", "ON")
+                    + RawClient.command("GET", "reply:k")
+                    + RawClient.command("CLIENT", "REPLY", "SKIP")
+                    + RawClient.command("INCR", "reply:k")
+                    + RawClient.command("GET", "reply:k")
+                    + RawClient.command("CLIENT", "REPLY", "MAYBE")
+                    + RawClient.command("PING"));
+            assertEquals("+OK", c.readReply(), "CLIENT REPLY ON answers; nothing before it did");
+            assertEquals("1", c.readReply(), "the SET sent while replies were off was applied");
+            assertEquals("2", c.readReply(), "SKIP hid its own reply and the INCR's, not the GET after");
+            assertEquals("-ERR syntax error", c.readReply());
+            assertEquals("+PONG", c.readReply());
+        }
+    }
+
+    @Test
+    void clientUnblockByTheIdTheProxyGave() throws Exception {
+        try (RawClient blocked = new RawClient(proxy.readPort()); RawClient other = new RawClient(proxy.writePort())) {
+            blocked.send(RawClient.command("CLIENT", "ID"));
+            String id = blocked.readReply().substring(1);
+            other.send(RawClient.command("CLIENT", "UNBLOCK", id));
+            assertEquals(":0", other.readReply(), "not blocked: 0, as Redis");
+            other.send(RawClient.command("CLIENT", "UNBLOCK", "987654321"));
+            assertEquals(":0", other.readReply(), "no such client: 0");
+
+            blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
+            assertEquals(":1", unblockWhenBlocked(other, id, "TIMEOUT"));
+            assertEquals("(nil)", blocked.readReply(), "TIMEOUT: the blocking command returns as if it timed out");
+
+            blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
+            assertEquals(":1", unblockWhenBlocked(other, id, "ERROR"));
+            assertEquals("-UNBLOCKED client unblocked via CLIENT UNBLOCK", blocked.readReply());
+
+            blocked.send(RawClient.command("PING"));
+            assertEquals("+PONG", blocked.readReply(), "the unblocked client goes on");
+        }
+    }
+
+    /** CLIENT UNBLOCK, repeated while the proxy's BLPOP has not reached Redis yet (0). */
+    private static String unblockWhenBlocked(RawClient c, String id, String mode) throws Exception {
+        String reply = ":0";
+        for (int i = 0; i < 100 && reply.equals(":0"); i++) {
+            Thread.sleep(20);
+            c.send(RawClient.command("CLIENT", "UNBLOCK", id, mode));
+            reply = c.readReply();
+        }
+        return reply;
+    }
+}

@@ -1,0 +1,199 @@
+package io.respproxy.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.testkit.RedisNode;
+import io.respproxy.testkit.ReplicatedRedis;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientPauseMode;
+
+/**
+ * Roles that change under the proxy while clients write, measured as a client sees it: errors,
+ * the longest time one write took, and acknowledged writes missing at the end (each checked on
+ * its own).
+ */
+class RoleChangeIT {
+
+    private static final Logger log = LoggerFactory.getLogger(RoleChangeIT.class);
+    private static final int CLIENTS = 4;
+
+    /**
+     * A master demoted behind the proxy's back (REPLICAOF, the replica promoted by hand; writes
+     * paused on the old master meanwhile so none is acknowledged there after the switch): the
+     * writes it refuses with -READONLY go to the new master once the roles are re-learned. The
+     * clients see no error and lose nothing.
+     */
+    @Test
+    void writesRefusedWithReadonlyLandOnTheNewMaster() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(1); ProxyFixture proxy = ProxyFixture.start(redis)) {
+            RedisNode oldMaster = redis.master();
+            RedisNode newMaster = redis.replicas().get(0);
+            WriteLoad load = new WriteLoad(proxy.writePort(), "ro:", CLIENTS);
+            ProxyFixture.await(Duration.ofSeconds(10), "writes to flow", () -> load.acked() > 200);
+            long switchStart = System.nanoTime();
+            try (Jedis a = ProxyFixture.direct(oldMaster); Jedis b = ProxyFixture.direct(newMaster)) {
+                a.clientPause(5000, ClientPauseMode.WRITE);
+                ProxyFixture.await(Duration.ofSeconds(5), "the replica to have every write",
+                        () -> offset(a, "master_repl_offset") == offset(b, "master_repl_offset"));
+                b.replicaofNoOne();
+                a.replicaof("127.0.0.1", newMaster.port());
+                a.clientUnpause();
+            }
+            NodeAddress expected = new NodeAddress("127.0.0.1", newMaster.port());
+            ProxyFixture.await(Duration.ofSeconds(10), "the proxy to take " + expected + " for the master",
+                    () -> expected.equals(proxy.service().topology().primaryShard().master()));
+            long acked = load.acked();
+            ProxyFixture.await(Duration.ofSeconds(10), "writes to flow to the new master", () -> load.acked() > acked + 200);
+            List<WriteLoad.Writer> writers = load.stop();
+            long switchMillis = (System.nanoTime() - switchStart) / 1_000_000;
+
+            try (Jedis a = ProxyFixture.direct(oldMaster); Jedis b = ProxyFixture.direct(newMaster)) {
+                long refused = rejectedCalls(a.info("commandstats"), "rpush");
+                report("READONLY reroute", writers, b, switchMillis);
+                assertTrue(refused > 0, "the old master refused writes with -READONLY (the path under test ran)");
+                assertEquals("", WriteLoad.errorsOf(writers), "clients see no error");
+                for (WriteLoad.Writer w : writers) {
+                    List<String> list = b.lrange(w.key, 0, -1);
+                    assertEquals(List.of(), WriteLoad.lost(w, list), w.key + ": acknowledged appends lost");
+                    assertEquals(List.of(), WriteLoad.disorder(list), w.key + ": appends applied twice or out of order");
+                }
+            }
+            assertEquals(0, proxy.service().stats().heldCommands.get(), "nothing is left held");
+        }
+    }
+
+    /**
+     * The master stops (SIGSTOP) under load and a replica is promoted by hand: commands wait while
+     * there is no master and then complete on the new one, in order, each once. Only the writes in
+     * flight on the stopped master when it stopped may fail, and they say they may have been applied.
+     */
+    @Test
+    void commandsHeldWhileTheMasterIsStoppedCompleteOnThePromotedReplica() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(2);
+             ProxyFixture proxy = ProxyFixture.start(redis, "backend.command-timeout = 1s\nfailover.hold-timeout = 20s")) {
+            RedisNode oldMaster = redis.master();
+            RedisNode promoted = redis.replicas().get(0);
+            RedisNode other = redis.replicas().get(1);
+            long perConnection = commandsForOneConnection(proxy);
+            long processedBefore = proxy.service().stats().commandsProcessed.sum();
+            WriteLoad load = new WriteLoad(proxy.writePort(), "hold:", CLIENTS);
+            ProxyFixture.await(Duration.ofSeconds(10), "writes to flow", () -> load.acked() > 200);
+            oldMaster.pause();
+            long stopStart = System.nanoTime();
+            try {
+                ProxyFixture.await(Duration.ofSeconds(10), "the proxy to see no master",
+                        () -> !proxy.service().topology().primaryShard().hasMaster());
+                ProxyFixture.await(Duration.ofSeconds(10), "writes to be held",
+                        () -> proxy.service().stats().heldCommands.get() > 0);
+                long ackedWhileHeld = load.acked();
+                Thread.sleep(300);
+                assertEquals(ackedWhileHeld, load.acked(), "nothing is acknowledged while there is no master");
+                try (Jedis p = ProxyFixture.direct(promoted); Jedis o = ProxyFixture.direct(other)) {
+                    p.replicaofNoOne();
+                    o.replicaof("127.0.0.1", promoted.port());
+                }
+                NodeAddress expected = new NodeAddress("127.0.0.1", promoted.port());
+                ProxyFixture.await(Duration.ofSeconds(10), "the proxy to take " + expected + " for the master",
+                        () -> expected.equals(proxy.service().topology().primaryShard().master()));
+                ProxyFixture.await(Duration.ofSeconds(10), "held writes to complete", () -> load.acked() > ackedWhileHeld + 200);
+            } finally {
+                oldMaster.resume();
+            }
+            try (Jedis a = ProxyFixture.direct(oldMaster)) {
+                a.replicaof("127.0.0.1", promoted.port()); // what Sentinel would do: its late writes are discarded
+            }
+            List<WriteLoad.Writer> writers = load.stop();
+            long stallMillis = (System.nanoTime() - stopStart) / 1_000_000;
+
+            long sent = 0;
+            long connections = 0;
+            try (Jedis p = ProxyFixture.direct(promoted)) {
+                report("SIGSTOP + manual promotion", writers, p, stallMillis);
+                for (WriteLoad.Writer w : writers) {
+                    assertTrue(w.errors.size() <= 1, w.key + ": only the write in flight at the stop may fail: " + w.errors);
+                    for (String e : w.errors) {
+                        assertTrue(e.contains("may have been applied"), e);
+                    }
+                    List<String> list = p.lrange(w.key, 0, -1);
+                    assertEquals(List.of(), WriteLoad.lost(w, list), w.key + ": acknowledged appends lost");
+                    assertEquals(List.of(), WriteLoad.disorder(list), w.key + ": appends applied twice or out of order");
+                    sent += w.sent;
+                    connections += 1 + w.errors.size();
+                }
+            }
+            assertEquals(0, proxy.service().stats().heldCommands.get(), "nothing is left held");
+            long processed = proxy.service().stats().commandsProcessed.sum() - processedBefore;
+            assertEquals(sent + connections * (perConnection - 1), processed,
+                    "every command counted once, however long it was held");
+        }
+    }
+
+    /** With nobody to promote, a held write gets -TRYAGAIN once failover.hold-timeout has passed. */
+    @Test
+    void holdTimeoutGivesTryagain() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(0);
+             ProxyFixture proxy = ProxyFixture.start(redis, "failover.hold-timeout = 1s")) {
+            redis.master().pause();
+            try (RawClient c = new RawClient(proxy.writePort())) {
+                ProxyFixture.await(Duration.ofSeconds(10), "the proxy to see no master",
+                        () -> !proxy.service().topology().primaryShard().hasMaster());
+                long start = System.nanoTime();
+                c.send(RawClient.command("SET", "k", "v"));
+                String reply = c.readReply();
+                long waited = (System.nanoTime() - start) / 1_000_000;
+                assertTrue(reply.startsWith("-TRYAGAIN failover in progress: no node to serve this command after waiting up to 1000 ms"),
+                        reply);
+                assertTrue(waited >= 900 && waited < 5000, "answered after the hold timeout, not before: " + waited + " ms");
+                c.send(RawClient.command("PING"));
+                assertEquals("+PONG", c.readReply(), "the connection stays usable");
+            } finally {
+                redis.master().resume();
+            }
+            assertEquals(1, proxy.service().stats().holdTimeouts.sum());
+            assertEquals(0, proxy.service().stats().heldCommands.get());
+        }
+    }
+
+    /** Commands the proxy counts for one Jedis connection that sends one RPUSH (Jedis's own set-up included). */
+    private static long commandsForOneConnection(ProxyFixture proxy) {
+        long before = proxy.service().stats().commandsProcessed.sum();
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            j.rpush("probe", "1");
+        }
+        return proxy.service().stats().commandsProcessed.sum() - before;
+    }
+
+    private static void report(String fault, List<WriteLoad.Writer> writers, Jedis master, long windowMillis) {
+        long acked = 0;
+        long errors = 0;
+        long lost = 0;
+        long longest = 0;
+        for (WriteLoad.Writer w : writers) {
+            acked += w.acked.size();
+            errors += w.errors.size();
+            lost += WriteLoad.lost(w, master.lrange(w.key, 0, -1)).size();
+            longest = Math.max(longest, w.longestNanos / 1_000_000);
+        }
+        log.info("{}: {} clients, {} acknowledged writes, {} errors, {} acknowledged writes lost, longest write {} ms"
+                + " (fault window {} ms)", fault, writers.size(), acked, errors, lost, longest, windowMillis);
+    }
+
+    private static long offset(Jedis j, String field) {
+        Matcher m = Pattern.compile(field + ":(\\d+)").matcher(j.info("replication"));
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private static long rejectedCalls(String commandstats, String command) {
+        Matcher m = Pattern.compile("cmdstat_" + command + ":[^\\r\\n]*rejected_calls=(\\d+)").matcher(commandstats);
+        return m.find() ? Long.parseLong(m.group(1)) : 0;
+    }
+}

@@ -1,0 +1,56 @@
+package io.respproxy.routing.route;
+
+import io.respproxy.routing.NodeAddress;
+import java.util.List;
+
+/**
+ * Where one command goes, as the {@link Router} decided it. The proxy's dispatcher executes it;
+ * nothing here does I/O.
+ */
+public sealed interface Route {
+
+    /**
+     * To {@code node} over a shared (multiplexed) connection.
+     *
+     * @param read the command is read-only: safe to send again elsewhere if the connection dies first
+     */
+    record ToNode(NodeAddress node, boolean read) implements Route {}
+
+    /**
+     * To {@code node} over a connection of the client's own: MULTI, WATCH, a blocking command, a
+     * subscription (the command's shape says which).
+     */
+    record Pinned(NodeAddress node, boolean read) implements Route {}
+
+    /**
+     * A multi-key command whose keys live on several nodes: one sub-request per part, replies
+     * merged by the command's shape (MGET concatenated in key order, DEL/EXISTS/... summed, MSET
+     * all-or-error).
+     */
+    record Split(List<Part> parts) implements Route {}
+
+    /**
+     * One node's share of a {@link Split}.
+     *
+     * @param keyArgs     argument indexes of this part's keys, ascending (MSET: the value follows each)
+     * @param keyOrdinals for each of {@code keyArgs}, its position among the request's keys (for merging)
+     */
+    record Part(NodeAddress node, boolean read, int[] keyArgs, int[] keyOrdinals) {}
+
+    /** To every node in {@code nodes} (all masters, or all nodes); replies merged by response policy. */
+    record FanOut(List<NodeAddress> nodes) implements Route {}
+
+    /** Sent at once on a connection of its own, not queued behind other commands (SCRIPT KILL). */
+    record OutOfBand(NodeAddress node) implements Route {}
+
+    /** Answered by the proxy itself. */
+    record Local() implements Route {}
+
+    /** Refused: the client gets {@code error} (without the leading '-'); the connection stays open. */
+    record Refuse(String error) implements Route {}
+
+    /** No node can take it now (no writable master during a failover): wait for the topology to change. */
+    record Hold(String reason) implements Route {}
+
+    Route LOCAL = new Local();
+}

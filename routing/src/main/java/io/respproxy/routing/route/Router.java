@@ -1,0 +1,285 @@
+package io.respproxy.routing.route;
+
+import io.respproxy.routing.CommandArgs;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.CommandTable;
+import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.slot.SlotHash;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where a command goes: a pure function of (command, arguments, client, listener role, topology
+ * snapshot). No I/O and no Netty types, so every decision is unit-tested without sockets. One
+ * router per service and command table; shared by every event loop (it holds no mutable state).
+ *
+ * <p>Order of checks, as Redis: authentication first (an unauthenticated client learns nothing,
+ * not even whether a command exists), then unknown command, then the deny list, then the shape.
+ */
+public final class Router {
+
+    private final CommandTable table;
+    private final Set<CommandSpec> denied;
+    private final RoutingRules rules;
+
+    /**
+     * @param deny command names as users write them: {@code "FLUSHALL"}, {@code "CONFIG SET"} (a
+     *             container denies its subcommands)
+     * @throws IllegalArgumentException when a denied name is not a known command
+     */
+    public Router(CommandTable table, Set<String> deny, RoutingRules rules) {
+        this.table = table;
+        this.rules = rules;
+        Set<CommandSpec> d = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (String name : deny) {
+            CommandSpec spec = table.lookup(name);
+            if (!spec.isKnown()) {
+                throw new IllegalArgumentException("deny-commands: unknown command '" + name + "'");
+            }
+            d.add(spec);
+            d.addAll(spec.subcommands());
+        }
+        this.denied = d;
+    }
+
+    public CommandTable table() {
+        return table;
+    }
+
+    public RoutingRules rules() {
+        return rules;
+    }
+
+    /** The spec of this request's command (never null: {@link CommandSpec#UNKNOWN}). */
+    public CommandSpec lookup(CommandArgs args) {
+        return table.lookup(args);
+    }
+
+    public boolean isDenied(CommandSpec spec) {
+        return denied.contains(spec);
+    }
+
+    /**
+     * Decides where {@code args} goes.
+     *
+     * @param readSeq the client's round-robin counter for reads (the caller advances it)
+     */
+    public Route route(CommandSpec spec, CommandArgs args, ClientView client, ListenerRole role, Topology topology,
+                       int readSeq) {
+        if (!client.authenticated() && !spec.noAuth()) {
+            return new Route.Refuse(RoutingErrors.NOAUTH);
+        }
+        if (!spec.isKnown()) {
+            return new Route.Refuse(RoutingErrors.unknownCommand(args));
+        }
+        if (denied.contains(spec)) {
+            return new Route.Refuse(RoutingErrors.denied(spec));
+        }
+        RoutingShape shape = spec.shape();
+        return switch (shape) {
+            case LOCAL, UNWATCH, UNSUBSCRIBE -> Route.LOCAL;
+            case UNSUPPORTED -> new Route.Refuse(RoutingErrors.unsupported(spec));
+            case EXEC -> new Route.Refuse(RoutingErrors.withoutMulti(args));
+            case UNKNOWN -> new Route.Refuse(RoutingErrors.unknownCommand(args));
+            case OUT_OF_BAND -> outOfBand(topology);
+            case MULTI -> pinned(topology.isCluster() ? null : topology.primaryShard(), false, role, readSeq,
+                    "MULTI through respproxy in cluster mode pins to the first key's node: not served yet");
+            case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
+            case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)
+                    : data(RoutingShape.SINGLE_SLOT, spec, args, client, role, topology, readSeq);
+            case SINGLE_KEY, SINGLE_SLOT, KEYLESS, MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS, ALL_MASTERS,
+                 ALL_NODES, SCAN -> data(shape, spec, args, client, role, topology, readSeq);
+        };
+    }
+
+    private Route blocking(CommandSpec spec, CommandArgs args, ClientView client, ListenerRole role, Topology t,
+                           int readSeq) {
+        boolean read = spec.isReadOnly();
+        Route refused = refuseWrite(read, args, client, role);
+        return refused != null ? refused : pinnedByKeys(spec, args, read, role, t, readSeq);
+    }
+
+    /** A write by a read-only user, or on a read port that rejects writes: the refusal; else null. */
+    private Route refuseWrite(boolean read, CommandArgs args, ClientView client, ListenerRole role) {
+        if (read) {
+            return null;
+        }
+        if (client.readOnlyUser()) {
+            return new Route.Refuse(RoutingErrors.noPermission(args));
+        }
+        if (role == ListenerRole.READ && rules.readPortRejectsWrites()) {
+            return new Route.Refuse(RoutingErrors.READONLY_PORT);
+        }
+        return null;
+    }
+
+    private Route data(RoutingShape shape, CommandSpec spec, CommandArgs args, ClientView client, ListenerRole role,
+                       Topology t, int readSeq) {
+        boolean read = spec.isReadOnly();
+        Route refused = refuseWrite(read, args, client, role);
+        if (refused != null) {
+            return refused;
+        }
+        if (!t.isCluster()) {
+            // One shard owns everything: no key needs to be looked at.
+            return toNode(t.primaryShard(), read, role, readSeq);
+        }
+        return switch (shape) {
+            case ALL_MASTERS -> fanOut(t, false);
+            case ALL_NODES -> fanOut(t, true);
+            case SCAN -> new Route.Refuse("ERR SCAN through respproxy in cluster mode is not served yet");
+            case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
+            default -> {
+                Object owner = ownerOfKeys(spec, args, t, readSeq);
+                yield owner instanceof Shard s ? toNode(s, read, role, readSeq) : (Route) owner;
+            }
+        };
+    }
+
+    /**
+     * The shard owning every key of the request (a keyless request: one chosen round-robin), or
+     * the refusal: keys in different slots, an unserved slot, undeterminable keys.
+     */
+    private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, int seq) {
+        int n = spec.keyCount(args);
+        if (n < 0) {
+            return new Route.Refuse(RoutingErrors.SYNTAX);
+        }
+        if (n == 0) {
+            List<Shard> shards = t.shards();
+            return shards.get(Math.floorMod(seq, shards.size()));
+        }
+        int slot = -1;
+        for (int k = 0; k < n; k++) {
+            int s = SlotHash.slot(args, spec.keyIndex(args, k));
+            if (slot >= 0 && s != slot) {
+                return new Route.Refuse(RoutingErrors.CROSSSLOT);
+            }
+            slot = s;
+        }
+        Shard shard = t.shardForSlot(slot);
+        return shard != null ? shard : new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
+    }
+
+    private Route pinnedByKeys(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t,
+                               int readSeq) {
+        if (!t.isCluster()) {
+            return pinned(t.primaryShard(), read, role, readSeq, null);
+        }
+        Object owner = ownerOfKeys(spec, args, t, readSeq);
+        return owner instanceof Shard s ? pinned(s, read, role, readSeq, null) : (Route) owner;
+    }
+
+    private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq, String unservedReason) {
+        if (shard == null) {
+            return new Route.Refuse("ERR " + unservedReason);
+        }
+        Route r = toNode(shard, read, role, readSeq);
+        return r instanceof Route.ToNode n ? new Route.Pinned(n.node(), read) : r;
+    }
+
+    /** Reads to an eligible replica (round-robin) unless on the write port; everything else to the master. */
+    private Route toNode(Shard shard, boolean read, ListenerRole role, int readSeq) {
+        if (read && role != ListenerRole.WRITE) {
+            List<NodeAddress> replicas = shard.readReplicas();
+            if (!replicas.isEmpty()) {
+                return new Route.ToNode(replicas.get(Math.floorMod(readSeq, replicas.size())), true);
+            }
+            if (!rules.fallbackToMaster()) {
+                return new Route.Hold("no replica is eligible for reads (read-port.fallback-to-master = false)");
+            }
+        }
+        NodeAddress master = shard.master();
+        return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read);
+    }
+
+    /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run. */
+    private Route outOfBand(Topology t) {
+        Shard shard = t.primaryShard();
+        if (t.isCluster()) {
+            return new Route.Refuse("ERR SCRIPT KILL through respproxy in cluster mode is not served yet");
+        }
+        return shard.master() == null ? new Route.Hold(shard.noMasterReason()) : new Route.OutOfBand(shard.master());
+    }
+
+    private Route fanOut(Topology t, boolean withReplicas) {
+        List<NodeAddress> nodes = new ArrayList<>();
+        for (Shard s : t.shards()) {
+            if (s.master() == null) {
+                return new Route.Hold(s.noMasterReason());
+            }
+            nodes.add(s.master());
+            if (withReplicas) {
+                nodes.addAll(s.readReplicas());
+            }
+        }
+        return new Route.FanOut(List.copyOf(nodes));
+    }
+
+    /**
+     * MGET / DEL / MSET...: keys grouped by slot (a cluster node refuses keys of two slots in one
+     * command, even when it owns both), each group in request order, groups in order of first key.
+     */
+    private Route split(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t, int seq) {
+        int n = spec.keyCount(args);
+        if (n <= 0) {
+            return n < 0 ? new Route.Refuse(RoutingErrors.SYNTAX) : toNode(t.primaryShard(), read, role, seq);
+        }
+        int[] keyArgs = new int[n];
+        spec.keyIndexes(args, keyArgs);
+        int[] slots = new int[n];
+        int distinct = 0;
+        for (int k = 0; k < n; k++) {
+            slots[k] = SlotHash.slot(args, keyArgs[k]);
+            if (t.shardForSlot(slots[k]) == null) {
+                return new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
+            }
+            if (indexOf(slots, k, slots[k]) < 0) {
+                distinct++;
+            }
+        }
+        if (distinct == 1) {
+            return toNode(t.shardForSlot(slots[0]), read, role, seq);
+        }
+        List<Route.Part> parts = new ArrayList<>(distinct);
+        for (int k = 0; k < n; k++) {
+            if (indexOf(slots, k, slots[k]) >= 0) {
+                continue; // this slot's part was built at its first key
+            }
+            Route target = toNode(t.shardForSlot(slots[k]), read, role, seq);
+            if (!(target instanceof Route.ToNode node)) {
+                return target;
+            }
+            int count = 0;
+            for (int j = k; j < n; j++) {
+                count += slots[j] == slots[k] ? 1 : 0;
+            }
+            int[] partArgs = new int[count];
+            int[] ordinals = new int[count];
+            for (int j = k, i = 0; j < n; j++) {
+                if (slots[j] == slots[k]) {
+                    partArgs[i] = keyArgs[j];
+                    ordinals[i++] = j;
+                }
+            }
+            parts.add(new Route.Part(node.node(), read, partArgs, ordinals));
+        }
+        return new Route.Split(List.copyOf(parts));
+    }
+
+    /** Index of {@code value} among the first {@code end} entries of {@code a}, or -1. */
+    private static int indexOf(int[] a, int end, int value) {
+        for (int i = 0; i < end; i++) {
+            if (a[i] == value) {
+                return i;
+            }
+        }
+        return -1;
+    }
+}

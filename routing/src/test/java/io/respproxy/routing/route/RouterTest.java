@@ -1,0 +1,355 @@
+package io.respproxy.routing.route;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.respproxy.routing.ArrayCommandArgs;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.CommandTable;
+import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.slot.SlotHash;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class RouterTest {
+
+    static final CommandTable TABLE = CommandTable.builtin();
+    static final NodeAddress M = new NodeAddress("127.0.0.1", 7000);
+    static final NodeAddress R1 = new NodeAddress("127.0.0.1", 7001);
+    static final NodeAddress R2 = new NodeAddress("127.0.0.1", 7002);
+    static final NodeAddress M2 = new NodeAddress("127.0.0.1", 7100);
+    static final NodeAddress R3 = new NodeAddress("127.0.0.1", 7101);
+
+    static final Topology STATIC = Topology.single(1, Shard.withMaster("s", M, List.of(R1, R2)));
+    static final Topology NO_MASTER = Topology.single(2, Shard.withoutMaster("s", List.of(R1), "failover in progress"));
+    static final Topology NO_REPLICA = Topology.single(3, Shard.withMaster("s", M, List.of()));
+
+    /** Slots 0..8191 on shard a (M, replica R1), 8192..16383 on shard b (M2, replica R3). */
+    static final Topology CLUSTER = cluster(8192, 16384);
+    /** As CLUSTER, but slots 12288.. are not served. */
+    static final Topology CLUSTER_HOLE = cluster(8192, 12288);
+
+    static Topology cluster(int split, int servedEnd) {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 0; s < Topology.SLOTS; s++) {
+            owner[s] = (short) (s < split ? 0 : s < servedEnd ? 1 : -1);
+        }
+        return Topology.cluster(4, List.of(Shard.withMaster("a", M, List.of(R1)), Shard.withMaster("b", M2, List.of(R3))),
+                owner);
+    }
+
+    record Client(boolean authenticated, boolean readOnlyUser) implements ClientView {}
+
+    static final Client OPEN = new Client(true, false);
+
+    final Router router = new Router(TABLE, Set.of("FLUSHALL", "CONFIG SET", "DEBUG"), RoutingRules.DEFAULTS);
+
+    Route route(Topology t, ListenerRole role, String... args) {
+        return route(router, OPEN, t, role, args);
+    }
+
+    static Route route(Router r, ClientView c, Topology t, ListenerRole role, String... args) {
+        ArrayCommandArgs a = ArrayCommandArgs.of(args);
+        return r.route(r.lookup(a), a, c, role, t, 0);
+    }
+
+    /** Keys in slot a (< 8192) and slot b (>= 8192), found by hashing. */
+    static String keyIn(boolean low, int n) {
+        int found = 0;
+        for (int i = 0; ; i++) {
+            String k = "k" + i;
+            int slot = SlotHash.slot(k.getBytes());
+            if ((slot < 8192) == low && found++ == n) {
+                return k;
+            }
+        }
+    }
+
+    static final String A = keyIn(true, 0);
+    static final String A2 = keyIn(true, 1);
+    static final String B = keyIn(false, 0);
+
+    /** One command of every shape, with arguments a client would send. */
+    static final Map<RoutingShape, String[]> SAMPLES = new EnumMap<>(Map.ofEntries(
+            Map.entry(RoutingShape.SINGLE_KEY, new String[] {"GET", A}),
+            Map.entry(RoutingShape.SINGLE_SLOT, new String[] {"RENAME", A, A}),
+            Map.entry(RoutingShape.KEYLESS, new String[] {"PUBLISH", "c", "m"}),
+            Map.entry(RoutingShape.MULTI_KEY_CONCAT, new String[] {"MGET", A, B}),
+            Map.entry(RoutingShape.MULTI_KEY_SUM, new String[] {"DEL", A, B}),
+            Map.entry(RoutingShape.MULTI_KEY_PAIRS, new String[] {"MSET", A, "1", B, "2"}),
+            Map.entry(RoutingShape.ALL_MASTERS, new String[] {"DBSIZE"}),
+            Map.entry(RoutingShape.ALL_NODES, new String[] {"SCRIPT", "LOAD", "return 1"}),
+            Map.entry(RoutingShape.SCAN, new String[] {"SCAN", "0"}),
+            Map.entry(RoutingShape.LOCAL, new String[] {"PING"}),
+            Map.entry(RoutingShape.OUT_OF_BAND, new String[] {"SCRIPT", "KILL"}),
+            Map.entry(RoutingShape.MULTI, new String[] {"MULTI"}),
+            Map.entry(RoutingShape.EXEC, new String[] {"EXEC"}),
+            Map.entry(RoutingShape.WATCH, new String[] {"WATCH", A}),
+            Map.entry(RoutingShape.UNWATCH, new String[] {"UNWATCH"}),
+            Map.entry(RoutingShape.SUBSCRIBE, new String[] {"SUBSCRIBE", "c"}),
+            Map.entry(RoutingShape.UNSUBSCRIBE, new String[] {"UNSUBSCRIBE"}),
+            Map.entry(RoutingShape.BLOCKING, new String[] {"BLPOP", A, "0"}),
+            Map.entry(RoutingShape.UNSUPPORTED, new String[] {"MONITOR"}),
+            Map.entry(RoutingShape.UNKNOWN, new String[] {"NOSUCHCOMMAND", "x"})));
+
+    @Test
+    void everyShapeHasASampleOfThatShape() {
+        for (RoutingShape shape : RoutingShape.values()) {
+            String[] sample = SAMPLES.get(shape);
+            assertNotNull(sample, "no sample for " + shape);
+            assertEquals(shape, TABLE.lookup(ArrayCommandArgs.of(sample)).shape(), String.join(" ", sample));
+        }
+    }
+
+    @Test
+    void everyTableCommandHasAShapeTheRouterHandles() {
+        List<CommandSpec> all = new ArrayList<>();
+        for (CommandSpec s : TABLE.commands()) {
+            all.add(s);
+            all.addAll(s.subcommands());
+        }
+        Set<RoutingShape> seen = new HashSet<>();
+        for (CommandSpec s : all) {
+            assertTrue(s.shape() != RoutingShape.UNKNOWN, s.name());
+            seen.add(s.shape());
+            // The name alone as arguments: the router must decide without throwing, whatever the shape.
+            String[] args = s.name().split("\\|");
+            ArrayCommandArgs a = ArrayCommandArgs.of(args);
+            for (Topology t : List.of(STATIC, NO_MASTER, CLUSTER)) {
+                for (ListenerRole role : ListenerRole.values()) {
+                    assertNotNull(router.route(s, a, OPEN, role, t, 0), s.name());
+                }
+            }
+        }
+        assertEquals(RoutingShape.values().length - 1, seen.size(), "every shape but UNKNOWN is used: " + seen);
+    }
+
+    /** Expected route per shape x role on the static snapshot (master M, replicas R1 R2). */
+    @Test
+    void everyShapeOnEveryListenerOfAStaticSnapshot() {
+        for (ListenerRole role : ListenerRole.values()) {
+            boolean replicas = role != ListenerRole.WRITE;
+            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SINGLE_KEY)));
+            assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.SINGLE_SLOT)));
+            assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.KEYLESS)));
+            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_CONCAT)));
+            assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_SUM)));
+            assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_PAIRS)));
+            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_MASTERS)));
+            assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_NODES)));
+            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)));
+            assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.LOCAL)));
+            assertEquals(new Route.OutOfBand(M), route(STATIC, role, SAMPLES.get(RoutingShape.OUT_OF_BAND)));
+            assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI)));
+            assertEquals(new Route.Refuse("ERR EXEC without MULTI"), route(STATIC, role, SAMPLES.get(RoutingShape.EXEC)));
+            assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.WATCH)));
+            assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.UNWATCH)));
+            assertEquals(new Route.Pinned(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SUBSCRIBE)));
+            assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.UNSUBSCRIBE)));
+            assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.BLOCKING)));
+            assertEquals(new Route.Refuse("ERR MONITOR is not supported by respproxy (the proxy multiplexes backend connections)"),
+                    route(STATIC, role, SAMPLES.get(RoutingShape.UNSUPPORTED)));
+            assertEquals(new Route.Refuse("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'x' "),
+                    route(STATIC, role, SAMPLES.get(RoutingShape.UNKNOWN)));
+        }
+    }
+
+    /** Without a master: writes and pinned commands hold; reads still go to replicas (not on the write port). */
+    @Test
+    void everyShapeWithoutAMaster() {
+        for (ListenerRole role : ListenerRole.values()) {
+            boolean replicas = role != ListenerRole.WRITE;
+            Route hold = new Route.Hold("failover in progress");
+            for (RoutingShape shape : RoutingShape.values()) {
+                Route r = route(NO_MASTER, role, SAMPLES.get(shape));
+                Route onStatic = route(STATIC, role, SAMPLES.get(shape));
+                if (onStatic instanceof Route.ToNode n && n.node().equals(R1) || onStatic instanceof Route.Pinned p && p.node().equals(R1)) {
+                    assertEquals(onStatic, r, shape + " " + role + ": reads keep flowing from replicas");
+                } else if (onStatic instanceof Route.ToNode || onStatic instanceof Route.Pinned
+                        || onStatic instanceof Route.OutOfBand) {
+                    assertEquals(hold, r, shape + " " + role);
+                } else {
+                    assertEquals(onStatic, r, shape + " " + role + ": decided without the topology");
+                }
+            }
+            assertEquals(replicas ? new Route.ToNode(R1, true) : hold, route(NO_MASTER, role, "GET", "k"));
+        }
+    }
+
+    @Test
+    void everyShapeOnEveryListenerOfAClusterSnapshot() {
+        for (ListenerRole role : ListenerRole.values()) {
+            boolean replicas = role != ListenerRole.WRITE;
+            NodeAddress readA = replicas ? R1 : M;
+            NodeAddress readB = replicas ? R3 : M2;
+            assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "GET", A));
+            assertEquals(new Route.ToNode(readB, true), route(CLUSTER, role, "GET", B));
+            assertEquals(new Route.ToNode(M2, false), route(CLUSTER, role, "SET", B, "v"));
+            Route.Refuse crossSlot = new Route.Refuse("CROSSSLOT Keys in request don't hash to the same slot");
+            assertEquals(crossSlot, route(CLUSTER, role, "RENAME", A, B));
+            assertEquals(crossSlot, route(CLUSTER, role, "RENAME", A, A2), "one node, two slots: Redis refuses it too");
+            // hash tags put keys in one slot
+            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "RENAME", "{" + A + "}x", "{" + A + "}y"));
+            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "PUBLISH", "c", "m"), "keyless: round-robin from shard 0");
+            Route mget = route(CLUSTER, role, "MGET", A, B, A2);
+            Route.Split split = assertInstanceOf(Route.Split.class, mget);
+            assertEquals(3, split.parts().size(), "one part per slot");
+            assertEquals(readA, split.parts().get(0).node());
+            assertArrayEquals(new int[] {1}, split.parts().get(0).keyArgs());
+            assertEquals(readB, split.parts().get(1).node());
+            assertArrayEquals(new int[] {2}, split.parts().get(1).keyArgs());
+            assertArrayEquals(new int[] {1}, split.parts().get(1).keyOrdinals());
+            assertEquals(readA, split.parts().get(2).node());
+            assertArrayEquals(new int[] {3}, split.parts().get(2).keyArgs());
+            assertArrayEquals(new int[] {2}, split.parts().get(2).keyOrdinals());
+            Route.Split tagged = assertInstanceOf(Route.Split.class,
+                    route(CLUSTER, role, "MGET", "{" + A + "}1", B, "{" + A + "}2"));
+            assertEquals(2, tagged.parts().size(), "keys of one slot travel together");
+            assertArrayEquals(new int[] {1, 3}, tagged.parts().get(0).keyArgs());
+            assertArrayEquals(new int[] {0, 2}, tagged.parts().get(0).keyOrdinals());
+            Route.Split mset = assertInstanceOf(Route.Split.class, route(CLUSTER, role, "MSET", B, "1", A, "2"));
+            assertEquals(M2, mset.parts().get(0).node());
+            assertArrayEquals(new int[] {1}, mset.parts().get(0).keyArgs());
+            assertEquals(M, mset.parts().get(1).node());
+            assertArrayEquals(new int[] {3}, mset.parts().get(1).keyArgs());
+            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "DEL", "{" + A + "}a", "{" + A + "}b"), "one slot: no split");
+            assertInstanceOf(Route.Split.class, route(CLUSTER, role, "DEL", A, A2), "one node, two slots: split");
+            assertEquals(new Route.FanOut(List.of(M, M2)), route(CLUSTER, role, "DBSIZE"));
+            assertEquals(new Route.FanOut(List.of(M, R1, M2, R3)), route(CLUSTER, role, "SCRIPT", "LOAD", "return 1"));
+            assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "BLPOP", B, "0"));
+            assertEquals(new Route.Refuse("CROSSSLOT Keys in request don't hash to the same slot"),
+                    route(CLUSTER, role, "BLPOP", A, B, "0"));
+            assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
+            assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
+            assertInstanceOf(Route.Refuse.class, route(CLUSTER, role, "SCAN", "0"));
+            assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
+                    "XREAD without BLOCK is a plain read of one slot");
+            assertEquals(new Route.Refuse("ERR syntax error"), route(CLUSTER, role, "EVAL", "s", "5", A));
+        }
+    }
+
+    @Test
+    void unservedSlotsAnswerClusterdown() {
+        String high = null;
+        for (int i = 0; high == null; i++) {
+            if (SlotHash.slot(("h" + i).getBytes()) >= 12288) {
+                high = "h" + i;
+            }
+        }
+        Route.Refuse down = new Route.Refuse("CLUSTERDOWN Hash slot not served");
+        assertEquals(down, route(CLUSTER_HOLE, ListenerRole.WRITE, "GET", high));
+        assertEquals(down, route(CLUSTER_HOLE, ListenerRole.WRITE, "MGET", A, high));
+        assertEquals(new Route.ToNode(M, true), route(CLUSTER_HOLE, ListenerRole.WRITE, "GET", A));
+    }
+
+    @Test
+    void aShardWithoutMasterHoldsOnlyItsOwnCommands() {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 8192; s < Topology.SLOTS; s++) {
+            owner[s] = 1;
+        }
+        Topology t = Topology.cluster(5, List.of(Shard.withMaster("a", M, List.of(R1)),
+                Shard.withoutMaster("b", List.of(), "shard b fails over")), owner);
+        assertEquals(new Route.ToNode(M, false), route(t, ListenerRole.WRITE, "SET", A, "v"));
+        assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "SET", B, "v"));
+        assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "MSET", A, "1", B, "2"));
+        assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "FLUSHDB"));
+    }
+
+    @Test
+    void authenticationComesFirstThenUnknownThenDenyList() {
+        Client anonymous = new Client(false, false);
+        assertEquals(new Route.Refuse("NOAUTH Authentication required."),
+                route(router, anonymous, STATIC, ListenerRole.AUTO, "GET", "k"));
+        assertEquals(new Route.Refuse("NOAUTH Authentication required."),
+                route(router, anonymous, STATIC, ListenerRole.AUTO, "NOSUCH"));
+        assertEquals(Route.LOCAL, route(router, anonymous, STATIC, ListenerRole.AUTO, "AUTH", "pw"));
+        assertEquals(Route.LOCAL, route(router, anonymous, STATIC, ListenerRole.AUTO, "HELLO", "3"));
+        assertEquals(new Route.Refuse("ERR command 'flushall' is disabled by the proxy (deny-commands)"),
+                route(STATIC, ListenerRole.WRITE, "FLUSHALL"));
+        assertEquals(new Route.Refuse("ERR command 'config|set' is disabled by the proxy (deny-commands)"),
+                route(STATIC, ListenerRole.WRITE, "CONFIG", "SET", "x", "y"));
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.WRITE, "CONFIG", "GET", "x"));
+        assertEquals(new Route.Refuse("ERR command 'debug' is disabled by the proxy (deny-commands)"),
+                route(STATIC, ListenerRole.WRITE, "DEBUG", "SLEEP", "0"));
+        assertEquals(new Route.Refuse("ERR command 'config|set' is disabled by the proxy (deny-commands)"),
+                route(new Router(TABLE, Set.of("CONFIG"), RoutingRules.DEFAULTS), OPEN, STATIC, ListenerRole.WRITE,
+                        "CONFIG", "SET", "x", "y"), "a denied container denies its subcommands");
+    }
+
+    @Test
+    void readOnlyUsersAndTheReadPortRules() {
+        Client reader = new Client(true, true);
+        assertEquals(new Route.Refuse("NOPERM User is read-only and has no permissions to run the 'set' command"),
+                route(router, reader, STATIC, ListenerRole.WRITE, "SET", "k", "v"));
+        assertEquals(new Route.Refuse("NOPERM User is read-only and has no permissions to run the 'blmove' command"),
+                route(router, reader, STATIC, ListenerRole.WRITE, "BLMOVE", "a", "b", "LEFT", "LEFT", "0"));
+        assertEquals(new Route.ToNode(M, true), route(router, reader, STATIC, ListenerRole.WRITE, "GET", "k"));
+        assertEquals(new Route.Pinned(M, false), route(router, reader, STATIC, ListenerRole.WRITE, "MULTI"),
+                "a transaction of reads is allowed; its writes are refused inside it");
+
+        Router rejecting = new Router(TABLE, Set.of(), new RoutingRules(true, true));
+        assertEquals(new Route.Refuse("READONLY You can't write against a read only replica."),
+                route(rejecting, OPEN, STATIC, ListenerRole.READ, "SET", "k", "v"));
+        assertEquals(new Route.ToNode(M, false), route(rejecting, OPEN, STATIC, ListenerRole.AUTO, "SET", "k", "v"),
+                "the auto port always sends writes to the master");
+        assertEquals(new Route.ToNode(M, false), route(router, OPEN, STATIC, ListenerRole.READ, "SET", "k", "v"));
+    }
+
+    @Test
+    void readsRoundRobinAndFallBackToTheMasterOnlyWhenAllowed() {
+        ArrayCommandArgs get = ArrayCommandArgs.of("GET", "k");
+        CommandSpec spec = router.lookup(get);
+        List<NodeAddress> seen = new ArrayList<>();
+        for (int seq = 0; seq < 4; seq++) {
+            seen.add(((Route.ToNode) router.route(spec, get, OPEN, ListenerRole.READ, STATIC, seq)).node());
+        }
+        assertEquals(List.of(R1, R2, R1, R2), seen);
+        assertEquals(new Route.ToNode(M, true), route(NO_REPLICA, ListenerRole.READ, "GET", "k"));
+        Router noFallback = new Router(TABLE, Set.of(), new RoutingRules(false, false));
+        assertEquals(new Route.Hold("no replica is eligible for reads (read-port.fallback-to-master = false)"),
+                route(noFallback, OPEN, NO_REPLICA, ListenerRole.READ, "GET", "k"));
+        assertEquals(new Route.ToNode(M, true), route(noFallback, OPEN, NO_REPLICA, ListenerRole.WRITE, "GET", "k"),
+                "the write port reads from the master");
+    }
+
+    @Test
+    void xreadBlocksOnlyWithTheBlockOption() {
+        assertEquals(new Route.ToNode(R1, true), route(STATIC, ListenerRole.READ, "XREAD", "STREAMS", "s", "0"));
+        assertEquals(new Route.Pinned(R1, true), route(STATIC, ListenerRole.READ, "XREAD", "BLOCK", "0", "STREAMS", "s", "0"));
+        assertEquals(new Route.Pinned(M, false), route(STATIC, ListenerRole.READ, "WAIT", "1", "0"));
+    }
+
+    /** Read or write comes from the table's flags, never from a list of names. */
+    @Test
+    void readsAndWritesFollowTheTable() {
+        assertEquals(new Route.ToNode(R1, true), route(STATIC, ListenerRole.READ, "get", "k"), "any case");
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "XADD", "s", "*", "f", "v"),
+                "XADD is a write (Envoy routed it as a read)");
+        assertEquals(new Route.ToNode(R1, true), route(STATIC, ListenerRole.READ, "EVAL_RO", "return 1", "0"));
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "EVAL", "return 1", "0"), "EVAL may write");
+        assertEquals(new Route.ToNode(M, false), route(STATIC, ListenerRole.READ, "CONFIG", "GET", "maxmemory"),
+                "Redis does not flag CONFIG GET readonly: it goes to the master");
+    }
+
+    @Test
+    void denyingAnUnknownCommandIsAConfigurationError() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Router(TABLE, Set.of("NOSUCH"), RoutingRules.DEFAULTS));
+        assertTrue(e.getMessage().contains("NOSUCH"));
+        assertEquals(new Route.Refuse("ERR command 'acl|setuser' is disabled by the proxy (deny-commands)"),
+                route(new Router(TABLE, Set.of("acl setuser"), RoutingRules.DEFAULTS), OPEN, STATIC, ListenerRole.WRITE,
+                        "ACL", "SETUSER", "u"), "deny names in any case, subcommands with a space");
+    }
+}
