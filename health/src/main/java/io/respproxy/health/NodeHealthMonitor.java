@@ -61,6 +61,9 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         long doubtSequence;
         /** The last passive mark: a probe sent before it cannot withdraw it. */
         long markSequence;
+        /** The node closed our connections: role checks failing after this mark it down; or 0. */
+        long closedSequence;
+        int closeFailures;
         boolean verifying;
 
         Tracked(NodeAddress node, HealthSettings settings) {
@@ -202,6 +205,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         Tracked t = nodes.get(node);
         if (t != null && t.state.up()) {
             ReplicationInfo r = t.state.replication();
+            t.closedSequence = ++sequence;
+            t.closeFailures = 0;
             if (evenIfMaster || r == null || r.role() != ReplicationInfo.Role.MASTER) {
                 t.state = t.state.withRoleInDoubt(true);
                 doubt(t);
@@ -306,12 +311,30 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             // answer is suspect at once (it refused the new connection, or is stalled); otherwise a
             // failed role check alone proves little: the full probes judge with rise/fall.
             boolean doubtCleared = t.state.roleInDoubt() && seq > t.doubtSequence;
+            boolean afterClose = t.closedSequence != 0 && seq > t.closedSequence;
             if (doubtCleared) {
                 t.state = t.state.withRoleInDoubt(false);
-                if (!result.ok() && t.state.up()) {
-                    mark(node, t, "closed its connections, then failed a role check: " + result.failure());
+            }
+            if (afterClose && !result.ok() && t.state.up()) {
+                // The first check may have gone out on a connection the same kill closed: one more,
+                // on a fresh connection, before it counts.
+                if (++t.closeFailures < 2) {
+                    t.closedSequence = ++sequence;
+                    if (doubtCleared) {
+                        t.state = t.state.withRoleInDoubt(true);
+                        doubt(t);
+                    }
+                    checkRole(node, t);
                     return;
                 }
+                t.closedSequence = 0;
+                t.closeFailures = 0;
+                mark(node, t, "closed its connections, then failed two role checks: " + result.failure());
+                return;
+            }
+            if (afterClose) {
+                t.closedSequence = 0;
+                t.closeFailures = 0;
             }
             boolean applied = result.ok() && applyReplication(node, t, seq, result.replication());
             if (applied || doubtCleared) {
