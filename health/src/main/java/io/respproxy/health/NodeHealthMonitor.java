@@ -336,7 +336,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 t.closedSequence = 0;
                 t.closeFailures = 0;
             }
-            boolean applied = result.ok() && applyReplication(node, t, seq, result.replication());
+            boolean applied = result.ok() && result.replication() != null
+                    && applyReplication(node, t, seq, result.replication());
             if (applied || doubtCleared) {
                 changed();
             }
@@ -359,7 +360,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 log.warn("[{}] {} is down: {}", service, node, result.failure());
             }
         }
-        if (result.ok()) {
+        if (result.ok() && result.replication() != null) { // a busy node's earlier facts still hold
             applyReplication(node, t, seq, result.replication());
             if (result.redisVersion() != null && (redisVersion == null
                     || result.replication().role() == ReplicationInfo.Role.MASTER)) {

@@ -101,10 +101,22 @@ public final class NodeProber implements AutoCloseable {
         CompletableFuture<StatefulRedisConnection<String, String>> conn = connection(node, connections);
         return conn.thenCompose(c -> commands.apply(c.async()).orTimeout(limit.toMillis(), TimeUnit.MILLISECONDS))
                 .exceptionally(e -> {
+                    if (rootCause(e) instanceof io.lettuce.core.RedisBusyException) {
+                        return ProbeResult.busy(describe(e)); // alive; the connection is fine
+                    }
                     // Only the connection this probe used: a newer one may already be in its place.
                     conn.thenAccept(c -> dropConnection(node, c, connections));
                     return ProbeResult.failed(describe(e));
                 });
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable c = e;
+        while ((c instanceof java.util.concurrent.CompletionException
+                || c instanceof java.util.concurrent.ExecutionException) && c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c;
     }
 
     private CompletableFuture<StatefulRedisConnection<String, String>> connection(NodeAddress node,

@@ -10,6 +10,14 @@ public record ProbeResult(boolean ok, ReplicationInfo replication, String redisV
         return new ProbeResult(true, replication, redisVersion, null);
     }
 
+    /**
+     * The node answered -BUSY: it is alive, running a script or function (SCRIPT KILL can reach
+     * it), so it stays up; what it said before about its role still holds (replication null).
+     */
+    public static ProbeResult busy(String why) {
+        return new ProbeResult(true, null, null, why);
+    }
+
     public static ProbeResult failed(String why) {
         return new ProbeResult(false, null, null, why);
     }

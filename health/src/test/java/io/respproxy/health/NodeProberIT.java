@@ -50,4 +50,31 @@ class NodeProberIT {
             resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
+
+    /** A node busy with a script answers -BUSY: alive (SCRIPT KILL can reach it), so the probe says up. */
+    @Test
+    void aNodeRunningAScriptIsBusyNotDown() throws Exception {
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        try (RedisStandalone redis = RedisTopologies.standalone().start();
+             NodeProber prober = new NodeProber(resources, Duration.ofSeconds(1), Duration.ofMillis(300), null, null, n -> { })) {
+            NodeAddress node = new NodeAddress("127.0.0.1", redis.node().port());
+            RedisClient admin = RedisClient.create(resources, redis.redisUri());
+            try (StatefulRedisConnection<String, String> c = admin.connect();
+                 StatefulRedisConnection<String, String> spinner = admin.connect()) {
+                c.sync().configSet(redis.binary().version().isAtLeast(7, 0) ? "busy-reply-threshold" : "lua-time-limit", "50");
+                spinner.async().eval("while true do end", io.lettuce.core.ScriptOutputType.STATUS);
+                Thread.sleep(200);
+                ProbeResult probe = prober.probe(node).get(5, TimeUnit.SECONDS);
+                assertTrue(probe.ok(), "busy is alive: " + probe.failure());
+                assertTrue(probe.failure() != null && probe.failure().startsWith("BUSY"), probe.failure());
+                assertEquals(null, probe.replication(), "no new facts from a busy node");
+                c.sync().scriptKill();
+            } finally {
+                admin.shutdown();
+            }
+            assertTrue(prober.probe(node).get(5, TimeUnit.SECONDS).replication() != null, "facts again once the script is killed");
+        } finally {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
+    }
 }
