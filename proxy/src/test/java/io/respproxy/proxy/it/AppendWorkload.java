@@ -27,9 +27,13 @@ final class AppendWorkload {
      * @param seconds        how long the clients ran
      * @param maybeApplied   errors saying the command may have been applied (it was in flight)
      * @param lostWindow     when the lost appends were acknowledged (wall clock, to read beside the logs)
+     * @param outOfOrder     values found after a larger one in a list (appends applied out of order)
+     * @param sent           appends the clients sent, all clients
+     * @param connections    connections the clients opened (one each, plus one per reconnect)
      */
     record Result(long acked, long errors, List<String> errorSamples, long longestStallMs, long lost,
-                  long duplicates, double seconds, long maybeApplied, String lostWindow) {
+                  long duplicates, double seconds, long maybeApplied, String lostWindow, long outOfOrder,
+                  long sent, long connections) {
 
         /** Acknowledged appends per millisecond, over the whole run. */
         double perMs() {
@@ -39,8 +43,8 @@ final class AppendWorkload {
         @Override
         public String toString() {
             return String.format("%d acknowledged appends in %.1f s, %d client errors (%d in flight) %s, longest "
-                    + "stall %d ms, %d acknowledged appends lost%s, %d duplicates", acked, seconds, errors, maybeApplied,
-                    errorSamples, longestStallMs, lost, lostWindow, duplicates);
+                    + "stall %d ms, %d acknowledged appends lost%s, %d duplicates, %d out of order", acked, seconds,
+                    errors, maybeApplied, errorSamples, longestStallMs, lost, lostWindow, duplicates, outOfOrder);
         }
     }
 
@@ -91,6 +95,9 @@ final class AppendWorkload {
         long lost = 0;
         long duplicates = 0;
         long maybeApplied = 0;
+        long outOfOrder = 0;
+        long sent = 0;
+        long connections = 0;
         long firstLost = Long.MAX_VALUE;
         long lastLost = Long.MIN_VALUE;
         try (Jedis d = ProxyFixture.direct(master)) {
@@ -98,13 +105,20 @@ final class AppendWorkload {
                 acked += w.acked.cardinality();
                 errors += w.errors;
                 maybeApplied += w.maybeApplied;
+                sent += w.sent;
+                connections += w.connections;
                 stall = Math.max(stall, w.longestStallNanos / 1_000_000);
                 BitSet present = new BitSet();
+                int previous = 0;
                 for (String v : d.lrange(w.key, 0, -1)) {
                     int seq = Integer.parseInt(v);
                     if (present.get(seq)) {
                         duplicates++;
                     }
+                    if (seq <= previous) {
+                        outOfOrder++;
+                    }
+                    previous = Math.max(previous, seq);
                     present.set(seq);
                 }
                 BitSet missing = (BitSet) w.acked.clone();
@@ -122,7 +136,8 @@ final class AppendWorkload {
         }
         String window = lost == 0 ? "" : String.format(" (acknowledged from %s to %s, %d ms)",
                 java.time.Instant.ofEpochMilli(firstLost), java.time.Instant.ofEpochMilli(lastLost), lastLost - firstLost);
-        return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window);
+        return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window, outOfOrder,
+                sent, connections);
     }
 
     /** One client: its own connection, list and counters (read by the test thread after join). */
@@ -136,6 +151,8 @@ final class AppendWorkload {
         long errors;
         long maybeApplied;
         long longestStallNanos;
+        long sent;
+        long connections;
 
         Writer(String key) {
             this.key = key;
@@ -150,6 +167,7 @@ final class AppendWorkload {
             int seq = 0;
             while (running.get()) {
                 seq++;
+                sent++;
                 try {
                     j.rpush(key, Integer.toString(seq));
                     acked.set(seq);
@@ -184,6 +202,7 @@ final class AppendWorkload {
         }
 
         private Jedis connect() {
+            connections++;
             // Longer than the proxy's hold-timeout: a held write is answered, not cut by the client.
             return new Jedis("127.0.0.1", port, 15_000);
         }
