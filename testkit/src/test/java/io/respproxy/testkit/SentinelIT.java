@@ -61,7 +61,10 @@ class SentinelIT {
             // only after seeing it claim the role for a while: 2-3 periods, more on a loaded machine.
             s.awaitReplicasInSync(Duration.ofSeconds(60));
             assertEquals(NodeRole.REPLICA, second.role());
-            assertEquals(third, s.master());
+            // The returning node stays a replica. Which node is master now is the Sentinels' call:
+            // with down-after 1 s, a loaded 2-core machine can starve the new master long enough
+            // for a second failover (seen in CI-like runs), which is not what this test is about.
+            assertNotEquals(second, s.master());
         }
         assertNoProcessLeft(s);
     }

@@ -202,9 +202,27 @@ final class Dispatcher {
             return false;
         }
         slot.refusedVersion = session.service().topology().version();
+        slot.retryAfterNanos = Long.MAX_VALUE; // only a new view may send it back to that node
         session.service().masterAnsweredReadOnly(slot.node);
         return session.hold().reroute(slot);
     }
+
+    /**
+     * A request whose connection failed before it was written (the node refused the connection:
+     * killed, restarting): it waits for the node to be marked down and a new one chosen, or, if
+     * the view does not change, tries the same node again after {@link #UNSENT_RETRY_NANOS}.
+     */
+    boolean rerouteUnsent(ReplySlot slot) {
+        if (session.closing() || slot.resends >= MAX_RESENDS) {
+            return false;
+        }
+        slot.refusedVersion = session.service().topology().version();
+        slot.retryAfterNanos = System.nanoTime() + UNSENT_RETRY_NANOS;
+        return session.hold().reroute(slot);
+    }
+
+    /** A transient refusal (the view never changed): the same node is tried again after this. */
+    private static final long UNSENT_RETRY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
 
     /**
      * Sends a write that got -READONLY again: to another master than the one that refused it, or
@@ -213,7 +231,8 @@ final class Dispatcher {
      */
     boolean resendRerouted(ReplySlot slot) {
         Topology t = session.service().topology();
-        if (t.version() <= slot.sentVersion) {
+        boolean waitedEnough = System.nanoTime() >= slot.retryAfterNanos;
+        if (t.version() <= slot.sentVersion && !waitedEnough) {
             return false; // nothing learned since it was sent
         }
         Router router = session.service().router();
@@ -223,7 +242,7 @@ final class Dispatcher {
             return false;
         }
         if (r instanceof Route.ToNode n) {
-            if (n.node().equals(slot.node) && t.version() <= slot.refusedVersion) {
+            if (n.node().equals(slot.node) && t.version() <= slot.refusedVersion && !waitedEnough) {
                 return false; // the view still names the node that refused it: wait for the next one
             }
             resend(slot, n.node());

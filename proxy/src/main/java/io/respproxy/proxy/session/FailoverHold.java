@@ -124,7 +124,7 @@ final class FailoverHold implements HoldQueue.Waiter {
             while ((slot = rerouting.poll()) != null) {
                 stats.heldCommands.decrementAndGet();
                 stats.holdTimeouts.increment();
-                slot.fail(timedOutError("the master answered -READONLY and no new master was verified"));
+                slot.fail(timedOutError("no new master was verified for a command its node refused"));
             }
         }
         if (rerouting.isEmpty() && headWaiting) {

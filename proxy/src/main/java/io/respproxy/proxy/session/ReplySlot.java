@@ -37,6 +37,8 @@ final class ReplySlot implements PendingReply {
     /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
     long sentVersion;
     long refusedVersion;
+    /** A re-routed request may go back to the same node after this time even without a new view. */
+    long retryAfterNanos = Long.MAX_VALUE;
     /** Times the request was sent again. */
     int resends;
 
@@ -71,6 +73,11 @@ final class ReplySlot implements PendingReply {
     public void onFailure(BackendFailure failure, boolean written) {
         // A read is safe to send again: once, to another node, into this same slot (order is kept).
         if (read && request != null && resends == 0 && session.dispatcher().retryRead(this, failure.node())) {
+            return;
+        }
+        // Never written (refused connect, a connection that died before its handshake): it was
+        // not applied anywhere, so it waits for a node like a held command instead of failing.
+        if (!written && request != null && session.dispatcher().rerouteUnsent(this)) {
             return;
         }
         dropRequest();
