@@ -187,6 +187,16 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         return head != null && head != blockingReply && nowNanos - lastProgressNanos > timeoutNanos;
     }
 
+    /** The node proved alive (it answered -BUSY elsewhere): the silence so far is not a stall. */
+    void progressed() {
+        lastProgressNanos = System.nanoTime();
+    }
+
+    /** The allocator of this connection's channel (for requests the pool builds itself). */
+    io.netty.buffer.ByteBufAllocator alloc() {
+        return channel != null ? channel.alloc() : io.netty.buffer.ByteBufAllocator.DEFAULT;
+    }
+
     /** Fails everything pending and closes the socket. */
     public void fail(BackendFailure why) {
         if (closed) {

@@ -1,6 +1,7 @@
 package io.respproxy.proxy.backend;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -45,6 +46,10 @@ public final class BackendPool {
     private final NodeEvents nodeEvents;
 
     private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
+    /** Connections silent past the command timeout whose node is being asked whether it is busy. */
+    private final java.util.Set<BackendConnection> busyChecks = new java.util.HashSet<>();
+    /** The connections those questions go on: silent too, they just time out. */
+    private final java.util.Set<BackendConnection> busyProbes = new java.util.HashSet<>();
     private int nextLane;
     /** Dedicated connections nobody holds, oldest first, with when they were given back. */
     private final Map<BackendKey, ArrayDeque<Idle>> idleDedicated = new HashMap<>();
@@ -302,10 +307,12 @@ public final class BackendPool {
         lastTickNanos = now;
         long timeout = settings.commandTimeout().toNanos();
         for (BackendConnection c : onTime ? List.copyOf(all) : List.<BackendConnection>of()) {
-            if (c.isStalled(now, timeout)) {
-                nodeEvents.failed(c.key().node());
-                c.fail(new BackendFailure(c.key().node(), BackendFailure.Kind.TIMEOUT,
-                        "no reply within " + settings.commandTimeout().toMillis() + " ms"));
+            if (c.isStalled(now, timeout) && !busyChecks.contains(c)) {
+                if (busyProbes.contains(c)) {
+                    timedOut(c);
+                } else {
+                    checkBusy(c);
+                }
             }
         }
         long idleNanos = settings.dedicatedIdleTimeout().toNanos();
@@ -321,6 +328,56 @@ public final class BackendPool {
             }
             expired.forEach(BackendConnection::close);
         }
+    }
+
+    private void timedOut(BackendConnection c) {
+        nodeEvents.failed(c.key().node());
+        c.fail(new BackendFailure(c.key().node(), BackendFailure.Kind.TIMEOUT,
+                "no reply within " + settings.commandTimeout().toMillis() + " ms"));
+    }
+
+    /**
+     * A connection silent past {@code command-timeout}: is its node running a long script (it
+     * answers -BUSY to a PING on a connection of its own: alive, and this connection's commands
+     * run once the script ends or is killed, so they wait, as they would on that connection in
+     * Redis), or not answering at all (the commands fail, the node is suspect)?
+     */
+    private void checkBusy(BackendConnection c) {
+        BackendConnection side = dedicated(new BackendKey(c.key().node(), 0, 2));
+        if (side == null) {
+            timedOut(c);
+            return;
+        }
+        busyChecks.add(c);
+        busyProbes.add(side);
+        side.send(RequestEncoder.encode(side.alloc(), "PING"), new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                boolean busy = error && reply.readableBytes() > 5
+                        && reply.toString(reply.readerIndex() + 1, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("BUSY");
+                reply.release();
+                busyProbes.remove(side);
+                busyChecks.remove(c);
+                release(side);
+                if (c.isUsable()) {
+                    if (busy) {
+                        c.progressed();
+                    } else {
+                        timedOut(c);
+                    }
+                }
+            }
+
+            @Override
+            public void onFailure(BackendFailure failure, boolean written) {
+                busyProbes.remove(side);
+                busyChecks.remove(c);
+                if (c.isUsable()) {
+                    timedOut(c);
+                }
+            }
+        });
+        side.flush();
     }
 
     /** Closes every connection of this loop (graceful stop has drained clients first). */

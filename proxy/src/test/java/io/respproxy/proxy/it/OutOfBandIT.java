@@ -132,4 +132,36 @@ class OutOfBandIT {
         }
         return reply;
     }
+
+    /**
+     * A script that runs longer than backend.command-timeout is not a dead master: it answers
+     * -BUSY. Commands queued behind the script on the proxy's connection wait for it (as they would
+     * on that connection in Redis) instead of failing with "may have been applied", other
+     * connections get Redis's -BUSY, the master is not marked down, and SCRIPT KILL ends it.
+     */
+    @Test
+    void aScriptLongerThanTheCommandTimeoutIsBusyNotDead() throws Exception {
+        try (ProxyFixture short1s = ProxyFixture.start(redis, "backend.command-timeout = 1s");
+             RawClient runner = new RawClient(short1s.writePort());
+             RawClient other1 = new RawClient(short1s.writePort());
+             RawClient other2 = new RawClient(short1s.writePort());
+             RawClient killer = new RawClient(short1s.writePort())) {
+            runner.send(RawClient.command("EVAL", "while true do end", "0"));
+            Thread.sleep(150);
+            other1.send(RawClient.command("SET", "busy:1", "v"));
+            other2.send(RawClient.command("SET", "busy:2", "v"));
+            Thread.sleep(2500); // two and a half command timeouts
+            assertTrue(short1s.service().topology().primaryShard().hasMaster(), "the busy master is not marked down");
+            killer.send(RawClient.command("SCRIPT", "KILL"));
+            assertEquals("+OK", killer.readReply());
+            String killed = runner.readReply();
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            for (RawClient c : new RawClient[] {other1, other2}) {
+                String reply = c.readReply();
+                assertTrue(reply.equals("+OK") || reply.startsWith("-BUSY"),
+                        "queued behind the script (then done) or refused by Redis as busy, never failed by the proxy: "
+                                + reply);
+            }
+        }
+    }
 }

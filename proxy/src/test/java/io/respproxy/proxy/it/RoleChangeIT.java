@@ -84,6 +84,12 @@ class RoleChangeIT {
             AppendWorkload load = new AppendWorkload(proxy.writePort(), CLIENTS, "hold:");
             load.start();
             ProxyFixture.await(Duration.ofSeconds(10), "writes to flow", () -> load.acked() > 200);
+            try (Jedis a = ProxyFixture.direct(oldMaster)) {
+                // Replicas that just finished their first sync may still be fed from the master's
+                // buffer: wait until they acknowledged everything so far, so what a promotion loses
+                // below is only what the stop itself cut off.
+                assertEquals(2, a.waitReplicas(2, 5000));
+            }
             oldMaster.pause();
             long stopStart = System.nanoTime();
             try {
