@@ -15,9 +15,9 @@ import org.junit.jupiter.api.Test;
 
 class StaticShardBuilderTest {
 
-    static final NodeAddress A = NodeAddress.parse("127.0.0.1:7001");
-    static final NodeAddress B = NodeAddress.parse("127.0.0.1:7002");
-    static final NodeAddress C = NodeAddress.parse("127.0.0.1:7003");
+    static final NodeAddress A = new NodeAddress("127.0.0.1", 7001);
+    static final NodeAddress B = new NodeAddress("127.0.0.1", 7002);
+    static final NodeAddress C = new NodeAddress("127.0.0.1", 7003);
 
     final StaticShardBuilder builder = new StaticShardBuilder(
             new HealthSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 1000));
@@ -211,8 +211,8 @@ class StaticShardBuilderTest {
     @Test
     void addressesReadFromInfoPassThroughTheNatMap() {
         // The master lists its replicas (and a replica its master) by their announced addresses.
-        AddressMap nat = AddressMap.of(Map.of(NodeAddress.parse("10.0.0.2:6379"), B,
-                NodeAddress.parse("10.0.0.1:6379"), A));
+        AddressMap nat = AddressMap.of(Map.of(new NodeAddress("10.0.0.2", 6379), B,
+                new NodeAddress("10.0.0.1", 6379), A));
         ReplicationInfo master = ReplicationInfo.parse(masterInfo(
                 "ip=10.0.0.2,port=6379,state=online,offset=4990,lag=30")).withAddresses(nat::reachable);
         assertEquals(30, master.replica("127.0.0.1", 7002).lagSeconds());

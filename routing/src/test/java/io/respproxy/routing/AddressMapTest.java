@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class AddressMapTest {
 
     static NodeAddress a(String s) {
-        return NodeAddress.parse(s);
+        int colon = s.lastIndexOf(':');
+        return new NodeAddress(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
     }
 
     @Test
