@@ -28,6 +28,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     /** A frame that is not a reply to a request: RESP3 push or a pub/sub message in pipe mode. */
     public interface FrameSink {
         void onFrame(ByteBuf frame);
+
+        /** The connection closed while frames were piped here (a subscriber's connection died). */
+        default void onClosed(BackendFailure why) {
+        }
     }
 
     private final BackendKey key;
@@ -208,6 +212,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         while (!unsent.isEmpty()) {
             io.netty.util.ReferenceCountUtil.release(unsent.poll());
             // The matching PendingReply entries were never written: they fail below as not applied.
+        }
+        FrameSink sink = pipe;
+        pipe = null;
+        if (sink != null) {
+            sink.onClosed(why);
         }
         int written = active ? pending.size() : 0;
         PendingReply p;

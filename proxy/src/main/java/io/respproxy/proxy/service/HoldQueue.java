@@ -16,6 +16,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class HoldQueue {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(HoldQueue.class);
+
     /**
      * Something waiting: {@link #retry()} runs it again and says whether it still waits (false:
      * it leaves the queue). A waiter tracks whether it is queued and never adds itself twice.
@@ -58,13 +60,24 @@ public final class HoldQueue {
     private void retryAll() {
         List<Waiter> now = waiting;
         waiting = spare;
-        for (Waiter w : now) {
-            if (w.retry()) {
-                waiting.add(w);
+        try {
+            for (Waiter w : now) {
+                boolean again;
+                try {
+                    again = w.retry();
+                } catch (RuntimeException e) {
+                    // One client's bug must not stall every held client of this loop.
+                    log.error("a held client failed to retry; it keeps waiting", e);
+                    again = true;
+                }
+                if (again) {
+                    waiting.add(w);
+                }
             }
+        } finally {
+            now.clear();
+            spare = now;
         }
-        now.clear();
-        spare = now;
         if (waiting.isEmpty() && timer != null) {
             timer.cancel(false);
             timer = null;

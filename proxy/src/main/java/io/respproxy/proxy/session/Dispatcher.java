@@ -39,8 +39,10 @@ final class Dispatcher {
 
     /** Runs {@code route} for {@code req} (ownership passes here). */
     void execute(Route route, RespRequest req, CommandSpec spec) {
+        if (!(route instanceof Route.Hold)) {
+            session.hold().released(); // whatever happens to it now, this command no longer waits
+        }
         if (route instanceof Route.ToNode n) {
-            session.hold().released();
             forward(n.node(), req, n.read());
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
@@ -53,16 +55,12 @@ final class Dispatcher {
                 req.release();
             }
         } else if (route instanceof Route.Pinned p) {
-            session.hold().released();
             session.pinned().begin(req, spec, p.node());
         } else if (route instanceof Route.OutOfBand o) {
-            session.hold().released();
             outOfBand(o.node(), req);
         } else if (route instanceof Route.Split split) {
-            session.hold().released();
             split(split, req, spec);
         } else if (route instanceof Route.FanOut f) {
-            session.hold().released();
             fanOut(f, req, spec);
         }
     }
@@ -123,9 +121,25 @@ final class Dispatcher {
      * until the reply, to be sent again when the reply proves that safe.
      */
     void forward(NodeAddress node, RespRequest req, boolean read) {
+        if (!read && !session.mayWriteTo(node)) {
+            // An earlier write is still unanswered on another node (the master changed): this one
+            // waits for it, so Redis applies the client's writes in the order it sent them.
+            session.input().addFirst(req);
+            return;
+        }
         ReplySlot slot = session.newSlot(null);
         slot.request = req;
         slot.read = read;
+        // The db and protocol the command is sent with: a re-send keeps them, whatever the client
+        // SELECTed or HELLOed since (its later commands must not change this one).
+        slot.db = session.state().db();
+        slot.protocol = session.state().protocol();
+        if (!read) {
+            // Counted before the send: a connection that is already closed fails the slot at once.
+            slot.trackedWrite = true;
+            slot.node = node;
+            session.writeSent(node);
+        }
         send(slot, node);
     }
 
@@ -142,9 +156,12 @@ final class Dispatcher {
     }
 
     private void send(ReplySlot slot, NodeAddress node) {
+        if (slot.node != null && !slot.node.equals(node)) {
+            session.writeMoved(slot, node);
+        }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();
-        BackendConnection conn = pool.shared(key(node), lane);
+        BackendConnection conn = pool.shared(new BackendKey(node, slot.db, slot.protocol), lane);
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         pool.markDirty(conn);
     }

@@ -31,6 +31,11 @@ final class FailoverHold implements HoldQueue.Waiter {
     /** When the command at the head of the backlog began to wait, 0 when none waits. */
     private long headSinceNanos;
     private boolean headWaiting;
+    /**
+     * A hold of this client timed out and no command has found a node since: the outage goes on,
+     * so its next commands get -TRYAGAIN at once instead of each waiting a full hold-timeout.
+     */
+    private boolean timedOut;
     private boolean queued;
 
     FailoverHold(ClientSession session) {
@@ -52,13 +57,18 @@ final class FailoverHold implements HoldQueue.Waiter {
     boolean hold(RespRequest req) {
         long now = System.nanoTime();
         if (headSinceNanos == 0) {
+            if (timedOut) {
+                stats.holdTimeouts.increment();
+                return false;
+            }
             if (!admit()) {
                 return false;
             }
             headSinceNanos = now;
         } else if (now - headSinceNanos > settings.holdTimeout().toNanos()) {
             stats.holdTimeouts.increment();
-            released();
+            endHeadHold();
+            timedOut = true;
             return false;
         }
         headWaiting = true;
@@ -67,8 +77,13 @@ final class FailoverHold implements HoldQueue.Waiter {
         return true;
     }
 
-    /** The held command at the head found a node (or the client left): its hold ends. */
+    /** The command at the head found a node (or was answered otherwise): the hold, if any, ends. */
     void released() {
+        timedOut = false;
+        endHeadHold();
+    }
+
+    private void endHeadHold() {
         if (headSinceNanos != 0) {
             headSinceNanos = 0;
             stats.heldCommands.decrementAndGet();
@@ -137,7 +152,7 @@ final class FailoverHold implements HoldQueue.Waiter {
 
     /** The client left: nothing it held waits any more. */
     void clear() {
-        released();
+        endHeadHold();
         ReplySlot slot;
         while ((slot = rerouting.poll()) != null) {
             stats.heldCommands.decrementAndGet();

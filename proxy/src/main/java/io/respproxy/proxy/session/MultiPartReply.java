@@ -73,8 +73,15 @@ final class MultiPartReply {
                 out = firstError.retainedDuplicate();
                 error = true;
             } else {
-                out = merge.merge(replies, alloc);
-                error = false;
+                ByteBuf merged;
+                try {
+                    merged = merge.merge(replies, alloc);
+                } catch (RuntimeException e) {
+                    // A reply of a shape the merge does not expect: an error, never a hang or a leak.
+                    merged = Reply.error(alloc, "ERR respproxy could not merge the replies of this command's parts");
+                }
+                out = merged;
+                error = out.getByte(out.readerIndex()) == '-';
             }
         }
         for (int i = 0; i < replies.length; i++) {

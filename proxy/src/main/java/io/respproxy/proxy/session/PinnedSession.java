@@ -24,6 +24,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class PinnedSession {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PinnedSession.class);
+
     enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED }
 
     private final ClientSession session;
@@ -83,6 +85,14 @@ final class PinnedSession {
      * dedicated connection to {@code node}, which the router chose.
      */
     void begin(RespRequest req, CommandSpec spec, NodeAddress node) {
+        if (dedicated != null) {
+            // RESP3 lets a subscribed client send other commands; a second connection of its own
+            // (BLPOP, MULTI) while subscribed is not something the proxy can pin.
+            session.writeLocal(Reply.error(session.alloc(), "ERR respproxy: '" + spec.name()
+                    + "' is not supported while this connection is subscribed; UNSUBSCRIBE first"));
+            req.release();
+            return;
+        }
         if (!session.idle()) {
             // Barrier: run again once every earlier reply is in.
             barrier = true;
@@ -108,7 +118,17 @@ final class PinnedSession {
             }
             case SUBSCRIBE -> {
                 mode(Mode.SUBSCRIBED);
-                conn.pipeTo(this::onPipeFrame);
+                conn.pipeTo(new BackendConnection.FrameSink() {
+                    @Override
+                    public void onFrame(ByteBuf frame) {
+                        onPipeFrame(frame);
+                    }
+
+                    @Override
+                    public void onClosed(io.respproxy.proxy.backend.BackendFailure why) {
+                        subscriptionLost(conn, why);
+                    }
+                });
                 sendRaw(req);
             }
             default -> {
@@ -313,6 +333,20 @@ final class PinnedSession {
         String start = frame.toString(head, Math.min(32, frame.readableBytes()), StandardCharsets.US_ASCII)
                 .toLowerCase(java.util.Locale.ROOT);
         return start.contains("unsubscribe\r\n") && frame.getByte(end - 5) == '\n';
+    }
+
+    /**
+     * The subscribed connection died (the node failed, restarted, or killed it): the client's
+     * subscriptions are gone with it. Closing the client's connection tells it so; every client
+     * library resubscribes on reconnect, where a silent proxy would leave it waiting for messages
+     * that never come.
+     */
+    private void subscriptionLost(BackendConnection conn, io.respproxy.proxy.backend.BackendFailure why) {
+        if (dedicated == conn && mode == Mode.SUBSCRIBED) {
+            log.info("client id={} subscribed through {}: {}; closing the client so it resubscribes",
+                    session.id(), conn.key().node(), why.message(false));
+            session.close();
+        }
     }
 
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */

@@ -28,10 +28,14 @@ final class ReplySlot implements PendingReply {
 
     /** The request, while it may have to be sent again; null otherwise. */
     RespRequest request;
-    /** Where the request went. */
+    /** Where the request went, and with which db and protocol (kept for re-sends). */
     NodeAddress node;
+    int db;
+    int protocol;
     /** The request only reads: any node may answer it. */
     boolean read;
+    /** A write counted in the session's writes in flight until its final reply or failure. */
+    boolean trackedWrite;
     /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
     boolean suppressed;
     /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
@@ -63,6 +67,7 @@ final class ReplySlot implements PendingReply {
             return;
         }
         dropRequest();
+        untrack();
         reply = frame;
         this.source = source;
         this.sourceIndex = sourceIndex;
@@ -88,9 +93,17 @@ final class ReplySlot implements PendingReply {
     /** Fills the slot with an error the proxy words itself. */
     void fail(String error) {
         dropRequest();
+        untrack();
         reply = Reply.error(session.alloc(), error);
         source = null;
         session.slotFilled(this, true);
+    }
+
+    private void untrack() {
+        if (trackedWrite) {
+            trackedWrite = false;
+            session.writeDone(node);
+        }
     }
 
     void dropRequest() {
@@ -103,6 +116,7 @@ final class ReplySlot implements PendingReply {
     /** The client is gone: nothing will be written. */
     void discard() {
         dropRequest();
+        untrack();
         if (reply != null) {
             reply.release();
             reply = null;

@@ -19,6 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.params.ClientKillParams;
+import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
@@ -236,6 +238,27 @@ class PubSubIT {
             assertTrue(c.readReply().startsWith("[server, redis, version, 7.0"));
             c.send(RawClient.command("HELLO", "4"));
             assertEquals("-NOPROTO unsupported protocol version", c.readReply());
+        }
+    }
+
+    /**
+     * The node drops the subscriber's connection (CLIENT KILL, a restart, a failover): its
+     * subscriptions are gone, so the proxy closes the client's connection, and the client library
+     * resubscribes, instead of leaving it waiting for messages that never come.
+     */
+    @Test
+    void aSubscriberWhoseBackendConnectionDiesIsDisconnected() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SUBSCRIBE", "lost:ch"));
+            assertEquals("[subscribe, lost:ch, :1]", c.readReply());
+            try (Jedis master = ProxyFixture.direct(redis.master())) {
+                master.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
+            }
+            assertTrue(c.closedWithin(5000), "the subscriber is told, by a closed connection");
+        }
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("PING"));
+            assertEquals("+PONG", c.readReply(), "other clients are unaffected");
         }
     }
 }

@@ -194,4 +194,40 @@ class RoleChangeIT {
         Matcher m = Pattern.compile("cmdstat_" + command + ":[^\\r\\n]*rejected_calls=(\\d+)").matcher(commandstats);
         return m.find() ? Long.parseLong(m.group(1)) : 0;
     }
+
+    /**
+     * A pipelined client's writes stay in order across a master change, and a re-sent write keeps
+     * the db it was sent in: SET k 1 is stuck on the old master (paused), the new master is
+     * published, SELECT 1 and SET k 2 follow; the first SET comes back -READONLY and goes to the
+     * new master in db 0, before SET k 2, which waits for it.
+     */
+    @Test
+    void writesKeepTheirOrderAndDbAcrossAMasterChange() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(1); ProxyFixture proxy = ProxyFixture.start(redis);
+             RawClient c = new RawClient(proxy.writePort());
+             Jedis a = ProxyFixture.direct(redis.master()); Jedis b = ProxyFixture.direct(redis.replicas().get(0))) {
+            RedisNode newMaster = redis.replicas().get(0);
+            a.clientPause(10_000, ClientPauseMode.WRITE);
+            c.send(RawClient.command("SET", "order:k", "1") + RawClient.command("SET", "order:k", "1b"));
+            Thread.sleep(200); // both wait on the paused old master
+            b.replicaofNoOne();
+            NodeAddress expected = new NodeAddress("127.0.0.1", newMaster.port());
+            ProxyFixture.await(Duration.ofSeconds(10), "the proxy to take " + expected + " for the master",
+                    () -> expected.equals(proxy.service().topology().primaryShard().master()));
+            c.send(RawClient.command("SET", "order:k", "2") + RawClient.command("SELECT", "1")
+                    + RawClient.command("SET", "order:db1", "x"));
+            Thread.sleep(200);
+            a.replicaof("127.0.0.1", newMaster.port());
+            a.clientUnpause();
+            for (int i = 0; i < 3; i++) {
+                assertEquals("+OK", c.readReply(), "SET " + i);
+            }
+            assertEquals("+OK", c.readReply(), "SELECT");
+            assertEquals("+OK", c.readReply(), "SET in db 1");
+            assertEquals("2", b.get("order:k"), "the last write wins: none overtook an earlier one");
+            b.select(1);
+            assertEquals("x", b.get("order:db1"));
+            assertEquals(null, b.get("order:k"), "the re-sent writes stayed in db 0");
+        }
+    }
 }
