@@ -216,7 +216,18 @@ public final class BackendPool {
         dirtyClients.clear();
     }
 
-    private BackendConnection open(BackendKey key, boolean isShared) {
+    /**
+     * A connection for one control command (SCRIPT KILL, FUNCTION KILL, CLIENT UNBLOCK, the busy
+     * check): outside {@code dedicated.max-per-node}, because it must get through precisely when
+     * the dedicated connections are all taken (by clients blocked behind a script, say). Not
+     * pooled: the caller closes it after its one reply.
+     */
+    public BackendConnection control(BackendKey key) {
+        return open(key, null);
+    }
+
+    /** @param isShared true: a lane of the shared connections; false: dedicated; null: control */
+    private BackendConnection open(BackendKey key, Boolean isShared) {
         BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients);
         all.add(conn);
         String retry = backoff.refusal(key.node());
@@ -255,9 +266,11 @@ public final class BackendPool {
         return why;
     }
 
-    private void closed(BackendConnection c, boolean isShared) {
+    private void closed(BackendConnection c, Boolean isShared) {
         all.remove(c);
-        if (isShared) {
+        if (isShared == null) {
+            // a control connection: counted nowhere
+        } else if (isShared) {
             BackendConnection[] lanes = shared.get(c.key());
             for (int i = 0; lanes != null && i < lanes.length; i++) {
                 if (lanes[i] == c) {
@@ -343,11 +356,7 @@ public final class BackendPool {
      * Redis), or not answering at all (the commands fail, the node is suspect)?
      */
     private void checkBusy(BackendConnection c) {
-        BackendConnection side = dedicated(new BackendKey(c.key().node(), 0, 2));
-        if (side == null) {
-            timedOut(c);
-            return;
-        }
+        BackendConnection side = control(new BackendKey(c.key().node(), 0, 2));
         busyChecks.add(c);
         busyProbes.add(side);
         side.send(RequestEncoder.encode(side.alloc(), "PING"), new PendingReply() {
@@ -358,7 +367,7 @@ public final class BackendPool {
                 reply.release();
                 busyProbes.remove(side);
                 busyChecks.remove(c);
-                release(side);
+                side.close();
                 if (c.isUsable()) {
                     if (busy) {
                         c.progressed();

@@ -282,16 +282,11 @@ final class Dispatcher {
 
     /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */
     void outOfBand(NodeAddress node, ByteBuf request, ReplySlot slot) {
-        BackendConnection conn = pool.dedicated(new BackendKey(node, 0, 2));
-        if (conn == null) {
-            request.release();
-            slot.fail(Reply.TOO_MANY_DEDICATED);
-            return;
-        }
+        BackendConnection conn = pool.control(new BackendKey(node, 0, 2));
         conn.send(request, new PendingReply() {
             @Override
             public void onReply(ByteBuf reply, boolean error) {
-                pool.release(conn);
+                conn.close();
                 slot.onReply(reply, error);
             }
 

@@ -164,4 +164,25 @@ class OutOfBandIT {
             }
         }
     }
+
+    /** The kill gets through when every dedicated connection is taken (here the only one, by a BLPOP). */
+    @Test
+    void scriptKillGetsThroughAtTheDedicatedConnectionCap() throws Exception {
+        try (ProxyFixture capped = ProxyFixture.start(redis, "backend.dedicated.max-per-node = 1");
+             RawClient blocked = new RawClient(capped.writePort());
+             RawClient runner = new RawClient(capped.writePort());
+             RawClient killer = new RawClient(capped.writePort())) {
+            blocked.send(RawClient.command("BLPOP", "cap:none", "0"));
+            Thread.sleep(200);
+            runner.send(RawClient.command("EVAL", "while true do end", "0"));
+            Thread.sleep(300);
+            killer.send(RawClient.command("SCRIPT", "KILL"));
+            assertEquals("+OK", killer.readReply());
+            String killed = runner.readReply();
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            killer.send(RawClient.command("LPUSH", "cap:none", "x"));
+            assertEquals(":1", killer.readReply());
+            assertEquals("[cap:none, x]", blocked.readReply(), "the blocked client was served all along");
+        }
+    }
 }
