@@ -1,6 +1,5 @@
 package io.respproxy.proxy.service;
 
-import io.respproxy.routing.NodeAddress;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -21,13 +20,12 @@ public interface ClientHandle {
     /** The client's CLIENT LIST line, computed on its own event loop. */
     CompletableFuture<String> describe();
 
-    /** Where the client waits in a blocking command (for CLIENT UNBLOCK), or null; computed on its loop. */
-    CompletableFuture<BlockedOn> blockedOn();
-
     /**
-     * A blocking command waiting on a dedicated connection.
+     * CLIENT UNBLOCK for this client, done on its own event loop: if it waits in a blocking
+     * command, the node where it waits is asked to unblock the proxy's connection there. Completes
+     * with the reply line for the asking client: {@code :1}, {@code :0} (not blocked) or an error.
      *
-     * @param backendClientId that connection's CLIENT ID on {@code node}
+     * @param mode TIMEOUT or ERROR
      */
-    record BlockedOn(NodeAddress node, long backendClientId) {}
+    CompletableFuture<String> unblock(String mode);
 }

@@ -145,13 +145,11 @@ final class ClientCommand {
             return;
         }
         ReplySlot slot = s.newSlot(null);
-        target.blockedOn().whenComplete((on, e) -> s.channel().eventLoop().execute(() -> {
-            if (on == null) {
-                slot.onReply(Reply.integer(s.alloc(), 0), false);
-            } else {
-                s.dispatcher().outOfBand(on.node(), io.respproxy.proxy.backend.RequestEncoder.encode(s.alloc(),
-                        "CLIENT", "UNBLOCK", Long.toString(on.backendClientId()), mode), slot);
-            }
+        target.unblock(mode).whenComplete((line, e) -> s.channel().eventLoop().execute(() -> {
+            String reply = line != null ? line : "-ERR respproxy: CLIENT UNBLOCK failed";
+            slot.onReply(reply.startsWith(":")
+                    ? Reply.integer(s.alloc(), Long.parseLong(reply.substring(1)))
+                    : Reply.error(s.alloc(), reply.substring(1)), reply.startsWith("-"));
             s.resumeOutsideReadBatch();
         }));
     }

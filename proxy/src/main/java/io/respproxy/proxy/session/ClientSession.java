@@ -422,8 +422,8 @@ public final class ClientSession implements ClientHandle {
     }
 
     @Override
-    public CompletableFuture<BlockedOn> blockedOn() {
-        return onLoop(pinned::blockedOn);
+    public CompletableFuture<String> unblock(String mode) {
+        return onLoop(() -> pinned.unblock(mode)).thenCompose(f -> f);
     }
 
     /** {@code what}, computed on this client's event loop (its state belongs there). */

@@ -6,7 +6,6 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
-import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
@@ -169,10 +168,39 @@ final class PinnedSession {
         });
     }
 
-    /** Where this client is blocked, for CLIENT UNBLOCK; null when it is not (or the id is not known yet). */
-    ClientHandle.BlockedOn blockedOn() {
-        return mode == Mode.BLOCKED && dedicated != null && backendClientId >= 0
-                ? new ClientHandle.BlockedOn(dedicated.key().node(), backendClientId) : null;
+    /**
+     * CLIENT UNBLOCK aimed at this client: sends {@code CLIENT UNBLOCK <backend id> <mode>} to the
+     * node where it waits, on a control connection, and completes with the reply line (":1"/":0"
+     * or "-ERR ..."). The blocking connection is then closed rather than pooled when the wait ends:
+     * its id was named in an UNBLOCK that may still be in flight, and must never reach another
+     * client's blocking command on a reused connection.
+     */
+    java.util.concurrent.CompletableFuture<String> unblock(String unblockMode) {
+        java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
+        if (mode != Mode.BLOCKED || dedicated == null || backendClientId < 0) {
+            result.complete(":0");
+            return result;
+        }
+        tainted = true;
+        BackendConnection control = session.pool().control(new BackendKey(dedicated.key().node(), 0, 2));
+        control.send(RequestEncoder.encode(session.alloc(), "CLIENT", "UNBLOCK", Long.toString(backendClientId),
+                unblockMode), new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                String line = reply.toString(reply.readerIndex(), reply.readableBytes() - 2,
+                        java.nio.charset.StandardCharsets.UTF_8);
+                reply.release();
+                control.close();
+                result.complete(line);
+            }
+
+            @Override
+            public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
+                result.complete("-" + failure.message(written));
+            }
+        });
+        control.flush();
+        return result;
     }
 
     /**
