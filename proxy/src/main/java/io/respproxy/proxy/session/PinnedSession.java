@@ -33,6 +33,8 @@ final class PinnedSession {
     /** The dedicated connection's CLIENT ID on its node while blocked, -1 until known. */
     private long backendClientId = -1;
     private boolean barrier;
+    /** EXEC, DISCARD or UNWATCH was sent: the mode ends with its reply; later commands wait for it. */
+    private boolean ending;
     /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
     private boolean tainted;
     /** The proxy refused a command inside MULTI: EXEC must answer EXECABORT. */
@@ -220,6 +222,13 @@ final class PinnedSession {
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
+                if (ending) {
+                    // EXEC/DISCARD/UNWATCH is on its way: this command belongs after the mode, not
+                    // on the dedicated connection. It waits until that reply is in and the mode over.
+                    barrier = true;
+                    session.input().addFirst(req);
+                    return true;
+                }
                 return transactionCommand(req, spec, name);
             }
             case SUBSCRIBED -> {
@@ -301,6 +310,7 @@ final class PinnedSession {
         }
         boolean exec = name.equals("exec");
         if (exec && failed) {
+            ending = true;
             session.dispatcher().send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
                 reply.release();
                 end();
@@ -310,6 +320,7 @@ final class PinnedSession {
             return true;
         }
         boolean ends = shape == RoutingShape.EXEC || (mode == Mode.WATCHING && shape == RoutingShape.UNWATCH);
+        ending = ends;
         session.dispatcher().send(dedicated, req, ends ? (s, reply) -> {
             if (exec && selectedAtExec >= 0 && executed(reply)) {
                 s.state().db(selectedAtExec);
@@ -380,6 +391,7 @@ final class PinnedSession {
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
         mode(Mode.NONE);
+        ending = false;
         BackendConnection c = dedicated;
         dedicated = null;
         if (c != null) {
@@ -398,6 +410,7 @@ final class PinnedSession {
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
         mode(Mode.NONE);
+        ending = false;
         barrier = false;
         tainted = false;
         failed = false;

@@ -268,4 +268,29 @@ class TransactionIT {
             client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         }
     }
+
+    /**
+     * Commands pipelined right behind the command that ends a WATCH or a transaction belong after
+     * it: MULTI after UNWATCH opens a new transaction (it is not left on the released connection),
+     * and a WATCH after EXEC watches for this client's next transaction.
+     */
+    @Test
+    void commandsPipelinedBehindTheEndOfAModeStartAfterIt() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort()); RawClient other = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("WATCH", "tx:end") + RawClient.command("UNWATCH") + RawClient.command("MULTI"));
+            assertEquals("+OK", c.readReply(), "WATCH");
+            assertEquals("+OK", c.readReply(), "UNWATCH");
+            assertEquals("+OK", c.readReply(), "MULTI");
+            c.send(RawClient.command("SET", "tx:end", "1") + RawClient.command("EXEC") + RawClient.command("WATCH", "tx:end"));
+            assertEquals("+QUEUED", c.readReply(), "SET inside the transaction MULTI opened");
+            assertEquals("[+OK]", c.readReply(), "EXEC");
+            assertEquals("+OK", c.readReply(), "WATCH after EXEC");
+            other.send(RawClient.command("SET", "tx:end", "5"));
+            assertEquals("+OK", other.readReply());
+            c.send(RawClient.command("MULTI") + RawClient.command("INCR", "tx:end") + RawClient.command("EXEC"));
+            assertEquals("+OK", c.readReply());
+            assertEquals("+QUEUED", c.readReply());
+            assertEquals("(nil)", c.readReply(), "the key changed after WATCH: EXEC aborts");
+        }
+    }
 }
