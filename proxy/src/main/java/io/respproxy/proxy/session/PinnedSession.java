@@ -32,6 +32,8 @@ final class PinnedSession {
     private BackendConnection dedicated;
     /** The dedicated connection's CLIENT ID on its node while blocked, -1 until known. */
     private long backendClientId = -1;
+    /** While subscribed: what the connection still owes the client. */
+    private SubscriptionState subscriptions = new SubscriptionState();
     private boolean barrier;
     /** EXEC, DISCARD or UNWATCH was sent: the mode ends with its reply; later commands wait for it. */
     private boolean ending;
@@ -119,6 +121,8 @@ final class PinnedSession {
             }
             case SUBSCRIBE -> {
                 mode(Mode.SUBSCRIBED);
+                subscriptions = new SubscriptionState();
+                subscriptions.sent(req.size() - 1);
                 conn.pipeTo(new BackendConnection.FrameSink() {
                     @Override
                     public void onFrame(ByteBuf frame) {
@@ -234,6 +238,9 @@ final class PinnedSession {
             case SUBSCRIBED -> {
                 RoutingShape shape = spec.shape();
                 if (shape == RoutingShape.SUBSCRIBE || shape == RoutingShape.UNSUBSCRIBE || name.equals("ping")) {
+                    if (shape == RoutingShape.UNSUBSCRIBE || (shape == RoutingShape.SUBSCRIBE && req.size() > 1)) {
+                        subscriptions.sent(req.size() - 1);
+                    }
                     if (session.state().protocol() == 3 && name.equals("ping")) {
                         session.dispatcher().send(dedicated, req, null);
                     } else {
@@ -355,23 +362,13 @@ final class PinnedSession {
 
     /** A frame from the subscribed connection: forwarded, and the last unsubscribe ends the mode. */
     private void onPipeFrame(ByteBuf frame) {
-        boolean last = isFinalUnsubscribe(frame);
+        boolean over = subscriptions.onFrame(frame);
         session.writeUnordered(frame);
-        if (last) {
+        if (over) {
+            // Closed rather than pooled: whatever Redis still sends on it must reach nobody else.
+            tainted = true;
             end();
         }
-    }
-
-    /** {@code *3 / >3 [p|s]unsubscribe <channel> :0}: the client has no subscription left. */
-    static boolean isFinalUnsubscribe(ByteBuf frame) {
-        int end = frame.writerIndex();
-        if (frame.readableBytes() < 20 || frame.getByte(end - 4) != ':' || frame.getByte(end - 3) != '0') {
-            return false;
-        }
-        int head = frame.readerIndex();
-        String start = frame.toString(head, Math.min(32, frame.readableBytes()), StandardCharsets.US_ASCII)
-                .toLowerCase(java.util.Locale.ROOT);
-        return start.contains("unsubscribe\r\n") && frame.getByte(end - 5) == '\n';
     }
 
     /**

@@ -261,4 +261,18 @@ class PubSubIT {
             assertEquals("+PONG", c.readReply(), "other clients are unaffected");
         }
     }
+
+    /** UNSUBSCRIBE naming more channels than are subscribed: every confirmation reaches the client. */
+    @Test
+    void everyUnsubscribeConfirmationArrives() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SUBSCRIBE", "u:a"));
+            assertEquals("[subscribe, u:a, :1]", c.readReply());
+            c.send(RawClient.command("UNSUBSCRIBE", "u:a", "u:b"));
+            assertEquals("[unsubscribe, u:a, :0]", c.readReply());
+            assertEquals("[unsubscribe, u:b, :0]", c.readReply());
+            c.send(RawClient.command("SET", "u:k", "1"));
+            assertEquals("+OK", c.readReply(), "out of subscribed mode");
+        }
+    }
 }
