@@ -83,9 +83,4 @@ public final class HoldQueue {
             timer = null;
         }
     }
-
-    /** Clients waiting now (on the loop). */
-    public int size() {
-        return waiting.size();
-    }
 }

@@ -50,13 +50,7 @@ public final class ClientSession implements ClientHandle {
     /** QUIT or a protocol error: close once every earlier reply is written. */
     private boolean closeWhenDrained;
     private boolean resuming;
-    /**
-     * This client's writes sent and not yet answered, by node. A write never overtakes an earlier
-     * one on another node (a master change while writes are in flight): it waits for them.
-     */
-    private final java.util.HashMap<io.respproxy.routing.NodeAddress, int[]> writesInFlight = new java.util.HashMap<>(4);
-    /** The node a write waits to be sent to, until no earlier write is unanswered elsewhere; null when none. */
-    private io.respproxy.routing.NodeAddress writeBarrier;
+    private final WriteOrder writes = new WriteOrder();
     /** CLIENT REPLY OFF. */
     private boolean repliesOff;
     /** CLIENT REPLY SKIP: replies still to suppress (its own and the next command's). */
@@ -140,41 +134,7 @@ public final class ClientSession implements ClientHandle {
     /** True while new commands must wait: too many in flight, a barrier, or held commands ahead. */
     private boolean mustWait() {
         return input.full(queue.size()) || hold.holding() || pinned.waitingForBarrier(queue.isEmpty())
-                || (writeBarrier != null && writesElsewhere(writeBarrier));
-    }
-
-    /** A write is about to go to {@code node}: false (it must wait) while earlier ones are unanswered elsewhere. */
-    boolean mayWriteTo(io.respproxy.routing.NodeAddress node) {
-        if (writesElsewhere(node)) {
-            writeBarrier = node;
-            return false;
-        }
-        writeBarrier = null;
-        return true;
-    }
-
-    private boolean writesElsewhere(io.respproxy.routing.NodeAddress node) {
-        int n = writesInFlight.size();
-        return n > 1 || (n == 1 && !writesInFlight.containsKey(node));
-    }
-
-    void writeSent(io.respproxy.routing.NodeAddress node) {
-        writesInFlight.computeIfAbsent(node, k -> new int[1])[0]++;
-    }
-
-    void writeDone(io.respproxy.routing.NodeAddress node) {
-        int[] c = writesInFlight.get(node);
-        if (c != null && --c[0] == 0) {
-            writesInFlight.remove(node);
-        }
-    }
-
-    /** A write that was refused goes to another node: it is in flight there now. */
-    void writeMoved(ReplySlot slot, io.respproxy.routing.NodeAddress to) {
-        if (slot.trackedWrite) {
-            writeDone(slot.node);
-            writeSent(to);
-        }
+                || writes.blocking();
     }
 
     private void handle(RespRequest req) {
@@ -375,6 +335,10 @@ public final class ClientSession implements ClientHandle {
 
     HoldQueue holdQueue() {
         return holdQueue;
+    }
+
+    WriteOrder writes() {
+        return writes;
     }
 
     PinnedSession pinned() {

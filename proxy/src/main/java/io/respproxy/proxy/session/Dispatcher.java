@@ -121,7 +121,7 @@ final class Dispatcher {
      * until the reply, to be sent again when the reply proves that safe.
      */
     void forward(NodeAddress node, RespRequest req, boolean read) {
-        if (!read && !session.mayWriteTo(node)) {
+        if (!read && !session.writes().mayWriteTo(node)) {
             // An earlier write is still unanswered on another node (the master changed): this one
             // waits for it, so Redis applies the client's writes in the order it sent them.
             session.input().addFirst(req);
@@ -138,7 +138,7 @@ final class Dispatcher {
             // Counted before the send: a connection that is already closed fails the slot at once.
             slot.trackedWrite = true;
             slot.node = node;
-            session.writeSent(node);
+            session.writes().sent(node);
         }
         send(slot, node);
     }
@@ -156,8 +156,8 @@ final class Dispatcher {
     }
 
     private void send(ReplySlot slot, NodeAddress node) {
-        if (slot.node != null && !slot.node.equals(node)) {
-            session.writeMoved(slot, node);
+        if (slot.trackedWrite && slot.node != null && !slot.node.equals(node)) {
+            session.writes().moved(slot.node, node);
         }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();

@@ -102,7 +102,7 @@ final class ReplySlot implements PendingReply {
     private void untrack() {
         if (trackedWrite) {
             trackedWrite = false;
-            session.writeDone(node);
+            session.writes().answered(node);
         }
     }
 

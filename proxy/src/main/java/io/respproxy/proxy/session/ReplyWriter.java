@@ -108,10 +108,6 @@ final class ReplyWriter implements BackendPool.Flushable {
         run.discard();
     }
 
-    boolean closed() {
-        return closed;
-    }
-
     void checkOutputLimit() {
         if (closed) {
             return;
