@@ -46,10 +46,7 @@ public final class BackendPool {
     private final NodeEvents nodeEvents;
 
     private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
-    /** Connections silent past the command timeout whose node is being asked whether it is busy. */
-    private final java.util.Set<BackendConnection> busyChecks = new java.util.HashSet<>();
-    /** The connections those questions go on: silent too, they just time out. */
-    private final java.util.Set<BackendConnection> busyProbes = new java.util.HashSet<>();
+    private final StallCheck stalls;
     private int nextLane;
     /** Dedicated connections nobody holds, oldest first, with when they were given back. */
     private final Map<BackendKey, ArrayDeque<Idle>> idleDedicated = new HashMap<>();
@@ -75,6 +72,7 @@ public final class BackendPool {
         this.settings = settings;
         this.dedicatedLimit = dedicatedLimit;
         this.nodeEvents = nodeEvents;
+        this.stalls = new StallCheck(this, nodeEvents, settings.commandTimeout());
         this.backoff = new ReconnectBackoff(settings.reconnectMin(), settings.reconnectMax());
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -226,6 +224,24 @@ public final class BackendPool {
         return open(key, null);
     }
 
+    /** Sends one control command to {@code node} on a {@link #control} connection, closed once answered. */
+    public void controlCommand(NodeAddress node, ByteBuf request, PendingReply reply) {
+        BackendConnection c = control(new BackendKey(node, 0, 2));
+        c.send(request, new PendingReply() {
+            @Override
+            public void onReply(ByteBuf r, boolean error) {
+                c.close();
+                reply.onReply(r, error);
+            }
+
+            @Override
+            public void onFailure(BackendFailure failure, boolean written) {
+                reply.onFailure(failure, written);
+            }
+        });
+        c.flush();
+    }
+
     /** @param isShared true: a lane of the shared connections; false: dedicated; null: control */
     private BackendConnection open(BackendKey key, Boolean isShared) {
         BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients);
@@ -320,12 +336,8 @@ public final class BackendPool {
         lastTickNanos = now;
         long timeout = settings.commandTimeout().toNanos();
         for (BackendConnection c : onTime ? List.copyOf(all) : List.<BackendConnection>of()) {
-            if (c.isStalled(now, timeout) && !busyChecks.contains(c)) {
-                if (busyProbes.contains(c)) {
-                    timedOut(c);
-                } else {
-                    checkBusy(c);
-                }
+            if (c.isStalled(now, timeout)) {
+                stalls.stalled(c);
             }
         }
         long idleNanos = settings.dedicatedIdleTimeout().toNanos();
@@ -341,52 +353,6 @@ public final class BackendPool {
             }
             expired.forEach(BackendConnection::close);
         }
-    }
-
-    private void timedOut(BackendConnection c) {
-        nodeEvents.failed(c.key().node());
-        c.fail(new BackendFailure(c.key().node(), BackendFailure.Kind.TIMEOUT,
-                "no reply within " + settings.commandTimeout().toMillis() + " ms"));
-    }
-
-    /**
-     * A connection silent past {@code command-timeout}: is its node running a long script (it
-     * answers -BUSY to a PING on a connection of its own: alive, and this connection's commands
-     * run once the script ends or is killed, so they wait, as they would on that connection in
-     * Redis), or not answering at all (the commands fail, the node is suspect)?
-     */
-    private void checkBusy(BackendConnection c) {
-        BackendConnection side = control(new BackendKey(c.key().node(), 0, 2));
-        busyChecks.add(c);
-        busyProbes.add(side);
-        side.send(RequestEncoder.encode(side.alloc(), "PING"), new PendingReply() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                boolean busy = error && reply.readableBytes() > 5
-                        && reply.toString(reply.readerIndex() + 1, 4, java.nio.charset.StandardCharsets.US_ASCII).equals("BUSY");
-                reply.release();
-                busyProbes.remove(side);
-                busyChecks.remove(c);
-                side.close();
-                if (c.isUsable()) {
-                    if (busy) {
-                        c.progressed();
-                    } else {
-                        timedOut(c);
-                    }
-                }
-            }
-
-            @Override
-            public void onFailure(BackendFailure failure, boolean written) {
-                busyProbes.remove(side);
-                busyChecks.remove(c);
-                if (c.isUsable()) {
-                    timedOut(c);
-                }
-            }
-        });
-        side.flush();
     }
 
     /** Closes every connection of this loop (graceful stop has drained clients first). */

@@ -24,7 +24,7 @@ public final class RespReply extends RespFrame<RespReply> {
     }
 
     /** Which error, by its first word; decides redirects and retries. */
-    public enum ErrorKind { NONE, MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY, LOADING, NOAUTH, MASTERDOWN, OTHER }
+    public enum ErrorKind { NONE, MOVED, ASK, TRYAGAIN, CLUSTERDOWN, READONLY, LOADING, NOAUTH, MASTERDOWN, BUSY, OTHER }
 
     /** Index in the frame of the value itself, after any attributes. */
     private final int valueOffset;
@@ -182,6 +182,8 @@ public final class RespReply extends RespFrame<RespReply> {
                 return startsWith(buf, at, avail, "LOADING") ? ErrorKind.LOADING : ErrorKind.OTHER;
             case 'N':
                 return startsWith(buf, at, avail, "NOAUTH") ? ErrorKind.NOAUTH : ErrorKind.OTHER;
+            case 'B':
+                return startsWith(buf, at, avail, "BUSY ") ? ErrorKind.BUSY : ErrorKind.OTHER;
             default:
                 return ErrorKind.OTHER;
         }

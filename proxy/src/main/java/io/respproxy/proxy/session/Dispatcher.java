@@ -2,7 +2,6 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
-import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
@@ -282,19 +281,6 @@ final class Dispatcher {
 
     /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */
     void outOfBand(NodeAddress node, ByteBuf request, ReplySlot slot) {
-        BackendConnection conn = pool.control(new BackendKey(node, 0, 2));
-        conn.send(request, new PendingReply() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                conn.close();
-                slot.onReply(reply, error);
-            }
-
-            @Override
-            public void onFailure(BackendFailure failure, boolean written) {
-                slot.onFailure(failure, written);
-            }
-        });
-        conn.flush();
+        pool.controlCommand(node, request, slot);
     }
 }

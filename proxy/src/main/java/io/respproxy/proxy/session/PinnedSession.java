@@ -10,7 +10,6 @@ import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.RoutingErrors;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A client's connection-bound state that cannot travel over a multiplexed connection: a
@@ -30,8 +29,8 @@ final class PinnedSession {
     private final ClientSession session;
     private Mode mode = Mode.NONE;
     private BackendConnection dedicated;
-    /** The dedicated connection's CLIENT ID on its node while blocked, -1 until known. */
-    private long backendClientId = -1;
+    /** While blocked: the dedicated connection, as CLIENT UNBLOCK names it. */
+    private BlockedConnection blocked;
     /** While subscribed: what the connection still owes the client. */
     private SubscriptionState subscriptions = new SubscriptionState();
     private boolean barrier;
@@ -139,7 +138,7 @@ final class PinnedSession {
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
                 mode(Mode.BLOCKED);
-                learnBackendClientId(conn);
+                blocked = BlockedConnection.identify(session, conn);
                 if (spec.isReplicationWait()) {
                     raiseReplicationOffset(conn);
                 }
@@ -153,60 +152,17 @@ final class PinnedSession {
     }
 
     /**
-     * The dedicated connection's id on its node, asked for just before the blocking command (one
-     * pipelined round trip), so CLIENT UNBLOCK through the proxy can name it.
-     */
-    private void learnBackendClientId(BackendConnection conn) {
-        backendClientId = -1;
-        conn.send(RequestEncoder.encode(session.alloc(), "CLIENT", "ID"), new PendingReply() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                if (!error && dedicated == conn) {
-                    backendClientId = io.respproxy.proxy.resp.RespValues.integer(reply, reply.readerIndex());
-                }
-                reply.release();
-            }
-
-            @Override
-            public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
-                // The blocking command behind it fails the same way and tells the client.
-            }
-        });
-    }
-
-    /**
-     * CLIENT UNBLOCK aimed at this client: sends {@code CLIENT UNBLOCK <backend id> <mode>} to the
-     * node where it waits, on a control connection, and completes with the reply line (":1"/":0"
-     * or "-ERR ..."). The blocking connection is then closed rather than pooled when the wait ends:
-     * its id was named in an UNBLOCK that may still be in flight, and must never reach another
-     * client's blocking command on a reused connection.
+     * CLIENT UNBLOCK aimed at this client (see {@link BlockedConnection#unblock}). The blocking
+     * connection is then closed rather than pooled when the wait ends: its id was named in an
+     * UNBLOCK that may still be in flight, and must never reach another client's blocking command
+     * on a reused connection.
      */
     java.util.concurrent.CompletableFuture<String> unblock(String unblockMode) {
-        java.util.concurrent.CompletableFuture<String> result = new java.util.concurrent.CompletableFuture<>();
-        if (mode != Mode.BLOCKED || dedicated == null || backendClientId < 0) {
-            result.complete(":0");
-            return result;
+        if (mode != Mode.BLOCKED || blocked == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(":0");
         }
         tainted = true;
-        BackendConnection control = session.pool().control(new BackendKey(dedicated.key().node(), 0, 2));
-        control.send(RequestEncoder.encode(session.alloc(), "CLIENT", "UNBLOCK", Long.toString(backendClientId),
-                unblockMode), new PendingReply() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                String line = reply.toString(reply.readerIndex(), reply.readableBytes() - 2,
-                        java.nio.charset.StandardCharsets.UTF_8);
-                reply.release();
-                control.close();
-                result.complete(line);
-            }
-
-            @Override
-            public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
-                result.complete("-" + failure.message(written));
-            }
-        });
-        control.flush();
-        return result;
+        return blocked.unblock(session, unblockMode);
     }
 
     /**
@@ -388,6 +344,7 @@ final class PinnedSession {
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
         mode(Mode.NONE);
+        blocked = null;
         ending = false;
         BackendConnection c = dedicated;
         dedicated = null;
@@ -407,6 +364,7 @@ final class PinnedSession {
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
         mode(Mode.NONE);
+        blocked = null;
         ending = false;
         barrier = false;
         tainted = false;

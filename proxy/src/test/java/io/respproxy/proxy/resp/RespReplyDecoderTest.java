@@ -106,6 +106,8 @@ class RespReplyDecoderTest {
                         "ERROR/LOADING -LOADING Redis is loading the dataset in memory\r\n",
                         "ERROR/NOAUTH -NOAUTH Authentication required.\r\n",
                         "ERROR/MASTERDOWN -MASTERDOWN Link with MASTER is down\r\n",
+                        "ERROR/BUSY -BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n",
+                        "ERROR/OTHER -BUSYGROUP Consumer Group name already exists\r\n",
                         "ERROR/OTHER -MOVEDX\r\n",
                         "ERROR/OTHER -ASKING\r\n",
                         "ERROR/OTHER -WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
@@ -122,6 +124,8 @@ class RespReplyDecoderTest {
                         + "-LOADING Redis is loading the dataset in memory\r\n"
                         + "-NOAUTH Authentication required.\r\n"
                         + "-MASTERDOWN Link with MASTER is down\r\n"
+                        + "-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+                        + "-BUSYGROUP Consumer Group name already exists\r\n"
                         + "-MOVEDX\r\n-ASKING\r\n"
                         + "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
                         + "!24\r\nMOVED 12 10.0.0.1:7000\r\n\r\n"
