@@ -126,7 +126,7 @@ class DedicatedChurnIT {
         final AtomicLong maxHeld = new AtomicLong();
         final long holdTimeoutsBefore = proxy.service().stats().holdTimeouts.sum();
         /** Any node marked down (or up) publishes a new snapshot: the version shows it even between samples. */
-        final long topologyVersion = proxy.service().topology().version();
+        final long topologyVersion = settledTopologyVersion();
         final List<Thread> threads = new ArrayList<>();
 
         Watch() {
@@ -169,6 +169,25 @@ class DedicatedChurnIT {
                     }
                 }
             }));
+        }
+
+        /**
+         * The topology version once it has not changed for a second: the tests share one proxy, and
+         * what an earlier test did (20 rounds of CLIENT KILL) can still be settling in the health
+         * checks (a replica briefly ineligible right after them was seen once) when the next starts.
+         */
+        private static long settledTopologyVersion() {
+            long[] last = {-1};
+            long[] since = {System.nanoTime()};
+            ProxyFixture.await(Duration.ofSeconds(20), "the topology to settle", () -> {
+                long v = proxy.service().topology().version();
+                if (v != last[0]) {
+                    last[0] = v;
+                    since[0] = System.nanoTime();
+                }
+                return System.nanoTime() - since[0] > 1_000_000_000L;
+            });
+            return last[0];
         }
 
         private static Thread start(String name, Runnable r) {
