@@ -39,6 +39,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     private final AddressMap nat;
     private final Duration roleCheckTimeout;
     private final ClientResources resources;
+    private final boolean ownsResources;
     private final NodeProber prober;
     private final ScheduledExecutorService scheduler;
     private final Map<NodeAddress, Tracked> nodes = new LinkedHashMap<>();
@@ -78,10 +79,21 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
      */
     public NodeHealthMonitor(String service, HealthSettings settings, AddressMap nat,
                              String backendUser, char[] backendPassword) {
+        this(service, settings, nat, backendUser, backendPassword, null);
+    }
+
+    /**
+     * @param resources Lettuce's threads, shared with the caller (not shut down by {@link #close()}),
+     *                  or null for a small set of the monitor's own
+     */
+    public NodeHealthMonitor(String service, HealthSettings settings, AddressMap nat,
+                             String backendUser, char[] backendPassword, ClientResources resources) {
         this.service = service;
         this.settings = settings;
         this.nat = nat;
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+        this.ownsResources = resources == null;
+        this.resources = resources != null ? resources
+                : DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "respproxy-health-" + service);
             t.setDaemon(true);
@@ -121,6 +133,41 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             long every = settings.roleCheckInterval().toMillis();
             scheduler.scheduleWithFixedDelay(this::checkRoles, every, every, TimeUnit.MILLISECONDS);
         }
+    }
+
+    /**
+     * Watches exactly {@code watch} from now on (Sentinel and Cluster learn their nodes as they
+     * go): new nodes are probed at once, nodes no longer in the set are forgotten. Any thread.
+     */
+    public void watch(Collection<NodeAddress> watch) {
+        Set<NodeAddress> wanted = Set.copyOf(watch);
+        scheduler.execute(() -> {
+            boolean changed = nodes.keySet().retainAll(wanted);
+            List<NodeAddress> added = new ArrayList<>();
+            for (NodeAddress n : wanted) {
+                if (!nodes.containsKey(n)) {
+                    Tracked t = new Tracked(n, settings);
+                    nodes.put(n, t);
+                    added.add(n);
+                }
+            }
+            if (changed || !added.isEmpty()) {
+                if (!added.isEmpty()) {
+                    log.info("[{}] watching {} too", service, added);
+                }
+                changed();
+            }
+            for (NodeAddress n : added) {
+                Tracked t = nodes.get(n);
+                long seq = ++sequence;
+                prober.probe(n).whenCompleteAsync((result, e) -> {
+                    if (nodes.get(n) == t) {
+                        applyProbe(n, seq, result);
+                        changed();
+                    }
+                }, scheduler);
+            }
+        });
     }
 
     /** Every watched node's state now (any thread). */
@@ -430,6 +477,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     public void close() {
         scheduler.shutdownNow();
         prober.close();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        if (ownsResources) {
+            resources.shutdown(0, 2, TimeUnit.SECONDS);
+        }
     }
 }

@@ -134,8 +134,11 @@ public final class StaticShardBuilder {
      * A replica serves reads when its link to the master is up and not in a full sync, and, when
      * the master lists it, its ack lag and byte lag are within the limits. A replica the master
      * does not list by the same address (NAT, announce-ip) is judged by its own link status.
+     * Sentinel mode judges its replicas by the same rule.
+     *
+     * @param master the master's state, or null when no master is known
      */
-    boolean replicaEligible(NodeState replica, NodeState master) {
+    public boolean replicaEligible(NodeState replica, NodeState master) {
         ReplicationInfo info = replica.replication();
         if (!info.masterLinkUp() || info.syncInProgress()) {
             return false;

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -88,7 +89,9 @@ final class ServiceParser {
                 Optional<String> user = in.optString("sentinel.user");
                 Optional<Secret> password = in.secret("sentinel.password", "sentinel.password-file");
                 TuningParser.requirePasswordWithUser(in, "sentinel", user, password);
-                yield new TopologyConfig.Sentinel(master.orElse(""), nodes, user, password);
+                Duration timeout = in.duration("sentinel.timeout", Duration.ofMillis(1));
+                Duration poll = in.duration("sentinel.poll-interval", Duration.ofMillis(10));
+                yield new TopologyConfig.Sentinel(master.orElse(""), nodes, user, password, timeout, poll);
             }
             case CLUSTER -> new TopologyConfig.Cluster(
                     in.addressList("cluster.seeds", "empty (at least one seed node is required " + why + ")"));

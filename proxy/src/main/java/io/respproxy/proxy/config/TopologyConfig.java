@@ -28,8 +28,11 @@ public sealed interface TopologyConfig {
      * @param nodes      the Sentinels (not empty)
      * @param user       the Sentinels' own ACL user, if any
      * @param password   the Sentinels' own password, if any
+     * @param timeout      connect and command timeout of the proxy's Sentinel queries
+     * @param pollInterval the safety-net re-query interval (events trigger queries at once)
      */
-    record Sentinel(String masterName, List<HostPort> nodes, Optional<String> user, Optional<Secret> password)
+    record Sentinel(String masterName, List<HostPort> nodes, Optional<String> user, Optional<Secret> password,
+                    java.time.Duration timeout, java.time.Duration pollInterval)
             implements TopologyConfig {
         public Sentinel {
             nodes = List.copyOf(nodes);

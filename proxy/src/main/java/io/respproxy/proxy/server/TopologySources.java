@@ -1,5 +1,7 @@
 package io.respproxy.proxy.server;
 
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
 import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.ServerFacts;
@@ -9,6 +11,8 @@ import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ServiceConfig;
 import io.respproxy.proxy.config.TopologyConfig;
 import io.respproxy.routing.AddressMap;
+import io.respproxy.sentinel.SentinelSettings;
+import io.respproxy.sentinel.SentinelTopologySource;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.TopologySource;
 import java.util.LinkedHashMap;
@@ -33,7 +37,8 @@ final class TopologySources {
     static Built create(ServiceConfig sc) {
         return switch (sc.mode()) {
             case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology());
-            case SENTINEL, CLUSTER -> throw new UnsupportedOperationException("service '" + sc.name() + "': mode = "
+            case SENTINEL -> sentinelSource(sc, (TopologyConfig.Sentinel) sc.topology());
+            case CLUSTER -> throw new UnsupportedOperationException("service '" + sc.name() + "': mode = "
                     + sc.mode() + " is not served yet by this build (static is); see README, Compatibility");
         };
     }
@@ -44,6 +49,20 @@ final class TopologySources {
         AddressMap nat = nat(sc.nat());
         NodeHealthMonitor monitor = monitor(sc, hs, nat);
         return new Built(new StaticTopologySource(sc.name(), servers, nat, hs, monitor), monitor);
+    }
+
+    private static Built sentinelSource(ServiceConfig sc, TopologyConfig.Sentinel st) {
+        HealthSettings hs = healthSettings(sc.health());
+        AddressMap nat = nat(sc.nat());
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1)
+                .computationThreadPoolSize(1).build();
+        char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
+        NodeHealthMonitor monitor = new NodeHealthMonitor(sc.name(), hs, nat, sc.backend().user().orElse(null),
+                password, resources);
+        SentinelSettings ss = new SentinelSettings(st.masterName(),
+                st.nodes().stream().map(TopologySources::address).toList(), st.user().orElse(null),
+                st.password().map(p -> p.reveal().toCharArray()).orElse(null), st.timeout(), st.pollInterval());
+        return new Built(new SentinelTopologySource(sc.name(), ss, nat, hs, monitor, resources), monitor);
     }
 
     private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat) {

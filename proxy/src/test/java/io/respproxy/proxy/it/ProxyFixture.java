@@ -12,6 +12,7 @@ import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.testkit.PortAllocator;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.ReplicatedRedis;
+import io.respproxy.testkit.SentinelDeployment;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,21 +48,26 @@ final class ProxyFixture implements AutoCloseable {
 
     private ProxyFixture(ReplicatedRedis redis, List<RedisNode> nodes, String serviceHocon, int expectedReplicas)
             throws Exception {
+        this(redis, "    mode = static\n    static.servers = ["
+                + nodes.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"").collect(Collectors.joining(", ")) + "]\n",
+                serviceHocon, expectedReplicas);
+    }
+
+    private ProxyFixture(ReplicatedRedis redis, String topologyHocon, String serviceHocon, int expectedReplicas)
+            throws Exception {
         this.redis = redis;
         PortAllocator ports = PortAllocator.shared();
         readPort = ports.allocate();
         writePort = ports.allocate();
         autoPort = ports.allocate();
-        String servers = nodes.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"").collect(Collectors.joining(", "));
         String hocon = "respproxy {\n"
                 + "  admin.listen = null\n"
                 + "  event-loops = 2\n"
                 + "  drain-timeout = 1s\n"
                 + "  services.s1 {\n"
-                + "    mode = static\n"
+                + topologyHocon
                 + "    listen { read = \"127.0.0.1:" + readPort + "\", write = \"127.0.0.1:" + writePort
                 + "\", auto = \"127.0.0.1:" + autoPort + "\" }\n"
-                + "    static.servers = [" + servers + "]\n"
                 + "    backend.password = \"" + BACKEND_PASSWORD + "\"\n"
                 + "    health { interval = 200ms, timeout = 500ms, rise = 1, fall = 2 }\n"
                 + serviceHocon + "\n"
@@ -89,6 +95,17 @@ final class ProxyFixture implements AutoCloseable {
      */
     static ProxyFixture start(List<RedisNode> servers, String serviceHocon) throws Exception {
         return new ProxyFixture(null, servers, serviceHocon, servers.size() - 1);
+    }
+
+    /**
+     * A proxy in {@code mode = sentinel} over {@code s}'s Sentinels, started once it knows the master
+     * and every replica serves reads.
+     */
+    static ProxyFixture sentinel(SentinelDeployment s, String serviceHocon) throws Exception {
+        String sentinels = s.sentinels().stream().map(n -> "\"127.0.0.1:" + n.port() + "\"")
+                .collect(Collectors.joining(", "));
+        return new ProxyFixture(null, "    mode = sentinel\n    sentinel { master-name = " + s.masterName()
+                + ", nodes = [" + sentinels + "] }\n", serviceHocon, s.dataNodes().size() - 1);
     }
 
     static ProxyFixture start(ReplicatedRedis redis) throws Exception {

@@ -1,0 +1,126 @@
+package io.respproxy.sentinel;
+
+import io.respproxy.routing.NodeAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the reachable Sentinels agree on, as a pure function of their reports. The master is the
+ * address a majority of the Sentinels that answered report, and only when no Sentinel reports
+ * another master under a higher config epoch (a newer failover that the others have not heard
+ * of yet: its word is final, not the first promotion). Replicas are those listed, and not flagged
+ * down or disconnected, by a majority of the Sentinels that agree on the master. A master that
+ * any Sentinel is failing over or has objectively down is {@linkplain #unsafe() unsafe}: writes
+ * must not go there even while the majority still names it.
+ *
+ * @param master     the agreed master, or null (see {@code reason})
+ * @param reason     why there is no agreed master, else null
+ * @param replicas   the replicas the agreeing Sentinels list as serving
+ * @param watch      every data node any Sentinel mentions (master or replica): what health watches
+ * @param unsafe     masters that some Sentinel is failing over or holds objectively down
+ * @param sentinels  every Sentinel the answering ones know of
+ * @param settled    every answering Sentinel names the same master and none is failing it over
+ */
+public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddress> replicas, Set<NodeAddress> watch,
+                                Set<NodeAddress> unsafe, Set<NodeAddress> sentinels, boolean settled) {
+
+    public SentinelAgreement {
+        replicas = List.copyOf(replicas);
+        watch = Set.copyOf(watch);
+        unsafe = Set.copyOf(unsafe);
+        sentinels = Set.copyOf(sentinels);
+    }
+
+    /** Before the first answer. */
+    public static SentinelAgreement none(String reason) {
+        return new SentinelAgreement(null, reason, List.of(), Set.of(), Set.of(), Set.of(), false);
+    }
+
+    /**
+     * @param masterName  for error texts
+     * @param reports     the answers of the Sentinels that answered this query
+     * @param unreachable how many asked Sentinels did not answer
+     */
+    public static SentinelAgreement of(String masterName, List<SentinelReport> reports, int unreachable) {
+        Set<NodeAddress> sentinels = new LinkedHashSet<>();
+        Set<NodeAddress> watch = new LinkedHashSet<>();
+        Set<NodeAddress> unsafe = new LinkedHashSet<>();
+        Map<NodeAddress, List<SentinelReport>> votes = new LinkedHashMap<>();
+        for (SentinelReport r : reports) {
+            sentinels.add(r.sentinel());
+            sentinels.addAll(r.sentinels());
+            if (r.master() == null) {
+                continue;
+            }
+            votes.computeIfAbsent(r.master(), m -> new ArrayList<>()).add(r);
+            watch.add(r.master());
+            r.replicas().forEach(x -> watch.add(x.address()));
+            if (r.masterUnsafe()) {
+                unsafe.add(r.flagged() != null ? r.flagged() : r.master());
+            }
+        }
+        if (reports.isEmpty()) {
+            return new SentinelAgreement(null, "no Sentinel answered (" + unreachable + " unreachable)", List.of(),
+                    watch, unsafe, sentinels, false);
+        }
+        if (votes.isEmpty()) {
+            return new SentinelAgreement(null, "no Sentinel that answered monitors a master named '" + masterName + "'",
+                    List.of(), watch, unsafe, sentinels, false);
+        }
+        NodeAddress winner = null;
+        for (Map.Entry<NodeAddress, List<SentinelReport>> e : votes.entrySet()) {
+            if (e.getValue().size() * 2 > reports.size()) {
+                winner = e.getKey();
+            }
+        }
+        if (winner == null) {
+            return new SentinelAgreement(null, "the Sentinels disagree on the master: " + tally(votes), List.of(),
+                    watch, unsafe, sentinels, false);
+        }
+        long winnerEpoch = maxEpoch(votes.get(winner));
+        for (Map.Entry<NodeAddress, List<SentinelReport>> e : votes.entrySet()) {
+            long epoch = maxEpoch(e.getValue());
+            if (!e.getKey().equals(winner) && epoch > winnerEpoch) {
+                return new SentinelAgreement(null, "a Sentinel reports a newer master " + e.getKey() + " (config epoch "
+                        + epoch + " > " + winnerEpoch + ") than the majority's " + winner + "; waiting for the others",
+                        List.of(), watch, unsafe, sentinels, false);
+            }
+        }
+        List<SentinelReport> agreeing = votes.get(winner);
+        Map<NodeAddress, Integer> serving = new LinkedHashMap<>();
+        for (SentinelReport r : agreeing) {
+            for (SentinelReport.Replica x : r.replicas()) {
+                if (x.serving() && !x.address().equals(winner)) {
+                    serving.merge(x.address(), 1, Integer::sum);
+                }
+            }
+        }
+        List<NodeAddress> replicas = new ArrayList<>();
+        serving.forEach((a, n) -> {
+            if (n * 2 > agreeing.size()) {
+                replicas.add(a);
+            }
+        });
+        boolean settled = votes.size() == 1 && unsafe.isEmpty() && agreeing.size() == reports.size();
+        return new SentinelAgreement(winner, null, replicas, watch, unsafe, sentinels, settled);
+    }
+
+    private static long maxEpoch(List<SentinelReport> reports) {
+        long max = Long.MIN_VALUE;
+        for (SentinelReport r : reports) {
+            max = Math.max(max, r.configEpoch());
+        }
+        return max;
+    }
+
+    private static String tally(Map<NodeAddress, List<SentinelReport>> votes) {
+        StringBuilder sb = new StringBuilder();
+        votes.forEach((m, rs) -> sb.append(sb.length() == 0 ? "" : ", ").append(m).append(" (")
+                .append(rs.size()).append(')'));
+        return sb.toString();
+    }
+}

@@ -1,0 +1,345 @@
+package io.respproxy.sentinel;
+
+import io.lettuce.core.resource.ClientResources;
+import io.respproxy.health.HealthSettings;
+import io.respproxy.health.NodeHealthMonitor;
+import io.respproxy.health.NodeState;
+import io.respproxy.health.StaticShardBuilder;
+import io.respproxy.routing.AddressMap;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
+import io.respproxy.routing.Topology;
+import io.respproxy.routing.TopologySource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code mode = sentinel}: the master is what a majority of the reachable Sentinels say, verified
+ * by the node itself; replicas are what they list as serving, judged fit by the health monitor.
+ * Listens and verifies: every Sentinel event about the master triggers a re-query at once (events
+ * are hints, never the truth), a periodic re-query is the safety net, and while anything is
+ * unsettled the Sentinels are asked every 100 ms. When a failover of the master starts (a
+ * Sentinel's {@code +try-failover} ... {@code +promoted-slave}, or its flags in a query), writes
+ * to it stop at once: whatever it acknowledges after a replica's promotion would be lost. They
+ * resume on the new master once a majority names it and it answers as master, or on the old one
+ * if the failover is aborted. All state lives on one thread.
+ */
+public final class SentinelTopologySource implements TopologySource {
+
+    private static final Logger log = LoggerFactory.getLogger(SentinelTopologySource.class);
+
+    private final String service;
+    private final SentinelSettings settings;
+    private final AddressMap nat;
+    private final ClientResources resources;
+    private final NodeHealthMonitor monitor;
+    private final SentinelShardBuilder shards;
+    private final ScheduledExecutorService scheduler;
+    private final Map<NodeAddress, SentinelLink> links = new LinkedHashMap<>();
+    /** Per Sentinel: answered on the last query (null: not asked yet), for logging transitions. */
+    private final Map<NodeAddress, Boolean> answering = new HashMap<>();
+    private Consumer<Topology> listener = t -> { };
+    private volatile Topology current = Topology.unknown("the Sentinels have not been asked yet");
+    private long version;
+    private SentinelAgreement agreed = SentinelAgreement.none("the Sentinels have not answered yet");
+    private Map<NodeAddress, NodeState> states = Map.of();
+    private Set<NodeAddress> watching = Set.of();
+    /** A master a Sentinel's event says is being failed over, and the query count when it said so. */
+    private NodeAddress fencedByEvent;
+    private long fenceQuery;
+    private long queries;
+    private boolean queryInFlight;
+    private boolean queryAgain;
+    private long lastQueryNanos;
+    private boolean closed;
+
+    /**
+     * @param monitor   probes the data nodes; owned (closed) by this source
+     * @param resources Lettuce's threads for the Sentinel connections (and the monitor's); owned:
+     *                  shut down by {@link #close()} after the monitor
+     */
+    public SentinelTopologySource(String service, SentinelSettings settings, AddressMap nat, HealthSettings health,
+                                  NodeHealthMonitor monitor, ClientResources resources) {
+        this.service = service;
+        this.settings = settings;
+        this.nat = nat;
+        this.resources = resources;
+        this.monitor = monitor;
+        this.shards = new SentinelShardBuilder(new StaticShardBuilder(health));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "respproxy-sentinel-" + service);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void start(Consumer<Topology> listener) {
+        scheduler.execute(() -> {
+            this.listener = listener;
+            for (NodeAddress s : settings.sentinels()) {
+                NodeAddress to = nat.reachable(s);
+                if (!to.equals(s)) {
+                    log.info("[{}] Sentinel {}", service, nat.describe(s));
+                }
+                addLink(to);
+            }
+            monitor.start(List.of(), s -> scheduler.execute(() -> nodeStates(s)));
+            query();
+        });
+        long tick = SentinelSettings.UNSETTLED_POLL.toMillis();
+        scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public Topology current() {
+        return current;
+    }
+
+    @Override
+    public void reportFailure(NodeAddress node) {
+        monitor.markDown(node, "connection failure seen by the data path");
+        requestQuery();
+    }
+
+    @Override
+    public void requestRefresh() {
+        monitor.checkRolesNow();
+        requestQuery();
+    }
+
+    @Override
+    public void reportClosedConnection(NodeAddress node) {
+        monitor.connectionClosedBy(node);
+        requestQuery();
+    }
+
+    @Override
+    public void reportReadOnly(NodeAddress node) {
+        monitor.reportReadOnly(node);
+        requestQuery();
+    }
+
+    /** The data nodes' health, for the admin view and INFO. */
+    public List<NodeState> nodeStates() {
+        return monitor.states();
+    }
+
+    /**
+     * Asks a reachable Sentinel to fail the master over ({@code SENTINEL FAILOVER}); the caller has
+     * made sure that nothing will be lost (see the switchover).
+     */
+    public CompletableFuture<String> failover() {
+        CompletableFuture<String> out = new CompletableFuture<>();
+        scheduler.execute(() -> {
+            List<SentinelLink> up = links.values().stream().filter(SentinelLink::connected).toList();
+            if (up.isEmpty()) {
+                out.completeExceptionally(new IllegalStateException("no Sentinel is reachable"));
+                return;
+            }
+            up.get(0).failover().whenComplete((ok, e) -> {
+                if (e != null) {
+                    out.completeExceptionally(e);
+                } else {
+                    out.complete(up.get(0).address() + ": " + ok);
+                }
+            });
+        });
+        return out;
+    }
+
+    /**
+     * Stops writes to the current master until a query sent after now finds no failover of it
+     * under way (or names another master): the first step of a switchover. Any thread.
+     */
+    public void fenceMaster(String why) {
+        scheduler.execute(() -> {
+            if (agreed.master() != null) {
+                fence(agreed.master(), why);
+            }
+        });
+    }
+
+    private void addLink(NodeAddress address) {
+        links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources,
+                e -> scheduler.execute(() -> event(a, e))));
+    }
+
+    private void requestQuery() {
+        scheduler.execute(this::query);
+    }
+
+    private void tick() {
+        boolean unsettled = !agreed.settled() || fencedByEvent != null || !current.primaryShard().hasMaster();
+        boolean disconnected = links.values().stream().anyMatch(l -> !l.connected());
+        long since = System.nanoTime() - lastQueryNanos;
+        if (unsettled || since >= settings.pollInterval().toNanos()
+                || (disconnected && since >= settings.timeout().toNanos())) {
+            query();
+        }
+    }
+
+    /** Asks every Sentinel now; a request while a query is out runs once more right after it. */
+    private void query() {
+        if (closed) {
+            return;
+        }
+        if (queryInFlight) {
+            queryAgain = true;
+            return;
+        }
+        queryInFlight = true;
+        long seq = ++queries;
+        lastQueryNanos = System.nanoTime();
+        List<SentinelLink> asked = new ArrayList<>(links.values());
+        List<CompletableFuture<SentinelReport>> answers = new ArrayList<>(asked.size());
+        for (SentinelLink l : asked) {
+            answers.add(l.query().exceptionally(e -> null));
+        }
+        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, e) -> {
+            queryInFlight = false;
+            List<SentinelReport> reports = new ArrayList<>();
+            for (int i = 0; i < asked.size(); i++) {
+                SentinelReport r = answers.get(i).join();
+                noteAnswer(asked.get(i), r != null);
+                if (r != null) {
+                    reports.add(r);
+                }
+            }
+            apply(seq, SentinelAgreement.of(settings.masterName(), reports, asked.size() - reports.size()));
+            if (queryAgain) {
+                queryAgain = false;
+                query();
+            }
+        }, scheduler);
+    }
+
+    private void noteAnswer(SentinelLink link, boolean ok) {
+        Boolean before = answering.put(link.address(), ok);
+        if (before == null && !ok) {
+            log.warn("[{}] Sentinel {} is unreachable: {}", service, link.address(), link.lastFailure());
+        } else if (before != null && before != ok) {
+            if (ok) {
+                log.info("[{}] Sentinel {} answers again", service, link.address());
+            } else {
+                log.warn("[{}] Sentinel {} stopped answering: {}", service, link.address(), link.lastFailure());
+            }
+        }
+    }
+
+    private void apply(long seq, SentinelAgreement next) {
+        SentinelAgreement before = agreed;
+        agreed = next;
+        for (NodeAddress s : next.sentinels()) {
+            if (!links.containsKey(s)) {
+                log.info("[{}] learned Sentinel {} from the others", service, s);
+                addLink(s);
+            }
+        }
+        if (fencedByEvent != null && seq > fenceQuery && !next.unsafe().contains(fencedByEvent)) {
+            log.info("[{}] no Sentinel is failing {} over any more", service, fencedByEvent);
+            fencedByEvent = null;
+        }
+        Set<NodeAddress> watch = new HashSet<>(next.watch());
+        if (!watch.isEmpty() && !watch.equals(watching)) {
+            watching = Set.copyOf(watch);
+            monitor.watch(watching);
+        }
+        if (next.master() != null && !next.master().equals(before.master())) {
+            log.info("[{}] the Sentinels name {} master{}", service, next.master(),
+                    before.master() != null ? " (was " + before.master() + ")" : "");
+            monitor.checkRolesNow();
+        } else if (next.master() == null && !next.reason().equals(before.reason())) {
+            log.warn("[{}] {}", service, next.reason());
+        }
+        publish();
+    }
+
+    private void event(NodeAddress from, SentinelEvent e) {
+        if (!e.concerns(settings.masterName())) {
+            return;
+        }
+        log.debug("[{}] Sentinel {}: {} {}", service, from, e.channel(), e.master());
+        if (e.fences()) {
+            fence(nat.reachable(e.master()), "Sentinel " + from + " says " + e.channel());
+        }
+        query();
+    }
+
+    private void fence(NodeAddress master, String why) {
+        boolean fresh = !master.equals(fencedByEvent);
+        fencedByEvent = master;
+        fenceQuery = queries + (queryInFlight ? 1 : 0);
+        publish(); // before the log line: writes must stop at once
+        if (fresh) {
+            log.warn("[{}] {}: writes to {} are held until the Sentinels agree on a verified master", service, why,
+                    master);
+        }
+    }
+
+    private void nodeStates(List<NodeState> list) {
+        Map<NodeAddress, NodeState> m = new HashMap<>();
+        for (NodeState s : list) {
+            m.put(s.address(), s);
+        }
+        states = m;
+        publish();
+    }
+
+    private void publish() {
+        Set<NodeAddress> fenced = new HashSet<>(agreed.unsafe());
+        if (fencedByEvent != null) {
+            fenced.add(fencedByEvent);
+        }
+        Shard shard = shards.build(settings.masterName(), agreed, fenced, states);
+        Topology next = Topology.single(version + 1, shard);
+        if (next.sameRoutingAs(current)) {
+            return;
+        }
+        version++;
+        Topology previous = current;
+        current = next;
+        if (shard.hasMaster()) {
+            log.info("[{}] master {}, read replicas {}", service, shard.master(), shard.readReplicas());
+        } else if (previous.primaryShard().hasMaster() || !shard.noMasterReason()
+                .equals(previous.primaryShard().noMasterReason())) {
+            log.warn("[{}] no writable master: {}; read replicas {}", service, shard.noMasterReason(),
+                    shard.readReplicas());
+        }
+        try {
+            listener.accept(next);
+        } catch (RuntimeException ex) {
+            log.error("[{}] topology listener failed", service, ex);
+        }
+    }
+
+    @Override
+    public void close() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            scheduler.execute(() -> {
+                closed = true;
+                links.values().forEach(SentinelLink::close);
+                done.complete(null);
+            });
+            done.get(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            // closing anyway
+        }
+        scheduler.shutdownNow();
+        monitor.close();
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+    }
+}
