@@ -100,7 +100,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             return t;
         });
         this.roleCheckTimeout = roleCheckTimeout(settings);
-        this.prober = new NodeProber(resources, settings.timeout(), roleCheckTimeout, backendUser, backendPassword,
+        this.prober = new NodeProber(this.resources, settings.timeout(), roleCheckTimeout, backendUser, backendPassword,
                 node -> scheduler.execute(() -> closedByNode(node)));
     }
 

@@ -355,6 +355,19 @@ public final class BackendPool {
         }
     }
 
+    /**
+     * Closes every connection of this loop to {@code node} (shared, dedicated, idle): the proxy
+     * left it. Requests in flight there fail with {@code why}: reads are sent elsewhere, writes
+     * get "may have been applied", pinned sessions learn their connection is gone.
+     */
+    public void closeNode(NodeAddress node, String why) {
+        for (BackendConnection c : List.copyOf(all)) {
+            if (c.key().node().equals(node)) {
+                c.fail(new BackendFailure(node, BackendFailure.Kind.CLOSED, why));
+            }
+        }
+    }
+
     /** Closes every connection of this loop (graceful stop has drained clients first). */
     public void closeAll() {
         for (BackendConnection c : List.copyOf(all)) {

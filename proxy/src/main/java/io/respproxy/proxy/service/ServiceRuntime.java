@@ -64,6 +64,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<NodeAddress> readOnlyReported =
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
+    private final MasterChanges failovers;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
@@ -78,6 +79,7 @@ public final class ServiceRuntime implements AutoCloseable {
         this.backendSettings = backendSettings;
         this.backendChannelClass = backendChannelClass;
         this.topology = source.current();
+        this.failovers = new MasterChanges(name, stats, this::leftMaster);
     }
 
     /** Starts discovery; snapshots are published as they come. */
@@ -90,12 +92,26 @@ public final class ServiceRuntime implements AutoCloseable {
                 h.wake();
             }
             NodeAddress master = t.primaryShard().master();
+            if (!t.isCluster()) {
+                failovers.seen(master);
+            }
             if (master != null && discovered.compareAndSet(false, true)) {
                 Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
                 worker.setDaemon(true);
                 worker.start();
             }
         });
+    }
+
+    /**
+     * The proxy left {@code old} for another master: its connections are closed on every loop, so
+     * that a write in flight there gets "may have been applied" rather than a late acknowledgement
+     * from a master whose writes its demotion will discard (one that was frozen and resumes).
+     */
+    private void leftMaster(NodeAddress old) {
+        for (BackendPool p : pools.values()) {
+            p.loop().execute(() -> p.closeNode(old, "the proxy left it: no longer the master"));
+        }
     }
 
     /** Learns the backend's module commands; the built-in facts win for commands both know. */
@@ -225,6 +241,12 @@ public final class ServiceRuntime implements AutoCloseable {
         /** Commands waiting for a master right now (failover hold). */
         public final AtomicInteger heldCommands = new AtomicInteger();
         public final LongAdder holdTimeouts = new LongAdder();
+        /** Commands that started waiting for a master (failover hold, re-routed writes), ever. */
+        public final LongAdder holdsStarted = new LongAdder();
+        /** Commands sent again after their node failed them safely (reads, -READONLY writes), ever. */
+        public final LongAdder retried = new LongAdder();
+        /** Writes failed with "the command may have been applied" (in flight when their node was lost), ever. */
+        public final LongAdder maybeApplied = new LongAdder();
         /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
         public final AtomicInteger blockedClients = new AtomicInteger();
         public final AtomicInteger pubsubClients = new AtomicInteger();

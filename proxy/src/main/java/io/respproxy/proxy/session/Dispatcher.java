@@ -203,6 +203,7 @@ final class Dispatcher {
 
     private boolean resend(ReplySlot slot, NodeAddress node) {
         slot.resends++;
+        session.service().stats().retried.increment();
         send(slot, node);
         pool.flushBackends();
         return true;

@@ -112,6 +112,7 @@ final class FailoverHold implements HoldQueue.Waiter {
             stats.heldCommands.decrementAndGet();
             return false;
         }
+        stats.holdsStarted.increment();
         return true;
     }
 
@@ -134,6 +135,7 @@ final class FailoverHold implements HoldQueue.Waiter {
         while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot)) {
             rerouting.poll();
             stats.heldCommands.decrementAndGet();
+            stats.retried.increment();
         }
         if (!rerouting.isEmpty() && System.nanoTime() - rerouteSinceNanos > settings.holdTimeout().toNanos()) {
             while ((slot = rerouting.poll()) != null) {

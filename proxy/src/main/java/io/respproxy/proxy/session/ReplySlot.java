@@ -87,6 +87,9 @@ final class ReplySlot implements PendingReply {
         }
         dropRequest();
         // A read that failed was not applied anywhere, whatever was written.
+        if (written && !read) {
+            session.service().stats().maybeApplied.increment();
+        }
         fail(failure.message(written && !read));
     }
 

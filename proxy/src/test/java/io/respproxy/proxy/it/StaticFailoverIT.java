@@ -21,7 +21,8 @@ import redis.clients.jedis.params.ClientKillParams;
  * back: 4 clients append through the write port; afterwards every acknowledged append must be on
  * the new master. A replica promoted from the master's history takes the writes as soon as a role
  * check sees it (100 ms), without waiting for the old master's demotion; only appends the old
- * master acknowledged inside that window may be lost.
+ * master acknowledged inside that window may be lost, and writes in flight there when the proxy
+ * leaves it get "may have been applied".
  */
 class StaticFailoverIT {
 
@@ -32,7 +33,7 @@ class StaticFailoverIT {
     static final double WINDOW_MS = 300;
 
     @Test
-    void sentinelFailoverShowsNoErrorAndLosesOnlyWhatTheOldMasterTookBeforeThePromotionWasSeen() throws Exception {
+    void sentinelFailoverFailsOnlyWritesInFlightAndLosesOnlyWhatTheOldMasterTookBeforeThePromotionWasSeen() throws Exception {
         try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.start(s.dataNodes(), HEALTH);
              Reader reader = new Reader(proxy.readPort())) {
             // Reads keep data-path connections to the replicas open: Sentinel's CLIENT KILL on the one it
@@ -46,7 +47,7 @@ class StaticFailoverIT {
             Thread.sleep(1000);
             AppendWorkload.Result r = w.stopAndVerify(settledMaster(s, promoted));
             System.out.println("StaticFailoverIT SENTINEL FAILOVER: " + r + "; " + reader);
-            assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+            assertOnlyInFlightWritesFailed(r);
             assertEquals(0, r.duplicates());
             assertTrue(r.lost() <= r.perMs() * WINDOW_MS, "lost " + r.lost() + " acknowledged appends, more than the "
                     + "role-check window allows (" + (long) (r.perMs() * WINDOW_MS) + ")");
@@ -78,7 +79,7 @@ class StaticFailoverIT {
     }
 
     @Test
-    void manualSwitchShowsNoErrorAndLosesOnlyTheRoleCheckWindow() throws Exception {
+    void manualSwitchFailsOnlyWritesInFlightAndLosesOnlyTheRoleCheckWindow() throws Exception {
         // No Sentinel: it would undo a switch it did not make.
         try (ReplicatedRedis redis = ProxyEnvironment.redis(2);
              ProxyFixture proxy = ProxyFixture.start(servers(redis), HEALTH)) {
@@ -104,7 +105,7 @@ class StaticFailoverIT {
             Thread.sleep(1000);
             AppendWorkload.Result r = w.stopAndVerify(promoted);
             System.out.println("StaticFailoverIT manual REPLICAOF switch: " + r);
-            assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+            assertOnlyInFlightWritesFailed(r);
             assertEquals(0, r.duplicates());
             assertTrue(r.lost() <= r.perMs() * WINDOW_MS, "lost " + r.lost() + " acknowledged appends, more than the "
                     + "role-check window allows (" + (long) (r.perMs() * WINDOW_MS) + ")");
@@ -143,6 +144,17 @@ class StaticFailoverIT {
             Thread.sleep(300); // the role checks the kills asked for have answered
             assertEquals(version, proxy.service().topology().version(), "the kills changed the published topology");
         }
+    }
+
+    /**
+     * When the proxy leaves a master for a promoted replica it closes its connections there: a
+     * write in flight at that instant gets "may have been applied" (the old master's late
+     * acknowledgement could be for a write its demotion discards). At most one per client; no
+     * other error.
+     */
+    private static void assertOnlyInFlightWritesFailed(AppendWorkload.Result r) {
+        assertTrue(r.maybeApplied() <= CLIENTS, "only writes in flight at the switch: " + r.errorSamples());
+        assertEquals(r.maybeApplied(), r.errors(), "no other client error: " + r.errorSamples());
     }
 
     /** One client reading through the read port until closed; counts what it saw. */
