@@ -15,10 +15,19 @@ import java.util.function.UnaryOperator;
  *                shows its master's)
  * @param replid2 {@code master_replid2}: the history this node continued when it was promoted
  *                (or re-pointed), or null when it has none (all zeros)
+ * @param linkDownSeconds a replica's {@code master_link_down_since_seconds}: how long its link to
+ *                the master has been down, or -1 (up, never connected, or not a replica)
  */
 public record ReplicationInfo(Role role, String masterHost, int masterPort, boolean masterLinkUp,
                               boolean syncInProgress, long offset, List<ConnectedReplica> replicas,
-                              String replid, String replid2) {
+                              String replid, String replid2, long linkDownSeconds) {
+
+    /** Facts without a link-down time (a master, or a replica whose link is up). */
+    public ReplicationInfo(Role role, String masterHost, int masterPort, boolean masterLinkUp,
+                           boolean syncInProgress, long offset, List<ConnectedReplica> replicas,
+                           String replid, String replid2) {
+        this(role, masterHost, masterPort, masterLinkUp, syncInProgress, offset, replicas, replid, replid2, -1);
+    }
 
     /** Redis shows "no previous history" as forty zeros. */
     private static final String NO_REPLID = "0000000000000000000000000000000000000000";
@@ -53,6 +62,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
         List<ConnectedReplica> replicas = new ArrayList<>();
         String replid = null;
         String replid2 = null;
+        long linkDown = -1;
         for (String raw : info.split("\n")) {
             String line = raw.strip();
             int colon = line.indexOf(':');
@@ -70,6 +80,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
                 case "master_host" -> masterHost = value;
                 case "master_port" -> masterPort = (int) parseLong(value, 0);
                 case "master_link_status" -> linkUp = "up".equals(value);
+                case "master_link_down_since_seconds" -> linkDown = parseLong(value, -1);
                 case "master_sync_in_progress" -> syncing = "1".equals(value);
                 case "master_repl_offset" -> masterOffset = parseLong(value, -1);
                 case "slave_repl_offset" -> replicaOffset = parseLong(value, -1);
@@ -86,7 +97,8 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
             }
         }
         long offset = role == Role.REPLICA && replicaOffset >= 0 ? replicaOffset : masterOffset;
-        return new ReplicationInfo(role, masterHost, masterPort, linkUp, syncing, offset, replicas, replid, replid2);
+        return new ReplicationInfo(role, masterHost, masterPort, linkUp, syncing, offset, replicas, replid, replid2,
+                linkUp ? -1 : linkDown);
     }
 
     /**
@@ -113,7 +125,8 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
             NodeAddress a = map.apply(new NodeAddress(r.ip(), r.port()));
             mapped.add(new ConnectedReplica(a.host(), a.port(), r.state(), r.offset(), r.lagSeconds()));
         }
-        return new ReplicationInfo(role, host, port, masterLinkUp, syncInProgress, offset, mapped, replid, replid2);
+        return new ReplicationInfo(role, host, port, masterLinkUp, syncInProgress, offset, mapped, replid, replid2,
+                linkDownSeconds);
     }
 
     private static String replidOrNull(String value) {

@@ -131,8 +131,9 @@ public final class StaticShardBuilder {
     }
 
     /**
-     * A replica serves reads when its link to the master is up and not in a full sync, and, when
-     * the master lists it, its ack lag and byte lag are within the limits. A replica the master
+     * A replica serves reads when its link to the master is up (or went down no longer ago than
+     * the lag limit: the master died) and not in a full sync, and, when the master lists it, its
+     * ack lag and byte lag are within the limits. A replica the master
      * does not list by the same address (NAT, announce-ip) is judged by its own link status.
      * Sentinel mode judges its replicas by the same rule.
      *
@@ -140,8 +141,13 @@ public final class StaticShardBuilder {
      */
     public boolean replicaEligible(NodeState replica, NodeState master) {
         ReplicationInfo info = replica.replication();
-        if (!info.masterLinkUp() || info.syncInProgress()) {
+        if (info.syncInProgress()) {
             return false;
+        }
+        if (!info.masterLinkUp()) {
+            // Its master just died (a failover is under way): what it holds is as fresh as the lag
+            // limit allows for a while, and reads need not wait for the new master.
+            return info.linkDownSeconds() >= 0 && info.linkDownSeconds() <= settings.maxReplicaLag().toSeconds();
         }
         if (master == null) {
             return true;

@@ -52,6 +52,25 @@ class StaticShardBuilderTest {
         assertEquals(4990, r.offset());
     }
 
+    /**
+     * The master died: its replicas' links are down. Until the lag limit has passed since, they
+     * still serve reads (their data is as fresh as the limit allows), so reads need not wait for
+     * the failover; after it, or never connected (-1), they do not.
+     */
+    @Test
+    void replicasOfADeadMasterServeReadsWithinTheLagLimit() {
+        NodeState dead = new NodeState(A, false, null, "connection refused");
+        String justLost = replicaInfo("down", 0) + "master_link_down_since_seconds:2\r\n";
+        String longLost = replicaInfo("down", 0) + "master_link_down_since_seconds:11\r\n";
+        String never = replicaInfo("down", 0) + "master_link_down_since_seconds:-1\r\n";
+        assertEquals(2, ReplicationInfo.parse(justLost).linkDownSeconds());
+        Shard s = builder.build("svc", List.of(dead, up(B, justLost), up(C, longLost)));
+        assertEquals(List.of(B), s.readReplicas());
+        assertFalse(builder.replicaEligible(up(C, never), null));
+        assertFalse(builder.replicaEligible(up(B, replicaInfo("down", 1) + "master_link_down_since_seconds:0\r\n"), null),
+                "a replica in a full sync has no dataset to read");
+    }
+
     @Test
     void oneMasterAndEligibleReplicas() {
         Shard s = builder.build("svc", List.of(

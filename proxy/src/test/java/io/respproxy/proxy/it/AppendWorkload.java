@@ -56,12 +56,23 @@ final class AppendWorkload {
     private long startedAt;
 
     AppendWorkload(int port, int clients, String prefix) {
+        this(port, clients, 0, prefix);
+    }
+
+    /**
+     * @param pipelined how many of the {@code clients} send their appends in pipelines of
+     *                  {@link #PIPELINE} (the others send one at a time)
+     */
+    AppendWorkload(int port, int clients, int pipelined, String prefix) {
         this.port = port;
         this.prefix = prefix;
         for (int i = 0; i < clients; i++) {
-            writers.add(new Writer(prefix + i));
+            writers.add(new Writer(prefix + i, i < pipelined ? PIPELINE : 1));
         }
     }
+
+    /** Appends per pipeline of a pipelining client. */
+    static final int PIPELINE = 8;
 
     void start() {
         startedAt = System.nanoTime();
@@ -154,8 +165,11 @@ final class AppendWorkload {
         long sent;
         long connections;
 
-        Writer(String key) {
+        final int depth;
+
+        Writer(String key, int depth) {
             this.key = key;
+            this.depth = depth;
             this.thread = new Thread(this, "append-" + key);
             this.thread.setDaemon(true); // a failed test must not leave it spinning in a live JVM
         }
@@ -166,16 +180,22 @@ final class AppendWorkload {
             long lastAck = System.nanoTime();
             int seq = 0;
             while (running.get()) {
+                if (depth > 1) {
+                    Jedis before = j;
+                    j = pipeline(j, seq);
+                    seq += depth;
+                    if (j == before) {
+                        long now = System.nanoTime();
+                        longestStallNanos = Math.max(longestStallNanos, now - lastAck);
+                        lastAck = now;
+                    }
+                    continue;
+                }
                 seq++;
                 sent++;
                 try {
                     j.rpush(key, Integer.toString(seq));
-                    acked.set(seq);
-                    if (seq >= ackMillis.length) {
-                        ackMillis = java.util.Arrays.copyOf(ackMillis, ackMillis.length * 2);
-                    }
-                    ackMillis[seq] = System.currentTimeMillis();
-                    ackedCount++;
+                    ack(seq);
                     long now = System.nanoTime();
                     longestStallNanos = Math.max(longestStallNanos, now - lastAck);
                     lastAck = now;
@@ -189,6 +209,44 @@ final class AppendWorkload {
             }
             longestStallNanos = Math.max(longestStallNanos, System.nanoTime() - lastAck);
             j.close();
+        }
+
+        private void ack(int seq) {
+            acked.set(seq);
+            if (seq >= ackMillis.length) {
+                ackMillis = java.util.Arrays.copyOf(ackMillis, ackMillis.length * 2);
+            }
+            ackMillis[seq] = System.currentTimeMillis();
+            ackedCount++;
+        }
+
+        /** Appends seq+1 .. seq+depth in one pipeline; returns the connection to go on with. */
+        private Jedis pipeline(Jedis j, int seq) {
+            List<redis.clients.jedis.Response<Long>> replies = new ArrayList<>(depth);
+            try {
+                redis.clients.jedis.Pipeline p = j.pipelined();
+                for (int k = 1; k <= depth; k++) {
+                    sent++;
+                    replies.add(p.rpush(key, Integer.toString(seq + k)));
+                }
+                p.sync();
+            } catch (JedisConnectionException e) {
+                // Which of the batch were applied is unknown: each unanswered one is an error.
+                for (int k = 0; k < depth; k++) {
+                    error(e);
+                }
+                j.close();
+                return connect();
+            }
+            for (int k = 0; k < depth; k++) {
+                try {
+                    replies.get(k).get();
+                    ack(seq + k + 1);
+                } catch (JedisDataException e) {
+                    error(e);
+                }
+            }
+            return j;
         }
 
         private void error(RuntimeException e) {

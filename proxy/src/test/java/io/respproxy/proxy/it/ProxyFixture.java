@@ -102,7 +102,13 @@ final class ProxyFixture implements AutoCloseable {
      * and every replica serves reads.
      */
     static ProxyFixture sentinel(SentinelDeployment s, String serviceHocon) throws Exception {
-        String sentinels = s.sentinels().stream().map(n -> "\"127.0.0.1:" + n.port() + "\"")
+        return sentinel(s, s.sentinels(), serviceHocon);
+    }
+
+    /** As {@link #sentinel(SentinelDeployment, String)}, configured with only {@code configured} of its Sentinels. */
+    static ProxyFixture sentinel(SentinelDeployment s, List<RedisNode> configured, String serviceHocon)
+            throws Exception {
+        String sentinels = configured.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"")
                 .collect(Collectors.joining(", "));
         return new ProxyFixture(null, "    mode = sentinel\n    sentinel { master-name = " + s.masterName()
                 + ", nodes = [" + sentinels + "] }\n", serviceHocon, s.dataNodes().size() - 1);

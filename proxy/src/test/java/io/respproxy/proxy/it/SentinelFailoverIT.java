@@ -8,41 +8,231 @@ import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.SentinelDeployment;
 import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
- * {@code mode = sentinel} under continuous appends through the write port while the Sentinels
- * fail the master over: the proxy follows what a majority of them say, verified by the node, and
- * holds writes from the moment a failover starts until the new master is verified. Every
- * acknowledged append must be on the final master.
+ * {@code mode = sentinel} under continuous load while the Sentinels fail the master over: 4
+ * clients append through the write port (2 of them in pipelines of 8) and one reads through the
+ * read port. The proxy follows what a majority of the Sentinels say, verified by the node, and
+ * holds writes from the moment a failover starts until the new master is verified. Afterwards
+ * every acknowledged append must be on the final master, value by value.
  */
 class SentinelFailoverIT {
 
     static final int CLIENTS = 4;
+    static final int PIPELINED = 2;
 
     @Test
     void sentinelFailoverShowsNoErrorAndLosesNothing() throws Exception {
-        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "")) {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+             ReadLoad reads = new ReadLoad(proxy.readPort(), "sf:0")) {
             AppendWorkload w = running(proxy, "sf:");
             RedisNode promoted = s.failover(Duration.ofSeconds(30));
             awaitProxyMaster(proxy, promoted);
             s.awaitReplicasInSync(Duration.ofSeconds(30));
             Thread.sleep(1000);
             AppendWorkload.Result r = w.stopAndVerify(s.master());
-            System.out.println("SentinelFailoverIT SENTINEL FAILOVER: " + r);
+            System.out.println("SentinelFailoverIT SENTINEL FAILOVER: " + r + "; " + reads);
             assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
             assertEquals(0, r.lost(), "acknowledged appends lost");
             assertEquals(0, r.duplicates());
+            assertEquals(0, r.outOfOrder());
+            assertEquals(0, reads.errors(), "read errors: " + reads.errorSamples());
         }
+    }
+
+    @Test
+    void threeForcedFailoversThreeSecondsApartShowNoErrorAndLoseNothing() throws Exception {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+             ReadLoad reads = new ReadLoad(proxy.readPort(), "ff:0")) {
+            AppendWorkload w = running(proxy, "ff:");
+            for (int i = 0; i < 3; i++) {
+                RedisNode promoted = s.failover(Duration.ofSeconds(30));
+                awaitProxyMaster(proxy, promoted);
+                s.awaitReplicasInSync(Duration.ofSeconds(30));
+                Thread.sleep(3000);
+            }
+            AppendWorkload.Result r = w.stopAndVerify(s.master());
+            System.out.println("SentinelFailoverIT three SENTINEL FAILOVERs 3 s apart: " + r + "; " + reads);
+            assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+            assertEquals(0, r.lost(), "acknowledged appends lost");
+            assertEquals(0, r.duplicates());
+            assertEquals(0, reads.errors(), "read errors: " + reads.errorSamples());
+        }
+    }
+
+    /**
+     * kill -9 of the master: only the writes in flight at the instant of the kill fail ("may have
+     * been applied"); every other write waits and completes on the new master; the stall is
+     * bounded by the Sentinels' own failover time plus 1 s. What the master acknowledged but had
+     * not yet sent to any replica dies with it (asynchronous replication): a handful on loopback.
+     */
+    @Test
+    void killedMasterFailsOnlyWritesInFlightAndStallsNoLongerThanTheFailover() throws Exception {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+             ReadLoad reads = new ReadLoad(proxy.readPort(), "k9:0")) {
+            AppendWorkload w = running(proxy, "k9:");
+            RedisNode old = s.master();
+            long killedAt = System.nanoTime();
+            old.kill();
+            RedisNode promoted = s.awaitNewMaster(old, Duration.ofSeconds(30));
+            awaitProxyMaster(proxy, promoted);
+            long failoverMs = (System.nanoTime() - killedAt) / 1_000_000;
+            s.awaitReplicasInSync(Duration.ofSeconds(30));
+            Thread.sleep(1000);
+            AppendWorkload.Result r = w.stopAndVerify(s.master());
+            System.out.println("SentinelFailoverIT kill -9 of the master: " + r + "; Sentinels' failover took "
+                    + failoverMs + " ms; " + reads);
+            assertTrue(r.maybeApplied() <= (CLIENTS - PIPELINED) + PIPELINED * AppendWorkload.PIPELINE,
+                    "only the writes in flight at the kill: " + r.errorSamples());
+            assertEquals(r.maybeApplied(), r.errors(), "no other client error: " + r.errorSamples());
+            assertEquals(0, r.duplicates());
+            assertTrue(r.lost() <= 4L * CLIENTS * AppendWorkload.PIPELINE, "lost " + r.lost() + " acknowledged appends");
+            assertTrue(r.longestStallMs() <= failoverMs + 1000, "stall " + r.longestStallMs() + " ms, failover "
+                    + failoverMs + " ms");
+            assertEquals(0, reads.errors(), "reads go to replicas: " + reads.errorSamples());
+            assertTrue(reads.longestStallMs() < 1000, "reads do not wait for the failover: " + reads);
+        }
+    }
+
+    /**
+     * SIGSTOP of the master for longer than down-after, then SIGCONT: after the switch the
+     * returning old master gets no writes (its rpush count does not move while it still says
+     * master), and no write the proxy acknowledged is lost.
+     */
+    @Test
+    void aFrozenMasterThatResumesGetsNoWritesAndNoAcknowledgedWriteIsLost() throws Exception {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+             ReadLoad reads = new ReadLoad(proxy.readPort(), "st:0")) {
+            AppendWorkload w = running(proxy, "st:");
+            RedisNode old = s.master();
+            old.pause();
+            RedisNode promoted = s.awaitNewMaster(old, Duration.ofSeconds(30));
+            awaitProxyMaster(proxy, promoted);
+            Thread.sleep(500);
+            old.resume();
+            Thread.sleep(100); // what was in its sockets before the freeze runs now: those writes failed
+            long first = -1;
+            long lastAsMaster = -1;
+            for (int i = 0; i < 300; i++) {
+                Map<String, String> info = info(old);
+                if (!"master".equals(info.get("role"))) {
+                    break;
+                }
+                lastAsMaster = rpushCalls(info);
+                if (first < 0) {
+                    first = lastAsMaster;
+                }
+                Thread.sleep(10);
+            }
+            s.awaitReplicasInSync(Duration.ofSeconds(30));
+            Thread.sleep(1000);
+            AppendWorkload.Result r = w.stopAndVerify(s.master());
+            System.out.println("SentinelFailoverIT SIGSTOP of the master, then SIGCONT: " + r + "; rpush calls on the "
+                    + "returning old master while it said master: " + first + " -> " + lastAsMaster + "; " + reads);
+            assertEquals(first, lastAsMaster, "the returning old master got writes");
+            assertEquals(0, r.lost(), "acknowledged appends lost");
+            assertEquals(r.maybeApplied(), r.errors(), "no error but writes in flight there: " + r.errorSamples());
+            assertEquals(0, r.duplicates());
+            assertEquals(0, reads.errors(), "read errors: " + reads.errorSamples());
+        }
+    }
+
+    @Test
+    void aReplicaThatDiesLosesNoRead() throws Exception {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+             ReadLoad reads = new ReadLoad(proxy.readPort(), "rd:0")) {
+            AppendWorkload w = running(proxy, "rd:");
+            RedisNode replica = s.replicas().get(0);
+            replica.kill();
+            ProxyFixture.await(Duration.ofSeconds(10), "the dead replica out of the read set",
+                    () -> proxy.readReplicaCount() == 1);
+            long before = reads.reads();
+            Thread.sleep(1000);
+            assertTrue(reads.reads() > before + 100, "reads go on: " + reads);
+            AppendWorkload.Result r = w.stopAndVerify(s.master());
+            System.out.println("SentinelFailoverIT a replica killed: " + r + "; " + reads);
+            assertEquals(0, reads.errors(), "read errors: " + reads.errorSamples());
+            assertEquals(0, r.errors(), "write errors: " + r.errorSamples());
+            assertEquals(0, r.lost());
+        }
+    }
+
+    /**
+     * A minority of the Sentinels dies: nothing changes for clients. The proxy was given only one
+     * Sentinel and learned the others from it; with that one dead, it still follows a failover.
+     */
+    @Test
+    void learnedSentinelsCarryOnWhenTheConfiguredOneDies() throws Exception {
+        try (SentinelDeployment s = sentinel();
+             ProxyFixture proxy = ProxyFixture.sentinel(s, java.util.List.of(s.sentinels().get(2)), "")) {
+            AppendWorkload w = running(proxy, "ms:");
+            long version = proxy.service().topology().version();
+            s.sentinels().get(2).kill();
+            Thread.sleep(1500);
+            assertEquals(version, proxy.service().topology().version(), "a dead Sentinel changed the routing");
+            RedisNode promoted = s.failover(Duration.ofSeconds(30));
+            awaitProxyMaster(proxy, promoted);
+            s.awaitReplicasInSync(Duration.ofSeconds(30));
+            Thread.sleep(500);
+            AppendWorkload.Result r = w.stopAndVerify(s.master());
+            System.out.println("SentinelFailoverIT configured Sentinel dead, failover through learned ones: " + r);
+            assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+            assertEquals(0, r.lost());
+        }
+    }
+
+    /** The proxy starts with a configured Sentinel down, and serves. */
+    @Test
+    void startsWithASentinelDown() throws Exception {
+        try (SentinelDeployment s = sentinel()) {
+            s.sentinels().get(0).kill();
+            try (ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+                 Jedis c = proxy.jedis(proxy.writePort())) {
+                assertEquals("OK", c.set("sd:k", "v"));
+                assertEquals("v", c.get("sd:k"));
+                assertEquals(new NodeAddress("127.0.0.1", s.master().port()),
+                        proxy.service().topology().primaryShard().master());
+            }
+        }
+    }
+
+    private static Map<String, String> info(RedisNode n) {
+        try (Jedis d = ProxyFixture.direct(n)) {
+            Map<String, String> out = new java.util.HashMap<>();
+            for (String line : d.info("replication").split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0) {
+                    out.put(line.substring(0, colon), line.substring(colon + 1));
+                }
+            }
+            for (String line : d.info("commandstats").split("\r\n")) {
+                if (line.startsWith("cmdstat_rpush:")) {
+                    out.put("cmdstat_rpush", line);
+                }
+            }
+            return out;
+        }
+    }
+
+    private static long rpushCalls(Map<String, String> info) {
+        String line = info.get("cmdstat_rpush");
+        if (line == null) {
+            return 0;
+        }
+        int at = line.indexOf("calls=");
+        return Long.parseLong(line.substring(at + 6, line.indexOf(',', at)));
     }
 
     static SentinelDeployment sentinel() {
         return RedisTopologies.sentinel().password(ProxyFixture.BACKEND_PASSWORD).replicas(2).sentinels(3).start();
     }
 
-    /** Clients appending, and a second of acknowledged appends before the fault. */
+    /** Clients appending (some pipelined), and a second of acknowledged appends before the fault. */
     static AppendWorkload running(ProxyFixture proxy, String prefix) throws InterruptedException {
-        AppendWorkload w = new AppendWorkload(proxy.writePort(), CLIENTS, prefix);
+        AppendWorkload w = new AppendWorkload(proxy.writePort(), CLIENTS, PIPELINED, prefix);
         w.start();
         Thread.sleep(1000);
         assertTrue(w.acked() > 0, "appends go through before the fault");

@@ -35,7 +35,7 @@ class StaticFailoverIT {
     @Test
     void sentinelFailoverFailsOnlyWritesInFlightAndLosesOnlyWhatTheOldMasterTookBeforeThePromotionWasSeen() throws Exception {
         try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.start(s.dataNodes(), HEALTH);
-             Reader reader = new Reader(proxy.readPort())) {
+             ReadLoad reader = new ReadLoad(proxy.readPort(), "sf:string")) {
             // Reads keep data-path connections to the replicas open: Sentinel's CLIENT KILL on the one it
             // promotes is then seen by the data path too, not only by the health checks.
             AppendWorkload w = running(proxy, "sf:");
@@ -155,52 +155,6 @@ class StaticFailoverIT {
     private static void assertOnlyInFlightWritesFailed(AppendWorkload.Result r) {
         assertTrue(r.maybeApplied() <= CLIENTS, "only writes in flight at the switch: " + r.errorSamples());
         assertEquals(r.maybeApplied(), r.errors(), "no other client error: " + r.errorSamples());
-    }
-
-    /** One client reading through the read port until closed; counts what it saw. */
-    private static final class Reader implements AutoCloseable {
-        private final Thread thread;
-        private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-        private volatile long reads;
-        private volatile long errors;
-
-        Reader(int port) {
-            thread = new Thread(() -> {
-                Jedis j = new Jedis("127.0.0.1", port, 15_000);
-                while (running.get()) {
-                    try {
-                        j.get("sf:string");
-                        reads++;
-                    } catch (RuntimeException e) {
-                        errors++;
-                        j.close();
-                        j = new Jedis("127.0.0.1", port, 15_000);
-                    }
-                }
-                j.close();
-            }, "reader");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void close() {
-            running.set(false);
-            try {
-                thread.join(20_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted while stopping the reader", e);
-            }
-            if (thread.isAlive()) {
-                throw new AssertionError("the reader did not stop within 20 s");
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "reads through the read port meanwhile: " + reads + ", read errors " + errors;
-        }
     }
 
     /**
