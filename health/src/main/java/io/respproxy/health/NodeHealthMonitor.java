@@ -170,6 +170,19 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         });
     }
 
+    /**
+     * {@code node}'s {@code INFO replication} now, asked on the role-check connection (its offset,
+     * for a switchover waiting for replicas to catch up). Fails when the node does not answer. Any thread.
+     */
+    public CompletableFuture<ReplicationInfo> replicationNow(NodeAddress node) {
+        return prober.roleCheck(node).thenApply(r -> {
+            if (!r.ok() || r.replication() == null) {
+                throw new IllegalStateException(node + " did not answer INFO replication: " + r.failure());
+            }
+            return r.replication();
+        });
+    }
+
     /** Every watched node's state now (any thread). */
     public List<NodeState> states() {
         return states;

@@ -41,6 +41,20 @@ public interface TopologySource extends AutoCloseable {
         requestRefresh();
     }
 
+    /**
+     * Moves the master role to a replica without losing a write: holds writes, waits until the
+     * replicas have everything the master has, has the deployment fail over, and releases the
+     * writes to the verified new master. Only sources that can ask for a failover (Sentinel) do;
+     * the others fail the future at once. Any thread.
+     *
+     * @param timeout how long the whole switchover may take before it is given up (writes resume
+     *                on the old master if no failover was started)
+     */
+    default java.util.concurrent.CompletableFuture<SwitchoverResult> switchover(java.time.Duration timeout) {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException("switchover needs mode = sentinel"));
+    }
+
     @Override
     void close();
 }

@@ -8,7 +8,6 @@ import io.respproxy.routing.Shard;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Sentinel mode's routing decision, a pure function of what the Sentinels agree on and what the
@@ -26,10 +25,11 @@ final class SentinelShardBuilder {
     }
 
     /**
-     * @param fenced masters no write may go to now (a failover of them is under way)
+     * @param fenced masters no write may go to now, with why (a failover of them is under way)
      * @param states the health monitor's view, by node
      */
-    Shard build(String id, SentinelAgreement agreed, Set<NodeAddress> fenced, Map<NodeAddress, NodeState> states) {
+    Shard build(String id, SentinelAgreement agreed, Map<NodeAddress, String> fenced,
+                Map<NodeAddress, NodeState> states) {
         NodeAddress candidate = agreed.master();
         NodeState m = candidate == null ? null : states.get(candidate);
         String reason = candidate == null ? agreed.reason() : whyNotWritable(candidate, m, fenced);
@@ -46,9 +46,10 @@ final class SentinelShardBuilder {
                 : Shard.withoutMaster(id, readable, reason);
     }
 
-    private static String whyNotWritable(NodeAddress candidate, NodeState m, Set<NodeAddress> fenced) {
-        if (fenced.contains(candidate)) {
-            return "a Sentinel is failing over " + candidate + "; writes wait for the new master";
+    private static String whyNotWritable(NodeAddress candidate, NodeState m, Map<NodeAddress, String> fenced) {
+        String why = fenced.get(candidate);
+        if (why != null) {
+            return why;
         }
         if (m == null) {
             return "the Sentinels name " + candidate + " master; it has not been probed yet";

@@ -4,12 +4,15 @@ import io.lettuce.core.resource.ClientResources;
 import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.NodeState;
+import io.respproxy.health.ReplicationInfo;
 import io.respproxy.health.StaticShardBuilder;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
+import io.respproxy.routing.SwitchoverResult;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -18,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,6 +68,9 @@ public final class SentinelTopologySource implements TopologySource {
     private boolean queryAgain;
     private long lastQueryNanos;
     private boolean closed;
+    /** The master a switchover holds writes from, or null. */
+    private NodeAddress switchingFrom;
+    private final List<MasterWaiter> masterWaiters = new ArrayList<>();
 
     /**
      * @param monitor   probes the data nodes; owned (closed) by this source
@@ -160,17 +167,82 @@ public final class SentinelTopologySource implements TopologySource {
         return out;
     }
 
-    /**
-     * Stops writes to the current master until a query sent after now finds no failover of it
-     * under way (or names another master): the first step of a switchover. Any thread.
-     */
-    public void fenceMaster(String why) {
+    @Override
+    public CompletableFuture<SwitchoverResult> switchover(Duration timeout) {
+        CompletableFuture<SwitchoverResult> out = new CompletableFuture<>();
+        // A moment without a master (a role check in doubt) is waited out, within the timeout.
+        long deadline = System.nanoTime() + timeout.toNanos();
+        awaitMasterOtherThan(null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenComposeAsync(m -> new SentinelSwitchover(this, service,
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), scheduler)
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        out.completeExceptionally(e instanceof java.util.concurrent.CompletionException
+                                && e.getCause() != null ? e.getCause() : e);
+                    } else {
+                        out.complete(r);
+                    }
+                });
+        return out;
+    }
+
+    /** The published master, now held for a switchover; null when there is none or one is running. */
+    NodeAddress beginSwitchover() {
+        NodeAddress m = current.primaryShard().master();
+        if (m == null || switchingFrom != null) {
+            return null;
+        }
+        switchingFrom = m;
+        publish();
+        return m;
+    }
+
+    void endSwitchover() {
+        switchingFrom = null;
+        publish();
+    }
+
+    List<NodeAddress> servingReplicas() {
+        return agreed.replicas();
+    }
+
+    CompletableFuture<ReplicationInfo> replicationNow(NodeAddress node) {
+        return monitor.replicationNow(node);
+    }
+
+    /** Completes (on this source's thread) once a master other than {@code old} (may be null) is published. */
+    CompletableFuture<NodeAddress> awaitMasterOtherThan(NodeAddress old) {
+        CompletableFuture<NodeAddress> f = new CompletableFuture<>();
         scheduler.execute(() -> {
-            if (agreed.master() != null) {
-                fence(agreed.master(), why);
+            masterWaiters.add(new MasterWaiter(old, f));
+            checkWaiters();
+        });
+        return f;
+    }
+
+    private void checkWaiters() {
+        NodeAddress m = current.primaryShard().master();
+        masterWaiters.removeIf(w -> {
+            if (w.future.isDone()) {
+                return true;
             }
+            if (m != null && !m.equals(w.old)) {
+                w.future.complete(m);
+                return true;
+            }
+            return false;
         });
     }
+
+    Executor executor() {
+        return scheduler;
+    }
+
+    void schedule(Runnable r, long millis) {
+        scheduler.schedule(r, millis, TimeUnit.MILLISECONDS);
+    }
+
+    private record MasterWaiter(NodeAddress old, CompletableFuture<NodeAddress> future) {}
 
     private void addLink(NodeAddress address) {
         links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources,
@@ -299,9 +371,17 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     private void publish() {
-        Set<NodeAddress> fenced = new HashSet<>(agreed.unsafe());
+        Map<NodeAddress, String> fenced = new HashMap<>();
+        for (NodeAddress a : agreed.unsafe()) {
+            fenced.put(a, "a Sentinel is failing over " + a + " (or holds it objectively down); writes wait for "
+                    + "the new master");
+        }
         if (fencedByEvent != null) {
-            fenced.add(fencedByEvent);
+            fenced.put(fencedByEvent, "a Sentinel announced a failover of " + fencedByEvent
+                    + "; writes wait for the new master");
+        }
+        if (switchingFrom != null) {
+            fenced.put(switchingFrom, "switchover from " + switchingFrom + " in progress; writes wait for the new master");
         }
         Shard shard = shards.build(settings.masterName(), agreed, fenced, states);
         Topology next = Topology.single(version + 1, shard);
@@ -323,6 +403,7 @@ public final class SentinelTopologySource implements TopologySource {
         } catch (RuntimeException ex) {
             log.error("[{}] topology listener failed", service, ex);
         }
+        checkWaiters();
     }
 
     @Override

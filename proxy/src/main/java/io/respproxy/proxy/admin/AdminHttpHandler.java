@@ -34,10 +34,21 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         AdminRoutes.Response response;
+        if (request.decoderResult().isSuccess() && request.method().equals(HttpMethod.POST)) {
+            // An action (a switchover) takes seconds: answered when done, off this thread.
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            var version = request.protocolVersion();
+            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            routes.post(uri.path(), uri.parameters()).whenComplete((r, e) -> ctx.executor().execute(() ->
+                    respond(ctx, version, keepAlive, false, e == null ? r : new AdminRoutes.Response(
+                            HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", "error\n"))));
+            return;
+        }
         if (!request.decoderResult().isSuccess()) {
             response = new AdminRoutes.Response(HttpResponseStatus.BAD_REQUEST, "text/plain", "bad request\n");
         } else if (!request.method().equals(HttpMethod.GET) && !request.method().equals(HttpMethod.HEAD)) {
-            response = new AdminRoutes.Response(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain", "use GET\n");
+            response = new AdminRoutes.Response(HttpResponseStatus.METHOD_NOT_ALLOWED, "text/plain",
+                    "use GET (POST for /services/NAME/switchover)\n");
         } else {
             try {
                 response = routes.route(new QueryStringDecoder(request.uri()).path());
@@ -46,13 +57,17 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
                 response = new AdminRoutes.Response(HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", "error\n");
             }
         }
-        boolean head = request.method().equals(HttpMethod.HEAD);
+        respond(ctx, request.protocolVersion(), HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess(),
+                request.method().equals(HttpMethod.HEAD), response);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpVersion version,
+                                boolean keepAlive, boolean head, AdminRoutes.Response response) {
         byte[] bytes = response.body().getBytes(StandardCharsets.UTF_8);
         ByteBuf body = head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes);
-        FullHttpResponse http = new DefaultFullHttpResponse(request.protocolVersion(), response.status(), body);
+        FullHttpResponse http = new DefaultFullHttpResponse(version, response.status(), body);
         http.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
         http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         HttpUtil.setKeepAlive(http, keepAlive);
         if (keepAlive) {
             ctx.writeAndFlush(http, ctx.voidPromise());

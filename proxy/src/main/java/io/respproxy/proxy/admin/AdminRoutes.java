@@ -3,9 +3,16 @@ package io.respproxy.proxy.admin;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
+import io.respproxy.routing.SwitchoverResult;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.function.Supplier;
 
 /** What each admin path answers; free of Netty channel handling so it is easy to test. */
@@ -16,14 +23,64 @@ final class AdminRoutes {
     private static final String TEXT = "text/plain; charset=utf-8";
     private static final String JSON = "application/json";
 
+    /** How long a switchover may take unless the request says {@code ?timeout=SECONDS}. */
+    static final Duration DEFAULT_SWITCHOVER_TIMEOUT = Duration.ofSeconds(30);
+    private static final Pattern SWITCHOVER = Pattern.compile("/services/([^/]+)/switchover");
+
     private final CollectorRegistry registry;
     private final BooleanSupplier readiness;
     private final Supplier<String> topology;
+    private final Switchovers switchovers;
 
-    AdminRoutes(CollectorRegistry registry, BooleanSupplier readiness, Supplier<String> topology) {
+    AdminRoutes(CollectorRegistry registry, BooleanSupplier readiness, Supplier<String> topology,
+                Switchovers switchovers) {
         this.registry = registry;
         this.readiness = readiness;
         this.topology = topology;
+        this.switchovers = switchovers;
+    }
+
+    /** POST: the operator's actions. Completes when the action is done (a switchover takes seconds). */
+    CompletableFuture<Response> post(String path, Map<String, List<String>> query) {
+        Matcher m = SWITCHOVER.matcher(path);
+        if (!m.matches()) {
+            return CompletableFuture.completedFuture(
+                    new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n"));
+        }
+        String service = m.group(1);
+        Duration timeout = DEFAULT_SWITCHOVER_TIMEOUT;
+        List<String> t = query.get("timeout");
+        if (t != null && !t.isEmpty()) {
+            try {
+                timeout = Duration.ofSeconds(Long.parseLong(t.get(0)));
+            } catch (NumberFormatException e) {
+                return CompletableFuture.completedFuture(new Response(HttpResponseStatus.BAD_REQUEST, JSON,
+                        "{\"error\":\"timeout must be a number of seconds\"}\n"));
+            }
+        }
+        CompletableFuture<SwitchoverResult> running;
+        try {
+            running = switchovers.switchover(service, timeout);
+        } catch (RuntimeException e) {
+            running = CompletableFuture.failedFuture(e);
+        }
+        return running.handle((r, e) -> {
+            if (e == null) {
+                return new Response(HttpResponseStatus.OK, JSON, "{\"service\":\"" + json(service) + "\",\"from\":\""
+                        + r.from() + "\",\"to\":\"" + r.to() + "\",\"held_ms\":" + r.heldMillis() + "}\n");
+            }
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                    ? e.getCause() : e;
+            HttpResponseStatus status = cause instanceof java.util.NoSuchElementException ? HttpResponseStatus.NOT_FOUND
+                    : cause instanceof UnsupportedOperationException ? HttpResponseStatus.BAD_REQUEST
+                    : HttpResponseStatus.CONFLICT;
+            return new Response(status, JSON, "{\"service\":\"" + json(service) + "\",\"error\":\""
+                    + json(String.valueOf(cause.getMessage())) + "\"}\n");
+        });
+    }
+
+    private static String json(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
     Response route(String path) {

@@ -42,12 +42,21 @@ public final class AdminServer implements AutoCloseable {
      * @param topology   /topology returns this JSON document
      */
     public AdminServer(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology) {
+        this(listen, metrics, readiness, topology, (service, timeout) -> java.util.concurrent.CompletableFuture
+                .failedFuture(new java.util.NoSuchElementException("no service named '" + service + "'")));
+    }
+
+    /**
+     * @param switchovers runs {@code POST /services/NAME/switchover}
+     */
+    public AdminServer(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology,
+                       Switchovers switchovers) {
         this.listen = listen;
         // A private registry, not CollectorRegistry.defaultRegistry: no global state, and two
         // daemons in one JVM (tests) do not see each other's metrics.
         CollectorRegistry registry = new CollectorRegistry();
         new DropwizardExports(metrics).register(registry);
-        this.routes = new AdminRoutes(registry, readiness, topology);
+        this.routes = new AdminRoutes(registry, readiness, topology, switchovers);
     }
 
     /**

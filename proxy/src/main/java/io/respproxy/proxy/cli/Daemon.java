@@ -47,7 +47,7 @@ public final class Daemon {
             if (config.adminListen().isPresent()) {
                 HostPort listen = config.adminListen().get();
                 admin = new AdminServer(new InetSocketAddress(listen.host(), listen.port()), metrics,
-                        () -> !stopping && dataPlane.ready(), dataPlane::topologyJson);
+                        () -> !stopping && dataPlane.ready(), dataPlane::topologyJson, dataPlane::switchover);
                 adminAddress = admin.start();
                 log.info("admin HTTP listening on {}", adminAddress);
             }

@@ -46,6 +46,7 @@ public final class Main {
         commands.put("check", new CheckCommand());
         commands.put("version", new VersionCommand());
         commands.put("demo", new DemoCommand());
+        commands.put("switchover", new SwitchoverCommand());
         return commands;
     }
 

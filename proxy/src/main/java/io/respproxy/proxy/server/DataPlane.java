@@ -1,5 +1,8 @@
 package io.respproxy.proxy.server;
 
+import io.respproxy.routing.SwitchoverResult;
+import java.util.concurrent.CompletableFuture;
+
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.config.ProxyConfig;
 import java.time.Duration;
@@ -25,6 +28,15 @@ public interface DataPlane {
 
     /** The current topology as a JSON object, for /topology. */
     String topologyJson();
+
+    /**
+     * Moves {@code service}'s master role to a replica without losing a write (see
+     * {@link io.respproxy.routing.TopologySource#switchover}); fails for an unknown service or a
+     * mode that cannot. For {@code POST /services/NAME/switchover} and {@code respproxy switchover}.
+     */
+    default CompletableFuture<SwitchoverResult> switchover(String service, Duration timeout) {
+        return CompletableFuture.failedFuture(new java.util.NoSuchElementException("no service named '" + service + "'"));
+    }
 
     /** Builds the data plane for a configuration, registering its metrics in {@code metrics}. */
     @FunctionalInterface

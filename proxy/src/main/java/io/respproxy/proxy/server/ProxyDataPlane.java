@@ -157,6 +157,17 @@ public final class ProxyDataPlane implements DataPlane {
         return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
 
+    @Override
+    public java.util.concurrent.CompletableFuture<io.respproxy.routing.SwitchoverResult> switchover(String service,
+                                                                                                  Duration timeout) {
+        for (ServiceRuntime s : services) {
+            if (s.name().equals(service)) {
+                return s.source().switchover(timeout);
+            }
+        }
+        return DataPlane.super.switchover(service, timeout);
+    }
+
     /** The services, for tests and the demo. */
     public List<ServiceRuntime> services() {
         return List.copyOf(services);

@@ -180,7 +180,10 @@ final class Dispatcher {
 
     /**
      * A read whose connection failed before it answered goes to another node (not {@code failed}),
-     * into the same reply slot. False when there is no other node.
+     * into the same reply slot; with no other node now (a failover holds the master, the other
+     * replica is being promoted), to the same node again: a connection killed by Sentinel's
+     * CLIENT KILL leaves the node serving, and a dead node refuses the new connection, after
+     * which the read waits for a node like any command that was never sent. False when closing.
      */
     boolean retryRead(ReplySlot slot, NodeAddress failed) {
         if (session.closing()) {
@@ -198,7 +201,7 @@ final class Dispatcher {
             }
         }
         NodeAddress master = t.primaryShard().master();
-        return master != null && !master.equals(failed) && resend(slot, master);
+        return resend(slot, master != null && !master.equals(failed) ? master : failed);
     }
 
     private boolean resend(ReplySlot slot, NodeAddress node) {

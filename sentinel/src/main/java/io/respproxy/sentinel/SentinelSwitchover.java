@@ -1,0 +1,130 @@
+package io.respproxy.sentinel;
+
+import io.respproxy.health.ReplicationInfo;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.SwitchoverResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A switchover that loses nothing: writes to the master are held; once the master's replication
+ * offset stops moving and every replica the Sentinels list as serving has reached it, a Sentinel
+ * is asked to fail over ({@code SENTINEL FAILOVER}, which promotes one of them); the held writes
+ * go to the new master as soon as a majority names it and it answers as master. Given up (writes
+ * resume on the old master) when the replicas do not catch up or the Sentinel refuses.
+ */
+final class SentinelSwitchover {
+
+    private static final Logger log = LoggerFactory.getLogger(SentinelSwitchover.class);
+    private static final long POLL_MS = 20;
+
+    private final SentinelTopologySource source;
+    private final String service;
+    private final long deadlineNanos;
+    private final CompletableFuture<SwitchoverResult> result = new CompletableFuture<>();
+    private NodeAddress from;
+    private long heldSinceNanos;
+    private long lastOffset = -1;
+
+    SentinelSwitchover(SentinelTopologySource source, String service, Duration timeout) {
+        this.source = source;
+        this.service = service;
+        this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    }
+
+    /** On the source's thread. */
+    CompletableFuture<SwitchoverResult> start() {
+        from = source.beginSwitchover();
+        if (from == null) {
+            result.completeExceptionally(new IllegalStateException(
+                    "no verified master to switch from (or a switchover is already running)"));
+            return result;
+        }
+        heldSinceNanos = System.nanoTime();
+        log.warn("[{}] switchover requested: writes to {} held until a replica has all of its data", service, from);
+        catchUp();
+        return result;
+    }
+
+    /** Polls the master's offset until it stands still, then the replicas' until they have it. */
+    private void catchUp() {
+        if (System.nanoTime() > deadlineNanos) {
+            giveUp("the replicas did not catch up with " + from + " in time", null);
+            return;
+        }
+        source.replicationNow(from).thenCompose(m -> {
+            if (m.role() != ReplicationInfo.Role.MASTER) {
+                throw new IllegalStateException(from + " is no longer a master");
+            }
+            boolean still = m.offset() == lastOffset;
+            lastOffset = m.offset();
+            if (!still) {
+                return CompletableFuture.completedFuture(false);
+            }
+            List<NodeAddress> replicas = source.servingReplicas();
+            if (replicas.isEmpty()) {
+                throw new IllegalStateException("no replica the Sentinels list as serving");
+            }
+            List<CompletableFuture<ReplicationInfo>> answers = new ArrayList<>();
+            for (NodeAddress r : replicas) {
+                answers.add(source.replicationNow(r));
+            }
+            return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).thenApply(x -> {
+                for (CompletableFuture<ReplicationInfo> a : answers) {
+                    if (a.join().offset() < m.offset()) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        }).whenCompleteAsync((caughtUp, e) -> {
+            if (e != null) {
+                giveUp("cannot check replication offsets", e);
+            } else if (caughtUp) {
+                log.info("[{}] switchover: every replica has {}'s offset {}; asking the Sentinels to fail over",
+                        service, from, lastOffset);
+                failover();
+            } else {
+                source.schedule(this::catchUp, POLL_MS);
+            }
+        }, source.executor());
+    }
+
+    private void failover() {
+        source.failover().thenCompose(answer -> {
+            log.info("[{}] switchover: SENTINEL FAILOVER on {}", service, answer);
+            long left = Math.max(1, deadlineNanos - System.nanoTime());
+            return source.awaitMasterOtherThan(from).orTimeout(left, TimeUnit.NANOSECONDS);
+        }).whenCompleteAsync((to, e) -> {
+            if (e != null) {
+                giveUp(rootCause(e) instanceof TimeoutException ? "no new master was verified in time"
+                        : "the Sentinels refused the failover", e);
+                return;
+            }
+            source.endSwitchover();
+            long held = (System.nanoTime() - heldSinceNanos) / 1_000_000;
+            result.complete(new SwitchoverResult(from, to, held));
+        }, source.executor());
+    }
+
+    private void giveUp(String why, Throwable e) {
+        source.endSwitchover();
+        String detail = e == null ? why : why + ": " + SentinelLink.describe(e);
+        log.warn("[{}] switchover given up: {}; writes resume", service, detail);
+        result.completeExceptionally(new IllegalStateException(detail));
+    }
+
+    private static Throwable rootCause(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t;
+    }
+}
