@@ -36,7 +36,7 @@ public final class AddressMap {
         return exact.isEmpty() && hosts.isEmpty() ? NONE : new AddressMap(exact, normalized);
     }
 
-    /** Only exact {@code host:port} entries (what the {@code nat} setting holds today). */
+    /** Only exact {@code host:port} entries. */
     public static AddressMap of(Map<NodeAddress, NodeAddress> exact) {
         return of(exact, Map.of());
     }

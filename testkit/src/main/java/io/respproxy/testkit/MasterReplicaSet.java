@@ -9,12 +9,15 @@ record MasterReplicaSet(RedisNode master, List<RedisNode> replicas) {
     static MasterReplicaSet start(ProcessTopology t, int replicaCount) {
         Credentials auth = t.settings.auth();
         RedisNode master = t.startDataNode("master", port -> RedisConf.server(port, t.dir.resolve("master"), auth));
+        // Behind NAT, at the announced address: Sentinel would otherwise re-point each replica there
+        // (+fix-slave-config, a resync) a few seconds after it starts monitoring.
+        RedisEndpoint masterAddress = t.announcedEndpoint(master);
         List<RedisNode> replicas = new ArrayList<>();
         for (int i = 1; i <= replicaCount; i++) {
             String name = "replica-" + i;
             replicas.add(t.startDataNode(name, port -> {
                 List<String> lines = new ArrayList<>(RedisConf.server(port, t.dir.resolve(name), auth));
-                lines.addAll(RedisConf.replicaOf(master.port()));
+                lines.addAll(RedisConf.replicaOf(masterAddress));
                 return lines;
             }));
         }

@@ -2,8 +2,11 @@ package io.respproxy.testkit;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
@@ -21,11 +24,21 @@ abstract class ProcessTopology implements RedisTopology {
     final Path dir;
     final AdminClient admin = new AdminClient();
     private final List<RedisNode> nodes = new CopyOnWriteArrayList<>();
+    /** Null: every node announces where it listens. */
+    private final Announce announce;
+    private final Map<RedisNode, RedisEndpoint> announced = new ConcurrentHashMap<>();
+    private final List<NatRelay> relays = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
     ProcessTopology(String kind, TopologySettings settings) {
+        this(kind, settings, null);
+    }
+
+    /** @param announce where nodes say they are (each behind a {@link NatRelay}), or null */
+    ProcessTopology(String kind, TopologySettings settings, Announce announce) {
         this.settings = settings;
         this.dir = TestkitDirs.newTopologyDir(kind);
+        this.announce = announce;
     }
 
     /** Starts a data node with the topology's credentials, the given lines and the caller's extra lines. */
@@ -33,14 +46,38 @@ abstract class ProcessTopology implements RedisTopology {
         return startNode(name, false, settings.auth(), lines);
     }
 
+    /**
+     * Starts a node with {@code lines}, then its announce lines if the topology announces, then the
+     * caller's extra lines; with an announce, also the relay on its announced address.
+     */
     RedisNode startNode(String name, boolean sentinel, Credentials clientAuth, IntFunction<List<String>> lines) {
         RedisNode node = RedisNode.start(name, sentinel, dir, settings.binary(), clientAuth, admin,
                 settings.startTimeout(), port -> {
-                    List<String> extra = settings.extraConfig().linesFor(new NodeSpec(name, port, sentinel));
-                    return java.util.stream.Stream.concat(lines.apply(port).stream(), extra.stream()).toList();
+                    List<String> all = new ArrayList<>(lines.apply(port));
+                    if (announce != null) {
+                        RedisEndpoint a = announce.endpointFor(port);
+                        all.addAll(sentinel ? RedisConf.announceSentinel(a) : RedisConf.announceDataNode(a));
+                    }
+                    all.addAll(settings.extraConfig().linesFor(new NodeSpec(name, port, sentinel)));
+                    return all;
                 });
         nodes.add(node);
+        if (announce != null) {
+            RedisEndpoint a = announce.endpointFor(node.port());
+            relays.add(NatRelay.open(a, announce.listenHost(), node.endpoint()));
+            announced.put(node, a);
+        }
         return node;
+    }
+
+    /** Where {@code node} says it is: its announced address, or where it listens. */
+    RedisEndpoint announcedEndpoint(RedisNode node) {
+        return announced.getOrDefault(node, node.endpoint());
+    }
+
+    /** The announce of this topology, if its nodes announce addresses of their own. */
+    Optional<Announce> announce() {
+        return Optional.ofNullable(announce);
     }
 
     /** Runs the rest of a builder's start; on failure closes what was started so nothing leaks. */
@@ -87,6 +124,7 @@ abstract class ProcessTopology implements RedisTopology {
                 failure = e;
             }
         }
+        relays.forEach(NatRelay::close);
         admin.close();
         if (Boolean.getBoolean(KEEP_DIRS_PROPERTY)) {
             LOG.info("keeping {}", dir);

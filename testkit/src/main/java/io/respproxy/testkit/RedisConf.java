@@ -46,8 +46,26 @@ final class RedisConf {
                 "user " + auth.user() + " on >" + auth.password() + " ~* &* +@all");
     }
 
-    static List<String> replicaOf(int masterPort) {
-        return List.of("replicaof " + RedisEndpoint.LOOPBACK + " " + masterPort);
+    /** Behind NAT, {@code master} is the announced address, the one Sentinel would name. */
+    static List<String> replicaOf(RedisEndpoint master) {
+        return List.of("replicaof " + master.host() + " " + master.port());
+    }
+
+    /**
+     * A data node behind NAT: what it tells its master to list in INFO (and so what Sentinel learns),
+     * and the source address of its replication connections, which the announced address admits.
+     */
+    static List<String> announceDataNode(RedisEndpoint announced) {
+        return List.of("bind-source-addr " + NatRelay.INSIDE,
+                "replica-announce-ip " + announced.host(),
+                "replica-announce-port " + announced.port());
+    }
+
+    /** A Sentinel behind NAT: what its hello messages tell the other Sentinels, and its source address. */
+    static List<String> announceSentinel(RedisEndpoint announced) {
+        return List.of("bind-source-addr " + NatRelay.INSIDE,
+                "sentinel announce-ip " + announced.host(),
+                "sentinel announce-port " + announced.port());
     }
 
     /** Cluster mode; nodes.conf lives in the node's dir, so a restart rejoins with the same node id. */
@@ -64,14 +82,22 @@ final class RedisConf {
     /**
      * A Sentinel monitoring one master.
      *
+     * @param master         where the Sentinel finds the master: a host name makes it resolve names
+     *                       (replicas announced by name are ignored otherwise) and report them as
+     *                       written instead of as the resolved IP
      * @param masterAuth     what the Sentinel uses to talk to the data nodes, or null
      * @param sentinelAuth   what clients (and the other Sentinels) must present to this Sentinel, or null
      */
-    static List<String> sentinel(int port, Path dir, SentinelSettings s, int masterPort,
+    static List<String> sentinel(int port, Path dir, SentinelSettings s, RedisEndpoint master,
                                  Credentials masterAuth, Credentials sentinelAuth) {
         List<String> lines = new ArrayList<>(base(port, dir));
         String m = s.masterName();
-        lines.add("sentinel monitor " + m + " " + RedisEndpoint.LOOPBACK + " " + masterPort + " " + s.quorum());
+        if (!isIpLiteral(master.host())) {
+            // before monitor: the monitor line itself names the master by host name
+            lines.add("sentinel resolve-hostnames yes");
+            lines.add("sentinel announce-hostnames yes");
+        }
+        lines.add("sentinel monitor " + m + " " + master.host() + " " + master.port() + " " + s.quorum());
         lines.add("sentinel down-after-milliseconds " + m + " " + s.downAfterMillis());
         lines.add("sentinel failover-timeout " + m + " " + s.failoverTimeoutMillis());
         lines.add("sentinel parallel-syncs " + m + " 1");
@@ -89,6 +115,10 @@ final class RedisConf {
             lines.add("sentinel sentinel-pass " + sentinelAuth.password());
         }
         return lines;
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return host.matches("\\d{1,3}(\\.\\d{1,3}){3}") || host.indexOf(':') >= 0;
     }
 
     private static List<String> base(int port, Path dir) {

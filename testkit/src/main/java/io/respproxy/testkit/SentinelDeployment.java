@@ -2,6 +2,8 @@ package io.respproxy.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -14,6 +16,10 @@ import java.util.stream.Collectors;
  * default). Start with {@link RedisTopologies#sentinel()}.
  *
  * <p>"The master" is what the Sentinels say, so it changes after a failover.
+ *
+ * <p>With {@link Builder#announce(Announce)} every node announces an address only the topology's own
+ * processes reach, as behind NAT: Sentinel replies name those, and a client needs {@link #natMap()}
+ * to reach the nodes they name.
  */
 public final class SentinelDeployment extends ProcessTopology {
 
@@ -22,8 +28,9 @@ public final class SentinelDeployment extends ProcessTopology {
     private final List<RedisNode> dataNodes = new ArrayList<>();
     private final List<RedisNode> sentinels = new ArrayList<>();
 
-    private SentinelDeployment(TopologySettings settings, SentinelSettings sentinelSettings, Credentials sentinelAuth) {
-        super("sentinel", settings);
+    private SentinelDeployment(TopologySettings settings, SentinelSettings sentinelSettings, Credentials sentinelAuth,
+                               Announce announce) {
+        super("sentinel", settings, announce);
         this.sentinelSettings = sentinelSettings;
         this.sentinelAuth = sentinelAuth;
     }
@@ -45,6 +52,45 @@ public final class SentinelDeployment extends ProcessTopology {
     /** What a client's Sentinel list would hold. */
     public List<RedisEndpoint> sentinelEndpoints() {
         return sentinels.stream().map(RedisNode::endpoint).toList();
+    }
+
+    /**
+     * What the Sentinels announce to each other and list in {@code SENTINEL SENTINELS}, in
+     * {@link #sentinels()} order; {@link #sentinelEndpoints()} without an announce.
+     */
+    public List<RedisEndpoint> sentinelAnnouncedEndpoints() {
+        return sentinels.stream().map(this::announcedEndpoint).toList();
+    }
+
+    /**
+     * Where {@code node} (data node or Sentinel) says it is: what {@code SENTINEL REPLICAS},
+     * {@code SENTINEL SENTINELS}, {@code GET-MASTER-ADDR-BY-NAME} and the master's INFO name it by.
+     * Its {@link RedisNode#endpoint()} without an announce.
+     */
+    @Override
+    public RedisEndpoint announcedEndpoint(RedisNode node) {
+        return super.announcedEndpoint(node);
+    }
+
+    /** How the nodes announce themselves, if {@link Builder#announce(Announce)} was set. */
+    @Override
+    public Optional<Announce> announce() {
+        return super.announce();
+    }
+
+    /**
+     * Announced address to real address, for every data node and Sentinel: the entries of a proxy's
+     * {@code nat} setting. Empty without an announce.
+     */
+    public Map<RedisEndpoint, RedisEndpoint> natMap() {
+        Map<RedisEndpoint, RedisEndpoint> out = new LinkedHashMap<>();
+        for (RedisNode n : nodes()) {
+            RedisEndpoint a = announcedEndpoint(n);
+            if (!a.equals(n.endpoint())) {
+                out.put(a, n.endpoint());
+            }
+        }
+        return Collections.unmodifiableMap(out);
     }
 
     /** The credentials the Sentinels themselves require, if any. */
@@ -96,7 +142,7 @@ public final class SentinelDeployment extends ProcessTopology {
         return Poll.until(timeout, "Sentinels to agree on a master other than " + old, () -> {
             Set<RedisEndpoint> seen = runningSentinels().stream().map(this::masterAddressSeenBy)
                     .collect(Collectors.toSet());
-            if (seen.size() != 1 || seen.contains(old.endpoint())) {
+            if (seen.size() != 1 || seen.contains(announcedEndpoint(old))) {
                 return Optional.empty();
             }
             RedisNode candidate = nodeAt(seen.iterator().next());
@@ -107,7 +153,7 @@ public final class SentinelDeployment extends ProcessTopology {
     /** Waits until every running Sentinel names {@code expected} as master and it says master to ROLE. */
     public void awaitMaster(RedisNode expected, Duration timeout) {
         Poll.untilTrue(timeout, "Sentinels to agree on master " + expected, () ->
-                runningSentinels().stream().allMatch(s -> masterAddressSeenBy(s).equals(expected.endpoint()))
+                runningSentinels().stream().allMatch(s -> masterAddressSeenBy(s).equals(announcedEndpoint(expected)))
                         && expected.role() == NodeRole.MASTER);
     }
 
@@ -117,12 +163,13 @@ public final class SentinelDeployment extends ProcessTopology {
      */
     public void awaitReplicasInSync(Duration timeout) {
         RedisNode m = master();
+        String masterPort = Integer.toString(announcedEndpoint(m).port());
         for (RedisNode r : dataNodes) {
             if (r != m && r.isRunning() && !r.isPaused()) {
                 Poll.untilTrue(timeout, r + " to replicate " + m + " with its link up", () -> {
                     Map<String, String> info = Info.replication(r);
                     return "slave".equals(info.get("role")) && "up".equals(info.get("master_link_status"))
-                            && Integer.toString(m.port()).equals(info.get("master_port"));
+                            && masterPort.equals(info.get("master_port"));
                 });
             }
         }
@@ -135,8 +182,8 @@ public final class SentinelDeployment extends ProcessTopology {
     }
 
     private RedisNode nodeAt(RedisEndpoint endpoint) {
-        // By port: with announce-ip set by a NAT test the host may differ, the loopback port does not.
-        return dataNodes.stream().filter(n -> n.port() == endpoint.port()).findFirst()
+        // By announced port: unique in the topology, and an extraConfig hook may change only the host.
+        return dataNodes.stream().filter(n -> announcedEndpoint(n).port() == endpoint.port()).findFirst()
                 .orElseThrow(() -> new IllegalStateException("Sentinel names " + endpoint + ", not a node of " + dir));
     }
 
@@ -172,6 +219,7 @@ public final class SentinelDeployment extends ProcessTopology {
         private Duration downAfter = Duration.ofMillis(1000);
         private Duration failoverTimeout = Duration.ofMillis(5000);
         private Credentials sentinelAuth;
+        private Announce announce;
 
         Builder() {
         }
@@ -218,22 +266,36 @@ public final class SentinelDeployment extends ProcessTopology {
             return this;
         }
 
+        /**
+         * Every node and Sentinel announces the address {@code announce} gives it, which only the
+         * topology's own processes reach (see {@link Announce}); the Sentinels monitor the master there.
+         * Needs redis 7.0+.
+         */
+        public Builder announce(Announce announce) {
+            this.announce = Objects.requireNonNull(announce);
+            return this;
+        }
+
         /** Starts master, replicas (in sync), then Sentinels, and waits until they have found each other. */
         public SentinelDeployment start() {
             if (sentinelCount < 1 || replicaCount < 0) {
                 throw new IllegalArgumentException("need at least one Sentinel and no negative replica count");
             }
             TopologySettings s = settings();
+            if (announce != null && !s.binary().version().isAtLeast(7, 0)) {
+                throw new IllegalStateException("announced addresses need redis 7.0+ (bind-source-addr), not "
+                        + s.binary());
+            }
             SentinelSettings ss = new SentinelSettings(masterName, quorum != null ? quorum : sentinelCount / 2 + 1,
                     (int) downAfter.toMillis(), (int) failoverTimeout.toMillis());
-            return startedOrClosed(new SentinelDeployment(s, ss, sentinelAuth), t -> {
+            return startedOrClosed(new SentinelDeployment(s, ss, sentinelAuth, announce), t -> {
                 MasterReplicaSet set = MasterReplicaSet.start(t, replicaCount);
                 t.dataNodes.add(set.master());
                 t.dataNodes.addAll(set.replicas());
                 for (int i = 1; i <= sentinelCount; i++) {
                     String name = "sentinel-" + i;
                     t.sentinels.add(t.startNode(name, true, sentinelAuth, port -> RedisConf.sentinel(port,
-                            t.dir.resolve(name), ss, set.master().port(), s.auth(), sentinelAuth)));
+                            t.dir.resolve(name), ss, t.announcedEndpoint(set.master()), s.auth(), sentinelAuth)));
                 }
                 t.awaitSentinelsDiscovered(replicaCount);
             });

@@ -37,8 +37,8 @@ class RedisConfTest {
     @Test
     void sentinelMonitorsTheMasterWithSmallTimeoutsAndItsCredentials() {
         SentinelSettings s = new SentinelSettings("mymaster", 2, 1000, 5000);
-        List<String> lines = RedisConf.sentinel(26379, DIR, s, 6379, Credentials.aclUser("app", "pw"),
-                Credentials.password("spw"));
+        List<String> lines = RedisConf.sentinel(26379, DIR, s, RedisEndpoint.loopback(6379),
+                Credentials.aclUser("app", "pw"), Credentials.password("spw"));
         assertEquals("bind 127.0.0.1", lines.get(0));
         assertTrue(lines.containsAll(List.of(
                 "sentinel monitor mymaster 127.0.0.1 6379 2",
@@ -51,6 +51,30 @@ class RedisConfTest {
         // monitor must precede the directives that name the master
         assertTrue(lines.indexOf("sentinel monitor mymaster 127.0.0.1 6379 2")
                 < lines.indexOf("sentinel auth-pass mymaster pw"));
+        // an IP literal needs no name resolution
+        assertFalse(lines.stream().anyMatch(l -> l.contains("hostnames")));
+    }
+
+    @Test
+    void sentinelMonitoringAHostNameResolvesAndAnnouncesNames() {
+        SentinelSettings s = new SentinelSettings("mymaster", 2, 1000, 5000);
+        List<String> lines = RedisConf.sentinel(26379, DIR, s, new RedisEndpoint("localhost", 22001), null, null);
+        int monitor = lines.indexOf("sentinel monitor mymaster localhost 22001 2");
+        // before monitor: at load, the monitor line is resolved with the settings read so far
+        assertTrue(monitor > 0, lines.toString());
+        assertTrue(lines.indexOf("sentinel resolve-hostnames yes") < monitor, lines.toString());
+        assertTrue(lines.indexOf("sentinel announce-hostnames yes") < monitor, lines.toString());
+        assertTrue(lines.indexOf("sentinel resolve-hostnames yes") >= 0);
+    }
+
+    @Test
+    void aNodeBehindNatAnnouncesItsAddressAndConnectsFromTheInside() {
+        RedisEndpoint announced = new RedisEndpoint("127.0.0.1", 22001);
+        assertEquals(List.of("bind-source-addr 127.0.0.3", "replica-announce-ip 127.0.0.1",
+                "replica-announce-port 22001"), RedisConf.announceDataNode(announced));
+        assertEquals(List.of("bind-source-addr 127.0.0.3", "sentinel announce-ip 127.0.0.1",
+                "sentinel announce-port 22001"), RedisConf.announceSentinel(announced));
+        assertEquals(List.of("replicaof localhost 22001"), RedisConf.replicaOf(new RedisEndpoint("localhost", 22001)));
     }
 
     @Test

@@ -68,6 +68,45 @@ public record HostPort(String host, int port) {
         return new HostPort(host, port);
     }
 
+    /**
+     * Parses a host without port: a host name, an IPv4 literal, or an IPv6 literal in brackets
+     * ({@code [fd00::1]}); the IPv6 host is returned without the brackets.
+     *
+     * @throws IllegalArgumentException with a message fit for a {@link ConfigProblem}
+     */
+    public static String parseHost(String text) {
+        String s = text.trim();
+        if (s.startsWith("[")) {
+            String host = s.endsWith("]") ? s.substring(1, s.length() - 1) : "";
+            if (!host.contains(":") || !IPV6.matcher(host).matches()) {
+                throw badHost(text, "not an IPv6 address in brackets");
+            }
+            return host;
+        }
+        if (s.indexOf(':') >= 0) {
+            throw badHost(text, "write IPv6 addresses in brackets, e.g. [fd00::1]");
+        }
+        if (!HOST_NAME.matcher(s).matches()) {
+            throw badHost(text, s.isEmpty() ? "missing host" : "bad host name");
+        }
+        return s;
+    }
+
+    /**
+     * True when {@code text} is written with a port ({@code host:port}, {@code [v6]:port}), false for
+     * a bare host ({@code host}, {@code [v6]}). Only the form: either may still be malformed. A bare
+     * IPv6 literal (several colons, no brackets) counts as written with a port, whose parse then says
+     * to use brackets.
+     */
+    public static boolean hasPort(String text) {
+        String s = text.trim();
+        return s.startsWith("[") ? !s.endsWith("]") : s.indexOf(':') >= 0;
+    }
+
+    private static IllegalArgumentException badHost(String text, String why) {
+        return new IllegalArgumentException("bad host '" + text + "': " + why);
+    }
+
     private static IllegalArgumentException bad(String text, String why) {
         return new IllegalArgumentException("bad address '" + text + "': " + why);
     }

@@ -1,9 +1,6 @@
 package io.respproxy.proxy.config;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -22,8 +19,8 @@ import java.util.Set;
  * @param health        active health checks
  * @param failover      the hold queue during failover
  * @param denyCommands  commands refused with an error, upper case; "CMD" or "CMD SUBCOMMAND"
- * @param nat           announced address to reachable address, applied to every address that
- *                      Sentinel or Cluster announces
+ * @param nat           announced addresses to reachable ones (exact host:port and host-only entries),
+ *                      applied wherever the proxy learns an address
  */
 public record ServiceConfig(
         String name,
@@ -37,13 +34,13 @@ public record ServiceConfig(
         HealthConfig health,
         FailoverConfig failover,
         Set<String> denyCommands,
-        Map<HostPort, HostPort> nat) {
+        NatConfig nat) {
 
     public ServiceConfig {
         listeners = List.copyOf(listeners);
         users = List.copyOf(users);
         denyCommands = Set.copyOf(denyCommands);
-        nat = Collections.unmodifiableMap(new LinkedHashMap<>(nat));
+        nat = nat == null ? NatConfig.NONE : nat;
     }
 
     /** The service's mode. */

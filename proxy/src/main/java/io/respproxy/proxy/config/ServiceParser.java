@@ -3,24 +3,21 @@ package io.respproxy.proxy.config;
 import io.respproxy.routing.route.ListenerRole;
 import com.typesafe.config.ConfigList;
 import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * Builds one {@link ServiceConfig} from {@code respproxy.services.<name>} merged over the service
- * defaults: mode and topology, listeners, users, NAT, denied commands. The tuning sections
- * (backend, limits, health, failover) are {@link TuningParser}'s.
+ * defaults: mode and topology, listeners, users, denied commands. The tuning sections
+ * (backend, limits, health, failover) are {@link TuningParser}'s, {@code nat} is {@link NatParser}'s.
  */
 final class ServiceParser {
     private static final List<String> MODES = List.of("static", "sentinel", "cluster");
@@ -62,7 +59,7 @@ final class ServiceParser {
                 tuning.health(),
                 tuning.failover(),
                 denyCommands(),
-                nat());
+                new NatParser(in).parse());
     }
 
     private TopologyConfig topology(Mode mode) {
@@ -194,34 +191,6 @@ final class ServiceParser {
                         "bad entry '" + entries.get(i) + "': expected NAME or \"NAME SUBCOMMAND\"");
             } else {
                 out.add(String.join(" ", words));
-            }
-        }
-        return out;
-    }
-
-    private Map<HostPort, HostPort> nat() {
-        Map<HostPort, HostPort> out = new LinkedHashMap<>();
-        Optional<ConfigValue> value = in.value("nat");
-        if (value.isEmpty()) {
-            return out;
-        }
-        if (!(value.get() instanceof ConfigObject object)) {
-            in.problem("nat", "expected an object { \"announced:port\" = \"reachable:port\" }");
-            return out;
-        }
-        // Read the object's own map: its keys contain dots and colons, which are not config paths.
-        for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
-            String rel = "nat." + ConfigUtil.joinPath(e.getKey());
-            Optional<HostPort> from = in.address(rel, e.getKey());
-            Optional<HostPort> to = Optional.empty();
-            if (e.getValue().valueType() != ConfigValueType.STRING) {
-                in.problems().add(in.path(rel), "expected \"host:port\", got " + ConfigReader.show(e.getValue()),
-                        ConfigReader.describe(e.getValue().origin()));
-            } else {
-                to = in.address(rel, (String) e.getValue().unwrapped());
-            }
-            if (from.isPresent() && to.isPresent()) {
-                out.put(from.get(), to.get());
             }
         }
         return out;

@@ -8,6 +8,7 @@ import io.respproxy.health.ServerFacts;
 import io.respproxy.health.StaticTopologySource;
 import io.respproxy.proxy.config.HealthConfig;
 import io.respproxy.proxy.config.HostPort;
+import io.respproxy.proxy.config.NatConfig;
 import io.respproxy.proxy.config.ServiceConfig;
 import io.respproxy.proxy.config.TopologyConfig;
 import io.respproxy.routing.AddressMap;
@@ -75,10 +76,10 @@ final class TopologySources {
                 h.maxReplicaLagBytes(), h.roleCheckInterval());
     }
 
-    static AddressMap nat(Map<HostPort, HostPort> nat) {
+    static AddressMap nat(NatConfig nat) {
         Map<NodeAddress, NodeAddress> exact = new LinkedHashMap<>();
-        nat.forEach((from, to) -> exact.put(address(from), address(to)));
-        return AddressMap.of(exact);
+        nat.exact().forEach((from, to) -> exact.put(address(from), address(to)));
+        return AddressMap.of(exact, nat.hosts());
     }
 
     static NodeAddress address(HostPort hp) {

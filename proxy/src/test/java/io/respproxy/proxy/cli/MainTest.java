@@ -61,6 +61,25 @@ class MainTest {
     }
 
     @Test
+    void checkReportsABadNatEntryWithItsPathAndLine(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("nat.conf");
+        Files.writeString(bad, """
+                respproxy.services.cache {
+                  mode = static
+                  listen.read = "127.0.0.1:8379"
+                  static.servers = ["127.0.0.1:6379"]
+                  nat {
+                    "redis-0.redis.svc" = "127.0.0.1:7001"
+                  }
+                }
+                """);
+        assertEquals(1, run("check", "-c", bad.toString()));
+        assertTrue(err().contains("respproxy.services.cache.nat.\"redis-0.redis.svc\": 'redis-0.redis.svc' is a host"
+                + " but '127.0.0.1:7001' is host:port"), err());
+        assertTrue(err().contains("nat.conf:6"), err());
+    }
+
+    @Test
     void checkRejectsStrayArguments() throws Exception {
         assertEquals(2, run("check", "-x"));
         assertTrue(err().contains("unexpected argument '-x'"), err());

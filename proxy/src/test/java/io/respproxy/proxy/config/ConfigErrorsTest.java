@@ -122,12 +122,12 @@ class ConfigErrorsTest {
                 "respproxy.admin.listen: bad address 'localhost': expected host:port",
                 "respproxy.services.cache.listen.read: bad address '127.0.0.1': expected host:port",
                 "respproxy.services.cache.listen.write: bad address '::1:8380': write IPv6 addresses in brackets, e.g. [::1]:6379",
-                "respproxy.services.cache.nat.\"10.0.0.1\": bad address '10.0.0.1': expected host:port",
+                "respproxy.services.cache.nat.\"10.0.0.1:x\": bad address '10.0.0.1:x': bad port",
                 "respproxy.services.cache.static.servers[1]: bad address '10.0.0.2:70000': port must be 1-65535"),
                 messages(ConfigTexts.staticService("""
                         listen { read = "127.0.0.1", write = "::1:8380" }
                         static.servers = ["10.0.0.1:6379", "10.0.0.2:70000"]
-                        nat { "10.0.0.1" = "10.0.0.2:1" }
+                        nat { "10.0.0.1:x" = "10.0.0.2:1" }
                         """) + "respproxy.admin.listen = localhost"));
     }
 

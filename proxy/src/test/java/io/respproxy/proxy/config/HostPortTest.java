@@ -36,6 +36,27 @@ class HostPortTest {
     }
 
     @Test
+    void hostsWithoutPort() {
+        assertEquals("redis-0.redis.svc", HostPort.parseHost("redis-0.redis.svc"));
+        assertEquals("10.0.0.1", HostPort.parseHost(" 10.0.0.1 "));
+        assertEquals("fd00::1", HostPort.parseHost("[fd00::1]"));
+        assertHostMessage("fd00::1", "bad host 'fd00::1': write IPv6 addresses in brackets, e.g. [fd00::1]");
+        assertHostMessage("[redis-0]", "bad host '[redis-0]': not an IPv6 address in brackets");
+        assertHostMessage("[::1", "bad host '[::1': not an IPv6 address in brackets");
+        assertHostMessage("", "bad host '': missing host");
+        assertHostMessage("a b", "bad host 'a b': bad host name");
+        // the form only: written with a port or not
+        assertTrue(HostPort.hasPort("10.0.0.1:6379"));
+        assertTrue(HostPort.hasPort("[::1]:6379"));
+        assertFalse(HostPort.hasPort("10.0.0.1"));
+        assertFalse(HostPort.hasPort("[::1]"));
+    }
+
+    private static void assertHostMessage(String text, String message) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, () -> HostPort.parseHost(text)).getMessage());
+    }
+
+    @Test
     void wildcardOverlapsEveryHostOnItsPort() {
         HostPort any = HostPort.parse("0.0.0.0:6379");
         assertTrue(any.overlaps(HostPort.parse("10.0.0.1:6379")));
