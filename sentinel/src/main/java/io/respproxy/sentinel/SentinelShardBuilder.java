@@ -55,8 +55,14 @@ final class SentinelShardBuilder {
             return "the Sentinels name " + candidate + " master; it has not been probed yet";
         }
         if (!m.up()) {
-            return "the Sentinels name " + candidate + " master, but it is down"
-                    + (m.lastFailure() != null ? " (" + m.lastFailure() + ")" : "");
+            String failure = m.lastFailure() != null ? " (" + m.lastFailure() + ")" : "";
+            if (m.replication() == null) {
+                // Never reached: most often an address the node announces (NAT, Docker, Kubernetes).
+                return "the Sentinels name " + candidate + " master, but the proxy has never reached it" + failure
+                        + "; if that is an address the node announces but the proxy cannot reach, map it in "
+                        + "this service's nat setting";
+            }
+            return "the Sentinels name " + candidate + " master, but it is down" + failure;
         }
         if (m.roleInDoubt()) {
             return "the role of " + candidate + " is being checked again (it closed the proxy's connection)";

@@ -108,8 +108,13 @@ final class ProxyFixture implements AutoCloseable {
     /** As {@link #sentinel(SentinelDeployment, String)}, configured with only {@code configured} of its Sentinels. */
     static ProxyFixture sentinel(SentinelDeployment s, List<RedisNode> configured, String serviceHocon)
             throws Exception {
-        String sentinels = configured.stream().map(n -> "\"127.0.0.1:" + n.port() + "\"")
-                .collect(Collectors.joining(", "));
+        return sentinelAt(s, configured.stream().map(n -> "127.0.0.1:" + n.port()).toList(), serviceHocon);
+    }
+
+    /** As {@link #sentinel(SentinelDeployment, String)}, with the Sentinels configured as {@code host:port} strings. */
+    static ProxyFixture sentinelAt(SentinelDeployment s, List<String> configured, String serviceHocon)
+            throws Exception {
+        String sentinels = configured.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
         return new ProxyFixture(null, "    mode = sentinel\n    sentinel { master-name = " + s.masterName()
                 + ", nodes = [" + sentinels + "] }\n", serviceHocon, s.dataNodes().size() - 1);
     }
