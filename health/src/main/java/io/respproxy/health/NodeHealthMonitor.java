@@ -69,7 +69,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
         Tracked(NodeAddress node, HealthSettings settings) {
             riseFall = new RiseFall(settings.rise(), settings.fall());
-            state = new NodeState(node, false, null, "not probed yet");
+            state = new NodeState(node, false, null, NodeState.NOT_PROBED);
         }
     }
 

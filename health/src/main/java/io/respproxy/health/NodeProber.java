@@ -174,11 +174,10 @@ public final class NodeProber implements AutoCloseable {
 
     @Override
     public void close() {
-        for (var connections : List.of(probeConnections, roleConnections)) {
-            List<StatefulRedisConnection<String, String>> open = List.copyOf(connections.values());
-            connections.clear();
-            open.forEach(StatefulRedisConnection::closeAsync);
-        }
+        // Out of the maps first, so their closing is not reported as the server's doing; the
+        // client's shutdown closes them (closing them here too only makes Lettuce warn).
+        probeConnections.clear();
+        roleConnections.clear();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }

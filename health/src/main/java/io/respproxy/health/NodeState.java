@@ -13,6 +13,14 @@ import io.respproxy.routing.NodeAddress;
 public record NodeState(NodeAddress address, boolean up, ReplicationInfo replication, String lastFailure,
                         boolean roleInDoubt) {
 
+    /** The {@code lastFailure} of a node the monitor has not probed yet. */
+    public static final String NOT_PROBED = "not probed yet";
+
+    /** True until the first probe of this node has answered or failed. */
+    public boolean notProbed() {
+        return !up && replication == null && NOT_PROBED.equals(lastFailure);
+    }
+
     public NodeState(NodeAddress address, boolean up, ReplicationInfo replication, String lastFailure) {
         this(address, up, replication, lastFailure, false);
     }

@@ -51,7 +51,7 @@ final class SentinelShardBuilder {
         if (why != null) {
             return why;
         }
-        if (m == null) {
+        if (m == null || m.notProbed()) {
             return "the Sentinels name " + candidate + " master; it has not been probed yet";
         }
         if (!m.up()) {

@@ -31,6 +31,7 @@ final class SentinelSwitchover {
     private NodeAddress from;
     private long heldSinceNanos;
     private long lastOffset = -1;
+    private String lastFailure;
 
     SentinelSwitchover(SentinelTopologySource source, String service, Duration timeout) {
         this.source = source;
@@ -55,7 +56,8 @@ final class SentinelSwitchover {
     /** Polls the master's offset until it stands still, then the replicas' until they have it. */
     private void catchUp() {
         if (System.nanoTime() > deadlineNanos) {
-            giveUp("the replicas did not catch up with " + from + " in time", null);
+            giveUp("the replicas did not catch up with " + from + " in time"
+                    + (lastFailure != null ? " (last: " + lastFailure + ")" : ""), null);
             return;
         }
         source.replicationNow(from).thenCompose(m -> {
@@ -85,7 +87,10 @@ final class SentinelSwitchover {
             });
         }).whenCompleteAsync((caughtUp, e) -> {
             if (e != null) {
-                giveUp("cannot check replication offsets", e);
+                // A node Sentinel is reconfiguring kills its clients: ask again until the deadline.
+                lastFailure = SentinelLink.describe(e);
+                lastOffset = -1;
+                source.schedule(this::catchUp, POLL_MS);
             } else if (caughtUp) {
                 log.info("[{}] switchover: every replica has {}'s offset {}; asking the Sentinels to fail over",
                         service, from, lastOffset);

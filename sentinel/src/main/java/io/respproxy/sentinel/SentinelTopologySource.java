@@ -68,9 +68,10 @@ public final class SentinelTopologySource implements TopologySource {
     private boolean queryAgain;
     private long lastQueryNanos;
     private boolean closed;
+    private boolean everWritable;
     /** The master a switchover holds writes from, or null. */
     private NodeAddress switchingFrom;
-    private final List<MasterWaiter> masterWaiters = new ArrayList<>();
+    private final List<Waiter> waiters = new ArrayList<>();
 
     /**
      * @param monitor   probes the data nodes; owned (closed) by this source
@@ -170,9 +171,12 @@ public final class SentinelTopologySource implements TopologySource {
     @Override
     public CompletableFuture<SwitchoverResult> switchover(Duration timeout) {
         CompletableFuture<SwitchoverResult> out = new CompletableFuture<>();
-        // A moment without a master (a role check in doubt) is waited out, within the timeout.
+        // Writes are held only once there is a master and every replica the Sentinels list serves
+        // reads (linked, not in a full sync): waiting for a replica to resync is done unheld.
         long deadline = System.nanoTime() + timeout.toNanos();
-        awaitMasterOtherThan(null).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+        awaitTopology(t -> t.primaryShard().hasMaster() && !agreed.replicas().isEmpty()
+                && t.primaryShard().readReplicas().containsAll(agreed.replicas()))
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .thenComposeAsync(m -> new SentinelSwitchover(this, service,
                         Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), scheduler)
                 .whenComplete((r, e) -> {
@@ -210,27 +214,29 @@ public final class SentinelTopologySource implements TopologySource {
         return monitor.replicationNow(node);
     }
 
-    /** Completes (on this source's thread) once a master other than {@code old} (may be null) is published. */
+    /** Completes (on this source's thread) once a master other than {@code old} is published. */
     CompletableFuture<NodeAddress> awaitMasterOtherThan(NodeAddress old) {
-        CompletableFuture<NodeAddress> f = new CompletableFuture<>();
+        return awaitTopology(t -> t.primaryShard().hasMaster() && !t.primaryShard().master().equals(old))
+                .thenApply(t -> t.primaryShard().master());
+    }
+
+    /** Completes (on this source's thread) with the first published topology that {@code test} accepts. */
+    CompletableFuture<Topology> awaitTopology(java.util.function.Predicate<Topology> test) {
+        CompletableFuture<Topology> f = new CompletableFuture<>();
         scheduler.execute(() -> {
-            masterWaiters.add(new MasterWaiter(old, f));
+            waiters.add(new Waiter(test, f));
             checkWaiters();
         });
         return f;
     }
 
     private void checkWaiters() {
-        NodeAddress m = current.primaryShard().master();
-        masterWaiters.removeIf(w -> {
-            if (w.future.isDone()) {
-                return true;
+        Topology t = current;
+        waiters.removeIf(w -> {
+            if (!w.future.isDone() && w.test.test(t)) {
+                w.future.complete(t);
             }
-            if (m != null && !m.equals(w.old)) {
-                w.future.complete(m);
-                return true;
-            }
-            return false;
+            return w.future.isDone();
         });
     }
 
@@ -242,7 +248,7 @@ public final class SentinelTopologySource implements TopologySource {
         scheduler.schedule(r, millis, TimeUnit.MILLISECONDS);
     }
 
-    private record MasterWaiter(NodeAddress old, CompletableFuture<NodeAddress> future) {}
+    private record Waiter(java.util.function.Predicate<Topology> test, CompletableFuture<Topology> future) {}
 
     private void addLink(NodeAddress address) {
         links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources,
@@ -392,11 +398,17 @@ public final class SentinelTopologySource implements TopologySource {
         Topology previous = current;
         current = next;
         if (shard.hasMaster()) {
+            everWritable = true;
             log.info("[{}] master {}, read replicas {}", service, shard.master(), shard.readReplicas());
         } else if (previous.primaryShard().hasMaster() || !shard.noMasterReason()
                 .equals(previous.primaryShard().noMasterReason())) {
-            log.warn("[{}] no writable master: {}; read replicas {}", service, shard.noMasterReason(),
-                    shard.readReplicas());
+            // Starting up is not a warning: the Sentinels and the nodes are being asked.
+            String reason = shard.noMasterReason();
+            if (everWritable || !reason.contains("not probed yet") && !reason.contains("not answered yet")) {
+                log.warn("[{}] no writable master: {}; read replicas {}", service, reason, shard.readReplicas());
+            } else {
+                log.info("[{}] waiting: {}", service, reason);
+            }
         }
         try {
             listener.accept(next);

@@ -7,30 +7,41 @@ import io.respproxy.proxy.server.ProxyDataPlane;
 import io.respproxy.testkit.RedisBinary;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
+import io.respproxy.testkit.RedisTopology;
 import io.respproxy.testkit.ReplicatedRedis;
+import io.respproxy.testkit.SentinelDeployment;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * {@code respproxy demo}: a throwaway local master and two replicas on free loopback ports
- * (redis-server from REDIS_SERVER, PATH, or the Redis 6.2 bundled in the jar), the proxy in front
- * on 6379 (reads) and 6380 (writes), and everything stopped on Ctrl-C.
+ * {@code respproxy demo}: a throwaway local master and two replicas (with {@code --mode sentinel},
+ * and three Sentinels) on free loopback ports (redis-server from REDIS_SERVER, PATH, or the Redis
+ * 6.2 bundled in the jar), the proxy in front on 6379 (reads) and 6380 (writes), and everything
+ * stopped on Ctrl-C.
  */
 final class DemoCommand implements Command {
 
     @Override
     public String summary() {
-        return "demo [--read-port N] [--write-port N]   throwaway master + 2 replicas with the proxy in front";
+        return "demo [--mode static|sentinel] [--read-port N] [--write-port N]   throwaway Redis topology with the "
+                + "proxy in front";
     }
 
     @Override
     public int run(List<String> args, PrintStream out, PrintStream err) throws Exception {
         int readPort = 6379;
         int writePort = 6380;
+        String mode = "static";
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
-            if ((a.equals("--read-port") || a.equals("--write-port")) && i + 1 < args.size()) {
+            if (a.equals("--mode") && i + 1 < args.size()) {
+                mode = args.get(++i);
+                if (!mode.equals("static") && !mode.equals("sentinel")) {
+                    err.println("respproxy demo: --mode is static or sentinel (cluster is not served yet)");
+                    return Main.USAGE;
+                }
+            } else if ((a.equals("--read-port") || a.equals("--write-port")) && i + 1 < args.size()) {
                 int port;
                 try {
                     port = Integer.parseInt(args.get(++i));
@@ -50,19 +61,38 @@ final class DemoCommand implements Command {
             }
         }
         RedisBinary binary = RedisBinary.locate();
-        out.println("respproxy demo: starting a master and 2 replicas with " + binary);
-        ReplicatedRedis redis = RedisTopologies.replicated().replicas(2).binary(binary).start();
+        RedisTopology topology;
+        String topologyHocon;
+        List<RedisNode> dataNodes;
+        SentinelDeployment sentinel = null;
+        if (mode.equals("sentinel")) {
+            out.println("respproxy demo: starting a master, 2 replicas and 3 Sentinels with " + binary);
+            sentinel = RedisTopologies.sentinel().replicas(2).sentinels(3).binary(binary).start();
+            topology = sentinel;
+            dataNodes = sentinel.dataNodes();
+            topologyHocon = sentinelHocon(sentinel);
+        } else {
+            out.println("respproxy demo: starting a master and 2 replicas with " + binary);
+            ReplicatedRedis redis = RedisTopologies.replicated().replicas(2).binary(binary).start();
+            topology = redis;
+            dataNodes = redis.nodes();
+            topologyHocon = staticHocon(redis.nodes());
+        }
         ProxyConfig config;
         try {
-            config = ProxyConfigLoader.loadFromString(config(redis, readPort, writePort));
+            config = ProxyConfigLoader.loadFromString(config(topologyHocon, readPort, writePort));
         } catch (ConfigException e) {
-            redis.close();
+            topology.close();
             e.problems().forEach(err::println);
             return 1;
         }
-        out.println("  master   " + redis.master().endpoint());
-        for (RedisNode r : redis.replicas()) {
-            out.println("  replica  " + r.endpoint());
+        for (RedisNode n : dataNodes) {
+            out.println("  " + (n == dataNodes.get(0) ? "master   " : "replica  ") + n.endpoint());
+        }
+        if (sentinel != null) {
+            for (RedisNode n : sentinel.sentinels()) {
+                out.println("  sentinel " + n.endpoint());
+            }
         }
         out.println();
         out.println("respproxy is in front of them:");
@@ -70,25 +100,38 @@ final class DemoCommand implements Command {
         out.println("  redis-cli -p " + readPort + " get greeting            # reads port: round-robin over the replicas");
         out.println("  redis-cli -p " + readPort + " info proxy              # what the proxy sees");
         out.println("  curl -s localhost:9121/topology; curl -s localhost:9121/metrics");
+        if (sentinel != null) {
+            out.println();
+            out.println("Keep writing (e.g. redis-benchmark -p " + writePort + " -t set -l -q) and fail the master over:");
+            out.println("  redis-cli -p " + sentinel.sentinels().get(0).port() + " sentinel failover "
+                    + sentinel.masterName() + "   # the Sentinels' failover: writes pause, then go on");
+            out.println("  java -jar respproxy.jar switchover demo             # the proxy's own, which loses nothing");
+        }
         out.println("Ctrl-C stops the proxy and the throwaway Redis servers.");
         out.flush();
-        return Lifecycle.runUntilStopped(new Daemon(config, ProxyDataPlane.FACTORY), config, redis::close);
+        return Lifecycle.runUntilStopped(new Daemon(config, ProxyDataPlane.FACTORY), config, topology::close);
     }
 
-    static String config(ReplicatedRedis redis, int readPort, int writePort) {
-        String servers = redis.nodes().stream()
-                .map(n -> "\"" + n.endpoint() + "\"")
-                .collect(Collectors.joining(", "));
+    static String staticHocon(List<RedisNode> nodes) {
+        String servers = nodes.stream().map(n -> "\"" + n.endpoint() + "\"").collect(Collectors.joining(", "));
+        return "mode = static\n    static.servers = [" + servers + "]";
+    }
+
+    static String sentinelHocon(SentinelDeployment s) {
+        String sentinels = s.sentinels().stream().map(n -> "\"" + n.endpoint() + "\"").collect(Collectors.joining(", "));
+        return "mode = sentinel\n    sentinel { master-name = " + s.masterName() + ", nodes = [" + sentinels + "] }";
+    }
+
+    static String config(String topologyHocon, int readPort, int writePort) {
         return """
                 respproxy {
                   services.demo {
-                    mode = static
+                    %s
                     listen { read = "127.0.0.1:%d", write = "127.0.0.1:%d" }
-                    static.servers = [%s]
                     health.interval = 500ms
                   }
                   admin.listen = "127.0.0.1:9121"
                 }
-                """.formatted(readPort, writePort, servers);
+                """.formatted(topologyHocon, readPort, writePort);
     }
 }
