@@ -195,7 +195,10 @@ public final class SentinelDeployment extends ProcessTopology {
         return r;
     }
 
-    /** Each Sentinel must know every replica and every other Sentinel, or SENTINEL FAILOVER has nothing to pick. */
+    /**
+     * Each Sentinel must know every replica and every other Sentinel, linked, or SENTINEL FAILOVER has
+     * nothing to pick (and tests that list them see a link still pending).
+     */
     private void awaitSentinelsDiscovered(int replicaCount) {
         for (RedisNode s : sentinels) {
             Poll.untilTrue(awaitTimeout(), s + " to see " + replicaCount + " replicas and "
@@ -204,7 +207,14 @@ public final class SentinelDeployment extends ProcessTopology {
                 return Objects.equals(m.get("num-slaves"), Integer.toString(replicaCount))
                         && Objects.equals(m.get("num-other-sentinels"), Integer.toString(sentinels.size() - 1))
                         && admin.callSentinel(s.endpoint(), sentinelAuth, c -> c.replicas(masterName())).stream()
-                        .allMatch(r -> "slave".equals(r.get("flags")));
+                        .allMatch(r -> "slave".equals(r.get("flags")))
+                        // and linked to each other Sentinel: a link still pending shows "disconnected"
+                        && admin.callSentinel(s.endpoint(), sentinelAuth, c -> c.dispatch(
+                                io.lettuce.core.protocol.CommandType.SENTINEL,
+                                new io.lettuce.core.output.ListOfMapsOutput<>(io.lettuce.core.codec.StringCodec.UTF8),
+                                new io.lettuce.core.protocol.CommandArgs<>(io.lettuce.core.codec.StringCodec.UTF8)
+                                        .add("SENTINELS").add(masterName()))).stream()
+                        .allMatch(o -> "sentinel".equals(o.get("flags")));
             });
         }
     }

@@ -105,6 +105,13 @@ public final class ProxyDataPlane implements DataPlane {
         metrics.register(p + "backend_connections", (Gauge<Integer>) rt::backendConnections);
         metrics.register(p + "master_up", (Gauge<Integer>) () -> rt.topology().primaryShard().hasMaster() ? 1 : 0);
         metrics.register(p + "read_replicas", (Gauge<Integer>) () -> rt.topology().primaryShard().readReplicas().size());
+        metrics.register(p + "held_commands", (Gauge<Integer>) st.heldCommands::get);
+        metrics.register(p + "holds_total", (Gauge<Long>) st.holdsStarted::sum);
+        metrics.register(p + "hold_timeouts_total", (Gauge<Long>) st.holdTimeouts::sum);
+        metrics.register(p + "retried_commands_total", (Gauge<Long>) st.retried::sum);
+        metrics.register(p + "may_have_been_applied_total", (Gauge<Long>) st.maybeApplied::sum);
+        metrics.register(p + "failovers_total", (Gauge<Long>) st.failovers::sum);
+        metrics.register(p + "topology_version", (Gauge<Long>) () -> rt.topology().version());
     }
 
     @Override

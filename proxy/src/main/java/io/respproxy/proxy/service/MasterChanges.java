@@ -58,6 +58,7 @@ final class MasterChanges {
             log.info("[{}] master {} is writable again{}", service, master, counts);
             return;
         }
+        stats.failovers.increment();
         log.warn("[{}] failover: {} -> {}{}", service, previous, master, counts);
         left.accept(previous);
     }

@@ -247,6 +247,8 @@ public final class ServiceRuntime implements AutoCloseable {
         public final LongAdder retried = new LongAdder();
         /** Writes failed with "the command may have been applied" (in flight when their node was lost), ever. */
         public final LongAdder maybeApplied = new LongAdder();
+        /** Times the master moved to another node. */
+        public final LongAdder failovers = new LongAdder();
         /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
         public final AtomicInteger blockedClients = new AtomicInteger();
         public final AtomicInteger pubsubClients = new AtomicInteger();

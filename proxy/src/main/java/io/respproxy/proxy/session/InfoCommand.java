@@ -120,7 +120,11 @@ final class InfoCommand {
         sb.append("proxy_connected_clients:").append(s.service().stats().connectedClients.get()).append("\r\n");
         sb.append("proxy_total_commands_processed:").append(s.service().stats().commandsProcessed.sum()).append("\r\n");
         sb.append("proxy_backend_connections:").append(s.service().backendConnections()).append("\r\n");
-        sb.append("proxy_held_commands:").append(s.service().stats().heldCommands.get()).append("\r\n");
+        var st = s.service().stats();
+        sb.append("proxy_held_commands:").append(st.heldCommands.get()).append("\r\n");
+        sb.append("proxy_failovers:").append(st.failovers.sum()).append("\r\n");
+        sb.append("proxy_retried_commands:").append(st.retried.sum()).append("\r\n");
+        sb.append("proxy_may_have_been_applied:").append(st.maybeApplied.sum()).append("\r\n");
         sb.append("topology_version:").append(s.service().topology().version()).append("\r\n");
         sb.append("master:").append(shard.master() == null ? "" : shard.master().toString()).append("\r\n");
         if (shard.master() == null) {

@@ -92,6 +92,12 @@ class SentinelFailoverIT {
             assertTrue(r.lost() <= 4L * CLIENTS * AppendWorkload.PIPELINE, "lost " + r.lost() + " acknowledged appends");
             assertTrue(r.longestStallMs() <= failoverMs + 1000, "stall " + r.longestStallMs() + " ms, failover "
                     + failoverMs + " ms");
+            try (Jedis c = proxy.jedis(proxy.writePort())) {
+                String info = c.info("proxy");
+                assertTrue(info.contains("proxy_may_have_been_applied:" + r.maybeApplied() + "\r\n"),
+                        "INFO counts the writes failed as may-have-been-applied: " + info);
+                assertTrue(info.contains("proxy_failovers:1\r\n"), info);
+            }
             assertEquals(0, reads.errors(), "reads go to replicas: " + reads.errorSamples());
             assertTrue(reads.longestStallMs() < 1000, "reads do not wait for the failover: " + reads);
         }
@@ -181,6 +187,19 @@ class SentinelFailoverIT {
             System.out.println("SentinelFailoverIT configured Sentinel dead, failover through learned ones: " + r);
             assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
             assertEquals(0, r.lost());
+        }
+    }
+
+    /** Sentinels that require a password get the proxy's sentinel.password (the data nodes get backend.password). */
+    @Test
+    void sentinelCredentialsAreUsed() throws Exception {
+        try (SentinelDeployment s = RedisTopologies.sentinel().password(ProxyFixture.BACKEND_PASSWORD).replicas(1)
+                .sentinels(3).sentinelCredentials(io.respproxy.testkit.Credentials.password("sentinel-pw")).start();
+             ProxyFixture proxy = ProxyFixture.sentinel(s, "sentinel.password = sentinel-pw");
+             Jedis c = proxy.jedis(proxy.writePort())) {
+            assertEquals("OK", c.set("sa:k", "v"));
+            assertEquals(new NodeAddress("127.0.0.1", s.master().port()),
+                    proxy.service().topology().primaryShard().master());
         }
     }
 
