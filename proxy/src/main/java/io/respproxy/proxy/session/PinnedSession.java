@@ -3,8 +3,6 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
-import io.respproxy.proxy.backend.PendingReply;
-import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
@@ -112,11 +110,11 @@ final class PinnedSession {
         switch (spec.shape()) {
             case MULTI -> {
                 mode(Mode.TRANSACTION);
-                session.dispatcher().send(conn, req, null);
+                session.dispatcher().send(conn, req, null, null);
             }
             case WATCH -> {
                 mode(Mode.WATCHING);
-                session.dispatcher().send(conn, req, null);
+                session.dispatcher().send(conn, req, null, null);
             }
             case SUBSCRIBE -> {
                 mode(Mode.SUBSCRIBED);
@@ -138,15 +136,7 @@ final class PinnedSession {
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
                 mode(Mode.BLOCKED);
-                blocked = BlockedConnection.identify(session, conn);
-                if (spec.isReplicationWait()) {
-                    raiseReplicationOffset(conn);
-                }
-                conn.expectBlockingReply();
-                session.dispatcher().send(conn, req, (s, reply) -> {
-                    end();
-                    return reply;
-                });
+                blocked = BlockedConnection.send(session, conn, req, spec, this::end);
             }
         }
     }
@@ -198,7 +188,7 @@ final class PinnedSession {
                         subscriptions.sent(req.size() - 1);
                     }
                     if (session.state().protocol() == 3 && name.equals("ping")) {
-                        session.dispatcher().send(dedicated, req, null);
+                        session.dispatcher().send(dedicated, req, null, null);
                     } else {
                         sendRaw(req);
                     }
@@ -216,32 +206,6 @@ final class PinnedSession {
             }
         }
     }
-
-    /**
-     * WAIT/WAITAOF wait for the replication offset of the connection's own last write. This
-     * client's writes went over a shared connection, so before the WAIT a propagated no-op (a
-     * PUBLISH to a channel of the proxy's) moves the dedicated connection's offset past them: the
-     * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
-     * them, and no other client's commands queue behind it.
-     */
-    private void raiseReplicationOffset(BackendConnection conn) {
-        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
-    }
-
-    static final String WAIT_CHANNEL = "__respproxy__:wait";
-
-    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
-    private static final PendingReply DISCARD_REPLY = new PendingReply() {
-        @Override
-        public void onReply(ByteBuf reply, boolean error) {
-            reply.release();
-        }
-
-        @Override
-        public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
-            // The WAIT behind it fails with the same failure and tells the client.
-        }
-    };
 
     /**
      * A command while WATCHing or inside MULTI: everything goes to the dedicated connection, where
@@ -278,7 +242,7 @@ final class PinnedSession {
                 reply.release();
                 end();
                 return Reply.error(s.alloc(), Reply.EXECABORT);
-            });
+            }, null);
             req.release();
             return true;
         }
@@ -290,7 +254,7 @@ final class PinnedSession {
             }
             end();
             return reply;
-        } : null);
+        } : null, null);
         return true;
     }
 

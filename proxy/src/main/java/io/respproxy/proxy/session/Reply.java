@@ -64,6 +64,12 @@ final class Reply {
     }
 
     static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+    /** A blocking write (BLPOP, BLMOVE, ...) whose connection died while it waited: it may have popped. */
+    static final String BLOCKED_LOST = "ERR connection to the master was lost while blocked; "
+            + "the command may have been applied";
+    /** A blocking read (XREAD BLOCK) whose connection died while it waited. */
+    static final String BLOCKED_READ_LOST = "ERR connection to the server was lost while blocked; "
+            + "nothing was applied, the command can be sent again";
 
     static String noMaster(String reason) {
         return "MASTERDOWN respproxy has no writable master for this service: " + reason;
