@@ -2,8 +2,10 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
+import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
@@ -26,11 +28,17 @@ final class PinnedSession {
 
     private final ClientSession session;
     private Mode mode = Mode.NONE;
+    /** The dedicated connection; null when none, or it died (a lost transaction). */
     private BackendConnection dedicated;
     /** While blocked: the dedicated connection, as CLIENT UNBLOCK names it. */
     private BlockedConnection blocked;
     /** While subscribed: what the connection still owes the client. */
     private SubscriptionState subscriptions = new SubscriptionState();
+    /**
+     * The connection a WATCH was sent on died: the watch cannot be honoured, so the next EXEC
+     * answers nil (as for a touched key) without running; cleared as Redis clears watches.
+     */
+    private boolean brokenWatch;
     private boolean barrier;
     /** EXEC, DISCARD or UNWATCH was sent: the mode ends with its reply; later commands wait for it. */
     private boolean ending;
@@ -108,13 +116,10 @@ final class PinnedSession {
         }
         dedicated = conn;
         switch (spec.shape()) {
-            case MULTI -> {
-                mode(Mode.TRANSACTION);
-                session.dispatcher().send(conn, req, null, null);
-            }
-            case WATCH -> {
-                mode(Mode.WATCHING);
-                session.dispatcher().send(conn, req, null, null);
+            case MULTI, WATCH -> {
+                mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
+                watchLoss(conn);
+                session.dispatcher().send(conn, req, null, LostTransaction.answer(spec.name(), false));
             }
             case SUBSCRIBE -> {
                 mode(Mode.SUBSCRIBED);
@@ -159,10 +164,13 @@ final class PinnedSession {
      * Handles {@code req} when a mode is active; false when the session should treat it as usual.
      */
     boolean intercept(RespRequest req, CommandSpec spec) {
+        String name = spec.name();
         if (mode == Mode.NONE) {
+            if (brokenWatch && (spec.shape() == RoutingShape.UNWATCH || name.equals("reset"))) {
+                brokenWatch = false;
+            }
             return false;
         }
-        String name = spec.name();
         if (name.equals("quit") || name.equals("auth") || name.equals("hello")) {
             return false;
         }
@@ -226,22 +234,34 @@ final class PinnedSession {
             req.release();
             return true;
         }
+        if (dedicated == null) {
+            // The connection died inside MULTI: the transaction is discarded (LostTransaction).
+            if (LostTransaction.afterLoss(session, req, spec)) {
+                end();
+            }
+            req.release();
+            return true;
+        }
         if (name.equals("select") && mode == Mode.TRANSACTION) {
             // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
             // the client's db changes if EXEC runs.
             tainted = true;
             selectedAtExec = (int) req.parseLong(1, -1);
         }
+        ReplySlot.LostReply lost = LostTransaction.answer(name, mode == Mode.TRANSACTION);
         if (shape == RoutingShape.MULTI) {
             mode(Mode.TRANSACTION);
         }
         boolean exec = name.equals("exec");
-        if (exec && failed) {
+        if (exec && (failed || brokenWatch) && mode == Mode.TRANSACTION) {
+            // Not run: a command was refused (EXECABORT), or a WATCH was lost with its connection
+            // (nil, as for a touched key: a client's optimistic-locking loop then tries again).
+            boolean abort = failed;
             ending = true;
             session.dispatcher().send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
                 reply.release();
                 end();
-                return Reply.error(s.alloc(), Reply.EXECABORT);
+                return abort ? Reply.error(s.alloc(), Reply.EXECABORT) : SharedReplies.nullArray(s.state().protocol());
             }, null);
             req.release();
             return true;
@@ -254,7 +274,7 @@ final class PinnedSession {
             }
             end();
             return reply;
-        } : null, null);
+        } : null, lost);
         return true;
     }
 
@@ -305,8 +325,54 @@ final class PinnedSession {
         }
     }
 
+    /**
+     * Watches the connection of a transaction or WATCH: if it dies, a transaction in progress is
+     * discarded (its later commands are answered by {@link LostTransaction}) and a WATCH without
+     * MULTI ends with the watch broken. Called before anything is sent on it, so the commands in
+     * flight fail after this has run, and see the new state.
+     */
+    private void watchLoss(BackendConnection conn) {
+        BackendConnection.FrameSink sink = new BackendConnection.FrameSink() {
+            @Override
+            public void onFrame(ByteBuf frame) {
+                frame.release(); // a push nobody asked for (the transaction's replies come in order)
+            }
+
+            @Override
+            public void onClosed(BackendFailure why) {
+                dedicatedLost(conn, why);
+            }
+        };
+        conn.pipeTo(sink);
+        if (!conn.isUsable()) {
+            dedicatedLost(conn, conn.failure()); // refused at once (reconnect backoff)
+        }
+    }
+
+    private void dedicatedLost(BackendConnection conn, BackendFailure why) {
+        if (conn != dedicated) {
+            return;
+        }
+        log.info("client id={}: its {} connection to {} was lost ({}); {}", session.id(),
+                mode == Mode.TRANSACTION ? "transaction's" : "WATCH's", conn.key().node(),
+                why == null ? "closed" : why.message(false),
+                mode == Mode.TRANSACTION ? "the transaction is discarded" : "the next EXEC answers nil");
+        dedicated = null;
+        tainted = false;
+        if (mode == Mode.WATCHING) {
+            // An UNWATCH on its way ends the watch anyway.
+            brokenWatch = !ending;
+            mode(Mode.NONE);
+            ending = false;
+            selectedAtExec = -1;
+        }
+    }
+
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
+        if (mode == Mode.TRANSACTION || mode == Mode.WATCHING) {
+            brokenWatch = false; // EXEC, DISCARD and UNWATCH forget every watched key
+        }
         mode(Mode.NONE);
         blocked = null;
         ending = false;
@@ -334,7 +400,9 @@ final class PinnedSession {
         tainted = false;
         failed = false;
         selectedAtExec = -1;
+        brokenWatch = false;
         if (dedicated != null) {
+            dedicated.pipeTo(null);
             dedicated.close();
             dedicated = null;
         }
