@@ -28,12 +28,12 @@ final class PinnedSession {
 
     private final ClientSession session;
     private Mode mode = Mode.NONE;
-    /** The dedicated connection; null when none, or it died (a lost transaction). */
+    /** The transaction's or blocking command's connection; null when none, or it died (a lost transaction). */
     private BackendConnection dedicated;
     /** While blocked: the dedicated connection, as CLIENT UNBLOCK names it. */
     private BlockedConnection blocked;
-    /** While subscribed: what the connection still owes the client. */
-    private SubscriptionState subscriptions = new SubscriptionState();
+    /** While subscribed: the subscription's connection, re-established when it dies. */
+    private Subscription subscription;
     /**
      * The connection a WATCH was sent on died: the watch cannot be honoured, so the next EXEC
      * answers nil (as for a touched key) without running; cleared as Redis clears watches.
@@ -93,7 +93,7 @@ final class PinnedSession {
      * dedicated connection to {@code node}, which the router chose.
      */
     void begin(RespRequest req, CommandSpec spec, NodeAddress node) {
-        if (dedicated != null) {
+        if (dedicated != null || subscription != null) {
             // RESP3 lets a subscribed client send other commands; a second connection of its own
             // (BLPOP, MULTI) while subscribed is not something the proxy can pin.
             session.writeLocal(Reply.error(session.alloc(), "ERR respproxy: '" + spec.name()
@@ -114,29 +114,18 @@ final class PinnedSession {
             req.release();
             return;
         }
+        if (spec.shape() == RoutingShape.SUBSCRIBE) {
+            mode(Mode.SUBSCRIBED);
+            subscription = new Subscription(session, this::end);
+            subscription.start(conn, req, spec.name());
+            return;
+        }
         dedicated = conn;
         switch (spec.shape()) {
             case MULTI, WATCH -> {
                 mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
                 watchLoss(conn);
                 session.dispatcher().send(conn, req, null, LostTransaction.answer(spec.name(), false));
-            }
-            case SUBSCRIBE -> {
-                mode(Mode.SUBSCRIBED);
-                subscriptions = new SubscriptionState();
-                subscriptions.sent(req.size() - 1);
-                conn.pipeTo(new BackendConnection.FrameSink() {
-                    @Override
-                    public void onFrame(ByteBuf frame) {
-                        onPipeFrame(frame);
-                    }
-
-                    @Override
-                    public void onClosed(io.respproxy.proxy.backend.BackendFailure why) {
-                        subscriptionLost(conn, why);
-                    }
-                });
-                sendRaw(req);
             }
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
@@ -192,14 +181,7 @@ final class PinnedSession {
             case SUBSCRIBED -> {
                 RoutingShape shape = spec.shape();
                 if (shape == RoutingShape.SUBSCRIBE || shape == RoutingShape.UNSUBSCRIBE || name.equals("ping")) {
-                    if (shape == RoutingShape.UNSUBSCRIBE || (shape == RoutingShape.SUBSCRIBE && req.size() > 1)) {
-                        subscriptions.sent(req.size() - 1);
-                    }
-                    if (session.state().protocol() == 3 && name.equals("ping")) {
-                        session.dispatcher().send(dedicated, req, null, null);
-                    } else {
-                        sendRaw(req);
-                    }
+                    subscription.command(req, name);
                     return true;
                 }
                 if (session.state().protocol() == 3) {
@@ -293,38 +275,6 @@ final class PinnedSession {
         return (t == '*' && reply.getByte(i + 1) != '-') || t == '~';
     }
 
-    private void sendRaw(RespRequest req) {
-        ByteBuf frame = req.frame().retain();
-        req.release();
-        dedicated.sendRaw(frame);
-        session.pool().markDirty(dedicated);
-    }
-
-    /** A frame from the subscribed connection: forwarded, and the last unsubscribe ends the mode. */
-    private void onPipeFrame(ByteBuf frame) {
-        boolean over = subscriptions.onFrame(frame);
-        session.writeUnordered(frame);
-        if (over) {
-            // Closed rather than pooled: whatever Redis still sends on it must reach nobody else.
-            tainted = true;
-            end();
-        }
-    }
-
-    /**
-     * The subscribed connection died (the node failed, restarted, or killed it): the client's
-     * subscriptions are gone with it. Closing the client's connection tells it so; every client
-     * library resubscribes on reconnect, where a silent proxy would leave it waiting for messages
-     * that never come.
-     */
-    private void subscriptionLost(BackendConnection conn, io.respproxy.proxy.backend.BackendFailure why) {
-        if (dedicated == conn && mode == Mode.SUBSCRIBED) {
-            log.info("client id={} subscribed through {}: {}; closing the client so it resubscribes",
-                    session.id(), conn.key().node(), why.message(false));
-            session.close();
-        }
-    }
-
     /**
      * Watches the connection of a transaction or WATCH: if it dies, a transaction in progress is
      * discarded (its later commands are answered by {@link LostTransaction}) and a WATCH without
@@ -378,6 +328,11 @@ final class PinnedSession {
         ending = false;
         BackendConnection c = dedicated;
         dedicated = null;
+        Subscription sub = subscription;
+        subscription = null;
+        if (sub != null) {
+            sub.stop();
+        }
         if (c != null) {
             c.pipeTo(null);
             if (tainted) {
@@ -401,6 +356,11 @@ final class PinnedSession {
         failed = false;
         selectedAtExec = -1;
         brokenWatch = false;
+        Subscription sub = subscription;
+        subscription = null;
+        if (sub != null) {
+            sub.stop();
+        }
         if (dedicated != null) {
             dedicated.pipeTo(null);
             dedicated.close();

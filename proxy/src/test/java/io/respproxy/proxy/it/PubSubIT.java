@@ -19,12 +19,13 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import redis.clients.jedis.params.ClientKillParams;
-import redis.clients.jedis.args.ClientType;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
 
-/** SUBSCRIBE/PSUBSCRIBE in RESP2 and RESP3, PING and other commands while subscribed, HELLO 3. */
+/**
+ * SUBSCRIBE/PSUBSCRIBE in RESP2 and RESP3, PING and other commands while subscribed, HELLO 3. A
+ * subscriber whose connection to Redis dies: {@link ResubscribeIT}.
+ */
 class PubSubIT {
 
     private static ReplicatedRedis redis;
@@ -238,27 +239,6 @@ class PubSubIT {
             assertTrue(c.readReply().startsWith("[server, redis, version, 7.0"));
             c.send(RawClient.command("HELLO", "4"));
             assertEquals("-NOPROTO unsupported protocol version", c.readReply());
-        }
-    }
-
-    /**
-     * The node drops the subscriber's connection (CLIENT KILL, a restart, a failover): its
-     * subscriptions are gone, so the proxy closes the client's connection, and the client library
-     * resubscribes, instead of leaving it waiting for messages that never come.
-     */
-    @Test
-    void aSubscriberWhoseBackendConnectionDiesIsDisconnected() throws Exception {
-        try (RawClient c = new RawClient(proxy.writePort())) {
-            c.send(RawClient.command("SUBSCRIBE", "lost:ch"));
-            assertEquals("[subscribe, lost:ch, :1]", c.readReply());
-            try (Jedis master = ProxyFixture.direct(redis.master())) {
-                master.clientKill(new ClientKillParams().type(ClientType.PUBSUB));
-            }
-            assertTrue(c.closedWithin(5000), "the subscriber is told, by a closed connection");
-        }
-        try (RawClient c = new RawClient(proxy.writePort())) {
-            c.send(RawClient.command("PING"));
-            assertEquals("+PONG", c.readReply(), "other clients are unaffected");
         }
     }
 
