@@ -103,9 +103,11 @@ final class SubscriptionState {
     boolean onFrame(ByteBuf frame) {
         int head = frame.readerIndex();
         byte type = frame.getByte(head);
-        boolean error = type == '-';
-        Confirmation c = error ? null : confirmation(frame, head);
-        if (!error && c == null && !isPong(frame, head, type)) {
+        // An error refuses a whole command; +PONG answers a PING sent after the last unsubscribe
+        // took effect (Redis is out of subscribed mode then), ["pong", x] one sent before.
+        boolean reply = type == '-' || type == '+' || isPong(frame, head, type);
+        Confirmation c = reply ? null : confirmation(frame, head);
+        if (!reply && c == null) {
             return true; // a message (message, pmessage, smessage) or another push: nobody asked for it
         }
         if (c != null) {

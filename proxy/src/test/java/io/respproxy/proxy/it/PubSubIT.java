@@ -242,6 +242,27 @@ class PubSubIT {
         }
     }
 
+    /** PING pipelined behind the last UNSUBSCRIBE gets its reply before the connection is given up. */
+    @Test
+    void pingPipelinedBehindTheLastUnsubscribeIsAnswered() throws Exception {
+        for (int protocol : new int[] {2, 3}) {
+            try (RawClient c = new RawClient(proxy.writePort())) {
+                String push = protocol == 3 ? ">" : "";
+                if (protocol == 3) {
+                    c.send(RawClient.command("HELLO", "3"));
+                    assertTrue(c.readReply().contains("proto=:3"));
+                }
+                c.send(RawClient.command("SUBSCRIBE", "pp:a"));
+                assertEquals(push + "[subscribe, pp:a, :1]", c.readReply());
+                c.send(RawClient.command("UNSUBSCRIBE", "pp:a") + RawClient.command("PING"));
+                assertEquals(push + "[unsubscribe, pp:a, :0]", c.readReply());
+                assertEquals("+PONG", c.readReply(), "RESP" + protocol);
+                c.send(RawClient.command("GET", "pp:k"));
+                assertEquals("(nil)", c.readReply(), "out of subscribed mode");
+            }
+        }
+    }
+
     /** UNSUBSCRIBE naming more channels than are subscribed: every confirmation reaches the client. */
     @Test
     void everyUnsubscribeConfirmationArrives() throws Exception {

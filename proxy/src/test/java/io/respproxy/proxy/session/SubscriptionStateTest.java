@@ -129,6 +129,20 @@ class SubscriptionStateTest {
         assertTrue(s.over());
     }
 
+    /** RESP2: UNSUBSCRIBE and PING pipelined; Redis answers the PING outside subscribed mode, +PONG. */
+    @Test
+    void aPingAfterTheLastUnsubscribeIsOwedItsPlainPong() {
+        SubscriptionState s = new SubscriptionState();
+        sent(s, "subscribe", "a");
+        frame(s, confirm("subscribe", "a", 1));
+        sent(s, "unsubscribe", "a");
+        sent(s, "ping");
+        assertTrue(frame(s, confirm("unsubscribe", "a", 0)));
+        assertFalse(s.over(), "the PING is still owed its reply");
+        assertTrue(frame(s, "+PONG\r\n"));
+        assertTrue(s.over());
+    }
+
     @Test
     void aRefusedCommandOwesNothing() {
         SubscriptionState s = new SubscriptionState();
