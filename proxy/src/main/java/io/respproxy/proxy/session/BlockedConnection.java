@@ -5,14 +5,16 @@ import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
+import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespValues;
+import io.respproxy.routing.command.CommandSpec;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * A blocking command's dedicated connection as CLIENT UNBLOCK needs it: its CLIENT ID on the node,
- * asked for just before the blocking command (one pipelined round trip), since the proxy's client
- * ids are not the node's.
+ * A blocking command's dedicated connection: how the command is sent there, and the connection as
+ * CLIENT UNBLOCK needs it: its CLIENT ID on the node, asked for just before the blocking command
+ * (one pipelined round trip), since the proxy's client ids are not the node's.
  */
 final class BlockedConnection {
 
@@ -24,8 +26,55 @@ final class BlockedConnection {
         this.conn = conn;
     }
 
+    /**
+     * Sends the blocking command {@code req} (ownership passes here) on {@code conn}, after
+     * CLIENT ID; {@code end} runs when its reply is written. If the connection dies while it
+     * waits, the client gets {@link Reply#BLOCKED_LOST} (a blocking write may have popped) or
+     * {@link Reply#BLOCKED_READ_LOST}, and stays connected.
+     */
+    static BlockedConnection send(ClientSession session, BackendConnection conn, RespRequest req, CommandSpec spec,
+                                  Runnable end) {
+        BlockedConnection b = identify(session, conn);
+        if (spec.isReplicationWait()) {
+            raiseReplicationOffset(session, conn);
+        }
+        conn.expectBlockingReply();
+        String lost = spec.isReadOnly() ? Reply.BLOCKED_READ_LOST : Reply.BLOCKED_LOST;
+        session.dispatcher().send(conn, req, (s, reply) -> {
+            end.run();
+            return reply;
+        }, (s, failure, written) -> written ? Reply.error(s.alloc(), lost) : null);
+        return b;
+    }
+
+    /**
+     * WAIT/WAITAOF wait for the replication offset of the connection's own last write. This
+     * client's writes went over a shared connection, so before the WAIT a propagated no-op (a
+     * PUBLISH to a channel of the proxy's) moves the dedicated connection's offset past them: the
+     * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
+     * them, and no other client's commands queue behind it.
+     */
+    private static void raiseReplicationOffset(ClientSession session, BackendConnection conn) {
+        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
+    }
+
+    static final String WAIT_CHANNEL = "__respproxy__:wait";
+
+    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
+    private static final PendingReply DISCARD_REPLY = new PendingReply() {
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure, boolean written) {
+            // The WAIT behind it fails with the same failure and tells the client.
+        }
+    };
+
     /** Sends CLIENT ID on {@code conn}, ahead of the blocking command about to follow. */
-    static BlockedConnection identify(ClientSession session, BackendConnection conn) {
+    private static BlockedConnection identify(ClientSession session, BackendConnection conn) {
         BlockedConnection b = new BlockedConnection(conn);
         conn.send(RequestEncoder.encode(session.alloc(), "CLIENT", "ID"), new PendingReply() {
             @Override

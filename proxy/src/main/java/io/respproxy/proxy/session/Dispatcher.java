@@ -149,9 +149,14 @@ final class Dispatcher {
         send(conn, req, slot);
     }
 
-    /** Sends {@code req} on {@code conn} (a dedicated one) into a new reply slot. */
-    void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook) {
-        send(conn, req, session.newSlot(hook));
+    /**
+     * Sends {@code req} on {@code conn} (a dedicated one) into a new reply slot; {@code lost} says
+     * what the client is told if the connection dies first (null: the generic error).
+     */
+    void send(BackendConnection conn, RespRequest req, ReplySlot.ReplyHook hook, ReplySlot.LostReply lost) {
+        ReplySlot slot = session.newSlot(hook);
+        slot.lost = lost;
+        send(conn, req, slot);
     }
 
     private void send(ReplySlot slot, NodeAddress node) {

@@ -2,10 +2,10 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
+import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
-import io.respproxy.proxy.backend.PendingReply;
-import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
@@ -28,11 +28,17 @@ final class PinnedSession {
 
     private final ClientSession session;
     private Mode mode = Mode.NONE;
+    /** The transaction's or blocking command's connection; null when none, or it died (a lost transaction). */
     private BackendConnection dedicated;
     /** While blocked: the dedicated connection, as CLIENT UNBLOCK names it. */
     private BlockedConnection blocked;
-    /** While subscribed: what the connection still owes the client. */
-    private SubscriptionState subscriptions = new SubscriptionState();
+    /** While subscribed: the subscription's connection, re-established when it dies. */
+    private Subscription subscription;
+    /**
+     * The connection a WATCH was sent on died: the watch cannot be honoured, so the next EXEC
+     * answers nil (as for a touched key) without running; cleared as Redis clears watches.
+     */
+    private boolean brokenWatch;
     private boolean barrier;
     /** EXEC, DISCARD or UNWATCH was sent: the mode ends with its reply; later commands wait for it. */
     private boolean ending;
@@ -87,7 +93,7 @@ final class PinnedSession {
      * dedicated connection to {@code node}, which the router chose.
      */
     void begin(RespRequest req, CommandSpec spec, NodeAddress node) {
-        if (dedicated != null) {
+        if (dedicated != null || subscription != null) {
             // RESP3 lets a subscribed client send other commands; a second connection of its own
             // (BLPOP, MULTI) while subscribed is not something the proxy can pin.
             session.writeLocal(Reply.error(session.alloc(), "ERR respproxy: '" + spec.name()
@@ -108,45 +114,23 @@ final class PinnedSession {
             req.release();
             return;
         }
+        if (spec.shape() == RoutingShape.SUBSCRIBE) {
+            mode(Mode.SUBSCRIBED);
+            subscription = new Subscription(session, this::end);
+            subscription.start(conn, req, spec.name());
+            return;
+        }
         dedicated = conn;
         switch (spec.shape()) {
-            case MULTI -> {
-                mode(Mode.TRANSACTION);
-                session.dispatcher().send(conn, req, null);
-            }
-            case WATCH -> {
-                mode(Mode.WATCHING);
-                session.dispatcher().send(conn, req, null);
-            }
-            case SUBSCRIBE -> {
-                mode(Mode.SUBSCRIBED);
-                subscriptions = new SubscriptionState();
-                subscriptions.sent(req.size() - 1);
-                conn.pipeTo(new BackendConnection.FrameSink() {
-                    @Override
-                    public void onFrame(ByteBuf frame) {
-                        onPipeFrame(frame);
-                    }
-
-                    @Override
-                    public void onClosed(io.respproxy.proxy.backend.BackendFailure why) {
-                        subscriptionLost(conn, why);
-                    }
-                });
-                sendRaw(req);
+            case MULTI, WATCH -> {
+                mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
+                watchLoss(conn);
+                session.dispatcher().send(conn, req, null, LostTransaction.answer(spec.name(), false));
             }
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
                 mode(Mode.BLOCKED);
-                blocked = BlockedConnection.identify(session, conn);
-                if (spec.isReplicationWait()) {
-                    raiseReplicationOffset(conn);
-                }
-                conn.expectBlockingReply();
-                session.dispatcher().send(conn, req, (s, reply) -> {
-                    end();
-                    return reply;
-                });
+                blocked = BlockedConnection.send(session, conn, req, spec, this::end);
             }
         }
     }
@@ -169,10 +153,13 @@ final class PinnedSession {
      * Handles {@code req} when a mode is active; false when the session should treat it as usual.
      */
     boolean intercept(RespRequest req, CommandSpec spec) {
+        String name = spec.name();
         if (mode == Mode.NONE) {
+            if (brokenWatch && (spec.shape() == RoutingShape.UNWATCH || name.equals("reset"))) {
+                brokenWatch = false;
+            }
             return false;
         }
-        String name = spec.name();
         if (name.equals("quit") || name.equals("auth") || name.equals("hello")) {
             return false;
         }
@@ -194,14 +181,7 @@ final class PinnedSession {
             case SUBSCRIBED -> {
                 RoutingShape shape = spec.shape();
                 if (shape == RoutingShape.SUBSCRIBE || shape == RoutingShape.UNSUBSCRIBE || name.equals("ping")) {
-                    if (shape == RoutingShape.UNSUBSCRIBE || (shape == RoutingShape.SUBSCRIBE && req.size() > 1)) {
-                        subscriptions.sent(req.size() - 1);
-                    }
-                    if (session.state().protocol() == 3 && name.equals("ping")) {
-                        session.dispatcher().send(dedicated, req, null);
-                    } else {
-                        sendRaw(req);
-                    }
+                    subscription.command(req, name);
                     return true;
                 }
                 if (session.state().protocol() == 3) {
@@ -216,32 +196,6 @@ final class PinnedSession {
             }
         }
     }
-
-    /**
-     * WAIT/WAITAOF wait for the replication offset of the connection's own last write. This
-     * client's writes went over a shared connection, so before the WAIT a propagated no-op (a
-     * PUBLISH to a channel of the proxy's) moves the dedicated connection's offset past them: the
-     * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
-     * them, and no other client's commands queue behind it.
-     */
-    private void raiseReplicationOffset(BackendConnection conn) {
-        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
-    }
-
-    static final String WAIT_CHANNEL = "__respproxy__:wait";
-
-    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
-    private static final PendingReply DISCARD_REPLY = new PendingReply() {
-        @Override
-        public void onReply(ByteBuf reply, boolean error) {
-            reply.release();
-        }
-
-        @Override
-        public void onFailure(io.respproxy.proxy.backend.BackendFailure failure, boolean written) {
-            // The WAIT behind it fails with the same failure and tells the client.
-        }
-    };
 
     /**
      * A command while WATCHing or inside MULTI: everything goes to the dedicated connection, where
@@ -262,23 +216,35 @@ final class PinnedSession {
             req.release();
             return true;
         }
+        if (dedicated == null) {
+            // The connection died inside MULTI: the transaction is discarded (LostTransaction).
+            if (LostTransaction.afterLoss(session, req, spec)) {
+                end();
+            }
+            req.release();
+            return true;
+        }
         if (name.equals("select") && mode == Mode.TRANSACTION) {
             // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
             // the client's db changes if EXEC runs.
             tainted = true;
             selectedAtExec = (int) req.parseLong(1, -1);
         }
+        ReplySlot.LostReply lost = LostTransaction.answer(name, mode == Mode.TRANSACTION);
         if (shape == RoutingShape.MULTI) {
             mode(Mode.TRANSACTION);
         }
         boolean exec = name.equals("exec");
-        if (exec && failed) {
+        if (exec && (failed || brokenWatch) && mode == Mode.TRANSACTION) {
+            // Not run: a command was refused (EXECABORT), or a WATCH was lost with its connection
+            // (nil, as for a touched key: a client's optimistic-locking loop then tries again).
+            boolean abort = failed;
             ending = true;
             session.dispatcher().send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
                 reply.release();
                 end();
-                return Reply.error(s.alloc(), Reply.EXECABORT);
-            });
+                return abort ? Reply.error(s.alloc(), Reply.EXECABORT) : SharedReplies.nullArray(s.state().protocol());
+            }, null);
             req.release();
             return true;
         }
@@ -290,7 +256,7 @@ final class PinnedSession {
             }
             end();
             return reply;
-        } : null);
+        } : null, lost);
         return true;
     }
 
@@ -309,45 +275,64 @@ final class PinnedSession {
         return (t == '*' && reply.getByte(i + 1) != '-') || t == '~';
     }
 
-    private void sendRaw(RespRequest req) {
-        ByteBuf frame = req.frame().retain();
-        req.release();
-        dedicated.sendRaw(frame);
-        session.pool().markDirty(dedicated);
-    }
+    /**
+     * Watches the connection of a transaction or WATCH: if it dies, a transaction in progress is
+     * discarded (its later commands are answered by {@link LostTransaction}) and a WATCH without
+     * MULTI ends with the watch broken. Called before anything is sent on it, so the commands in
+     * flight fail after this has run, and see the new state.
+     */
+    private void watchLoss(BackendConnection conn) {
+        BackendConnection.FrameSink sink = new BackendConnection.FrameSink() {
+            @Override
+            public void onFrame(ByteBuf frame) {
+                frame.release(); // a push nobody asked for (the transaction's replies come in order)
+            }
 
-    /** A frame from the subscribed connection: forwarded, and the last unsubscribe ends the mode. */
-    private void onPipeFrame(ByteBuf frame) {
-        boolean over = subscriptions.onFrame(frame);
-        session.writeUnordered(frame);
-        if (over) {
-            // Closed rather than pooled: whatever Redis still sends on it must reach nobody else.
-            tainted = true;
-            end();
+            @Override
+            public void onClosed(BackendFailure why) {
+                dedicatedLost(conn, why);
+            }
+        };
+        conn.pipeTo(sink);
+        if (!conn.isUsable()) {
+            dedicatedLost(conn, conn.failure()); // refused at once (reconnect backoff)
         }
     }
 
-    /**
-     * The subscribed connection died (the node failed, restarted, or killed it): the client's
-     * subscriptions are gone with it. Closing the client's connection tells it so; every client
-     * library resubscribes on reconnect, where a silent proxy would leave it waiting for messages
-     * that never come.
-     */
-    private void subscriptionLost(BackendConnection conn, io.respproxy.proxy.backend.BackendFailure why) {
-        if (dedicated == conn && mode == Mode.SUBSCRIBED) {
-            log.info("client id={} subscribed through {}: {}; closing the client so it resubscribes",
-                    session.id(), conn.key().node(), why.message(false));
-            session.close();
+    private void dedicatedLost(BackendConnection conn, BackendFailure why) {
+        if (conn != dedicated) {
+            return;
+        }
+        log.info("client id={}: its {} connection to {} was lost ({}); {}", session.id(),
+                mode == Mode.TRANSACTION ? "transaction's" : "WATCH's", conn.key().node(),
+                why == null ? "closed" : why.message(false),
+                mode == Mode.TRANSACTION ? "the transaction is discarded" : "the next EXEC answers nil");
+        dedicated = null;
+        tainted = false;
+        if (mode == Mode.WATCHING) {
+            // An UNWATCH on its way ends the watch anyway.
+            brokenWatch = !ending;
+            mode(Mode.NONE);
+            ending = false;
+            selectedAtExec = -1;
         }
     }
 
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
+        if (mode == Mode.TRANSACTION || mode == Mode.WATCHING) {
+            brokenWatch = false; // EXEC, DISCARD and UNWATCH forget every watched key
+        }
         mode(Mode.NONE);
         blocked = null;
         ending = false;
         BackendConnection c = dedicated;
         dedicated = null;
+        Subscription sub = subscription;
+        subscription = null;
+        if (sub != null) {
+            sub.stop();
+        }
         if (c != null) {
             c.pipeTo(null);
             if (tainted) {
@@ -370,7 +355,14 @@ final class PinnedSession {
         tainted = false;
         failed = false;
         selectedAtExec = -1;
+        brokenWatch = false;
+        Subscription sub = subscription;
+        subscription = null;
+        if (sub != null) {
+            sub.stop();
+        }
         if (dedicated != null) {
+            dedicated.pipeTo(null);
             dedicated.close();
             dedicated = null;
         }

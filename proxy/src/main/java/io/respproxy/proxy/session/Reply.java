@@ -64,6 +64,19 @@ final class Reply {
     }
 
     static final String EXECABORT = "EXECABORT Transaction discarded because of previous errors.";
+    /** EXEC of a transaction whose dedicated connection died before EXEC was sent: nothing ran. */
+    static final String EXECABORT_LOST = "EXECABORT Transaction discarded because the connection to the master was lost.";
+    /** EXEC was written, then the connection died before its reply: the transaction may have run. */
+    static final String EXEC_LOST_AFTER_SENT = "ERR connection to the master was lost after EXEC was sent; "
+            + "the transaction may have been applied";
+    static final String NESTED_MULTI = "ERR MULTI calls can not be nested";
+    static final String WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed";
+    /** A blocking write (BLPOP, BLMOVE, ...) whose connection died while it waited: it may have popped. */
+    static final String BLOCKED_LOST = "ERR connection to the master was lost while blocked; "
+            + "the command may have been applied";
+    /** A blocking read (XREAD BLOCK) whose connection died while it waited. */
+    static final String BLOCKED_READ_LOST = "ERR connection to the server was lost while blocked; "
+            + "nothing was applied, the command can be sent again";
 
     static String noMaster(String reason) {
         return "MASTERDOWN respproxy has no writable master for this service: " + reason;

@@ -45,6 +45,11 @@ final class ReplySlot implements PendingReply {
     long retryAfterNanos = Long.MAX_VALUE;
     /** Times the request was sent again. */
     int resends;
+    /**
+     * What the client is told instead of the generic error when the connection dies before the
+     * reply (a dedicated connection's transaction or blocking command); null: the generic error.
+     */
+    LostReply lost;
 
     ReplySlot(ClientSession session, ReplyHook hook) {
         this.session = session;
@@ -86,6 +91,14 @@ final class ReplySlot implements PendingReply {
             return;
         }
         dropRequest();
+        ByteBuf answer = lost == null ? null : lost.answer(session, failure, written);
+        if (answer != null) {
+            untrack();
+            reply = answer;
+            source = null;
+            session.slotFilled(this, answer.getByte(answer.readerIndex()) == '-');
+            return;
+        }
         // A read that failed was not applied anywhere, whatever was written.
         if (written && !read) {
             session.service().stats().maybeApplied.increment();
@@ -133,5 +146,10 @@ final class ReplySlot implements PendingReply {
      */
     interface ReplyHook {
         ByteBuf replied(ClientSession session, ByteBuf reply);
+    }
+
+    /** The reply for a request whose connection died before answering; null for the generic error. */
+    interface LostReply {
+        ByteBuf answer(ClientSession session, BackendFailure failure, boolean written);
     }
 }

@@ -193,7 +193,8 @@ class BackendSettingsIT {
                 b.send(RawClient.command("WAIT", "2", "2500")); // one replica: waits the whole 2.5 s
                 assertEquals(":1", b.readReply());
             }
-            // A transaction on a stalled master gets an error once the command timeout has passed.
+            // A transaction on a stalled master gets an error once the command timeout has passed,
+            // and is discarded.
             RedisNode master = redis.master();
             try (RawClient t = new RawClient(proxy.writePort())) {
                 t.send(RawClient.command("MULTI"));
@@ -207,6 +208,9 @@ class BackendSettingsIT {
                 assertTrue(reply.startsWith("-ERR backend 127.0.0.1:" + master.port() + " did not answer in time"), reply);
                 assertTrue(ms >= 900, "not before the command timeout: " + ms + " ms");
                 System.out.printf("BackendSettingsIT: SET in MULTI on a stalled master answered after %d ms: %s%n", ms, reply);
+                // The transaction went with its connection; the client stays connected and leaves MULTI.
+                t.send(RawClient.command("EXEC"));
+                assertEquals(DedicatedConnectionLossIT.EXECABORT_LOST, t.readReply());
             } finally {
                 master.resume();
             }
