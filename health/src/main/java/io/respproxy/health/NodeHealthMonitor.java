@@ -7,7 +7,6 @@ import io.respproxy.routing.NodeAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,14 +35,13 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     private final String service;
     private final HealthSettings settings;
-    private final AddressMap nat;
     private final Duration roleCheckTimeout;
     private final ClientResources resources;
     private final boolean ownsResources;
     private final NodeProber prober;
     private final ScheduledExecutorService scheduler;
     private final Map<NodeAddress, Tracked> nodes = new LinkedHashMap<>();
-    private final Set<NodeAddress> loggedMappings = new HashSet<>();
+    private final AnnouncedAddresses announced;
     private Consumer<List<NodeState>> listener = s -> { };
     private volatile List<NodeState> states = List.of();
     private volatile String redisVersion;
@@ -90,7 +88,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                              String backendUser, char[] backendPassword, ClientResources resources) {
         this.service = service;
         this.settings = settings;
-        this.nat = nat;
+        this.announced = new AnnouncedAddresses(service, nat);
         this.ownsResources = resources == null;
         this.resources = resources != null ? resources
                 : DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
@@ -437,11 +435,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             return false;
         }
         t.appliedSequence = seq;
-        ReplicationInfo mapped = info;
-        if (!nat.isEmpty()) {
-            mapped = info.withAddresses(nat::reachable);
-            logMappings(node, info);
-        }
+        ReplicationInfo mapped = announced.map(node, info);
         ReplicationInfo before = t.state.replication();
         if (before != null && before.role() != mapped.role()) {
             log.info("[{}] {} now says role:{} (was {}){}", service, node, mapped.role(), before.role(),
@@ -450,22 +444,6 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         }
         t.state = new NodeState(node, t.state.up(), mapped, t.state.lastFailure(), t.state.roleInDoubt());
         return true;
-    }
-
-    /** Once per announced address: which reachable address the nat map gave it (both forms). */
-    private void logMappings(NodeAddress node, ReplicationInfo info) {
-        List<NodeAddress> announced = new ArrayList<>();
-        if (info.masterHost() != null && info.masterPort() > 0) {
-            announced.add(new NodeAddress(info.masterHost(), info.masterPort()));
-        }
-        for (ReplicationInfo.ConnectedReplica r : info.replicas()) {
-            announced.add(new NodeAddress(r.ip(), r.port()));
-        }
-        for (NodeAddress a : announced) {
-            if (!nat.reachable(a).equals(a) && loggedMappings.add(a)) {
-                log.info("[{}] {} names {}", service, node, nat.describe(a));
-            }
-        }
     }
 
     private void changed() {

@@ -158,8 +158,11 @@ public final class NodeProber implements AutoCloseable {
         conn.closeAsync();
     }
 
-    /** A one-line reason without secrets: exception messages from Lettuce never carry the password. */
-    private static String describe(Throwable e) {
+    /**
+     * A one-line reason without secrets (exception messages from Lettuce never carry the password),
+     * for logs and errors: the cause inside a CompletionException, "timeout" for a timeout.
+     */
+    public static String describe(Throwable e) {
         Throwable cause = e;
         while ((cause instanceof java.util.concurrent.CompletionException
                 || cause instanceof java.util.concurrent.ExecutionException) && cause.getCause() != null) {

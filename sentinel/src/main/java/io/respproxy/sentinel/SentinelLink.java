@@ -226,20 +226,7 @@ final class SentinelLink implements AutoCloseable {
     }
 
     static String describe(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException
-                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof java.util.concurrent.TimeoutException) {
-            return "no answer in time";
-        }
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        String m = root.getMessage() != null ? root.getMessage() : root.getClass().getSimpleName();
-        return root == t ? m : t.getMessage() + " (" + m + ")";
+        return io.respproxy.health.NodeProber.describe(e);
     }
 
     @Override

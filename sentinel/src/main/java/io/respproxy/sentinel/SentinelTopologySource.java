@@ -71,7 +71,7 @@ public final class SentinelTopologySource implements TopologySource {
     private boolean everWritable;
     /** The master a switchover holds writes from, or null. */
     private NodeAddress switchingFrom;
-    private final List<Waiter> waiters = new ArrayList<>();
+    private final TopologyWaiters waiters = new TopologyWaiters();
 
     /**
      * @param monitor   probes the data nodes; owned (closed) by this source
@@ -223,21 +223,8 @@ public final class SentinelTopologySource implements TopologySource {
     /** Completes (on this source's thread) with the first published topology that {@code test} accepts. */
     CompletableFuture<Topology> awaitTopology(java.util.function.Predicate<Topology> test) {
         CompletableFuture<Topology> f = new CompletableFuture<>();
-        scheduler.execute(() -> {
-            waiters.add(new Waiter(test, f));
-            checkWaiters();
-        });
+        scheduler.execute(() -> waiters.add(test, f, current));
         return f;
-    }
-
-    private void checkWaiters() {
-        Topology t = current;
-        waiters.removeIf(w -> {
-            if (!w.future.isDone() && w.test.test(t)) {
-                w.future.complete(t);
-            }
-            return w.future.isDone();
-        });
     }
 
     Executor executor() {
@@ -248,7 +235,6 @@ public final class SentinelTopologySource implements TopologySource {
         scheduler.schedule(r, millis, TimeUnit.MILLISECONDS);
     }
 
-    private record Waiter(java.util.function.Predicate<Topology> test, CompletableFuture<Topology> future) {}
 
     private void addLink(NodeAddress address) {
         links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources,
@@ -415,7 +401,7 @@ public final class SentinelTopologySource implements TopologySource {
         } catch (RuntimeException ex) {
             log.error("[{}] topology listener failed", service, ex);
         }
-        checkWaiters();
+        waiters.published(next);
     }
 
     @Override

@@ -62,6 +62,20 @@ class SentinelNatIT {
         }
     }
 
+    /** Nodes and Sentinels announce a hostname (localhost, Sentinel's announce-hostnames) and port + 10000. */
+    @Test
+    void hostnamesAreMappedToo() throws Exception {
+        try (SentinelDeployment s = natted(Announce.portOffset(10000).withHost(Announce.LOCALHOST));
+             ProxyFixture proxy = ProxyFixture.sentinelAt(s, announcedSentinels(s), "nat " + exactMap(s));
+             Jedis c = proxy.jedis(proxy.writePort())) {
+            assertTrue(s.natMap().keySet().stream().allMatch(e -> e.host().equals(Announce.LOCALHOST)), s.natMap()
+                    .toString());
+            assertEquals("OK", c.set("nat:h", "v"));
+            assertEquals(real(s.master()), proxy.service().topology().primaryShard().master());
+            assertEquals(2, proxy.readReplicaCount());
+        }
+    }
+
     /**
      * Without the map the proxy finds the Sentinels (configured where they listen) but never reaches
      * the master they name: no writes, a reason that says what to do, and a retryable error.
