@@ -44,8 +44,10 @@ final class AdminRoutes {
     CompletableFuture<Response> post(String path, Map<String, List<String>> query) {
         Matcher m = SWITCHOVER.matcher(path);
         if (!m.matches()) {
-            return CompletableFuture.completedFuture(
-                    new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n"));
+            boolean readOnly = route(path).status() != HttpResponseStatus.NOT_FOUND;
+            return CompletableFuture.completedFuture(readOnly
+                    ? new Response(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "use GET\n")
+                    : new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n"));
         }
         String service = m.group(1);
         Duration timeout = DEFAULT_SWITCHOVER_TIMEOUT;
@@ -96,7 +98,9 @@ final class AdminRoutes {
             case "/topology":
                 return new Response(HttpResponseStatus.OK, JSON, topology.get());
             default:
-                return new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n");
+                return SWITCHOVER.matcher(path).matches()
+                        ? new Response(HttpResponseStatus.METHOD_NOT_ALLOWED, TEXT, "use POST\n")
+                        : new Response(HttpResponseStatus.NOT_FOUND, TEXT, "not found\n");
         }
     }
 

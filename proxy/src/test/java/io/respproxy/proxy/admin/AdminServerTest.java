@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.MetricRegistry;
+import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.SwitchoverResult;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,7 +27,16 @@ class AdminServerTest {
     @BeforeEach
     void start() throws Exception {
         server = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics, ready::get,
-                () -> "{\"services\":{}}");
+                () -> "{\"services\":{}}", (service, timeout) -> switch (service) {
+                    case "orders" -> java.util.concurrent.CompletableFuture.completedFuture(new SwitchoverResult(
+                            new NodeAddress("10.0.0.1", 6379), new NodeAddress("10.0.0.2", 6379), 1200));
+                    case "cache" -> java.util.concurrent.CompletableFuture.failedFuture(
+                            new IllegalStateException("the replicas did not catch up with 10.0.0.1:6379 in time"));
+                    case "static" -> java.util.concurrent.CompletableFuture.failedFuture(
+                            new UnsupportedOperationException("switchover needs mode = sentinel"));
+                    default -> java.util.concurrent.CompletableFuture.failedFuture(
+                            new java.util.NoSuchElementException("no service named '" + service + "'"));
+                });
         address = server.start();
     }
 
@@ -76,6 +87,28 @@ class AdminServerTest {
         for (int i = 0; i < 50; i++) {
             assertEquals(200, get("/healthz").statusCode());
         }
+    }
+
+    private HttpResponse<String> post(String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + path);
+        return http.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void switchoverAnswersWhatHappened() throws Exception {
+        HttpResponse<String> ok = post("/services/orders/switchover");
+        assertEquals(200, ok.statusCode());
+        assertEquals("{\"service\":\"orders\",\"from\":\"10.0.0.1:6379\",\"to\":\"10.0.0.2:6379\",\"held_ms\":1200}\n",
+                ok.body());
+        HttpResponse<String> gaveUp = post("/services/cache/switchover?timeout=5");
+        assertEquals(409, gaveUp.statusCode());
+        assertEquals("{\"service\":\"cache\",\"error\":\"the replicas did not catch up with 10.0.0.1:6379 in time\"}\n",
+                gaveUp.body());
+        assertEquals(400, post("/services/static/switchover").statusCode());
+        assertEquals(404, post("/services/nope/switchover").statusCode());
+        assertEquals(400, post("/services/orders/switchover?timeout=soon").statusCode());
+        assertEquals(405, get("/services/orders/switchover").statusCode(), "an action is a POST");
     }
 
     @Test
