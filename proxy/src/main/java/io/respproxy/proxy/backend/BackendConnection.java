@@ -233,6 +233,13 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         onReadComplete.run();
     }
 
+    /** Tells every request waiting for its reply here that the proxy left this node ({@link PendingReply#nodeLeft}). */
+    void nodeLeft(String why) {
+        for (PendingReply p : pending) {
+            p.nodeLeft(why);
+        }
+    }
+
     /** Closes without error once nothing is pending (idle dedicated connections). */
     public void close() {
         fail(new BackendFailure(key.node(), BackendFailure.Kind.CLOSED, null));

@@ -56,6 +56,7 @@ public final class BackendPool {
     private final List<BackendConnection> dirtyBackends = new ArrayList<>();
     private final List<Flushable> dirtyClients = new ArrayList<>();
     private final List<BackendConnection> all = new ArrayList<>();
+    private final Set<BackendConnection> controls = new HashSet<>();
     private boolean flushScheduled;
     private final Runnable flushTask = this::flushDirtyBackends;
     private final long tickNanos;
@@ -221,7 +222,11 @@ public final class BackendPool {
      * pooled: the caller closes it after its one reply.
      */
     public BackendConnection control(BackendKey key) {
-        return open(key, null);
+        BackendConnection c = open(key, null);
+        if (c.isUsable()) {
+            controls.add(c);
+        }
+        return c;
     }
 
     /** Sends one control command to {@code node} on a {@link #control} connection, closed once answered. */
@@ -285,7 +290,7 @@ public final class BackendPool {
     private void closed(BackendConnection c, Boolean isShared) {
         all.remove(c);
         if (isShared == null) {
-            // a control connection: counted nowhere
+            controls.remove(c); // a control connection: counted nowhere else
         } else if (isShared) {
             BackendConnection[] lanes = shared.get(c.key());
             for (int i = 0; lanes != null && i < lanes.length; i++) {
@@ -356,16 +361,37 @@ public final class BackendPool {
     }
 
     /**
-     * Closes every connection of this loop to {@code node} (shared, dedicated, idle): the proxy
-     * left it. Requests in flight there fail with {@code why}: reads are sent elsewhere, writes
-     * get "may have been applied", pinned sessions learn their connection is gone.
+     * The proxy left {@code node} for another master. Dedicated connections there are closed (a
+     * transaction is discarded, a blocked command fails, a subscription is taken up again on the
+     * new master); on shared ones, the writes still waiting for a reply are told
+     * ({@link PendingReply#nodeLeft}): a -READONLY still re-routes them, a success becomes "may
+     * have been applied". Reads go on; the node may serve them as a replica.
      */
-    public void closeNode(NodeAddress node, String why) {
+    public void leftNode(NodeAddress node, String why) {
         for (BackendConnection c : List.copyOf(all)) {
-            if (c.key().node().equals(node)) {
+            if (!c.key().node().equals(node)) {
+                continue;
+            }
+            if (isShared(c)) {
+                c.nodeLeft(why);
+            } else if (dedicatedLimit != null && !isControl(c)) {
                 c.fail(new BackendFailure(node, BackendFailure.Kind.CLOSED, why));
             }
         }
+    }
+
+    private boolean isShared(BackendConnection c) {
+        BackendConnection[] lanes = shared.get(c.key());
+        for (int i = 0; lanes != null && i < lanes.length; i++) {
+            if (lanes[i] == c) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean isControl(BackendConnection c) {
+        return controls.contains(c);
     }
 
     /** Closes every connection of this loop (graceful stop has drained clients first). */

@@ -35,6 +35,14 @@ public interface PendingReply {
     }
 
     /**
+     * The proxy left this request's node for another master while the reply was outstanding: a
+     * success that still comes back for a write may be for one the node's demotion discards (a
+     * frozen master that resumes acknowledges what it had queued). Errors (-READONLY) still prove
+     * what they prove.
+     */
+    default void nodeLeft(String why) {}
+
+    /**
      * No reply will come: the connection failed or closed.
      *
      * @param written true when the request had been written to the socket, so it may have been applied

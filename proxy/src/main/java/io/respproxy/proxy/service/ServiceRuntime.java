@@ -104,13 +104,13 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     /**
-     * The proxy left {@code old} for another master: its connections are closed on every loop, so
-     * that a write in flight there gets "may have been applied" rather than a late acknowledgement
-     * from a master whose writes its demotion will discard (one that was frozen and resumes).
+     * The proxy left {@code old} for another master, on every loop: a write in flight there gets
+     * "may have been applied" rather than a late acknowledgement from a master whose writes its
+     * demotion will discard (one that was frozen and resumes); its dedicated connections close.
      */
     private void leftMaster(NodeAddress old) {
         for (BackendPool p : pools.values()) {
-            p.loop().execute(() -> p.closeNode(old, "the proxy left it: no longer the master"));
+            p.loop().execute(() -> p.leftNode(old, "no longer the master"));
         }
     }
 

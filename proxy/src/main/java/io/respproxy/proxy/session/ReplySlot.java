@@ -51,6 +51,13 @@ final class ReplySlot implements PendingReply {
      */
     LostReply lost;
 
+    /**
+     * The node this write was waiting on when the proxy left it for a new master, and why; a
+     * re-send elsewhere (after -READONLY) is answered by another node, which these do not concern.
+     */
+    private NodeAddress leftFrom;
+    private String leftWhy;
+
     ReplySlot(ClientSession session, ReplyHook hook) {
         this.session = session;
         this.hook = hook;
@@ -58,6 +65,14 @@ final class ReplySlot implements PendingReply {
 
     boolean done() {
         return reply != null;
+    }
+
+    @Override
+    public void nodeLeft(String why) {
+        if (!read) {
+            leftFrom = node;
+            leftWhy = why;
+        }
     }
 
     @Override
@@ -69,6 +84,14 @@ final class ReplySlot implements PendingReply {
     public void onReply(ByteBuf frame, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
         if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().rerouteReadOnly(this)) {
             frame.release(); // the master was demoted: -READONLY proves the write was not applied
+            return;
+        }
+        if (leftWhy != null && node.equals(leftFrom) && error == RespReply.ErrorKind.NONE) {
+            // Acknowledged by a master the proxy has left: it may be discarded by its demotion.
+            frame.release();
+            session.service().stats().maybeApplied.increment();
+            fail("ERR backend " + node + " acknowledged it after the proxy had left it for a new master ("
+                    + leftWhy + "); the command may have been applied");
             return;
         }
         dropRequest();

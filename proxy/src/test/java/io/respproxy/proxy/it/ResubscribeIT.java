@@ -230,8 +230,8 @@ class ResubscribeIT {
     }
 
     /**
-     * Static mode, the master switched by hand: once the proxy writes to the new master, a
-     * subscription whose connection to the old one dies is taken up on the new one.
+     * Static mode, the master switched by hand: once the proxy writes to the new master it closes
+     * its dedicated connections to the old one, and the subscription is taken up on the new one.
      */
     @Test
     void afterAMasterSwitchTheSubscriptionMovesToTheNewMaster() throws Exception {
@@ -247,7 +247,6 @@ class ResubscribeIT {
                 a.replicaof("127.0.0.1", promoted.port());
             }
             awaitProxyMaster(p, promoted);
-            assertEquals(1, killPubSubClients(old));
             awaitSubscribed(promoted, "rsm:a");
             ProxyFixture.await(Duration.ofSeconds(5), "the pattern on the new master", () -> numpat(promoted) == 1);
             assertEquals(0, numsub(old, "rsm:a"));
