@@ -55,9 +55,10 @@ class SentinelNatIT {
         try (SentinelDeployment s = natted(Announce.host("127.0.0.2"));
              ProxyFixture proxy = ProxyFixture.sentinelAt(s, announcedSentinels(s),
                      "nat { \"127.0.0.2\" = \"127.0.0.1\" }");
-             Jedis c = proxy.jedis(proxy.autoPort())) {
+             Jedis c = proxy.jedis(proxy.writePort())) {
             assertEquals("OK", c.set("nat:k", "v"));
-            assertEquals("v", c.get("nat:k"));
+            assertEquals("v", c.get("nat:k"), "read back from the master (the write port)");
+            assertEquals(2, proxy.readReplicaCount(), "both replicas, announced at 127.0.0.2, serve reads");
             assertEquals(real(s.master()), proxy.service().topology().primaryShard().master());
         }
     }
