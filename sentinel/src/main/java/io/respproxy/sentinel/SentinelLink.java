@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -42,17 +43,21 @@ final class SentinelLink implements AutoCloseable {
     private final AddressMap nat;
     private final RedisClient client;
     private final Consumer<SentinelEvent> events;
+    /** The source's thread: the connection fields are only changed there. */
+    private final Executor owner;
     private CompletableFuture<StatefulRedisSentinelConnection<String, String>> queries;
     private CompletableFuture<StatefulRedisPubSubConnection<String, String>> subscription;
     private volatile String lastFailure;
 
     /**
      * @param address where the proxy reaches this Sentinel (already mapped)
+     * @param owner   the source's thread, where this link's state changes
      * @param events  told of every event (on a Lettuce thread)
      */
     SentinelLink(NodeAddress address, SentinelSettings settings, AddressMap nat, ClientResources resources,
-                 Consumer<SentinelEvent> events) {
+                 Executor owner, Consumer<SentinelEvent> events) {
         this.address = address;
+        this.owner = owner;
         this.settings = settings;
         this.nat = nat;
         this.events = events;
@@ -99,7 +104,16 @@ final class SentinelLink implements AutoCloseable {
                                 events.accept(SentinelEvent.parse(channel, message));
                             }
                         });
-                        return c.async().psubscribe("*").toCompletableFuture().thenApply(ok -> c);
+                        return c.async().psubscribe("*").toCompletableFuture().handle((ok, e) -> {
+                            if (e != null) {
+                                // NOPERM (an ACL user without &* channels) or no answer: this
+                                // connection is of no use, and must not stay open.
+                                c.closeAsync();
+                                throw new java.util.concurrent.CompletionException("PSUBSCRIBE * refused: "
+                                        + describe(e), e);
+                            }
+                            return c;
+                        });
                     });
         }
         if (queries == null || (queries.isDone() && !isOpen(queries))) {
@@ -119,8 +133,10 @@ final class SentinelLink implements AutoCloseable {
      */
     CompletableFuture<SentinelReport> query() {
         String name = settings.masterName();
-        return connect().thenCompose(ignored -> {
-            RedisSentinelAsyncCommands<String, String> c = queries.join().async();
+        CompletableFuture<Void> up = connect();
+        CompletableFuture<StatefulRedisSentinelConnection<String, String>> conn = queries;
+        return up.thenCompose(ignored -> {
+            RedisSentinelAsyncCommands<String, String> c = conn.join().async();
             var addr = c.dispatch(CommandType.SENTINEL, new ValueListOutput<>(CODEC),
                     new CommandArgs<>(CODEC).add("GET-MASTER-ADDR-BY-NAME").add(name)).toCompletableFuture();
             var master = c.dispatch(CommandType.SENTINEL, new MapOutput<>(CODEC),
@@ -139,20 +155,21 @@ final class SentinelLink implements AutoCloseable {
                 return master.thenCombine(replicas, (mi, rs) -> new Object[] {mi, rs})
                         .thenCombine(sentinels, (mr, ss) -> report(m, cast(mr[0]), castList(mr[1]), ss));
             }).orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        }).whenComplete((r, e) -> {
+        }).whenCompleteAsync((r, e) -> {
             if (e != null) {
                 lastFailure = describe(e);
                 dropAll();
             } else {
                 lastFailure = null;
             }
-        });
+        }, owner);
     }
 
     /** {@code SENTINEL FAILOVER master-name} on this Sentinel. */
     CompletableFuture<String> failover() {
-        return connect().thenCompose(ignored -> queries.join().async().failover(settings.masterName())
-                .toCompletableFuture());
+        CompletableFuture<Void> up = connect();
+        CompletableFuture<StatefulRedisSentinelConnection<String, String>> conn = queries;
+        return up.thenCompose(ignored -> conn.join().async().failover(settings.masterName()).toCompletableFuture());
     }
 
     private SentinelReport report(NodeAddress master, Map<String, String> info, List<Map<String, String>> replicas,

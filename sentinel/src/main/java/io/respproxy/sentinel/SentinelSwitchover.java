@@ -23,10 +23,15 @@ final class SentinelSwitchover {
 
     private static final Logger log = LoggerFactory.getLogger(SentinelSwitchover.class);
     private static final long POLL_MS = 20;
+    /** Writes are held at most this long while the replicas catch up (below the default hold-timeout). */
+    static final Duration HELD_CATCH_UP = Duration.ofSeconds(5);
+    /** SENTINEL FAILOVER is not sent with less of the timeout left than this. */
+    private static final long MIN_FAILOVER_NANOS = TimeUnit.SECONDS.toNanos(3);
 
     private final SentinelTopologySource source;
     private final String service;
     private final long deadlineNanos;
+    private long heldDeadlineNanos;
     private final CompletableFuture<SwitchoverResult> result = new CompletableFuture<>();
     private NodeAddress from;
     private long heldSinceNanos;
@@ -48,6 +53,7 @@ final class SentinelSwitchover {
             return result;
         }
         heldSinceNanos = System.nanoTime();
+        heldDeadlineNanos = Math.min(deadlineNanos, heldSinceNanos + HELD_CATCH_UP.toNanos());
         log.warn("[{}] switchover requested: writes to {} held until a replica has all of its data", service, from);
         catchUp();
         return result;
@@ -55,7 +61,15 @@ final class SentinelSwitchover {
 
     /** Polls the master's offset until it stands still, then the replicas' until they have it. */
     private void catchUp() {
-        if (System.nanoTime() > deadlineNanos) {
+        try {
+            catchUpNow();
+        } catch (RuntimeException e) {
+            giveUp("cannot check replication offsets", e);
+        }
+    }
+
+    private void catchUpNow() {
+        if (System.nanoTime() > heldDeadlineNanos) {
             giveUp("the replicas did not catch up with " + from + " in time"
                     + (lastFailure != null ? " (last: " + lastFailure + ")" : ""), null);
             return;
@@ -86,6 +100,9 @@ final class SentinelSwitchover {
                 return true;
             });
         }).whenCompleteAsync((caughtUp, e) -> {
+            if (result.isDone()) {
+                return;
+            }
             if (e != null) {
                 // A node Sentinel is reconfiguring kills its clients: ask again until the deadline.
                 lastFailure = SentinelLink.describe(e);
@@ -102,19 +119,38 @@ final class SentinelSwitchover {
     }
 
     private void failover() {
-        source.failover().thenCompose(answer -> {
-            log.info("[{}] switchover: SENTINEL FAILOVER on {}", service, answer);
+        SentinelLink asked = source.failoverLink();
+        if (asked == null) {
+            giveUp("no connected Sentinel names " + from + " master", null);
+            return;
+        }
+        if (deadlineNanos - System.nanoTime() < MIN_FAILOVER_NANOS) {
+            giveUp("too little of the timeout is left for the Sentinels to fail over", null);
+            return;
+        }
+        asked.failover().thenCompose(answer -> {
+            log.info("[{}] switchover: SENTINEL FAILOVER on {}: {}", service, asked.address(), answer);
             long left = Math.max(1, deadlineNanos - System.nanoTime());
             return source.awaitMasterOtherThan(from).orTimeout(left, TimeUnit.NANOSECONDS);
         }).whenCompleteAsync((to, e) -> {
-            if (e != null) {
-                giveUp(rootCause(e) instanceof TimeoutException ? "no new master was verified in time"
-                        : "the Sentinels refused the failover", e);
-                return;
+            if (e == null) {
+                source.endSwitchover();
+                long held = (System.nanoTime() - heldSinceNanos) / 1_000_000;
+                result.complete(new SwitchoverResult(from, to, held));
+            } else if (rootCause(e) instanceof io.lettuce.core.RedisCommandExecutionException) {
+                giveUp("the Sentinels refused the failover", e); // -INPROG, -NOGOODSLAVE: nothing happened
+            } else {
+                // The failover may be under way: writes must not go back to the old master. The
+                // hold becomes the fence of a failover announced by the Sentinel that was asked,
+                // lifted only when that Sentinel says no failover of it is under way.
+                source.fence(from, asked.address(), "switchover: SENTINEL FAILOVER sent to " + asked.address());
+                source.endSwitchover();
+                String why = rootCause(e) instanceof TimeoutException ? "no new master was verified in time"
+                        : "no answer to SENTINEL FAILOVER: " + SentinelLink.describe(e);
+                log.warn("[{}] switchover: {}; writes stay held until the Sentinels settle", service, why);
+                result.completeExceptionally(new IllegalStateException(why
+                        + "; writes stay held until the Sentinels settle"));
             }
-            source.endSwitchover();
-            long held = (System.nanoTime() - heldSinceNanos) / 1_000_000;
-            result.complete(new SwitchoverResult(from, to, held));
         }, source.executor());
     }
 

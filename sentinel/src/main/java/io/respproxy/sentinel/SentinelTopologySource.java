@@ -54,6 +54,8 @@ public final class SentinelTopologySource implements TopologySource {
     private final Map<NodeAddress, SentinelLink> links = new LinkedHashMap<>();
     /** Per Sentinel: answered on the last query (null: not asked yet), for logging transitions. */
     private final Map<NodeAddress, Boolean> answering = new HashMap<>();
+    /** Per Sentinel: the master it named in its last answer (null: it does not monitor the name). */
+    private final Map<NodeAddress, NodeAddress> named = new HashMap<>();
     private Consumer<Topology> listener = t -> { };
     private volatile Topology current = Topology.unknown("the Sentinels have not been asked yet");
     private long version;
@@ -62,6 +64,8 @@ public final class SentinelTopologySource implements TopologySource {
     private Set<NodeAddress> watching = Set.of();
     /** A master a Sentinel's event says is being failed over, and the query count when it said so. */
     private NodeAddress fencedByEvent;
+    /** The Sentinel whose event (or whose SENTINEL FAILOVER) raised that fence. */
+    private NodeAddress fencedBy;
     private long fenceQuery;
     private long queries;
     private boolean queryInFlight;
@@ -104,7 +108,7 @@ public final class SentinelTopologySource implements TopologySource {
                 }
                 addLink(to);
             }
-            monitor.start(List.of(), s -> scheduler.execute(() -> nodeStates(s)));
+            monitor.start(List.of(), s -> onThread(() -> nodeStates(s)));
             query();
         });
         long tick = SentinelSettings.UNSETTLED_POLL.toMillis();
@@ -146,26 +150,16 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     /**
-     * Asks a reachable Sentinel to fail the master over ({@code SENTINEL FAILOVER}); the caller has
-     * made sure that nothing will be lost (see the switchover).
+     * The Sentinel to ask for a switchover's {@code SENTINEL FAILOVER}: a connected one that named
+     * the agreed master in the last query (it sees the replicas the majority sees), or null.
      */
-    public CompletableFuture<String> failover() {
-        CompletableFuture<String> out = new CompletableFuture<>();
-        scheduler.execute(() -> {
-            List<SentinelLink> up = links.values().stream().filter(SentinelLink::connected).toList();
-            if (up.isEmpty()) {
-                out.completeExceptionally(new IllegalStateException("no Sentinel is reachable"));
-                return;
+    SentinelLink failoverLink() {
+        for (SentinelLink l : links.values()) {
+            if (l.connected() && agreed.master() != null && agreed.master().equals(named.get(l.address()))) {
+                return l;
             }
-            up.get(0).failover().whenComplete((ok, e) -> {
-                if (e != null) {
-                    out.completeExceptionally(e);
-                } else {
-                    out.complete(up.get(0).address() + ": " + ok);
-                }
-            });
-        });
-        return out;
+        }
+        return null;
     }
 
     @Override
@@ -180,9 +174,13 @@ public final class SentinelTopologySource implements TopologySource {
                 .thenComposeAsync(m -> new SentinelSwitchover(this, service,
                         Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), scheduler)
                 .whenComplete((r, e) -> {
-                    if (e != null) {
-                        out.completeExceptionally(e instanceof java.util.concurrent.CompletionException
-                                && e.getCause() != null ? e.getCause() : e);
+                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                            ? e.getCause() : e;
+                    if (cause instanceof java.util.concurrent.TimeoutException) {
+                        out.completeExceptionally(new IllegalStateException("no verified master with every replica "
+                                + "linked and in sync within " + timeout.toSeconds() + " s; nothing was done"));
+                    } else if (e != null) {
+                        out.completeExceptionally(cause);
                     } else {
                         out.complete(r);
                     }
@@ -237,15 +235,36 @@ public final class SentinelTopologySource implements TopologySource {
 
 
     private void addLink(NodeAddress address) {
-        links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources,
-                e -> scheduler.execute(() -> event(a, e))));
+        if (closed) {
+            return;
+        }
+        links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources, this::onThread,
+                e -> onThread(() -> event(a, e))));
     }
 
     private void requestQuery() {
-        scheduler.execute(this::query);
+        onThread(this::query);
+    }
+
+    /** Runs {@code r} on this source's thread; nothing once it is closed (late events, reports). */
+    private void onThread(Runnable r) {
+        try {
+            scheduler.execute(r);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
+        }
     }
 
     private void tick() {
+        try {
+            tickNow();
+        } catch (RuntimeException e) {
+            // A throw would cancel the schedule, and with it every later re-query.
+            log.error("[{}] Sentinel re-query failed", service, e);
+        }
+    }
+
+    private void tickNow() {
         boolean unsettled = !agreed.settled() || fencedByEvent != null || !current.primaryShard().hasMaster();
         boolean disconnected = links.values().stream().anyMatch(l -> !l.connected());
         long since = System.nanoTime() - lastQueryNanos;
@@ -274,15 +293,21 @@ public final class SentinelTopologySource implements TopologySource {
         }
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, e) -> {
             queryInFlight = false;
+            if (closed) {
+                return;
+            }
             List<SentinelReport> reports = new ArrayList<>();
+            Set<NodeAddress> answered = new HashSet<>();
             for (int i = 0; i < asked.size(); i++) {
                 SentinelReport r = answers.get(i).join();
                 noteAnswer(asked.get(i), r != null);
                 if (r != null) {
                     reports.add(r);
+                    answered.add(asked.get(i).address());
+                    named.put(asked.get(i).address(), r.master());
                 }
             }
-            apply(seq, SentinelAgreement.of(settings.masterName(), reports, asked.size() - reports.size()));
+            apply(seq, SentinelAgreement.of(settings.masterName(), reports, asked.size() - reports.size()), answered);
             if (queryAgain) {
                 queryAgain = false;
                 query();
@@ -303,7 +328,7 @@ public final class SentinelTopologySource implements TopologySource {
         }
     }
 
-    private void apply(long seq, SentinelAgreement next) {
+    private void apply(long seq, SentinelAgreement next, Set<NodeAddress> answered) {
         SentinelAgreement before = agreed;
         agreed = next;
         for (NodeAddress s : next.sentinels()) {
@@ -312,9 +337,14 @@ public final class SentinelTopologySource implements TopologySource {
                 addLink(s);
             }
         }
-        if (fencedByEvent != null && seq > fenceQuery && !next.unsafe().contains(fencedByEvent)) {
+        if (fencedByEvent != null && seq > fenceQuery && !next.unsafe().contains(fencedByEvent)
+                && (answered.contains(fencedBy) || answered.size() * 2 > links.size())) {
+            // Lifted only on the word of the Sentinel that announced the failover (it alone has
+            // failover_in_progress), or of a majority of all known Sentinels; never on a round
+            // where it did not answer and few did.
             log.info("[{}] no Sentinel is failing {} over any more", service, fencedByEvent);
             fencedByEvent = null;
+            fencedBy = null;
         }
         Set<NodeAddress> watch = new HashSet<>(next.watch());
         if (!watch.isEmpty() && !watch.equals(watching)) {
@@ -332,20 +362,23 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     private void event(NodeAddress from, SentinelEvent e) {
-        if (!e.concerns(settings.masterName())) {
+        if (closed || !e.concerns(settings.masterName())) {
             return;
         }
         log.debug("[{}] Sentinel {}: {} {}", service, from, e.channel(), e.master());
         if (e.fences()) {
-            fence(nat.reachable(e.master()), "Sentinel " + from + " says " + e.channel());
+            fence(nat.reachable(e.master()), from, "Sentinel " + from + " says " + e.channel());
         }
         query();
     }
 
-    private void fence(NodeAddress master, String why) {
+    /** Holds writes to {@code master}: {@code by} (a Sentinel) is failing it over. */
+    void fence(NodeAddress master, NodeAddress by, String why) {
         boolean fresh = !master.equals(fencedByEvent);
         fencedByEvent = master;
-        fenceQuery = queries + (queryInFlight ? 1 : 0);
+        fencedBy = by;
+        // Only a query sent after now can lift it: not the one in flight (its number is queries).
+        fenceQuery = queries;
         publish(); // before the log line: writes must stop at once
         if (fresh) {
             log.warn("[{}] {}: writes to {} are held until the Sentinels agree on a verified master", service, why,
@@ -363,6 +396,9 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     private void publish() {
+        if (closed) {
+            return;
+        }
         Map<NodeAddress, String> fenced = new HashMap<>();
         for (NodeAddress a : agreed.unsafe()) {
             fenced.put(a, "a Sentinel is failing over " + a + " (or holds it objectively down); writes wait for "

@@ -35,12 +35,20 @@ final class AdminHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         AdminRoutes.Response response;
         if (request.decoderResult().isSuccess() && request.method().equals(HttpMethod.POST)) {
-            // An action (a switchover) takes seconds: answered when done, off this thread.
-            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
             var version = request.protocolVersion();
-            boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (request.headers().contains(HttpHeaderNames.ORIGIN)) {
+                // A browser sends Origin: a web page must not fail the master over through a
+                // loopback admin port. Operators use curl or respproxy switchover.
+                respond(ctx, version, false, false, new AdminRoutes.Response(HttpResponseStatus.FORBIDDEN,
+                        "text/plain", "actions are not taken from browsers\n"));
+                return;
+            }
+            // An action (a switchover) takes seconds: answered when done, off this thread, and
+            // the connection closed after it so no later response overtakes it.
+            QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+            ctx.channel().config().setAutoRead(false);
             routes.post(uri.path(), uri.parameters()).whenComplete((r, e) -> ctx.executor().execute(() ->
-                    respond(ctx, version, keepAlive, false, e == null ? r : new AdminRoutes.Response(
+                    respond(ctx, version, false, false, e == null ? r : new AdminRoutes.Response(
                             HttpResponseStatus.INTERNAL_SERVER_ERROR, "text/plain", "error\n"))));
             return;
         }

@@ -25,6 +25,8 @@ final class AdminRoutes {
 
     /** How long a switchover may take unless the request says {@code ?timeout=SECONDS}. */
     static final Duration DEFAULT_SWITCHOVER_TIMEOUT = Duration.ofSeconds(30);
+    /** Below the admin connection's idle timeout (60 s), which would cut the request first. */
+    static final long MAX_SWITCHOVER_SECONDS = 50;
     private static final Pattern SWITCHOVER = Pattern.compile("/services/([^/]+)/switchover");
 
     private final CollectorRegistry registry;
@@ -54,10 +56,15 @@ final class AdminRoutes {
         List<String> t = query.get("timeout");
         if (t != null && !t.isEmpty()) {
             try {
-                timeout = Duration.ofSeconds(Long.parseLong(t.get(0)));
+                long seconds = Long.parseLong(t.get(0));
+                if (seconds < 1 || seconds > MAX_SWITCHOVER_SECONDS) {
+                    throw new NumberFormatException();
+                }
+                timeout = Duration.ofSeconds(seconds);
             } catch (NumberFormatException e) {
                 return CompletableFuture.completedFuture(new Response(HttpResponseStatus.BAD_REQUEST, JSON,
-                        "{\"error\":\"timeout must be a number of seconds\"}\n"));
+                        "{\"error\":\"timeout must be a number of seconds from 1 to " + MAX_SWITCHOVER_SECONDS
+                                + "\"}\n"));
             }
         }
         CompletableFuture<SwitchoverResult> running;

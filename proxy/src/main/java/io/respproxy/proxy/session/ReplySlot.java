@@ -69,7 +69,9 @@ final class ReplySlot implements PendingReply {
 
     @Override
     public void nodeLeft(String why) {
-        if (!read) {
+        // Only writes the session tracks have a node and a client waiting to know if they were
+        // applied; a local command's backend part (INFO, COMMAND) is a read whatever its flag says.
+        if (trackedWrite && node != null) {
             leftFrom = node;
             leftWhy = why;
         }
@@ -86,7 +88,7 @@ final class ReplySlot implements PendingReply {
             frame.release(); // the master was demoted: -READONLY proves the write was not applied
             return;
         }
-        if (leftWhy != null && node.equals(leftFrom) && error == RespReply.ErrorKind.NONE) {
+        if (leftFrom != null && leftFrom.equals(node) && error == RespReply.ErrorKind.NONE) {
             // Acknowledged by a master the proxy has left: it may be discarded by its demotion.
             frame.release();
             session.service().stats().maybeApplied.increment();

@@ -108,6 +108,11 @@ class AdminServerTest {
         assertEquals(400, post("/services/static/switchover").statusCode());
         assertEquals(404, post("/services/nope/switchover").statusCode());
         assertEquals(400, post("/services/orders/switchover?timeout=soon").statusCode());
+        assertEquals(400, post("/services/orders/switchover?timeout=3600").statusCode(), "bounded");
+        URI uri = URI.create("http://127.0.0.1:" + address.getPort() + "/services/orders/switchover");
+        assertEquals(403, http.send(HttpRequest.newBuilder(uri).header("Origin", "http://evil.example")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "a web page in the operator's browser cannot fail the master over");
         assertEquals(405, get("/services/orders/switchover").statusCode(), "an action is a POST");
     }
 
