@@ -15,7 +15,8 @@ import java.util.Set;
  * of yet: its word is final, not the first promotion). Replicas are those listed, and not flagged
  * down or disconnected, by a majority of the Sentinels that agree on the master. A master that
  * any Sentinel is failing over or has objectively down is {@linkplain #unsafe() unsafe}: writes
- * must not go there even while the majority still names it.
+ * must not go there even while the majority still names it (o_down: when a majority of the
+ * answering Sentinels hold it).
  *
  * @param master     the agreed master, or null (see {@code reason})
  * @param reason     why there is no agreed master, else null
@@ -50,6 +51,7 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
         Set<NodeAddress> watch = new LinkedHashSet<>();
         Set<NodeAddress> unsafe = new LinkedHashSet<>();
         Map<NodeAddress, List<SentinelReport>> votes = new LinkedHashMap<>();
+        Map<NodeAddress, Integer> oDown = new LinkedHashMap<>();
         for (SentinelReport r : reports) {
             sentinels.add(r.sentinel());
             sentinels.addAll(r.sentinels());
@@ -59,10 +61,21 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
             votes.computeIfAbsent(r.master(), m -> new ArrayList<>()).add(r);
             watch.add(r.master());
             r.replicas().forEach(x -> watch.add(x.address()));
-            if (r.masterUnsafe()) {
-                unsafe.add(r.flagged() != null ? r.flagged() : r.master());
+            NodeAddress described = r.flagged() != null ? r.flagged() : r.master();
+            if (r.failingOver()) {
+                unsafe.add(described);
+            } else if (r.objectivelyDown()) {
+                oDown.merge(described, 1, Integer::sum);
             }
         }
+        // o_down alone counts once a majority of the answering Sentinels hold it: with a quorum
+        // below a majority, a minority cut off from a healthy master would stop writes for as long
+        // as the partition lasts. A failover in progress counts whoever reports it.
+        oDown.forEach((m, n) -> {
+            if (n * 2 > reports.size()) {
+                unsafe.add(m);
+            }
+        });
         if (reports.isEmpty()) {
             return new SentinelAgreement(null, "no Sentinel answered (" + unreachable + " unreachable)", List.of(),
                     watch, unsafe, sentinels, false);

@@ -42,9 +42,14 @@ public record SentinelReport(NodeAddress sentinel, NodeAddress master, long conf
         }
     }
 
-    /** This Sentinel is failing the master over, or has it objectively down: no writes should go there. */
-    public boolean masterUnsafe() {
-        return masterFlags.contains("failover_in_progress") || masterFlags.contains("o_down");
+    /** This Sentinel is failing the master over: no writes should go there. */
+    public boolean failingOver() {
+        return masterFlags.contains("failover_in_progress");
+    }
+
+    /** This Sentinel holds the master objectively down (it gathered the quorum). */
+    public boolean objectivelyDown() {
+        return masterFlags.contains("o_down");
     }
 
     /** {@code "a,b,c"} (Sentinel's flags field) as a set. */

@@ -95,10 +95,20 @@ class SentinelAgreementTest {
     }
 
     @Test
-    void oDownMastersAreUnsafe() {
+    void oDownMastersAreUnsafeWhenAMajorityHoldsIt() {
         SentinelAgreement a = SentinelAgreement.of("m", List.of(
-                report(1, A, 0, Set.of("master", "s_down", "o_down")), report(2, A, 0, Set.of("master", "s_down"))), 0);
+                report(1, A, 0, Set.of("master", "s_down", "o_down")), report(2, A, 0, Set.of("master", "s_down", "o_down")),
+                report(3, A, 0, Set.of("master"))), 0);
         assertEquals(A, a.master());
         assertEquals(Set.of(A), a.unsafe());
+        // Quorum 1 of 3: one Sentinel cut off from a healthy master must not stop writes.
+        SentinelAgreement minority = SentinelAgreement.of("m", List.of(
+                report(1, A, 0, Set.of("master", "s_down", "o_down")), report(2, A, 0, Set.of("master")),
+                report(3, A, 0, Set.of("master"))), 0);
+        assertEquals(Set.of(), minority.unsafe());
+        SentinelAgreement failing = SentinelAgreement.of("m", List.of(
+                report(1, A, 0, Set.of("master", "o_down", "failover_in_progress")), report(2, A, 0, Set.of("master")),
+                report(3, A, 0, Set.of("master"))), 0);
+        assertEquals(Set.of(A), failing.unsafe(), "a failover in progress counts whoever reports it");
     }
 }
