@@ -42,6 +42,15 @@ public interface TopologySource extends AutoCloseable {
     }
 
     /**
+     * A master that writes no longer go to because a failover of it is under way (Sentinel fences
+     * it before a replica is promoted), or null. Read when a snapshot is published: the data path
+     * treats it as left at once, so that what it still acknowledges is not passed on as success.
+     */
+    default NodeAddress leavingMaster() {
+        return null;
+    }
+
+    /**
      * Moves the master role to a replica without losing a write: holds writes, waits until the
      * replicas have everything the master has, has the deployment fail over, and releases the
      * writes to the verified new master. Only sources that can ask for a failover (Sentinel) do;

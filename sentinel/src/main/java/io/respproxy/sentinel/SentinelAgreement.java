@@ -118,6 +118,9 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
                 replicas.add(a);
             }
         });
+        // Sentinels list replicas in their own order: sorted, a Sentinel coming or going does not
+        // reorder the read round-robin (and publish a new topology for nothing).
+        replicas.sort(null);
         boolean settled = votes.size() == 1 && unsafe.isEmpty() && agreeing.size() == reports.size();
         return new SentinelAgreement(winner, null, replicas, watch, unsafe, sentinels, settled);
     }

@@ -58,6 +58,8 @@ public final class SentinelTopologySource implements TopologySource {
     private final Map<NodeAddress, NodeAddress> named = new HashMap<>();
     private Consumer<Topology> listener = t -> { };
     private volatile Topology current = Topology.unknown("the Sentinels have not been asked yet");
+    /** See {@link #leavingMaster()}; set before each snapshot is published. */
+    private volatile NodeAddress leaving;
     private long version;
     private SentinelAgreement agreed = SentinelAgreement.none("the Sentinels have not answered yet");
     private Map<NodeAddress, NodeState> states = Map.of();
@@ -118,6 +120,11 @@ public final class SentinelTopologySource implements TopologySource {
     @Override
     public Topology current() {
         return current;
+    }
+
+    @Override
+    public NodeAddress leavingMaster() {
+        return leaving;
     }
 
     @Override
@@ -412,6 +419,9 @@ public final class SentinelTopologySource implements TopologySource {
             fenced.put(switchingFrom, "switchover from " + switchingFrom + " in progress; writes wait for the new master");
         }
         Shard shard = shards.build(settings.masterName(), agreed, fenced, states);
+        NodeAddress failingOver = fencedByEvent != null ? fencedByEvent
+                : agreed.master() != null && agreed.unsafe().contains(agreed.master()) ? agreed.master() : null;
+        leaving = shard.hasMaster() ? null : failingOver;
         Topology next = Topology.single(version + 1, shard);
         if (next.sameRoutingAs(current)) {
             return;

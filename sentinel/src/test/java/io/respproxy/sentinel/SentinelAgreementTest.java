@@ -42,6 +42,16 @@ class SentinelAgreementTest {
     }
 
     @Test
+    void replicasComeInAStableOrderWhicheverSentinelAnswersFirst() {
+        SentinelAgreement one = SentinelAgreement.of("m", List.of(
+                report(1, A, 3, Set.of("master"), up(C), up(B)), report(2, A, 3, Set.of("master"), up(B), up(C))), 0);
+        SentinelAgreement other = SentinelAgreement.of("m", List.of(
+                report(2, A, 3, Set.of("master"), up(B), up(C))), 1);
+        assertEquals(List.of(B, C), one.replicas());
+        assertEquals(one.replicas(), other.replicas());
+    }
+
+    @Test
     void noMajorityNoMaster() {
         SentinelAgreement a = SentinelAgreement.of("m", List.of(
                 report(1, A, 3, Set.of("master")), report(2, B, 3, Set.of("master"))), 0);

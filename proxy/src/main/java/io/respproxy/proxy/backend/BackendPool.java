@@ -374,8 +374,24 @@ public final class BackendPool {
             }
             if (isShared(c)) {
                 c.nodeLeft(why);
-            } else if (dedicatedLimit != null && !isControl(c)) {
+            } else if (!isControl(c)) {
                 c.fail(new BackendFailure(node, BackendFailure.Kind.CLOSED, why));
+            }
+        }
+    }
+
+    /**
+     * A failover of {@code node} has started (writes to it are held): the writes waiting there on a
+     * shared connection that has been silent for {@code silentNanos} are told, as in
+     * {@link #leftNode}. A connection that answers is left alone: its writes are acknowledged
+     * long before a replica can be promoted; a silent one is a frozen master's, whose late
+     * acknowledgements may come after the promotion.
+     */
+    public void leavingNode(NodeAddress node, String why, long silentNanos) {
+        long now = System.nanoTime();
+        for (BackendConnection c : List.copyOf(all)) {
+            if (c.key().node().equals(node) && isShared(c) && c.isStalled(now, silentNanos)) {
+                c.nodeLeft(why);
             }
         }
     }

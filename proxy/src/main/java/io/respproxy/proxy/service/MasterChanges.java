@@ -1,7 +1,7 @@
 package io.respproxy.proxy.service;
 
 import io.respproxy.routing.NodeAddress;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,23 +17,39 @@ final class MasterChanges {
 
     private final String service;
     private final ServiceRuntime.ServiceStats stats;
-    private final Consumer<NodeAddress> left;
+    private final BiConsumer<NodeAddress, Boolean> left;
     /** The last master published, kept while there is none. */
     private NodeAddress last;
     private long lostAtNanos;
+    /** The master treated as left when its failover started (before a new one was published), or null. */
+    private NodeAddress leftEarly;
     private long heldBefore;
     private long retriedBefore;
     private long failedBefore;
     private long timedOutBefore;
 
-    MasterChanges(String service, ServiceRuntime.ServiceStats stats, Consumer<NodeAddress> left) {
+    /**
+     * @param left told when the service left a master: {@code (master, false)} once another is
+     *             published, {@code (master, true)} as soon as a failover of it started
+     */
+    MasterChanges(String service, ServiceRuntime.ServiceStats stats, BiConsumer<NodeAddress, Boolean> left) {
         this.service = service;
         this.stats = stats;
         this.left = left;
     }
 
-    void seen(NodeAddress master) {
+    /**
+     * @param master  the published master, or null
+     * @param leaving a master being failed over (the source's {@code leavingMaster()}), or null
+     */
+    void seen(NodeAddress master, NodeAddress leaving) {
         if (master == null) {
+            if (leaving != null && leaving.equals(last) && !leaving.equals(leftEarly)) {
+                // Writes stopped because a failover of it started: what a frozen master acknowledges
+                // when it resumes may come after the promotion. Its silent connections are told now.
+                leftEarly = leaving;
+                left.accept(leaving, true);
+            }
             if (last != null && lostAtNanos == 0) {
                 lostAtNanos = System.nanoTime();
                 heldBefore = stats.holdsStarted.sum();
@@ -45,6 +61,7 @@ final class MasterChanges {
         }
         NodeAddress previous = last;
         last = master;
+        leftEarly = null;
         if (previous == null || previous.equals(master) && lostAtNanos == 0) {
             return;
         }
@@ -60,6 +77,6 @@ final class MasterChanges {
         }
         stats.failovers.increment();
         log.warn("[{}] failover: {} -> {}{}", service, previous, master, counts);
-        left.accept(previous);
+        left.accept(previous, false);
     }
 }

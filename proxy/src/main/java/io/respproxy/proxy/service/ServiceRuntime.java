@@ -93,7 +93,7 @@ public final class ServiceRuntime implements AutoCloseable {
             }
             NodeAddress master = t.primaryShard().master();
             if (!t.isCluster()) {
-                failovers.seen(master);
+                failovers.seen(master, source.leavingMaster());
             }
             if (master != null && discovered.compareAndSet(false, true)) {
                 Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
@@ -108,11 +108,18 @@ public final class ServiceRuntime implements AutoCloseable {
      * "may have been applied" rather than a late acknowledgement from a master whose writes its
      * demotion will discard (one that was frozen and resumes); its dedicated connections close.
      */
-    private void leftMaster(NodeAddress old) {
+    private void leftMaster(NodeAddress old, boolean failoverStarted) {
         for (BackendPool p : pools.values()) {
-            p.loop().execute(() -> p.leftNode(old, "no longer the master"));
+            if (failoverStarted) {
+                p.loop().execute(() -> p.leavingNode(old, "being failed over", SILENT_AT_FAILOVER_NANOS));
+            } else {
+                p.loop().execute(() -> p.leftNode(old, "no longer the master"));
+            }
         }
     }
+
+    /** A connection silent this long when a failover of its master starts is taken for a frozen master's. */
+    private static final long SILENT_AT_FAILOVER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     /** Learns the backend's module commands; the built-in facts win for commands both know. */
     private void mergeBackendCommands(NodeAddress master) {
