@@ -242,9 +242,9 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"label": args.label, "errors": errors, "maybe_applied": maybe_applied,
-                       "stall_ms": round(stall * 1000), "acked": acked, "lost": lost,
+                       "stall_ms": int(stall * 1000), "acked": acked, "lost": lost,
                        "reads": reads if readers else None, "read_errors": read_errors if readers else None,
-                       "read_stall_ms": round(read_stall * 1000) if readers else None,
+                       "read_stall_ms": int(read_stall * 1000) if readers else None,
                        "stall_began": utc(stall_began), "read_stall_began": utc(read_stall_began) if readers else None,
                        "seconds": round(seconds, 1), "samples": sorted(samples),
                        "read_samples": sorted(read_samples)}, f)
