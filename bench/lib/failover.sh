@@ -100,11 +100,12 @@ settled_master() {
   return 1
 }
 ping_ok() { [ "$(cli "$1" ping 2>/dev/null)" = PONG ]; }
-# follow_master MASTER [SKIP]: every node but MASTER (and SKIP, a dead one) replicates from MASTER.
+# follow_master MASTER [SKIP ...]: every node but MASTER (and the SKIP ones: dead, or not yet
+# reconfigured) replicates from MASTER.
 follow_master() {
   local p
   for p in "$PM" "$PR1" "$PR2"; do
-    [ "$p" = "$1" ] || [ "$p" = "${2:-}" ] || wait_for 30 "$p to follow $1" linked_to "$p" "$1" || return 1
+    [[ " $* " = *" $p "* ]] || wait_for 30 "$p to follow $1" linked_to "$p" "$1" || return 1
   done
 }
 
@@ -218,20 +219,22 @@ start_load() {
   sleep "$before"
 }
 
-# sentinel_failover OLD-MASTER: SENTINEL FAILOVER (again while no replica qualifies yet), until
-# the Sentinels agree on another master and every node follows it. Prints the new master's port.
+# sentinel_failover OLD-MASTER [SKIP ...]: SENTINEL FAILOVER (again, for up to 60 s, while no
+# replica qualifies yet), until the Sentinels agree on another master and every node (but SKIP)
+# follows it. Prints the new master's port.
 sentinel_failover() {
-  local out deadline=$((SECONDS + 30))
+  local out deadline=$((SECONDS + 60))
   mark "SENTINEL FAILOVER (master $1)"
   until out=$(cli "${SENT[0]}" sentinel failover mymaster 2>&1) && [ "$out" = OK ]; do
     if [ $SECONDS -ge $deadline ]; then echo "failover bench: SENTINEL FAILOVER: $out" >&2; return 1; fi
     sleep 0.1
   done
+  mark "SENTINEL FAILOVER accepted"
   wait_for 30 "the Sentinels to agree on a new master" new_master_agreed "$1" || return 1
   local final; final=$(sentinel_master_port "${SENT[0]}") || return 1
   mark "the Sentinels agree on $final"
-  follow_master "$final" || return 1
-  mark "every node follows $final"
+  follow_master "$final" "${@:2}" || return 1
+  mark "every node${2:+ but ${*:2}} follows $final"
   echo "$final"
 }
 
@@ -254,7 +257,7 @@ finish_run() {
   local final=${FINAL:-} switches=${4:-1}
   if [ ${#SENT[@]} -gt 0 ]; then
     final=$(settled_master)
-    follow_master "$final" "${3:-}"
+    follow_master "$final" ${3:+"$3"}
     if [ "$(grep -c '+switch-master' "$RUN/s1/sentinel.log")" -gt "$switches" ]; then
       local times="more than once"; [ "$switches" = 1 ] || times="more than $switches times"
       echo "note: the Sentinels failed over $times in the next run ($1 $2); appends checked on the last master" >&2
