@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import socket
+import sys
 import threading
 import time
 
@@ -201,6 +202,8 @@ def main():
     for c in writers + readers:
         c.start()
     while not os.path.exists(args.stop_file) or os.path.getsize(args.stop_file) == 0:
+        if not os.path.isdir(os.path.dirname(os.path.abspath(args.stop_file))):
+            sys.exit("append_workload: %s is gone: the bench stopped" % os.path.dirname(args.stop_file))
         time.sleep(0.05)
     stop.set()
     for c in writers + readers:

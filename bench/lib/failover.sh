@@ -216,6 +216,7 @@ start_load() {
   STOPFILE="$RUN/stop"
   python3 bench/append_workload.py --port "$PW" --clients 4 --prefix "$fault:" --stop-file "$STOPFILE" \
     --label "$proxy $fault" --json "$RUN/result.json" "$@" & CLIENT=$!
+  PIDS+=("$CLIENT") # stopped with the rest if the run fails before it
   sleep "$before"
 }
 
