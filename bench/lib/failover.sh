@@ -100,8 +100,7 @@ settled_master() {
   return 1
 }
 ping_ok() { [ "$(cli "$1" ping 2>/dev/null)" = PONG ]; }
-# follow_master MASTER [SKIP ...]: every node but MASTER (and the SKIP ones: dead, or not yet
-# reconfigured) replicates from MASTER.
+# follow_master MASTER [SKIP]: every node but MASTER (and SKIP, a dead one) replicates from MASTER.
 follow_master() {
   local p
   for p in "$PM" "$PR1" "$PR2"; do
@@ -220,9 +219,10 @@ start_load() {
   sleep "$before"
 }
 
-# sentinel_failover OLD-MASTER [SKIP ...]: SENTINEL FAILOVER (again, for up to 60 s, while no
-# replica qualifies yet), until the Sentinels agree on another master and every node (but SKIP)
-# follows it. Prints the new master's port.
+# sentinel_failover OLD-MASTER: SENTINEL FAILOVER (again, for up to 60 s, while no replica
+# qualifies yet), until the Sentinels agree on another master and every node follows it, the old
+# master too (the Sentinels turn it into a replica ~10 s later; it then syncs in full). Prints the
+# new master's port.
 sentinel_failover() {
   local out deadline=$((SECONDS + 60))
   mark "SENTINEL FAILOVER (master $1)"
@@ -234,8 +234,8 @@ sentinel_failover() {
   wait_for 30 "the Sentinels to agree on a new master" new_master_agreed "$1" || return 1
   local final; final=$(sentinel_master_port "${SENT[0]}") || return 1
   mark "the Sentinels agree on $final"
-  follow_master "$final" "${@:2}" || return 1
-  mark "every node${2:+ but ${*:2}} follows $final"
+  follow_master "$final" || return 1
+  mark "every node follows $final"
   echo "$final"
 }
 
