@@ -21,8 +21,9 @@
 # Usage: bench/failover_sentinel.sh [--runs N] [haproxy|respproxy ...] [-- failover kill sigstop triple]
 #   (--runs N: each fault N times, the proxies in turn, then the median and range of each figure)
 # Needs redis-server, redis-sentinel, redis-cli, python3, haproxy (apt-get install haproxy) and the
-# jar (built if missing). Everything listens on 127.0.0.1 and is stopped by PID; KEEP=yes keeps
-# the logs (the run directories under /tmp/respproxy-failover.*).
+# jar (built if missing). Each run waits for a quiet machine (QUIET=no: not). Everything listens
+# on 127.0.0.1 and is stopped by PID. KEEP=yes keeps the run directories (/tmp/respproxy-failover.*:
+# logs, respproxy's GC log, the fault's timestamps in events, the figures in result.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib/failover.sh

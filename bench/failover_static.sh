@@ -11,7 +11,8 @@
 # Usage: bench/failover_static.sh [--runs N] [haproxy|respproxy ...] [-- failover kill manual]
 #   (--runs N: each fault N times, then the median and range of each figure)
 # Needs redis-server, redis-sentinel, redis-cli, python3, haproxy (apt-get install haproxy) and the
-# jar (built if missing). Everything listens on 127.0.0.1 and is stopped by PID.
+# jar (built if missing). Each run waits for a quiet machine (QUIET=no: not). Everything listens
+# on 127.0.0.1 and is stopped by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib/failover.sh

@@ -271,6 +271,27 @@ finish_run() {
   stop_all
 }
 
+# cpu_busy SECONDS: how busy the machine's CPUs are (percent, all cores) over SECONDS.
+cpu_busy() {
+  python3 -c 'import sys, time
+def sample():
+    f = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+    return sum(f), f[3] + f[4]
+t0, i0 = sample(); time.sleep(float(sys.argv[1])); t1, i1 = sample()
+print(round(100 - 100 * (i1 - i0) / max(1, t1 - t0)))' "$1"
+}
+# wait_quiet: before a run, waits (up to an hour) until the CPUs have been at least 80% idle over
+# 10 s: a build or test run beside the bench would distort every figure. QUIET=no skips it.
+wait_quiet() {
+  [ "${QUIET:-yes}" = yes ] || return 0
+  local busy deadline=$((SECONDS + 3600)) noted=no
+  while busy=$(cpu_busy 10) && [ "$busy" -gt 20 ] && [ $SECONDS -lt $deadline ]; do
+    [ $noted = yes ] || echo "note: the CPUs are ${busy}% busy with something else; waiting for quiet (QUIET=no skips this)" >&2
+    noted=yes
+  done
+  [ $noted = no ] || echo "note: quiet again (${busy}% busy over 10 s), going on" >&2
+}
+
 # failover_bench TITLE: every fault, RUNS times, each proxy in turn; with more than one run a
 # summary (median and range) per fault and proxy.
 failover_bench() {
@@ -279,6 +300,7 @@ failover_bench() {
   for f in "${FAULTS[@]}"; do
     for r in $(seq 1 "$RUNS"); do
       for p in "${PROXIES[@]}"; do
+        wait_quiet
         run "$p" "$f" "$r"
         [ ! -f "$RUN/result.json" ] || results+=("$RUN/result.json")
       done
