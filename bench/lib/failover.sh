@@ -292,16 +292,42 @@ wait_quiet() {
   [ $noted = no ] || echo "note: quiet again (${busy}% busy over 10 s), going on" >&2
 }
 
+# cpu_ticks: the CPUs' busy ticks (user, nice, system), all their ticks, and the ticks of this
+# shell and of its children it has reaped (every process a run starts is reaped by its end).
+cpu_ticks() {
+  local c; read -r -a c < /proc/stat
+  echo "$((c[1] + c[2] + c[3])) $((c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7] + c[8]))" \
+    "$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
+}
+# foreign_percent TICKS-BEFORE: how much of the CPUs processes the bench did not start used since.
+foreign_percent() {
+  local b0 t0 o0 b1 t1 o1
+  read -r b0 t0 o0 <<< "$1"; read -r b1 t1 o1 <<< "$(cpu_ticks)"
+  echo $(( (100 * ((b1 - b0) - (o1 - o0))) / (t1 - t0 > 0 ? t1 - t0 : 1) ))
+}
+
 # failover_bench TITLE: every fault, RUNS times, each proxy in turn; with more than one run a
-# summary (median and range) per fault and proxy.
+# summary (median and range) per fault and proxy. A run during which other processes used more
+# than 10% of the CPUs (a build, a test run) is run again, up to twice (FOREIGN_MAX=100: never).
 failover_bench() {
   echo "$1 ($(date -u +%F), $(redis-server --version | grep -o 'v=[0-9.]*'))"
-  local f p r results=()
+  local f p r attempt ticks foreign results=()
   for f in "${FAULTS[@]}"; do
     for r in $(seq 1 "$RUNS"); do
       for p in "${PROXIES[@]}"; do
-        wait_quiet
-        run "$p" "$f" "$r"
+        for attempt in 1 2 3; do
+          wait_quiet
+          ticks=$(cpu_ticks)
+          if [ "$attempt" = 1 ]; then run "$p" "$f" "$r"; else run "$p" "$f" "$r-again$attempt"; fi
+          foreign=$(foreign_percent "$ticks")
+          echo "$foreign% of the CPUs used by other processes during the run" >> "$RUN/events"
+          [ "$foreign" -gt "${FOREIGN_MAX:-10}" ] || break
+          if [ "$attempt" = 3 ]; then
+            echo "note: other processes used $foreign% of the CPUs during the run above (third try: it counts)" >&2
+          else
+            echo "note: other processes used $foreign% of the CPUs during the run above: it does not count, again" >&2
+          fi
+        done
         [ ! -f "$RUN/result.json" ] || results+=("$RUN/result.json")
       done
     done
