@@ -40,6 +40,7 @@ failover_init() {
 }
 
 stop_all() {
+  local p
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   PIDS=()
