@@ -84,6 +84,9 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
             return new SentinelAgreement(null, "no Sentinel that answered monitors a master named '" + masterName + "'",
                     List.of(), watch, unsafe, sentinels, false);
         }
+        // While the Sentinels disagree on the master (a failover is spreading), reads still need
+        // replicas: those a majority of all answering Sentinels list as serving, no named master.
+        List<NodeAddress> servingAll = serving(reports, votes.keySet());
         NodeAddress winner = null;
         for (Map.Entry<NodeAddress, List<SentinelReport>> e : votes.entrySet()) {
             if (e.getValue().size() * 2 > reports.size()) {
@@ -91,7 +94,7 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
             }
         }
         if (winner == null) {
-            return new SentinelAgreement(null, "the Sentinels disagree on the master: " + tally(votes), List.of(),
+            return new SentinelAgreement(null, "the Sentinels disagree on the master: " + tally(votes), servingAll,
                     watch, unsafe, sentinels, false);
         }
         long winnerEpoch = maxEpoch(votes.get(winner));
@@ -100,29 +103,37 @@ public record SentinelAgreement(NodeAddress master, String reason, List<NodeAddr
             if (!e.getKey().equals(winner) && epoch > winnerEpoch) {
                 return new SentinelAgreement(null, "a Sentinel reports a newer master " + e.getKey() + " (config epoch "
                         + epoch + " > " + winnerEpoch + ") than the majority's " + winner + "; waiting for the others",
-                        List.of(), watch, unsafe, sentinels, false);
+                        servingAll, watch, unsafe, sentinels, false);
             }
         }
         List<SentinelReport> agreeing = votes.get(winner);
-        Map<NodeAddress, Integer> serving = new LinkedHashMap<>();
-        for (SentinelReport r : agreeing) {
+        List<NodeAddress> replicas = serving(agreeing, Set.of(winner));
+        boolean settled = votes.size() == 1 && unsafe.isEmpty() && agreeing.size() == reports.size();
+        return new SentinelAgreement(winner, null, replicas, watch, unsafe, sentinels, settled);
+    }
+
+    /**
+     * The replicas a majority of {@code reports} list as serving, none of {@code masters}, sorted:
+     * Sentinels list replicas in their own order, and a Sentinel coming or going must not reorder
+     * the read round-robin (and publish a new topology for nothing).
+     */
+    private static List<NodeAddress> serving(List<SentinelReport> reports, Set<NodeAddress> masters) {
+        Map<NodeAddress, Integer> count = new LinkedHashMap<>();
+        for (SentinelReport r : reports) {
             for (SentinelReport.Replica x : r.replicas()) {
-                if (x.serving() && !x.address().equals(winner)) {
-                    serving.merge(x.address(), 1, Integer::sum);
+                if (x.serving() && !masters.contains(x.address())) {
+                    count.merge(x.address(), 1, Integer::sum);
                 }
             }
         }
-        List<NodeAddress> replicas = new ArrayList<>();
-        serving.forEach((a, n) -> {
-            if (n * 2 > agreeing.size()) {
-                replicas.add(a);
+        List<NodeAddress> out = new ArrayList<>();
+        count.forEach((a, n) -> {
+            if (n * 2 > reports.size()) {
+                out.add(a);
             }
         });
-        // Sentinels list replicas in their own order: sorted, a Sentinel coming or going does not
-        // reorder the read round-robin (and publish a new topology for nothing).
-        replicas.sort(null);
-        boolean settled = votes.size() == 1 && unsafe.isEmpty() && agreeing.size() == reports.size();
-        return new SentinelAgreement(winner, null, replicas, watch, unsafe, sentinels, settled);
+        out.sort(null);
+        return out;
     }
 
     private static long maxEpoch(List<SentinelReport> reports) {

@@ -75,6 +75,7 @@ public final class SentinelTopologySource implements TopologySource {
     private long lastQueryNanos;
     private boolean closed;
     private boolean everWritable;
+    private boolean keptWithoutSentinels;
     /** The master a switchover holds writes from, or null. */
     private NodeAddress switchingFrom;
     private final TopologyWaiters waiters = new TopologyWaiters();
@@ -337,6 +338,18 @@ public final class SentinelTopologySource implements TopologySource {
 
     private void apply(long seq, SentinelAgreement next, Set<NodeAddress> answered) {
         SentinelAgreement before = agreed;
+        if (answered.isEmpty() && before.master() != null) {
+            // No Sentinel answered (down, unreachable, or this machine starved): that says nothing
+            // about the master, which the health checks still verify. Keep the last agreement,
+            // as Sentinel clients keep their last master; a failover is followed once they answer.
+            if (!keptWithoutSentinels) {
+                keptWithoutSentinels = true;
+                log.warn("[{}] no Sentinel answered; keeping {} as master while the node itself says so",
+                        service, before.master());
+            }
+            return;
+        }
+        keptWithoutSentinels = false;
         agreed = next;
         for (NodeAddress s : next.sentinels()) {
             if (!links.containsKey(s)) {

@@ -67,6 +67,10 @@ class SentinelAgreementTest {
                 report(3, B, 4, Set.of("master"))), 0);
         assertNull(a.master(), "the others have not heard of epoch 4 yet");
         assertTrue(a.reason().contains("newer master " + B), a.reason());
+        SentinelAgreement spreading = SentinelAgreement.of("m", List.of(
+                report(1, A, 3, Set.of("master"), up(B), up(C)), report(2, A, 3, Set.of("master"), up(B), up(C)),
+                report(3, B, 4, Set.of("master"), up(A), up(C))), 0);
+        assertEquals(List.of(C), spreading.replicas(), "reads keep a replica no Sentinel names master");
     }
 
     @Test

@@ -203,6 +203,28 @@ class SentinelFailoverIT {
         }
     }
 
+    /**
+     * Every Sentinel dies: that says nothing about the master, which still answers as master.
+     * Writes go on to it (as a Sentinel client keeps its last master), without an error.
+     */
+    @Test
+    void writesGoOnWhenEverySentinelIsDown() throws Exception {
+        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "")) {
+            AppendWorkload w = running(proxy, "nos:");
+            NodeAddress master = proxy.service().topology().primaryShard().master();
+            for (RedisNode sentinel : s.sentinels()) {
+                sentinel.kill();
+            }
+            Thread.sleep(2500);
+            assertEquals(master, proxy.service().topology().primaryShard().master());
+            AppendWorkload.Result r = w.stopAndVerify(s.dataNodes().get(0));
+            System.out.println("SentinelFailoverIT every Sentinel killed: " + r);
+            assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+            assertEquals(0, r.lost());
+            assertTrue(r.longestStallMs() < 500, "writes did not wait: " + r);
+        }
+    }
+
     /** The proxy starts with a configured Sentinel down, and serves. */
     @Test
     void startsWithASentinelDown() throws Exception {
