@@ -293,11 +293,12 @@ wait_quiet() {
   [ $noted = no ] || echo "note: quiet again (${busy}% busy over 10 s), going on" >&2
 }
 
-# cpu_ticks: the CPUs' busy ticks (user, nice, system), all their ticks, and the ticks of this
-# shell and of its children it has reaped (every process a run starts is reaped by its end).
+# cpu_ticks: the CPUs' busy ticks (user, nice, system, irq, softirq: loopback traffic is softirq
+# time, counted with the processes' own), all their ticks, and the ticks of this shell and of its
+# children it has reaped (every process a run starts is reaped by its end).
 cpu_ticks() {
   local c; read -r -a c < /proc/stat
-  echo "$((c[1] + c[2] + c[3])) $((c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7] + c[8]))" \
+  echo "$((c[1] + c[2] + c[3] + c[6] + c[7])) $((c[1] + c[2] + c[3] + c[4] + c[5] + c[6] + c[7] + c[8]))" \
     "$(awk '{print $14 + $15 + $16 + $17}' /proc/$$/stat)"
 }
 # foreign_percent TICKS-BEFORE: how much of the CPUs processes the bench did not start used since.
