@@ -140,7 +140,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
     public void watch(Collection<NodeAddress> watch) {
         Set<NodeAddress> wanted = Set.copyOf(watch);
         scheduler.execute(() -> {
-            boolean changed = nodes.keySet().retainAll(wanted);
+            boolean removed = nodes.keySet().retainAll(wanted);
             List<NodeAddress> added = new ArrayList<>();
             for (NodeAddress n : wanted) {
                 if (!nodes.containsKey(n)) {
@@ -149,7 +149,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                     added.add(n);
                 }
             }
-            if (changed || !added.isEmpty()) {
+            if (removed || !added.isEmpty()) {
                 if (!added.isEmpty()) {
                     log.info("[{}] watching {} too", service, added);
                 }

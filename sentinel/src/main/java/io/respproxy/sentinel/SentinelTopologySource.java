@@ -64,11 +64,7 @@ public final class SentinelTopologySource implements TopologySource {
     private SentinelAgreement agreed = SentinelAgreement.none("the Sentinels have not answered yet");
     private Map<NodeAddress, NodeState> states = Map.of();
     private Set<NodeAddress> watching = Set.of();
-    /** A master a Sentinel's event says is being failed over, and the query count when it said so. */
-    private NodeAddress fencedByEvent;
-    /** The Sentinel whose event (or whose SENTINEL FAILOVER) raised that fence. */
-    private NodeAddress fencedBy;
-    private long fenceQuery;
+    private final MasterFences fences = new MasterFences();
     private long queries;
     private boolean queryInFlight;
     private boolean queryAgain;
@@ -76,8 +72,6 @@ public final class SentinelTopologySource implements TopologySource {
     private boolean closed;
     private boolean everWritable;
     private boolean keptWithoutSentinels;
-    /** The master a switchover holds writes from, or null. */
-    private NodeAddress switchingFrom;
     private final TopologyWaiters waiters = new TopologyWaiters();
 
     /**
@@ -199,16 +193,15 @@ public final class SentinelTopologySource implements TopologySource {
     /** The published master, now held for a switchover; null when there is none or one is running. */
     NodeAddress beginSwitchover() {
         NodeAddress m = current.primaryShard().master();
-        if (m == null || switchingFrom != null) {
+        if (m == null || !fences.beginSwitchover(m)) {
             return null;
         }
-        switchingFrom = m;
         publish();
         return m;
     }
 
     void endSwitchover() {
-        switchingFrom = null;
+        fences.endSwitchover();
         publish();
     }
 
@@ -273,7 +266,7 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     private void tickNow() {
-        boolean unsettled = !agreed.settled() || fencedByEvent != null || !current.primaryShard().hasMaster();
+        boolean unsettled = !agreed.settled() || fences.eventFenceUp() || !current.primaryShard().hasMaster();
         boolean disconnected = links.values().stream().anyMatch(l -> !l.connected());
         long since = System.nanoTime() - lastQueryNanos;
         if (unsettled || since >= settings.pollInterval().toNanos()
@@ -357,14 +350,9 @@ public final class SentinelTopologySource implements TopologySource {
                 addLink(s);
             }
         }
-        if (fencedByEvent != null && seq > fenceQuery && !next.unsafe().contains(fencedByEvent)
-                && (answered.contains(fencedBy) || answered.size() * 2 > links.size())) {
-            // Lifted only on the word of the Sentinel that announced the failover (it alone has
-            // failover_in_progress), or of a majority of all known Sentinels; never on a round
-            // where it did not answer and few did.
-            log.info("[{}] no Sentinel is failing {} over any more", service, fencedByEvent);
-            fencedByEvent = null;
-            fencedBy = null;
+        NodeAddress lifted = fences.liftIfOver(seq, next, answered, links.size());
+        if (lifted != null) {
+            log.info("[{}] no Sentinel is failing {} over any more", service, lifted);
         }
         Set<NodeAddress> watch = new HashSet<>(next.watch());
         if (!watch.isEmpty() && !watch.equals(watching)) {
@@ -394,11 +382,7 @@ public final class SentinelTopologySource implements TopologySource {
 
     /** Holds writes to {@code master}: {@code by} (a Sentinel) is failing it over. */
     void fence(NodeAddress master, NodeAddress by, String why) {
-        boolean fresh = !master.equals(fencedByEvent);
-        fencedByEvent = master;
-        fencedBy = by;
-        // Only a query sent after now can lift it: not the one in flight (its number is queries).
-        fenceQuery = queries;
+        boolean fresh = fences.raise(master, by, queries);
         publish(); // before the log line: writes must stop at once
         if (fresh) {
             log.warn("[{}] {}: writes to {} are held until the Sentinels agree on a verified master", service, why,
@@ -419,22 +403,8 @@ public final class SentinelTopologySource implements TopologySource {
         if (closed) {
             return;
         }
-        Map<NodeAddress, String> fenced = new HashMap<>();
-        for (NodeAddress a : agreed.unsafe()) {
-            fenced.put(a, "a Sentinel is failing over " + a + " (or holds it objectively down); writes wait for "
-                    + "the new master");
-        }
-        if (fencedByEvent != null) {
-            fenced.put(fencedByEvent, "a Sentinel announced a failover of " + fencedByEvent
-                    + "; writes wait for the new master");
-        }
-        if (switchingFrom != null) {
-            fenced.put(switchingFrom, "switchover from " + switchingFrom + " in progress; writes wait for the new master");
-        }
-        Shard shard = shards.build(settings.masterName(), agreed, fenced, states);
-        NodeAddress failingOver = fencedByEvent != null ? fencedByEvent
-                : agreed.master() != null && agreed.unsafe().contains(agreed.master()) ? agreed.master() : null;
-        leaving = shard.hasMaster() ? null : failingOver;
+        Shard shard = shards.build(settings.masterName(), agreed, fences.reasons(agreed), states);
+        leaving = shard.hasMaster() ? null : fences.failingOver(agreed);
         Topology next = Topology.single(version + 1, shard);
         if (next.sameRoutingAs(current)) {
             return;
