@@ -101,7 +101,8 @@ public final class ProxyDataPlane implements DataPlane {
                 : BackendCredentials.NONE;
         return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
                 b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
-                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth());
+                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth(),
+                sc.mode() == Mode.CLUSTER);
     }
 
     static NodeAddress address(HostPort hp) {
@@ -141,7 +142,7 @@ public final class ProxyDataPlane implements DataPlane {
     @Override
     public boolean ready() {
         for (ServiceRuntime s : services) {
-            if (!s.topology().primaryShard().hasMaster()) {
+            if (!s.topology().shards().stream().allMatch(io.respproxy.routing.Shard::hasMaster)) {
                 return false;
             }
         }
