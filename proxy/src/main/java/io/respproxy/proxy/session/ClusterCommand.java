@@ -88,9 +88,9 @@ final class ClusterCommand {
             case "KEYSLOT" -> s.writeLocal(Reply.integer(s.alloc(), SlotHash.slot(req, 2)));
             case "LINKS" -> s.writeLocal(Reply.emptyArray(s.alloc()));
             case "REPLICAS", "SLAVES" -> s.writeLocal(isMe(listener, req) ? Reply.emptyArray(s.alloc())
-                    : Reply.error(s.alloc(), unknownNode(req)));
+                    : Reply.error(s.alloc(), ReplyStrings.unknownNode(req.asString(2))));
             case "COUNT-FAILURE-REPORTS" -> s.writeLocal(isMe(listener, req) ? Reply.integer(s.alloc(), 0)
-                    : Reply.error(s.alloc(), unknownNode(req)));
+                    : Reply.error(s.alloc(), ReplyStrings.unknownNode(req.asString(2))));
             case "COUNTKEYSINSLOT", "GETKEYSINSLOT" -> keysInSlot(s, req, sub);
             case "HELP" -> help(s);
             default -> s.writeLocal(Reply.error(s.alloc(), notAvailable(sub)));
@@ -126,10 +126,6 @@ final class ClusterCommand {
         return req.asString(2).equals(listener.nodeId());
     }
 
-    static String unknownNode(RespRequest req) {
-        return "ERR Unknown node " + req.asString(2);
-    }
-
     /** A cluster-changing subcommand: the one node clients see is the proxy, which owns nothing to change. */
     static String notAvailable(String sub) {
         return "ERR CLUSTER " + sub + " is not available through respproxy, which presents the cluster as one node:"
@@ -148,8 +144,8 @@ final class ClusterCommand {
             return;
         }
         if (slot < 0 || slot >= Topology.SLOTS || count < 0) {
-            s.writeLocal(Reply.error(s.alloc(), sub.equals("GETKEYSINSLOT") ? "ERR Invalid slot or number of keys"
-                    : "ERR Invalid slot"));
+            s.writeLocal(Reply.error(s.alloc(), sub.equals("GETKEYSINSLOT") ? ReplyStrings.INVALID_SLOT_OR_KEYS
+                    : ReplyStrings.INVALID_SLOT));
             return;
         }
         Shard shard = s.service().topology().shardForSlot((int) slot);

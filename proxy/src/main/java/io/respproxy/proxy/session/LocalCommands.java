@@ -96,9 +96,6 @@ final class LocalCommands {
         s.writeLocal(Reply.simple(s.alloc(), "RESET"));
     }
 
-    /** Redis Cluster's refusal of SELECT other than 0 (a cluster node has only db 0). */
-    static final String SELECT_IN_CLUSTER_MODE = "ERR SELECT is not allowed in cluster mode";
-
     /** ASKING: in cluster mode the proxy follows ASK itself; the client's ASKING has nothing left to do. */
     private static void asking(ClientSession s, RespRequest req) {
         if (s.settings().cluster().enabled()) {
@@ -117,7 +114,8 @@ final class LocalCommands {
         if (db == Long.MIN_VALUE) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.NOT_INTEGER));
         } else if (db != 0 && s.settings().cluster().enabled()) {
-            s.writeLocal(Reply.error(s.alloc(), SELECT_IN_CLUSTER_MODE));
+            // A cluster node has db 0 only: Redis Cluster's own refusal.
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.SELECT_IN_CLUSTER_MODE));
         } else if (db < 0 || db >= s.settings().databases()) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.DB_INDEX_OUT_OF_RANGE));
         } else {

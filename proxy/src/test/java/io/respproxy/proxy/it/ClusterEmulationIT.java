@@ -213,6 +213,8 @@ class ClusterEmulationIT {
                     + RawClient.command("CLUSTER", "COUNTKEYSINSLOT", String.valueOf(slot))
                     + RawClient.command("CLUSTER", "GETKEYSINSLOT", String.valueOf(slot), "10")
                     + RawClient.command("CLUSTER", "COUNTKEYSINSLOT", "16384")
+                    + RawClient.command("CLUSTER", "COUNTKEYSINSLOT", "x")
+                    + RawClient.command("CLUSTER", "GETKEYSINSLOT", "0", "-1")
                     + RawClient.command("CLUSTER", "LINKS")
                     + RawClient.command("CLUSTER", "REPLICAS", myId(proxy.writePort()))
                     + RawClient.command("CLUSTER", "REPLICAS", "0".repeat(40))
@@ -231,6 +233,8 @@ class ClusterEmulationIT {
             assertEquals(":1", c.readReply());
             assertEquals("[" + key + "]", c.readReply());
             assertEquals("-ERR Invalid slot", c.readReply());
+            assertEquals("-ERR value is not an integer or out of range", c.readReply());
+            assertEquals("-ERR Invalid slot or number of keys", c.readReply());
             assertEquals("[]", c.readReply());
             assertEquals("[]", c.readReply());
             assertEquals("-ERR Unknown node " + "0".repeat(40), c.readReply());
@@ -245,6 +249,10 @@ class ClusterEmulationIT {
             assertEquals("+OK", c.readReply());
             assertEquals("+OK", c.readReply());
             assertEquals("+OK", c.readReply());
+
+            c.send(RawClient.command("CLUSTER", "HELP"));
+            String help = c.readReply();
+            assertTrue(help.startsWith("[+CLUSTER <subcommand> [<arg> [value] [opt] ...]. Subcommands are:, "), help);
 
             // RESP3: HELLO says cluster; SHARDS and SLOTS carry maps
             c.send(RawClient.command("HELLO", "3") + RawClient.command("CLUSTER", "SHARDS")
