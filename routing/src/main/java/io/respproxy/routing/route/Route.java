@@ -40,8 +40,19 @@ public sealed interface Route {
     /** To every node in {@code nodes} (all masters, or all nodes); replies merged by response policy. */
     record FanOut(List<NodeAddress> nodes) implements Route {}
 
-    /** Sent at once on a connection of its own, not queued behind other commands (SCRIPT KILL). */
-    record OutOfBand(NodeAddress node) implements Route {}
+    /**
+     * Sent at once on a connection of its own to each of {@code nodes}, not queued behind other
+     * commands (SCRIPT KILL: to the master; in a cluster, to every master, the first success wins).
+     */
+    record OutOfBand(List<NodeAddress> nodes) implements Route {
+        public OutOfBand {
+            nodes = List.copyOf(nodes);
+        }
+
+        public OutOfBand(NodeAddress node) {
+            this(List.of(node));
+        }
+    }
 
     /** Answered by the proxy itself. */
     record Local() implements Route {}
