@@ -40,6 +40,22 @@ public sealed interface Route {
     /** To every node in {@code nodes} (all masters, or all nodes); replies merged by response policy. */
     record FanOut(List<NodeAddress> nodes) implements Route {}
 
+    /**
+     * SCAN in a cluster snapshot: to {@code node} with that node's own cursor,
+     * {@code at.nodeCursor()}; the cursor in its reply becomes {@link #clientCursor}, so the walk
+     * goes on over every shard's node in turn.
+     *
+     * @param at         where the walk is: the shard's ordinal, which of its nodes {@code node} is, its cursor
+     * @param shardCount how many shards the walk goes through
+     */
+    record Scan(NodeAddress node, ScanCursor at, int shardCount) implements Route {
+
+        /** The cursor the client is given when {@code node} answered {@code nodeNext} (unsigned). */
+        public long clientCursor(long nodeNext) {
+            return ScanCursor.next(at.shard(), at.member(), nodeNext, shardCount);
+        }
+    }
+
     /** Sent at once on a connection of its own, not queued behind other commands (SCRIPT KILL). */
     record OutOfBand(NodeAddress node) implements Route {}
 

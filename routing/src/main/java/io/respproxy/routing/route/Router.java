@@ -133,7 +133,7 @@ public final class Router {
         return switch (shape) {
             case ALL_MASTERS -> fanOut(t, false);
             case ALL_NODES -> fanOut(t, true);
-            case SCAN -> new Route.Refuse("ERR SCAN through respproxy in cluster mode is not served yet");
+            case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
                 Object owner = ownerOfKeys(spec, args, t, readSeq);
@@ -197,6 +197,59 @@ public final class Router {
         }
         NodeAddress master = shard.master();
         return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read);
+    }
+
+    /**
+     * SCAN in a cluster snapshot walks one node at a time, shards in the order of their lowest slot
+     * (the same for every snapshot of one cluster, whatever order its source lists shards in), the
+     * shard, the node and that node's cursor carried in the client's cursor ({@link ScanCursor}).
+     */
+    private Route scan(CommandArgs args, boolean read, ListenerRole role, Topology t, int readSeq) {
+        if (args.size() < 2) {
+            return toNode(t.primaryShard(), read, role, readSeq); // the node answers the arity error
+        }
+        ScanCursor at = ScanCursor.parse(args, 1);
+        if (at == null) {
+            return new Route.Refuse(RoutingErrors.INVALID_CURSOR);
+        }
+        List<Shard> order = shardsBySlot(t);
+        if (at.shard() >= order.size()) {
+            return new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+        }
+        Shard shard = order.get(at.shard());
+        if (at.nodeCursor() == 0) {
+            // The shard's walk starts: on any node that may serve the read (replicas the cursor
+            // can name), and the cursor names it from then on.
+            int replicas = Math.min(shard.readReplicas().size(), ScanCursor.MAX_MEMBERS - 1);
+            Route r = toNode(shard, read, role, replicas == 0 ? readSeq : Math.floorMod(readSeq, replicas));
+            if (!(r instanceof Route.ToNode n)) {
+                return r;
+            }
+            int member = n.node().equals(shard.master()) ? 0 : shard.readReplicas().indexOf(n.node()) + 1;
+            return new Route.Scan(n.node(), new ScanCursor(at.shard(), member, 0), order.size());
+        }
+        // Going on: only the node that issued the cursor knows what it means (hash seeds differ).
+        if (at.member() == 0) {
+            NodeAddress master = shard.master();
+            return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.Scan(master, at, order.size());
+        }
+        List<NodeAddress> replicas = shard.readReplicas();
+        return at.member() <= replicas.size() ? new Route.Scan(replicas.get(at.member() - 1), at, order.size())
+                : new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+    }
+
+    /** The shards that own slots, in the order of their lowest slot. */
+    static List<Shard> shardsBySlot(Topology t) {
+        List<Shard> order = new ArrayList<>();
+        Shard previous = null;
+        for (int slot = 0; slot < Topology.SLOTS; slot++) {
+            Shard s = t.shardForSlot(slot);
+            if (s != null && s != previous && order.stream().noneMatch(o -> o == s)) {
+                order.add(s);
+            }
+            previous = s;
+        }
+        return order;
     }
 
     /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run. */

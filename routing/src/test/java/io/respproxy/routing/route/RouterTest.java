@@ -232,10 +232,95 @@ class RouterTest {
                     route(CLUSTER, role, "BLPOP", A, B, "0"));
             assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
             assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
-            assertInstanceOf(Route.Refuse.class, route(CLUSTER, role, "SCAN", "0"));
+            assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? 1 : 0, 0), 2), route(CLUSTER, role, "SCAN", "0"));
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
                     "XREAD without BLOCK is a plain read of one slot");
             assertEquals(new Route.Refuse("ERR syntax error"), route(CLUSTER, role, "EVAL", "s", "5", A));
+        }
+    }
+
+    /** SCAN walks shards in lowest-slot order; the cursor names the shard, the node and its own cursor. */
+    @Test
+    void scanInAClusterSnapshot() {
+        String cursorOnR1 = Long.toUnsignedString(new ScanCursor(0, 1, 77).encode());
+        String cursorOnM2 = Long.toUnsignedString(new ScanCursor(1, 0, 5).encode());
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "0"));
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 0), 2),
+                route(CLUSTER, ListenerRole.READ, "SCAN", "0", "MATCH", "k*", "COUNT", "100", "TYPE", "string"));
+        assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "1"),
+                "cursor 1: the second shard's start");
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(CLUSTER, ListenerRole.AUTO, "SCAN", "1"));
+        // Going on: back to the node that issued the cursor, whatever the port.
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 77), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", cursorOnR1));
+        assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 5), 2), route(CLUSTER, ListenerRole.READ, "SCAN", cursorOnM2));
+
+        Route.Refuse invalid = new Route.Refuse("ERR invalid cursor");
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "x"));
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "-1"));
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "18446744073709551616"));
+        Route.Refuse gone = new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+        assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN", "2"), "no third shard");
+        assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN",
+                Long.toUnsignedString(new ScanCursor(0, 2, 9).encode())), "shard a has one read replica");
+        assertEquals(new Route.ToNode(M, true), route(CLUSTER, ListenerRole.WRITE, "SCAN"),
+                "no cursor: the node answers Redis's arity error");
+    }
+
+    @Test
+    void scanOrderIsTheShardsLowestSlotNotTheirListOrder() {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 0; s < Topology.SLOTS; s++) {
+            owner[s] = (short) (s < 100 ? 1 : s < 8192 ? 0 : s < 9000 ? 2 : 1); // shard 1 owns two ranges
+        }
+        Topology t = Topology.cluster(6, List.of(Shard.withMaster("x", M, List.of()), Shard.withMaster("y", M2, List.of()),
+                Shard.withMaster("z", R3, List.of())), owner);
+        assertEquals(new Route.Scan(M2, new ScanCursor(0, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "0"));
+        assertEquals(new Route.Scan(M, new ScanCursor(1, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "1"));
+        assertEquals(new Route.Scan(R3, new ScanCursor(2, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "2"));
+        assertEquals(List.of(t.shards().get(1), t.shards().get(0), t.shards().get(2)), Router.shardsBySlot(t));
+        assertEquals(2, Router.shardsBySlot(CLUSTER_HOLE).size(), "unserved slots are skipped");
+    }
+
+    @Test
+    void scanWithoutAMasterOrReplica() {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 8192; s < Topology.SLOTS; s++) {
+            owner[s] = 1;
+        }
+        Topology t = Topology.cluster(7, List.of(Shard.withMaster("a", M, List.of(R1)),
+                Shard.withoutMaster("b", List.of(R3), "shard b fails over")), owner);
+        Route.Hold hold = new Route.Hold("shard b fails over");
+        assertEquals(hold, route(t, ListenerRole.WRITE, "SCAN", "1"));
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(t, ListenerRole.READ, "SCAN", "1"),
+                "reads keep flowing from replicas");
+        assertEquals(hold, route(t, ListenerRole.READ, "SCAN", Long.toUnsignedString(new ScanCursor(1, 0, 3).encode())),
+                "a walk on the master waits for the master");
+        Router noFallback = new Router(TABLE, Set.of(), new RoutingRules(false, false));
+        Topology noReplica = Topology.cluster(8, List.of(Shard.withMaster("a", M, List.of()),
+                Shard.withMaster("b", M2, List.of())), owner);
+        assertEquals(new Route.Hold("no replica is eligible for reads (read-port.fallback-to-master = false)"),
+                route(noFallback, OPEN, noReplica, ListenerRole.READ, "SCAN", "0"));
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 2), route(noReplica, ListenerRole.READ, "SCAN", "0"),
+                "fallback to the master");
+    }
+
+    /** Only replicas the cursor can name (15) take a walk; the read round-robin picks among them. */
+    @Test
+    void scanStartsOnReplicasTheCursorCanName() {
+        List<NodeAddress> many = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            many.add(new NodeAddress("127.0.0.1", 8000 + i));
+        }
+        Topology t = Topology.single(9, Shard.withMaster("a", M, many));
+        short[] all = new short[Topology.SLOTS];
+        Topology c = Topology.cluster(9, t.shards(), all);
+        ArrayCommandArgs scan = ArrayCommandArgs.of("SCAN", "0");
+        for (int seq = 0; seq < 40; seq++) {
+            Route.Scan r = (Route.Scan) router.route(router.lookup(scan), scan, OPEN, ListenerRole.READ, c, seq);
+            int member = r.at().member();
+            assertTrue(member >= 1 && member <= 15, "member " + member);
+            assertEquals(many.get(member - 1), r.node());
+            assertEquals(many.get(seq % 15), r.node());
         }
     }
 
