@@ -18,7 +18,9 @@ public sealed interface Route {
 
     /**
      * To {@code node} over a connection of the client's own: MULTI, WATCH, a blocking command, a
-     * subscription (the command's shape says which).
+     * subscription (the command's shape says which). MULTI in a cluster snapshot: where a
+     * transaction without keys runs; the proxy waits for the transaction's first keyed command and
+     * pins it to that key's node ({@link Router#transactionNode}).
      */
     record Pinned(NodeAddress node, boolean read) implements Route {}
 

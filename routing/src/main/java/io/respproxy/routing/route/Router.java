@@ -88,8 +88,10 @@ public final class Router {
             case EXEC -> new Route.Refuse(RoutingErrors.withoutMulti(args));
             case UNKNOWN -> new Route.Refuse(RoutingErrors.unknownCommand(args));
             case OUT_OF_BAND -> outOfBand(topology);
-            case MULTI -> pinned(topology.isCluster() ? null : topology.primaryShard(), false, role, readSeq,
-                    "MULTI through respproxy in cluster mode pins to the first key's node: not served yet");
+            // Cluster: the shard a transaction without keys runs on; the proxy pins it to the node
+            // of its first key instead when one comes (transactionNode).
+            case MULTI -> pinned(topology.isCluster() ? anyShard(topology, readSeq) : topology.primaryShard(), false,
+                    role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
             case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)
                     : data(RoutingShape.SINGLE_SLOT, spec, args, client, role, topology, readSeq);
@@ -152,8 +154,7 @@ public final class Router {
             return new Route.Refuse(RoutingErrors.SYNTAX);
         }
         if (n == 0) {
-            List<Shard> shards = t.shards();
-            return shards.get(Math.floorMod(seq, shards.size()));
+            return anyShard(t, seq);
         }
         int slot = -1;
         for (int k = 0; k < n; k++) {
@@ -170,16 +171,37 @@ public final class Router {
     private Route pinnedByKeys(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t,
                                int readSeq) {
         if (!t.isCluster()) {
-            return pinned(t.primaryShard(), read, role, readSeq, null);
+            return pinned(t.primaryShard(), read, role, readSeq);
         }
         Object owner = ownerOfKeys(spec, args, t, readSeq);
-        return owner instanceof Shard s ? pinned(s, read, role, readSeq, null) : (Route) owner;
+        return owner instanceof Shard s ? pinned(s, read, role, readSeq) : (Route) owner;
     }
 
-    private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq, String unservedReason) {
-        if (shard == null) {
-            return new Route.Refuse("ERR " + unservedReason);
+    /**
+     * A command inside a transaction of a cluster snapshot: the master owning its keys, where the
+     * transaction must run ({@link Route.Pinned}); or its refusal (keys of several slots, an
+     * unserved slot, undeterminable keys); or {@link Route.Hold} while that shard has no master.
+     * Null for a command without keys (it runs wherever the transaction does), for one the node
+     * refuses with its own error (unknown, wrong number of arguments), and outside a cluster.
+     */
+    public Route transactionNode(CommandSpec spec, CommandArgs args, Topology t) {
+        if (!t.isCluster() || !spec.isKnown() || !spec.acceptsArgCount(args.size()) || spec.keyCount(args) == 0) {
+            return null;
         }
+        Object owner = ownerOfKeys(spec, args, t, 0);
+        if (!(owner instanceof Shard s)) {
+            return (Route) owner;
+        }
+        return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
+    }
+
+    /** A shard for a command without keys, round-robin. */
+    private static Shard anyShard(Topology t, int seq) {
+        List<Shard> shards = t.shards();
+        return shards.get(Math.floorMod(seq, shards.size()));
+    }
+
+    private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq) {
         Route r = toNode(shard, read, role, readSeq);
         return r instanceof Route.ToNode n ? new Route.Pinned(n.node(), read) : r;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.respproxy.routing.ArrayCommandArgs;
@@ -322,6 +323,40 @@ class RouterTest {
             assertEquals(many.get(member - 1), r.node());
             assertEquals(many.get(seq % 15), r.node());
         }
+    }
+
+    /** MULTI has no key: a keyless transaction's shard round-robin; its first key pins it (transactionNode). */
+    @Test
+    void transactionsInAClusterSnapshot() {
+        ArrayCommandArgs multi = ArrayCommandArgs.of("MULTI");
+        assertEquals(new Route.Pinned(M, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, 0));
+        assertEquals(new Route.Pinned(M2, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, 1));
+
+        assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "SET", A, "v"));
+        assertEquals(new Route.Pinned(M2, false), transactionNode(CLUSTER, "GET", B), "a transaction runs on the master");
+        assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "RENAME", "{" + A + "}x", "{" + A + "}y"));
+        assertNull(transactionNode(CLUSTER, "PING"), "no key: wherever the transaction runs");
+        assertNull(transactionNode(CLUSTER, "EXEC"));
+        assertNull(transactionNode(STATIC, "SET", A, "v"), "one shard: nothing to decide");
+        assertNull(transactionNode(CLUSTER, "NOSUCH", A), "the node answers its own error");
+        assertNull(transactionNode(CLUSTER, "GET", A, B), "wrong number of arguments: the node's error");
+        Route.Refuse crossSlot = new Route.Refuse(RoutingErrors.CROSSSLOT);
+        assertEquals(crossSlot, transactionNode(CLUSTER, "MSET", A, "1", B, "2"), "inside MULTI nothing is split");
+        assertEquals(crossSlot, transactionNode(CLUSTER, "MGET", A, A2));
+        assertEquals(new Route.Refuse("ERR syntax error"), transactionNode(CLUSTER, "EVAL", "s", "5", A));
+        assertEquals(new Route.Pinned(M2, false), transactionNode(CLUSTER, "WATCH", B));
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 8192; s < Topology.SLOTS; s++) {
+            owner[s] = 1;
+        }
+        Topology noMaster = Topology.cluster(5, List.of(Shard.withMaster("a", M, List.of(R1)),
+                Shard.withoutMaster("b", List.of(R3), "shard b fails over")), owner);
+        assertEquals(new Route.Hold("shard b fails over"), transactionNode(noMaster, "GET", B));
+    }
+
+    Route transactionNode(Topology t, String... args) {
+        ArrayCommandArgs a = ArrayCommandArgs.of(args);
+        return router.transactionNode(router.lookup(a), a, t);
     }
 
     @Test
