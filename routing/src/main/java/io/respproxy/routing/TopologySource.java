@@ -24,6 +24,23 @@ public interface TopologySource extends AutoCloseable {
     default void requestRefresh() {}
 
     /**
+     * Where the proxy reaches {@code announced}, an address a node reported (a redirect's target):
+     * the service's {@code nat} map applied. Sources without redirects return it unchanged.
+     */
+    default NodeAddress reachable(NodeAddress announced) {
+        return announced;
+    }
+
+    /**
+     * A cluster node answered {@code -MOVED slot node}: {@code node} (reachable, mapped) owns
+     * {@code slot} now. Cluster sources route the slot there at once and refresh; the others
+     * just refresh. Any thread.
+     */
+    default void reportMoved(int slot, NodeAddress node) {
+        requestRefresh();
+    }
+
+    /**
      * {@code node} closed or reset a data-path connection but accepts new ones: not a failure, but
      * its role may have just changed (Sentinel kills the clients of a node it reconfigures), so
      * look at it again at once. Any thread.

@@ -5,7 +5,7 @@ import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.NodeState;
 import io.respproxy.health.ReplicationInfo;
-import io.respproxy.health.StaticShardBuilder;
+import io.respproxy.health.VerifiedShardBuilder;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
@@ -49,7 +49,7 @@ public final class SentinelTopologySource implements TopologySource {
     private final AddressMap nat;
     private final ClientResources resources;
     private final NodeHealthMonitor monitor;
-    private final SentinelShardBuilder shards;
+    private final VerifiedShardBuilder shards;
     private final ScheduledExecutorService scheduler;
     private final Map<NodeAddress, SentinelLink> links = new LinkedHashMap<>();
     /** Per Sentinel: answered on the last query (null: not asked yet), for logging transitions. */
@@ -86,7 +86,7 @@ public final class SentinelTopologySource implements TopologySource {
         this.nat = nat;
         this.resources = resources;
         this.monitor = monitor;
-        this.shards = new SentinelShardBuilder(new StaticShardBuilder(health));
+        this.shards = new VerifiedShardBuilder(health, "the Sentinels");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "respproxy-sentinel-" + service);
             t.setDaemon(true);
@@ -403,7 +403,8 @@ public final class SentinelTopologySource implements TopologySource {
         if (closed) {
             return;
         }
-        Shard shard = shards.build(settings.masterName(), agreed, fences.reasons(agreed), states);
+        Shard shard = shards.build(settings.masterName(), agreed.master(), agreed.reason(), agreed.replicas(),
+                fences.reasons(agreed), states);
         leaving = shard.hasMaster() ? null : fences.failingOver(agreed);
         Topology next = Topology.single(version + 1, shard);
         if (next.sameRoutingAs(current)) {

@@ -44,6 +44,15 @@ public record RedisBinary(Path path, RedisVersion version, String source) {
         return new RedisBinaryLocator(env, BundledRedisBinary::extract).locate();
     }
 
+    /**
+     * The redis-server 6.2 bundled in the embedded-redis jar, whatever else is installed: tests that
+     * must also pass against the oldest supported Redis (no CLUSTER SHARDS) use it explicitly.
+     */
+    public static RedisBinary bundled() {
+        Path p = BundledRedisBinary.extract();
+        return new RedisBinary(p, RedisBinaryLocator.version(p), "bundled");
+    }
+
     @Override
     public String toString() {
         return "redis-server " + version + " at " + path + " (" + source + ")";

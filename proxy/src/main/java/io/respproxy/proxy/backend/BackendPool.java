@@ -270,7 +270,7 @@ public final class BackendPool {
             }
             if (done.isSuccess()) {
                 backoff.succeeded(key.node());
-                Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(), conn);
+                Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(), settings.clusterReadOnly(), conn);
                 conn.activate(hs.requests(), hs.replies());
             } else {
                 String why = nodeFailed(key.node(), done.cause());
@@ -434,6 +434,7 @@ public final class BackendPool {
      */
     public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
                                   Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
-                                  int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting) {
+                                  int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting,
+                                  boolean clusterReadOnly) {
     }
 }

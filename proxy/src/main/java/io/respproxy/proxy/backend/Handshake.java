@@ -15,7 +15,12 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
 
     static final String CLIENT_NAME = "respproxy";
 
-    static Handshake build(ByteBufAllocator alloc, BackendKey key, BackendCredentials creds, BackendConnection conn) {
+    /**
+     * @param clusterReadOnly a cluster node's connection also sends {@code READONLY}, so that a
+     *                        replica serves reads of its master's slots (a master ignores it)
+     */
+    static Handshake build(ByteBufAllocator alloc, BackendKey key, BackendCredentials creds, boolean clusterReadOnly,
+                           BackendConnection conn) {
         List<ByteBuf> requests = new ArrayList<>(3);
         List<PendingReply> replies = new ArrayList<>(3);
         byte[] password = creds.password();
@@ -40,6 +45,10 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
                 }
                 requests.add(RequestEncoder.encode(alloc, "CLIENT", "SETNAME", CLIENT_NAME));
                 replies.add(new Step(conn, "CLIENT SETNAME"));
+            }
+            if (clusterReadOnly) {
+                requests.add(RequestEncoder.encode(alloc, "READONLY"));
+                replies.add(new Step(conn, "READONLY"));
             }
             if (key.db() != 0) {
                 requests.add(RequestEncoder.encode(alloc, "SELECT", Integer.toString(key.db())));

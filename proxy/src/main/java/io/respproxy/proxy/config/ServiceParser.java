@@ -91,7 +91,9 @@ final class ServiceParser {
                 yield new TopologyConfig.Sentinel(master.orElse(""), nodes, user, password, timeout, poll);
             }
             case CLUSTER -> new TopologyConfig.Cluster(
-                    in.addressList("cluster.seeds", "empty (at least one seed node is required " + why + ")"));
+                    in.addressList("cluster.seeds", "empty (at least one seed node is required " + why + ")"),
+                    in.duration("cluster.timeout", Duration.ofMillis(1)),
+                    in.duration("cluster.refresh-interval", Duration.ofMillis(10)));
         };
     }
 

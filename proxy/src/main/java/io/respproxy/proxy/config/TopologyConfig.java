@@ -44,8 +44,15 @@ public sealed interface TopologyConfig {
         }
     }
 
-    /** {@code mode = cluster}: nodes to learn the slot map from (not empty). */
-    record Cluster(List<HostPort> seeds) implements TopologyConfig {
+    /**
+     * {@code mode = cluster}.
+     *
+     * @param seeds           nodes to learn the slot map from (not empty); the rest are discovered
+     * @param timeout         connect and command timeout of the proxy's CLUSTER SHARDS / SLOTS queries
+     * @param refreshInterval the safety-net re-query (redirects and failures trigger one at once)
+     */
+    record Cluster(List<HostPort> seeds, java.time.Duration timeout, java.time.Duration refreshInterval)
+            implements TopologyConfig {
         public Cluster {
             seeds = List.copyOf(seeds);
         }

@@ -133,6 +133,17 @@ public final class RespReply extends RespFrame<RespReply> {
      * 3999 :6381" when the node's endpoint is unknown) means "the host of the node that replied".
      */
     public record Redirect(boolean ask, int slot, String host, int port) {
+
+        /** The redirect in an error frame ({@code -MOVED 3999 host:port\r\n}); throws when malformed. */
+        public static Redirect of(ByteBuf errorFrame, boolean ask) {
+            int from = errorFrame.readerIndex() + 1;
+            int end = errorFrame.writerIndex() - 2;
+            if (errorFrame.getByte(errorFrame.readerIndex()) == '!') {
+                from = errorFrame.indexOf(from, end, (byte) '\n') + 1; // RESP3 blob error: skip the length
+            }
+            return parse(ask, errorFrame.toString(from, end - from, StandardCharsets.UTF_8));
+        }
+
         static Redirect parse(boolean ask, String text) {
             int firstSpace = text.indexOf(' ');
             int secondSpace = text.indexOf(' ', firstSpace + 1);

@@ -6,6 +6,7 @@ import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ListenerConfig;
+import io.respproxy.proxy.config.Mode;
 import io.respproxy.proxy.config.ProtectedMode;
 import io.respproxy.proxy.config.ProxyConfig;
 import io.respproxy.proxy.config.ServiceConfig;
@@ -87,7 +88,8 @@ public final class ProxyDataPlane implements DataPlane {
                 : BackendCredentials.NONE;
         return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
                 b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
-                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth());
+                b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth(),
+                sc.mode() == Mode.CLUSTER);
     }
 
     static NodeAddress address(HostPort hp) {
@@ -127,7 +129,7 @@ public final class ProxyDataPlane implements DataPlane {
     @Override
     public boolean ready() {
         for (ServiceRuntime s : services) {
-            if (!s.topology().primaryShard().hasMaster()) {
+            if (!s.topology().shards().stream().allMatch(io.respproxy.routing.Shard::hasMaster)) {
                 return false;
             }
         }

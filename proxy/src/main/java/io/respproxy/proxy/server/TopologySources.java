@@ -2,6 +2,8 @@ package io.respproxy.proxy.server;
 
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.respproxy.cluster.ClusterSettings;
+import io.respproxy.cluster.ClusterTopologySource;
 import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.ServerFacts;
@@ -39,8 +41,7 @@ final class TopologySources {
         return switch (sc.mode()) {
             case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology());
             case SENTINEL -> sentinelSource(sc, (TopologyConfig.Sentinel) sc.topology());
-            case CLUSTER -> throw new UnsupportedOperationException("service '" + sc.name() + "': mode = "
-                    + sc.mode() + " is not served yet by this build (static is); see README, Compatibility");
+            case CLUSTER -> clusterSource(sc, (TopologyConfig.Cluster) sc.topology());
         };
     }
 
@@ -64,6 +65,19 @@ final class TopologySources {
                 st.nodes().stream().map(TopologySources::address).toList(), st.user().orElse(null),
                 st.password().map(p -> p.reveal().toCharArray()).orElse(null), st.timeout(), st.pollInterval());
         return new Built(new SentinelTopologySource(sc.name(), ss, nat, hs, monitor, resources), monitor);
+    }
+
+    private static Built clusterSource(ServiceConfig sc, TopologyConfig.Cluster ct) {
+        HealthSettings hs = healthSettings(sc.health());
+        AddressMap nat = nat(sc.nat());
+        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1)
+                .computationThreadPoolSize(1).build();
+        char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
+        String user = sc.backend().user().orElse(null);
+        NodeHealthMonitor monitor = new NodeHealthMonitor(sc.name(), hs, nat, user, password, resources);
+        ClusterSettings cs = new ClusterSettings(ct.seeds().stream().map(TopologySources::address).toList(), user,
+                password, ct.timeout(), ct.refreshInterval());
+        return new Built(new ClusterTopologySource(sc.name(), cs, nat, hs, monitor, resources), monitor);
     }
 
     private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat) {

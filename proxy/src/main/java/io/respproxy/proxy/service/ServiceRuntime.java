@@ -7,6 +7,7 @@ import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.DedicatedLimit;
 import io.respproxy.proxy.backend.NodeEvents;
 import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
 import io.respproxy.routing.command.CommandTable;
@@ -65,6 +66,8 @@ public final class ServiceRuntime implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
     private final MasterChanges failovers;
+    /** Cluster mode: one per shard, by the lowest slot it owns; touched on the source's thread only. */
+    private final Map<Integer, MasterChanges> clusterFailovers = new java.util.HashMap<>();
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
@@ -94,6 +97,8 @@ public final class ServiceRuntime implements AutoCloseable {
             NodeAddress master = t.primaryShard().master();
             if (!t.isCluster()) {
                 failovers.seen(master, source.leavingMaster());
+            } else {
+                shardFailovers(t);
             }
             if (master != null && discovered.compareAndSet(false, true)) {
                 Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
@@ -101,6 +106,23 @@ public final class ServiceRuntime implements AutoCloseable {
                 worker.start();
             }
         });
+    }
+
+    /**
+     * A cluster's masters, followed per shard. A shard is known by the lowest slot it owns, which
+     * a failover keeps (its id, the master's node id, changes with the master).
+     */
+    private void shardFailovers(Topology t) {
+        Map<Integer, NodeAddress> masters = new java.util.HashMap<>();
+        java.util.Set<Shard> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (int slot = 0; slot < Topology.SLOTS; slot++) {
+            Shard s = t.shardForSlot(slot);
+            if (s != null && seen.add(s)) {
+                masters.put(slot, s.master());
+            }
+        }
+        masters.forEach((slot, master) -> clusterFailovers.computeIfAbsent(slot,
+                k -> new MasterChanges(name + " slot " + k, stats, this::leftMaster)).seen(master, null));
     }
 
     /**
@@ -256,6 +278,8 @@ public final class ServiceRuntime implements AutoCloseable {
         public final LongAdder maybeApplied = new LongAdder();
         /** Times the master moved to another node. */
         public final LongAdder failovers = new LongAdder();
+        /** Commands a cluster node redirected (-MOVED, -ASK) that the proxy followed, ever. */
+        public final LongAdder redirects = new LongAdder();
         /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
         public final AtomicInteger blockedClients = new AtomicInteger();
         public final AtomicInteger pubsubClients = new AtomicInteger();

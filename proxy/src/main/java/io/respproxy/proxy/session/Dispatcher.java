@@ -6,13 +6,16 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
+import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
 import io.respproxy.routing.route.Router;
+import io.respproxy.routing.slot.SlotHash;
 
 /**
  * Executes a client's {@link Route}s on its event loop and owns what happens to replies by kind:
@@ -94,7 +97,7 @@ final class Dispatcher {
             keys += ordinals[p].length;
         }
         boolean pairs = spec.shape() == RoutingShape.MULTI_KEY_PAIRS;
-        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forSplit(spec.shape(), keys, ordinals),
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forSplit(spec.shape(), keys, ordinals),
                 parts, spec.isReadOnly(), session.alloc());
         for (int p = 0; p < parts; p++) {
             Route.Part part = split.parts().get(p);
@@ -107,7 +110,8 @@ final class Dispatcher {
                     args[a++] = req.argBytes(keyArg + 1);
                 }
             }
-            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p));
+            int slot = SlotHash.slot(req, part.keyArgs()[0]);
+            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p, slot));
         }
         req.release();
     }
@@ -118,15 +122,17 @@ final class Dispatcher {
             forward(fanOut.nodes().get(0), req, spec.isReadOnly());
             return;
         }
-        MultiPartReply parent = new MultiPartReply(session.newSlot(null), ReplyMerge.forFanOut(spec.responsePolicy()),
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forFanOut(spec.responsePolicy()),
                 fanOut.nodes().size(), spec.isReadOnly(), session.alloc());
         for (int p = 0; p < fanOut.nodes().size(); p++) {
-            sendPart(fanOut.nodes().get(p), req.frame().retainedDuplicate(), parent.part(p));
+            sendPart(fanOut.nodes().get(p), req.frame().retainedDuplicate(), parent.part(p, -1));
         }
         req.release();
     }
 
-    private void sendPart(NodeAddress node, ByteBuf request, PendingReply part) {
+    private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
+        part.node = node;
+        part.keep(request);
         BackendConnection conn = pool.shared(key(node), lane);
         conn.send(request, part);
         pool.markDirty(conn);
@@ -222,7 +228,8 @@ final class Dispatcher {
                 return resend(slot, n.node());
             }
         }
-        NodeAddress master = t.primaryShard().master();
+        // In a cluster the key's shard decides; the routes above were its only candidates.
+        NodeAddress master = t.isCluster() ? null : t.primaryShard().master();
         return resend(slot, master != null && !master.equals(failed) ? master : failed);
     }
 
@@ -292,6 +299,101 @@ final class Dispatcher {
             slot.fail(r instanceof Route.Refuse refuse ? refuse.error()
                     : "ERR respproxy: the master changed while this command waited; it was not applied");
         }
+        return true;
+    }
+
+    /**
+     * A cluster node refused this slot's command without applying it (see {@link Redirects}).
+     * MOVED: the source learns the slot's new owner and the command goes there. ASK: ASKING and
+     * the command go to the importing node, the slot map unchanged. TRYAGAIN / CLUSTERDOWN: the
+     * command waits like a held one (the client's later commands behind it) and is sent again
+     * after a pause, to whatever node then owns the slot. False when the client should get the
+     * error: too many redirects (then the slot is failed here), or the hold budget is spent.
+     * Takes ownership of {@code frame} when it returns true.
+     */
+    boolean redirect(ReplySlot slot, ByteBuf frame, RespReply.ErrorKind kind) {
+        if (session.closing()) {
+            return false;
+        }
+        var service = session.service();
+        if (!Redirects.isRedirect(kind)) {
+            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
+                service.source().requestRefresh();
+            }
+            slot.refusedVersion = service.topology().version();
+            slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.redirects++);
+            if (!session.hold().reroute(slot)) {
+                return false;
+            }
+            frame.release();
+            return true;
+        }
+        RespReply.Redirect r = Redirects.parse(frame, kind);
+        if (r == null) {
+            return false;
+        }
+        frame.release();
+        if (slot.redirects >= Redirects.MAX_REDIRECTS) {
+            slot.fail(Redirects.tooManyRedirects(slot.redirects));
+            return true;
+        }
+        slot.redirects++;
+        NodeAddress target = Redirects.target(r, slot.node, service.source());
+        service.stats().redirects.increment();
+        if (kind == RespReply.ErrorKind.MOVED) {
+            service.source().reportMoved(r.slot(), target);
+        } else {
+            pool.shared(new BackendKey(target, slot.db, slot.protocol), lane).send(Redirects.asking(), Redirects.DISCARD);
+        }
+        send(slot, target);
+        pool.flushBackends();
+        return true;
+    }
+
+    /**
+     * A part of a split or fanned-out command was refused by its cluster node without being
+     * applied: it follows a MOVED / ASK to the named node, or after a -TRYAGAIN / -CLUSTERDOWN is
+     * sent again after a pause to whatever node then owns its slot. False when the part should
+     * take the error as its reply. Takes ownership of {@code frame} when it returns true.
+     */
+    boolean redirect(MultiPartReply.Part part, ByteBuf frame, RespReply.ErrorKind kind) {
+        var service = session.service();
+        if (session.closing() || part.redirects >= Redirects.MAX_REDIRECTS) {
+            return false;
+        }
+        if (!Redirects.isRedirect(kind)) {
+            long waited = System.nanoTime() - part.firstRefusalNanos();
+            if (waited > service.sessionSettings().holdTimeout().toNanos() || part.slot() < 0) {
+                return false;
+            }
+            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
+                service.source().requestRefresh();
+            }
+            frame.release();
+            long delay = Redirects.backoffNanos(part.redirects++);
+            pool.loop().schedule(() -> {
+                Shard owner = service.topology().shardForSlot(part.slot());
+                NodeAddress node = owner != null && owner.master() != null ? owner.master() : part.node;
+                sendPart(node, part.request().retainedDuplicate(), part);
+                pool.flushBackends();
+            }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
+            return true;
+        }
+        RespReply.Redirect r = Redirects.parse(frame, kind);
+        if (r == null) {
+            return false;
+        }
+        frame.release();
+        part.redirects++;
+        NodeAddress target = Redirects.target(r, part.node, service.source());
+        service.stats().redirects.increment();
+        if (kind == RespReply.ErrorKind.MOVED) {
+            service.source().reportMoved(r.slot(), target);
+        } else {
+            pool.shared(key(target), lane).send(Redirects.asking(), Redirects.DISCARD);
+        }
+        sendPart(target, part.request().retainedDuplicate(), part);
+        pool.flushBackends();
         return true;
     }
 

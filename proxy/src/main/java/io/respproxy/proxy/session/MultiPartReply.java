@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
+import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespValues;
+import io.respproxy.routing.NodeAddress;
 
 /**
  * The parent of a command sent in parts (split by slot, or fanned out): each part's reply lands at
@@ -15,6 +17,8 @@ import io.respproxy.proxy.resp.RespValues;
 final class MultiPartReply {
 
     private final PendingReply slot;
+    /** Follows the parts' cluster redirects; null where there are none to follow (tests). */
+    private final Dispatcher dispatcher;
     private final ReplyMerge merge;
     private final ByteBufAllocator alloc;
     private final boolean read;
@@ -23,8 +27,10 @@ final class MultiPartReply {
     /** The first failure of a part's connection, as the client will read it. */
     private String failure;
 
-    MultiPartReply(PendingReply slot, ReplyMerge merge, int parts, boolean read, ByteBufAllocator alloc) {
+    MultiPartReply(PendingReply slot, Dispatcher dispatcher, ReplyMerge merge, int parts, boolean read,
+                   ByteBufAllocator alloc) {
         this.slot = slot;
+        this.dispatcher = dispatcher;
         this.merge = merge;
         this.alloc = alloc;
         this.read = read;
@@ -32,23 +38,87 @@ final class MultiPartReply {
         this.pending = parts;
     }
 
-    /** Who waits for part {@code index}'s reply. */
-    PendingReply part(int index) {
-        return new PendingReply() {
-            @Override
-            public void onReply(ByteBuf reply, boolean error) {
-                replies[index] = reply;
-                partDone();
-            }
+    /**
+     * Who waits for part {@code index}'s reply.
+     *
+     * @param slot the hash slot of the part's keys, or -1 (a fan-out part, sent to a node by name)
+     */
+    Part part(int index, int slot) {
+        return new Part(index, slot);
+    }
 
-            @Override
-            public void onFailure(BackendFailure f, boolean written) {
-                if (failure == null) {
-                    failure = f.message(written && !read);
-                }
-                partDone();
+    /**
+     * One part's place: its reply, or its failure. It keeps its request until then, so that a
+     * cluster node's redirect (-MOVED, -ASK, -TRYAGAIN) can send it elsewhere ({@link Dispatcher}).
+     */
+    final class Part implements PendingReply {
+        private final int index;
+        private final int slot;
+        /** Where the part was last sent. */
+        NodeAddress node;
+        int redirects;
+        private ByteBuf request;
+        private long firstRefusalNanos;
+
+        private Part(int index, int slot) {
+            this.index = index;
+            this.slot = slot;
+        }
+
+        int slot() {
+            return slot;
+        }
+
+        /** Keeps (a retained duplicate of) the request, the first time it is sent. */
+        void keep(ByteBuf sent) {
+            if (request == null) {
+                request = sent.retainedDuplicate();
             }
-        };
+        }
+
+        ByteBuf request() {
+            return request;
+        }
+
+        /** When a node first asked this part to try again (for the hold budget). */
+        long firstRefusalNanos() {
+            if (firstRefusalNanos == 0) {
+                firstRefusalNanos = System.nanoTime();
+            }
+            return firstRefusalNanos;
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            onReply(reply, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
+            if (Redirects.isClusterRefusal(error) && request != null && dispatcher != null
+                    && dispatcher.redirect(this, reply, error)) {
+                return;
+            }
+            done();
+            replies[index] = reply;
+            partDone();
+        }
+
+        @Override
+        public void onFailure(BackendFailure f, boolean written) {
+            done();
+            if (failure == null) {
+                failure = f.message(written && !read);
+            }
+            partDone();
+        }
+
+        private void done() {
+            if (request != null) {
+                request.release();
+                request = null;
+            }
+        }
     }
 
     private void partDone() {

@@ -45,6 +45,8 @@ final class ReplySlot implements PendingReply {
     long retryAfterNanos = Long.MAX_VALUE;
     /** Times the request was sent again. */
     int resends;
+    /** Times a cluster node redirected it (-MOVED, -ASK) or asked to try again (-TRYAGAIN, -CLUSTERDOWN). */
+    int redirects;
     /**
      * What the client is told instead of the generic error when the connection dies before the
      * reply (a dedicated connection's transaction or blocking command); null: the generic error.
@@ -84,6 +86,9 @@ final class ReplySlot implements PendingReply {
 
     @Override
     public void onReply(ByteBuf frame, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
+        if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirect(this, frame, error)) {
+            return; // not applied there: sent where the cluster says (the frame was released)
+        }
         if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().rerouteReadOnly(this)) {
             frame.release(); // the master was demoted: -READONLY proves the write was not applied
             return;

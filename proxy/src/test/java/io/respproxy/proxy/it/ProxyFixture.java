@@ -10,6 +10,7 @@ import io.respproxy.proxy.config.ProxyConfigLoader;
 import io.respproxy.proxy.server.ProxyDataPlane;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.testkit.PortAllocator;
+import io.respproxy.testkit.RedisCluster;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.ReplicatedRedis;
 import io.respproxy.testkit.SentinelDeployment;
@@ -76,8 +77,10 @@ final class ProxyFixture implements AutoCloseable {
         plane = new ProxyDataPlane(ProxyConfigLoader.loadFromString(hocon), new MetricRegistry());
         plane.start();
         try {
-            await(Duration.ofSeconds(15), "the proxy to know the master and " + expectedReplicas + " read replicas",
-                    () -> plane.ready() && service().topology().primaryShard().readReplicas().size() == expectedReplicas);
+            // Every shard (a cluster's; the one of the other modes) with its master and its replicas.
+            await(Duration.ofSeconds(20), "the proxy to know the master and " + expectedReplicas + " read replicas"
+                    + " of every shard", () -> plane.ready() && service().topology().shards().stream()
+                    .allMatch(s -> s.readReplicas().size() == expectedReplicas));
         } catch (RuntimeException | Error e) {
             plane.stop(Duration.ZERO);
             throw e;
@@ -117,6 +120,22 @@ final class ProxyFixture implements AutoCloseable {
         String sentinels = configured.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
         return new ProxyFixture(null, "    mode = sentinel\n    sentinel { master-name = " + s.masterName()
                 + ", nodes = [" + sentinels + "] }\n", serviceHocon, s.dataNodes().size() - 1);
+    }
+
+    /**
+     * A proxy in {@code mode = cluster} with all of {@code c}'s nodes as seeds, started once every
+     * shard has its master and every replica serves reads.
+     */
+    static ProxyFixture cluster(RedisCluster c, String serviceHocon) throws Exception {
+        return clusterAt(c, c.nodes().stream().map(n -> "127.0.0.1:" + n.port()).toList(), serviceHocon);
+    }
+
+    /** As {@link #cluster(RedisCluster, String)}, with the seeds configured as {@code host:port} strings. */
+    static ProxyFixture clusterAt(RedisCluster c, List<String> seeds, String serviceHocon) throws Exception {
+        String list = seeds.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(", "));
+        int replicasPerShard = c.replicas().size() / Math.max(1, c.masters().size());
+        return new ProxyFixture(null, "    mode = cluster\n    cluster.seeds = [" + list + "]\n", serviceHocon,
+                replicasPerShard);
     }
 
     static ProxyFixture start(ReplicatedRedis redis) throws Exception {

@@ -102,20 +102,20 @@ class ReplyMergeTest {
     @Test
     void thePartsMergeOnlyWhenAllHaveAnswered() {
         Parent parent = new Parent();
-        MultiPartReply m = new MultiPartReply(parent, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_SUM, 2, null), 2, false, ALLOC);
-        m.part(1).onReply(buf(":1\r\n"), false);
+        MultiPartReply m = new MultiPartReply(parent, null, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_SUM, 2, null), 2, false, ALLOC);
+        m.part(1, -1).onReply(buf(":1\r\n"), false);
         assertNull(parent.reply);
-        m.part(0).onReply(buf(":2\r\n"), false);
+        m.part(0, -1).onReply(buf(":2\r\n"), false);
         assertEquals(":3\r\n", parent.reply);
     }
 
     @Test
     void onePartsErrorIsTheClientsReplyNeverAHalfMergedAnswer() {
         Parent parent = new Parent();
-        MultiPartReply m = new MultiPartReply(parent, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_CONCAT, 2,
+        MultiPartReply m = new MultiPartReply(parent, null, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_CONCAT, 2,
                 new int[][] {{0}, {1}}), 2, true, ALLOC);
-        m.part(0).onReply(buf("*1\r\n$1\r\na\r\n"), false);
-        m.part(1).onReply(buf("-TRYAGAIN Multiple keys request during rehashing of slot\r\n"), true);
+        m.part(0, -1).onReply(buf("*1\r\n$1\r\na\r\n"), false);
+        m.part(1, -1).onReply(buf("-TRYAGAIN Multiple keys request during rehashing of slot\r\n"), true);
         assertEquals("-TRYAGAIN Multiple keys request during rehashing of slot\r\n", parent.reply);
         assertEquals(true, parent.error);
     }
@@ -123,9 +123,9 @@ class ReplyMergeTest {
     @Test
     void aFailedPartSaysAWriteMayHaveBeenApplied() {
         Parent parent = new Parent();
-        MultiPartReply m = new MultiPartReply(parent, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_PAIRS, 2, null), 2, false, ALLOC);
-        m.part(0).onReply(buf("+OK\r\n"), false);
-        m.part(1).onFailure(new BackendFailure(new NodeAddress("127.0.0.1", 7001), BackendFailure.Kind.CONNECTION_LOST,
+        MultiPartReply m = new MultiPartReply(parent, null, ReplyMerge.forSplit(RoutingShape.MULTI_KEY_PAIRS, 2, null), 2, false, ALLOC);
+        m.part(0, -1).onReply(buf("+OK\r\n"), false);
+        m.part(1, -1).onFailure(new BackendFailure(new NodeAddress("127.0.0.1", 7001), BackendFailure.Kind.CONNECTION_LOST,
                 "closed by peer"), true);
         assertEquals("-ERR connection to backend 127.0.0.1:7001 lost (closed by peer); the command may have been applied\r\n",
                 parent.reply);
@@ -134,9 +134,9 @@ class ReplyMergeTest {
     @Test
     void oneSucceededIgnoresErrorsUnlessAllFailed() {
         Parent parent = new Parent();
-        MultiPartReply m = new MultiPartReply(parent, ReplyMerge.forFanOut(ResponsePolicy.ONE_SUCCEEDED), 2, false, ALLOC);
-        m.part(0).onReply(buf("-NOTBUSY No scripts in execution right now.\r\n"), true);
-        m.part(1).onReply(buf("+OK\r\n"), false);
+        MultiPartReply m = new MultiPartReply(parent, null, ReplyMerge.forFanOut(ResponsePolicy.ONE_SUCCEEDED), 2, false, ALLOC);
+        m.part(0, -1).onReply(buf("-NOTBUSY No scripts in execution right now.\r\n"), true);
+        m.part(1, -1).onReply(buf("+OK\r\n"), false);
         assertEquals("+OK\r\n", parent.reply);
     }
 }

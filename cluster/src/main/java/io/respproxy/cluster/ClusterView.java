@@ -1,0 +1,247 @@
+package io.respproxy.cluster;
+
+import io.respproxy.routing.AddressMap;
+import io.respproxy.routing.NodeAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One node's answer to "who serves which slots": its {@code CLUSTER SHARDS} (Redis 7+) or
+ * {@code CLUSTER SLOTS} (Redis 6.2), parsed from the RESP2 shape Lettuce hands over (nested
+ * lists, maps flattened to key-value lists). Addresses are already mapped through the service's
+ * {@code nat} map: everything after parsing uses addresses the proxy can reach.
+ *
+ * @param shards shards that own at least one slot, in the order of their lowest slot
+ * @param epoch  the answering node's {@code cluster_current_epoch} (0 when unknown)
+ */
+record ClusterView(List<ViewShard> shards, long epoch) {
+
+    ClusterView {
+        shards = List.copyOf(shards);
+    }
+
+    /**
+     * A node as the view lists it.
+     *
+     * @param id      the cluster node id
+     * @param address where the proxy reaches it (mapped)
+     * @param serving false when the view says it failed or is loading (SHARDS {@code health})
+     */
+    record ViewNode(String id, NodeAddress address, boolean serving) {}
+
+    /**
+     * A master and its replicas, and the slot ranges the master owns.
+     *
+     * @param ranges pairs of inclusive bounds: {@code ranges[2i]..ranges[2i+1]}
+     */
+    record ViewShard(int[] ranges, ViewNode master, List<ViewNode> replicas) {
+        ViewShard {
+            replicas = List.copyOf(replicas);
+        }
+
+        int lowestSlot() {
+            int low = Integer.MAX_VALUE;
+            for (int i = 0; i < ranges.length; i += 2) {
+                low = Math.min(low, ranges[i]);
+            }
+            return low;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ViewShard s && Arrays.equals(ranges, s.ranges) && master.equals(s.master)
+                    && replicas.equals(s.replicas);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(Arrays.hashCode(ranges), master, replicas);
+        }
+    }
+
+    /** Same masters owning the same slots (replicas and health aside): the views route alike. */
+    boolean sameSlotOwners(ClusterView other) {
+        if (shards.size() != other.shards.size()) {
+            return false;
+        }
+        for (int i = 0; i < shards.size(); i++) {
+            ViewShard a = shards.get(i);
+            ViewShard b = other.shards.get(i);
+            if (!Arrays.equals(a.ranges, b.ranges) || !a.master.id().equals(b.master.id())
+                    || !a.master.address().equals(b.master.address())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when {@code address} is a master of this view. */
+    boolean isMaster(NodeAddress address) {
+        return shards.stream().anyMatch(s -> s.master.address().equals(address));
+    }
+
+    /** Slots no shard owns. */
+    int unownedSlots() {
+        boolean[] owned = new boolean[16384];
+        int count = 0;
+        for (ViewShard s : shards) {
+            for (int i = 0; i < s.ranges.length; i += 2) {
+                for (int slot = s.ranges[i]; slot <= s.ranges[i + 1]; slot++) {
+                    if (!owned[slot]) {
+                        owned[slot] = true;
+                        count++;
+                    }
+                }
+            }
+        }
+        return 16384 - count;
+    }
+
+    /**
+     * Parses {@code CLUSTER SHARDS}: per shard a map of {@code slots} (flat start/end pairs) and
+     * {@code nodes} (maps of id, endpoint, ip, port or tls-port, role, health).
+     *
+     * @param answeredBy the node that answered, for an endpoint it reports as unknown ("?" / "")
+     */
+    static ClusterView fromShards(List<?> reply, long epoch, NodeAddress answeredBy, AddressMap nat) {
+        List<ViewShard> out = new ArrayList<>();
+        for (Object entry : reply) {
+            Map<String, Object> shard = map(entry);
+            List<?> slots = list(shard.get("slots"));
+            if (slots.isEmpty()) {
+                continue; // a master without slots (emptied by resharding) serves nothing
+            }
+            int[] ranges = new int[slots.size()];
+            for (int i = 0; i < ranges.length; i++) {
+                ranges[i] = (int) number(slots.get(i));
+            }
+            ViewNode master = null;
+            List<ViewNode> replicas = new ArrayList<>();
+            for (Object n : list(shard.get("nodes"))) {
+                Map<String, Object> node = map(n);
+                Object portValue = node.containsKey("port") ? node.get("port") : node.get("tls-port");
+                String host = text(node.get("endpoint"));
+                if (host == null || host.isEmpty() || host.equals("?")) {
+                    host = text(node.get("ip"));
+                }
+                if (host == null || host.isEmpty() || host.equals("?")) {
+                    host = answeredBy.host();
+                }
+                NodeAddress address = nat.reachable(new NodeAddress(host, (int) number(portValue)));
+                String health = String.valueOf(text(node.get("health"))).toLowerCase(Locale.ROOT);
+                ViewNode vn = new ViewNode(text(node.get("id")), address, health.equals("online"));
+                if ("master".equals(text(node.get("role")))) {
+                    master = vn;
+                } else {
+                    replicas.add(vn);
+                }
+            }
+            if (master != null) {
+                out.add(new ViewShard(ranges, master, replicas));
+            }
+        }
+        return new ClusterView(sorted(out), epoch);
+    }
+
+    /**
+     * Parses {@code CLUSTER SLOTS}: per slot range {@code [start, end, master, replica...]}, each
+     * node {@code [host, port, id, ...]}; ranges of one master are merged into one shard.
+     */
+    static ClusterView fromSlots(List<?> reply, long epoch, NodeAddress answeredBy, AddressMap nat) {
+        Map<String, ViewShard> byMaster = new LinkedHashMap<>();
+        for (Object entry : reply) {
+            List<?> range = list(entry);
+            if (range.size() < 3) {
+                continue;
+            }
+            int start = (int) number(range.get(0));
+            int end = (int) number(range.get(1));
+            ViewNode master = slotsNode(range.get(2), answeredBy, nat);
+            List<ViewNode> replicas = new ArrayList<>();
+            for (int i = 3; i < range.size(); i++) {
+                replicas.add(slotsNode(range.get(i), answeredBy, nat));
+            }
+            ViewShard known = byMaster.get(master.id());
+            int[] ranges = known == null ? new int[] {start, end} : append(known.ranges, start, end);
+            byMaster.put(master.id(), new ViewShard(ranges, master, known == null ? replicas : known.replicas));
+        }
+        return new ClusterView(sorted(new ArrayList<>(byMaster.values())), epoch);
+    }
+
+    private static ViewNode slotsNode(Object entry, NodeAddress answeredBy, AddressMap nat) {
+        List<?> node = list(entry);
+        String host = text(node.get(0));
+        if (host == null || host.isEmpty() || host.equals("?")) {
+            host = answeredBy.host();
+        }
+        String id = node.size() > 2 ? text(node.get(2)) : host + ":" + number(node.get(1));
+        return new ViewNode(id, nat.reachable(new NodeAddress(host, (int) number(node.get(1)))), true);
+    }
+
+    private static int[] append(int[] ranges, int start, int end) {
+        int[] out = Arrays.copyOf(ranges, ranges.length + 2);
+        out[ranges.length] = start;
+        out[ranges.length + 1] = end;
+        return out;
+    }
+
+    private static List<ViewShard> sorted(List<ViewShard> shards) {
+        shards.sort((a, b) -> Integer.compare(a.lowestSlot(), b.lowestSlot()));
+        return shards;
+    }
+
+    /** A RESP2 map (flat key-value list) or a RESP3 map as Lettuce may return it. */
+    private static Map<String, Object> map(Object o) {
+        if (o instanceof Map<?, ?> m) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(text(k), v));
+            return out;
+        }
+        List<?> l = list(o);
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < l.size(); i += 2) {
+            out.put(text(l.get(i)), l.get(i + 1));
+        }
+        return out;
+    }
+
+    private static List<?> list(Object o) {
+        if (o instanceof List<?> l) {
+            return l;
+        }
+        if (o == null) {
+            return List.of();
+        }
+        throw new IllegalArgumentException("expected a list, got " + o.getClass().getSimpleName());
+    }
+
+    private static String text(Object o) {
+        if (o == null) {
+            return null;
+        }
+        if (o instanceof byte[] b) {
+            return new String(b, StandardCharsets.UTF_8);
+        }
+        if (o instanceof java.nio.ByteBuffer b) {
+            return StandardCharsets.UTF_8.decode(b.duplicate()).toString();
+        }
+        return o.toString();
+    }
+
+    private static long number(Object o) {
+        if (o instanceof Number n) {
+            return n.longValue();
+        }
+        String s = text(o);
+        if (s == null) {
+            throw new IllegalArgumentException("missing number");
+        }
+        return Long.parseLong(s.trim());
+    }
+}
