@@ -137,7 +137,7 @@ final class PinnedSession {
             case MULTI, WATCH -> {
                 mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
                 watchLoss(conn);
-                session.dispatcher().send(conn, req, null, LostTransaction.answer(spec.name(), false));
+                session.dispatcher().send(conn, req, clusterRedirects(), LostTransaction.answer(spec.name(), false));
             }
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
@@ -276,9 +276,14 @@ final class PinnedSession {
                 s.state().db(selectedAtExec);
             }
             end();
-            return reply;
-        } : null, lost);
+            return TransactionRedirect.replied(s, reply);
+        } : clusterRedirects(), lost);
         return true;
+    }
+
+    /** In a cluster, what a transaction's command does with a -MOVED / -ASK of its node ({@link TransactionRedirect}). */
+    private ReplySlot.ReplyHook clusterRedirects() {
+        return session.service().topology().isCluster() ? TransactionRedirect::replied : null;
     }
 
     /**

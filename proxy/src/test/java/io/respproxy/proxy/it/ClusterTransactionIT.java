@@ -83,9 +83,7 @@ class ClusterTransactionIT {
 
     /** The master that owns {@code key}, straight (bypassing the proxy). */
     static Jedis directOwner(String key) {
-        NodeAddress master = owner(key).master();
-        RedisNode node = cluster.nodes().stream().filter(n -> n.port() == master.port()).findFirst().orElseThrow();
-        return ProxyFixture.direct(node);
+        return ProxyFixture.direct(node(owner(key).master()));
     }
 
     /** Hash-tagged transactions commit on every master, each on its key's node. */
@@ -318,6 +316,75 @@ class ClusterTransactionIT {
             assertEquals("v", d.hget(tag + "h", "f"));
             assertNull(d.get(tag + "lettuce"));
         }
+    }
+
+    /**
+     * A slot moves behind the proxy's back (its view refreshes only when told): the pinned node's
+     * -MOVED inside MULTI reaches the client as -TRYAGAIN, never as a redirect; EXEC aborts; the
+     * proxy refreshes, and the transaction sent again commits on the slot's new owner.
+     */
+    @Test
+    void aSlotMovedBehindTheProxysBackIsTryagainInsideATransaction() throws Exception {
+        String key = null;
+        Shard from = proxy.service().topology().shards().get(0);
+        for (int i = 0; key == null; i++) {
+            String k = "moved" + i;
+            if (owner(k) == from) {
+                key = k;
+            }
+        }
+        int slot = SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
+        RedisNode source = node(from.master());
+        RedisNode target = node(proxy.service().topology().shards().get(1).master());
+        try (ProxyFixture stale = ProxyFixture.cluster(cluster, "    cluster.refresh-interval = 1h\n")) {
+            moveEmptySlot(slot, source, target);
+            try (RawClient c = new RawClient(stale.writePort())) {
+                c.send(RawClient.command("MULTI"));
+                assertEquals("+OK", c.readReply());
+                c.send(RawClient.command("SET", key, "v"));
+                assertEquals("-TRYAGAIN respproxy: this key's slot moved away from the node the transaction runs on; "
+                        + "the transaction is discarded, send it again", c.readReply());
+                c.send(RawClient.command("EXEC"));
+                assertEquals("-EXECABORT Transaction discarded because of previous errors.", c.readReply());
+                ProxyFixture.await(Duration.ofSeconds(10), "the proxy to learn the slot's new owner", () ->
+                        stale.service().topology().shardForSlot(slot).master().port() == target.port());
+                c.send(RawClient.command("MULTI") + RawClient.command("SET", key, "v") + RawClient.command("EXEC"));
+                assertEquals("+OK", c.readReply());
+                assertEquals("+QUEUED", c.readReply());
+                assertEquals("[+OK]", c.readReply());
+            }
+            try (Jedis d = ProxyFixture.direct(target)) {
+                assertEquals("v", d.get(key));
+                d.del(key);
+            }
+        } finally {
+            moveEmptySlot(slot, target, source);
+            ProxyFixture.await(Duration.ofSeconds(10), "the shared proxy to see the slot back", () ->
+                    proxy.service().topology().shardForSlot(slot).master().port() == source.port());
+        }
+    }
+
+    /** Moves an empty slot as redis-cli --cluster reshard does: IMPORTING, MIGRATING, then NODE on every master. */
+    private static void moveEmptySlot(int slot, RedisNode source, RedisNode target) {
+        String sourceId = cluster.nodeId(source);
+        String targetId = cluster.nodeId(target);
+        try (Jedis t = ProxyFixture.direct(target); Jedis s = ProxyFixture.direct(source)) {
+            t.clusterSetSlotImporting(slot, sourceId);
+            s.clusterSetSlotMigrating(slot, targetId);
+            t.clusterSetSlotNode(slot, targetId);
+            s.clusterSetSlotNode(slot, targetId);
+        }
+        for (RedisNode m : cluster.masters()) {
+            if (m != source && m != target) {
+                try (Jedis o = ProxyFixture.direct(m)) {
+                    o.clusterSetSlotNode(slot, targetId);
+                }
+            }
+        }
+    }
+
+    private static RedisNode node(NodeAddress address) {
+        return cluster.nodes().stream().filter(n -> n.port() == address.port()).findFirst().orElseThrow();
     }
 
     /** Blocking commands pin to their key's node: a push there wakes them; keys of two slots are CROSSSLOT. */
