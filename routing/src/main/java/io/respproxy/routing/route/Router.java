@@ -129,8 +129,9 @@ public final class Router {
             return refused;
         }
         if (!t.isCluster()) {
-            // One shard owns everything: no key needs to be looked at.
-            return toNode(t.primaryShard(), read, role, readSeq);
+            // One shard owns everything: no key needs to be looked at. A SCAN still must stay on
+            // the replica that issued its cursor, which only the cursor can say.
+            return shape == RoutingShape.SCAN ? scan(args, read, role, t, readSeq) : toNode(t.primaryShard(), read, role, readSeq);
         }
         return switch (shape) {
             case ALL_MASTERS -> fanOut(t, false);
@@ -222,9 +223,10 @@ public final class Router {
     }
 
     /**
-     * SCAN in a cluster snapshot walks one node at a time, shards in the order of their lowest slot
-     * (the same for every snapshot of one cluster, whatever order its source lists shards in), the
-     * shard, the node and that node's cursor carried in the client's cursor ({@link ScanCursor}).
+     * SCAN walks one node at a time, shards in the order of their lowest slot (the same for every
+     * snapshot of one cluster, whatever order its source lists shards in; a static or Sentinel
+     * snapshot has one), the shard, the node and that node's cursor carried in the client's
+     * cursor ({@link ScanCursor}).
      */
     private Route scan(CommandArgs args, boolean read, ListenerRole role, Topology t, int readSeq) {
         if (args.size() < 2) {
@@ -262,6 +264,9 @@ public final class Router {
 
     /** The shards that own slots, in the order of their lowest slot. */
     static List<Shard> shardsBySlot(Topology t) {
+        if (!t.isCluster()) {
+            return t.shards();
+        }
         List<Shard> order = new ArrayList<>();
         Shard previous = null;
         for (int slot = 0; slot < Topology.SLOTS; slot++) {

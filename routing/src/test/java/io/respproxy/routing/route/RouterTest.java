@@ -149,7 +149,8 @@ class RouterTest {
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_PAIRS)));
             assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_MASTERS)));
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_NODES)));
-            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)));
+            assertEquals(new Route.Scan(replicas ? R1 : M, new ScanCursor(0, replicas ? 1 : 0, 0), 1),
+                    route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)), "its one shard walked, the node in the cursor");
             assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.LOCAL)));
             assertEquals(new Route.OutOfBand(M), route(STATIC, role, SAMPLES.get(RoutingShape.OUT_OF_BAND)));
             assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI)));
@@ -175,10 +176,11 @@ class RouterTest {
             for (RoutingShape shape : RoutingShape.values()) {
                 Route r = route(NO_MASTER, role, SAMPLES.get(shape));
                 Route onStatic = route(STATIC, role, SAMPLES.get(shape));
-                if (onStatic instanceof Route.ToNode n && n.node().equals(R1) || onStatic instanceof Route.Pinned p && p.node().equals(R1)) {
+                if (onStatic instanceof Route.ToNode n && n.node().equals(R1) || onStatic instanceof Route.Pinned p && p.node().equals(R1)
+                        || onStatic instanceof Route.Scan s && s.node().equals(R1)) {
                     assertEquals(onStatic, r, shape + " " + role + ": reads keep flowing from replicas");
                 } else if (onStatic instanceof Route.ToNode || onStatic instanceof Route.Pinned
-                        || onStatic instanceof Route.OutOfBand) {
+                        || onStatic instanceof Route.OutOfBand || onStatic instanceof Route.Scan) {
                     assertEquals(hold, r, shape + " " + role);
                 } else {
                     assertEquals(onStatic, r, shape + " " + role + ": decided without the topology");
@@ -265,6 +267,24 @@ class RouterTest {
                 Long.toUnsignedString(new ScanCursor(0, 2, 9).encode())), "shard a has one read replica");
         assertEquals(new Route.ToNode(M, true), route(CLUSTER, ListenerRole.WRITE, "SCAN"),
                 "no cursor: the node answers Redis's arity error");
+    }
+
+    /** A static snapshot's SCAN on the read port stays on the replica that issued the cursor, whatever the round-robin says. */
+    @Test
+    void scanOfAStaticSnapshotStaysOnTheReplicaOfItsCursor() {
+        String onR2 = Long.toUnsignedString(new ScanCursor(0, 2, 40).encode());
+        for (int seq = 0; seq < 4; seq++) {
+            ArrayCommandArgs a = ArrayCommandArgs.of("SCAN", onR2, "COUNT", "10");
+            assertEquals(new Route.Scan(R2, new ScanCursor(0, 2, 40), 1),
+                    router.route(router.lookup(a), a, OPEN, ListenerRole.READ, STATIC, seq));
+            ArrayCommandArgs start = ArrayCommandArgs.of("SCAN", "0");
+            assertEquals(seq % 2 == 0 ? R1 : R2,
+                    ((Route.Scan) router.route(router.lookup(start), start, OPEN, ListenerRole.READ, STATIC, seq)).node(),
+                    "a walk starts on any replica");
+        }
+        assertEquals(new Route.Refuse(RoutingErrors.SCAN_NODE_GONE), route(NO_REPLICA, ListenerRole.READ, "SCAN", onR2));
+        assertEquals(new Route.Refuse(RoutingErrors.INVALID_CURSOR), route(STATIC, ListenerRole.WRITE, "SCAN", "x"));
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 1), route(STATIC, ListenerRole.WRITE, "SCAN", "0"));
     }
 
     @Test
