@@ -130,6 +130,19 @@ final class Dispatcher {
         req.release();
     }
 
+    /**
+     * {@code req} (ownership passes here) to each of {@code nodes}, the replies merged by
+     * {@code merge} and then given to {@code hook} (a local command's fan-out: INFO in a cluster).
+     */
+    void fanOut(java.util.List<NodeAddress> nodes, RespRequest req, ReplyMerge merge, ReplySlot.ReplyHook hook) {
+        MultiPartReply parent = new MultiPartReply(session.newSlot(hook), this, merge, nodes.size(), true,
+                session.alloc());
+        for (int p = 0; p < nodes.size(); p++) {
+            sendPart(nodes.get(p), req.frame().retainedDuplicate(), parent.part(p, -1));
+        }
+        req.release();
+    }
+
     private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
         part.node = node;
         part.keep(request);

@@ -30,10 +30,11 @@ final class AppendWorkload {
      * @param outOfOrder     values found after a larger one in a list (appends applied out of order)
      * @param sent           appends the clients sent, all clients
      * @param connections    connections the clients opened (one each, plus one per reconnect)
+     * @param stallsMs       each client's longest stall, by its list's key
      */
     record Result(long acked, long errors, List<String> errorSamples, long longestStallMs, long lost,
                   long duplicates, double seconds, long maybeApplied, String lostWindow, long outOfOrder,
-                  long sent, long connections) {
+                  long sent, long connections, java.util.Map<String, Long> stallsMs) {
 
         /** Acknowledged appends per millisecond, over the whole run. */
         double perMs() {
@@ -92,6 +93,21 @@ final class AppendWorkload {
 
     /** Stops the clients (each must finish within 20 s) and checks their lists on {@code master}. */
     Result stopAndVerify(RedisNode master) throws InterruptedException {
+        try (Jedis d = ProxyFixture.direct(master)) {
+            return stopAndVerify(key -> d.lrange(key, 0, -1));
+        }
+    }
+
+    /** The keys of the clients' lists. */
+    List<String> keys() {
+        return writers.stream().map(w -> w.key).toList();
+    }
+
+    /**
+     * Stops the clients (each must finish within 20 s) and checks their lists as {@code lists}
+     * reads them (e.g. each from the master that owns its slot in a cluster).
+     */
+    Result stopAndVerify(java.util.function.Function<String, List<String>> lists) throws InterruptedException {
         running.set(false);
         for (Writer w : writers) {
             w.thread.join(20_000);
@@ -111,34 +127,38 @@ final class AppendWorkload {
         long connections = 0;
         long firstLost = Long.MAX_VALUE;
         long lastLost = Long.MIN_VALUE;
-        try (Jedis d = ProxyFixture.direct(master)) {
-            for (Writer w : writers) {
-                acked += w.acked.cardinality();
-                errors += w.errors;
-                maybeApplied += w.maybeApplied;
-                sent += w.sent;
-                connections += w.connections;
-                stall = Math.max(stall, w.longestStallNanos / 1_000_000);
-                BitSet present = new BitSet();
-                int previous = 0;
-                for (String v : d.lrange(w.key, 0, -1)) {
-                    int seq = Integer.parseInt(v);
-                    if (present.get(seq)) {
-                        duplicates++;
-                    }
-                    if (seq <= previous) {
-                        outOfOrder++;
-                    }
-                    previous = Math.max(previous, seq);
-                    present.set(seq);
+        java.util.Map<String, Long> stalls = new java.util.LinkedHashMap<>();
+        for (Writer w : writers) {
+            stalls.put(w.key, w.longestStallNanos / 1_000_000);
+            if (w.longestStallNanos > 500_000_000L) {
+                System.out.println(w.key + ": longest stall " + w.longestStallNanos / 1_000_000 + " ms, ended at "
+                        + java.time.Instant.ofEpochMilli(w.longestStallEndMillis));
+            }
+            acked += w.acked.cardinality();
+            errors += w.errors;
+            maybeApplied += w.maybeApplied;
+            sent += w.sent;
+            connections += w.connections;
+            stall = Math.max(stall, w.longestStallNanos / 1_000_000);
+            BitSet present = new BitSet();
+            int previous = 0;
+            for (String v : lists.apply(w.key)) {
+                int seq = Integer.parseInt(v);
+                if (present.get(seq)) {
+                    duplicates++;
                 }
-                BitSet missing = (BitSet) w.acked.clone();
-                missing.andNot(present);
-                lost += missing.cardinality();
-                for (int seq = missing.nextSetBit(0); seq >= 0; seq = missing.nextSetBit(seq + 1)) {
-                    firstLost = Math.min(firstLost, w.ackMillis[seq]);
-                    lastLost = Math.max(lastLost, w.ackMillis[seq]);
+                if (seq <= previous) {
+                    outOfOrder++;
                 }
+                previous = Math.max(previous, seq);
+                present.set(seq);
+            }
+            BitSet missing = (BitSet) w.acked.clone();
+            missing.andNot(present);
+            lost += missing.cardinality();
+            for (int seq = missing.nextSetBit(0); seq >= 0; seq = missing.nextSetBit(seq + 1)) {
+                firstLost = Math.min(firstLost, w.ackMillis[seq]);
+                lastLost = Math.max(lastLost, w.ackMillis[seq]);
             }
         }
         List<String> samples;
@@ -148,7 +168,7 @@ final class AppendWorkload {
         String window = lost == 0 ? "" : String.format(" (acknowledged from %s to %s, %d ms)",
                 java.time.Instant.ofEpochMilli(firstLost), java.time.Instant.ofEpochMilli(lastLost), lastLost - firstLost);
         return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window, outOfOrder,
-                sent, connections);
+                sent, connections, stalls);
     }
 
     /** One client: its own connection, list and counters (read by the test thread after join). */
@@ -162,6 +182,8 @@ final class AppendWorkload {
         long errors;
         long maybeApplied;
         long longestStallNanos;
+        /** When the longest stall ended (wall clock, to read beside the logs). */
+        long longestStallEndMillis;
         long sent;
         long connections;
 
@@ -186,7 +208,7 @@ final class AppendWorkload {
                     seq += depth;
                     if (j == before) {
                         long now = System.nanoTime();
-                        longestStallNanos = Math.max(longestStallNanos, now - lastAck);
+                        stalled(now - lastAck);
                         lastAck = now;
                     }
                     continue;
@@ -197,7 +219,7 @@ final class AppendWorkload {
                     j.rpush(key, Integer.toString(seq));
                     ack(seq);
                     long now = System.nanoTime();
-                    longestStallNanos = Math.max(longestStallNanos, now - lastAck);
+                    stalled(now - lastAck);
                     lastAck = now;
                 } catch (JedisConnectionException e) {
                     error(e);
@@ -207,8 +229,16 @@ final class AppendWorkload {
                     error(e);
                 }
             }
-            longestStallNanos = Math.max(longestStallNanos, System.nanoTime() - lastAck);
+            stalled(System.nanoTime() - lastAck);
             j.close();
+        }
+
+        /** The client went {@code nanos} without an acknowledgement, up to now. */
+        private void stalled(long nanos) {
+            if (nanos > longestStallNanos) {
+                longestStallNanos = nanos;
+                longestStallEndMillis = System.currentTimeMillis();
+            }
         }
 
         private void ack(int seq) {
