@@ -70,14 +70,14 @@ final class Dispatcher {
     }
 
     /**
-     * SCAN walking a cluster: to one node with that node's own cursor (the client's other
-     * arguments as they came); the reply's cursor is rewritten to carry the walk on ({@link ScanReply}).
+     * SCAN: to the node its walk is on, with that node's own cursor (the client's other arguments
+     * as they came); the reply's cursor is rewritten to carry the walk on ({@link ScanReply}).
      */
     private void scan(Route.Scan scan, RespRequest req) {
         byte[][] args = new byte[req.size()][];
         for (int i = 0; i < args.length; i++) {
-            args[i] = i == 1 ? Long.toUnsignedString(scan.at().nodeCursor()).getBytes(java.nio.charset.StandardCharsets.US_ASCII)
-                    : req.argBytes(i);
+            args[i] = i != 1 ? req.argBytes(i)
+                    : Long.toUnsignedString(scan.at().nodeCursor()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         }
         RespRequest toNode = RespRequest.of(session.alloc(), args);
         req.release();
