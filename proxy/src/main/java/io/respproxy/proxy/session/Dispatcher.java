@@ -59,7 +59,7 @@ final class Dispatcher {
         } else if (route instanceof Route.Pinned p) {
             session.pinned().begin(req, spec, p.node());
         } else if (route instanceof Route.OutOfBand o) {
-            outOfBand(o.node(), req);
+            outOfBand(o.nodes(), req, spec);
         } else if (route instanceof Route.Split split) {
             split(split, req, spec);
         } else if (route instanceof Route.FanOut f) {
@@ -414,10 +414,20 @@ final class Dispatcher {
      * SCRIPT KILL / FUNCTION KILL: on a connection of their own, at once, so they do not queue
      * behind the script they are meant to stop (the shared connection waits for that script).
      */
-    private void outOfBand(NodeAddress node, RespRequest req) {
-        ByteBuf frame = req.frame().retain();
+    private void outOfBand(java.util.List<NodeAddress> nodes, RespRequest req, CommandSpec spec) {
+        if (nodes.size() == 1) {
+            ByteBuf frame = req.frame().retain();
+            req.release();
+            outOfBand(nodes.get(0), frame, session.newSlot(null));
+            return;
+        }
+        // A cluster: the script runs on one master; the others answer -NOTBUSY (first success wins).
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), null,
+                ReplyMerge.forFanOut(spec.responsePolicy()), nodes.size(), false, session.alloc());
+        for (int p = 0; p < nodes.size(); p++) {
+            pool.controlCommand(nodes.get(p), req.frame().retainedDuplicate(), parent.part(p, -1));
+        }
         req.release();
-        outOfBand(node, frame, session.newSlot(null));
     }
 
     /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */

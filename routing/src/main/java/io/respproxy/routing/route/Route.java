@@ -43,9 +43,9 @@ public sealed interface Route {
     record FanOut(List<NodeAddress> nodes) implements Route {}
 
     /**
-     * SCAN in a cluster snapshot: to {@code node} with that node's own cursor,
-     * {@code at.nodeCursor()}; the cursor in its reply becomes {@link #clientCursor}, so the walk
-     * goes on over every shard's node in turn.
+     * SCAN: to {@code node} with that node's own cursor, {@code at.nodeCursor()}; the cursor in
+     * its reply becomes {@link #clientCursor}, so the walk goes on over every shard's node in turn
+     * (a static or Sentinel snapshot has one shard).
      *
      * @param at         where the walk is: the shard's ordinal, which of its nodes {@code node} is, its cursor
      * @param shardCount how many shards the walk goes through
@@ -58,8 +58,19 @@ public sealed interface Route {
         }
     }
 
-    /** Sent at once on a connection of its own, not queued behind other commands (SCRIPT KILL). */
-    record OutOfBand(NodeAddress node) implements Route {}
+    /**
+     * Sent at once on a connection of its own to each of {@code nodes}, not queued behind other
+     * commands (SCRIPT KILL: to the master; in a cluster, to every master, the first success wins).
+     */
+    record OutOfBand(List<NodeAddress> nodes) implements Route {
+        public OutOfBand {
+            nodes = List.copyOf(nodes);
+        }
+
+        public OutOfBand(NodeAddress node) {
+            this(List.of(node));
+        }
+    }
 
     /** Answered by the proxy itself. */
     record Local() implements Route {}

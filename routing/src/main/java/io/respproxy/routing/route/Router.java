@@ -139,7 +139,7 @@ public final class Router {
             case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
-                Object owner = ownerOfKeys(spec, args, t, readSeq);
+                Object owner = ownerOfKeys(spec, args, t, read ? readSeq : client.affinity());
                 yield owner instanceof Shard s ? toNode(s, read, role, readSeq) : (Route) owner;
             }
         };
@@ -279,13 +279,10 @@ public final class Router {
         return order;
     }
 
-    /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run. */
+    /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run (every master of a cluster). */
     private Route outOfBand(Topology t) {
-        Shard shard = t.primaryShard();
-        if (t.isCluster()) {
-            return new Route.Refuse("ERR SCRIPT KILL through respproxy in cluster mode is not served yet");
-        }
-        return shard.master() == null ? new Route.Hold(shard.noMasterReason()) : new Route.OutOfBand(shard.master());
+        Route masters = fanOut(t, false);
+        return masters instanceof Route.FanOut f ? new Route.OutOfBand(f.nodes()) : masters;
     }
 
     private Route fanOut(Topology t, boolean withReplicas) {
