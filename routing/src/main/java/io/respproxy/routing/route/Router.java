@@ -88,10 +88,10 @@ public final class Router {
             case EXEC -> new Route.Refuse(RoutingErrors.withoutMulti(args));
             case UNKNOWN -> new Route.Refuse(RoutingErrors.unknownCommand(args));
             case OUT_OF_BAND -> outOfBand(topology);
-            // Cluster: the shard a transaction without keys runs on; the proxy pins it to the node
-            // of its first key instead when one comes (transactionNode).
-            case MULTI -> pinned(topology.isCluster() ? anyShard(topology, readSeq) : topology.primaryShard(), false,
-                    role, readSeq);
+            // Cluster: a transaction without keys runs on the client's keyless-write master; the
+            // proxy pins it to the node of its first key instead when one comes (transactionNode).
+            case MULTI -> pinned(topology.isCluster() ? anyShard(topology, client.affinity()) : topology.primaryShard(),
+                    false, role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
             case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)
                     : data(RoutingShape.SINGLE_SLOT, spec, args, client, role, topology, readSeq);
@@ -196,7 +196,7 @@ public final class Router {
         return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
     }
 
-    /** A shard for a command without keys, round-robin. */
+    /** A shard for a command without keys: the {@code seq}-th, round-robin. */
     private static Shard anyShard(Topology t, int seq) {
         List<Shard> shards = t.shards();
         return shards.get(Math.floorMod(seq, shards.size()));

@@ -345,12 +345,27 @@ class RouterTest {
         }
     }
 
-    /** MULTI has no key: a keyless transaction's shard round-robin; its first key pins it (transactionNode). */
+    /** MULTI has no key: a keyless transaction runs on the client's keyless-write master; its first key pins it (transactionNode). */
     @Test
     void transactionsInAClusterSnapshot() {
         ArrayCommandArgs multi = ArrayCommandArgs.of("MULTI");
-        assertEquals(new Route.Pinned(M, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, 0));
-        assertEquals(new Route.Pinned(M2, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, 1));
+        ClientView second = new ClientView() {
+            public boolean authenticated() {
+                return true;
+            }
+
+            public boolean readOnlyUser() {
+                return false;
+            }
+
+            public int affinity() {
+                return 1;
+            }
+        };
+        for (int seq = 0; seq < 3; seq++) {
+            assertEquals(new Route.Pinned(M, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, seq));
+            assertEquals(new Route.Pinned(M2, false), router.route(router.lookup(multi), multi, second, ListenerRole.READ, CLUSTER, seq));
+        }
 
         assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "SET", A, "v"));
         assertEquals(new Route.Pinned(M2, false), transactionNode(CLUSTER, "GET", B), "a transaction runs on the master");
