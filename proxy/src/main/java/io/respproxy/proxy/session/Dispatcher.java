@@ -57,7 +57,11 @@ final class Dispatcher {
                 req.release();
             }
         } else if (route instanceof Route.Pinned p) {
-            session.pinned().begin(req, spec, p.node());
+            if (spec.isReplicationWait() && session.service().topology().isCluster()) {
+                ClusterWait.run(session, req, spec, p.node());
+            } else {
+                session.pinned().begin(req, spec, p.node());
+            }
         } else if (route instanceof Route.OutOfBand o) {
             outOfBand(o.nodes(), req, spec);
         } else if (route instanceof Route.Split split) {
@@ -145,6 +149,9 @@ final class Dispatcher {
 
     private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
         part.node = node;
+        if (!part.read()) {
+            session.writes().wroteTo(node);
+        }
         part.keep(request);
         BackendConnection conn = pool.shared(key(node), lane);
         conn.send(request, part);

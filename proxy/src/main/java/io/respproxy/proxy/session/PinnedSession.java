@@ -148,6 +148,25 @@ final class PinnedSession {
     }
 
     /**
+     * A barrier for a command that must come after every earlier reply (cluster WAIT): true, with
+     * {@code req} back at the head of the backlog, when earlier replies are outstanding; false
+     * when the client is idle and {@code req} may go now.
+     */
+    boolean barrierUntilIdle(RespRequest req) {
+        if (session.idle()) {
+            return false;
+        }
+        barrier = true;
+        session.input().addFirst(req);
+        return true;
+    }
+
+    /** The client's next commands wait until every reply sent so far is in (a multi-node WAIT). */
+    void raiseBarrier() {
+        barrier = true;
+    }
+
+    /**
      * CLIENT UNBLOCK aimed at this client (see {@link BlockedConnection#unblock}). The blocking
      * connection is then closed rather than pooled when the wait ends: its id was named in an
      * UNBLOCK that may still be in flight, and must never reach another client's blocking command

@@ -172,6 +172,36 @@ class ClusterCommandsIT {
         }
     }
 
+    /**
+     * WAIT after writes to several masters waits on each of them and answers the smallest count:
+     * with one master's replica frozen, 0 within the timeout.
+     */
+    @Test
+    void waitCountsTheReplicasOfEveryMasterWrittenTo() throws Exception {
+        try (Jedis c = proxy.jedis(proxy.writePort())) {
+            String[] kv = new String[60];
+            for (int i = 0; i < 30; i++) {
+                kv[2 * i] = "wk:" + i;
+                kv[2 * i + 1] = "v";
+            }
+            assertEquals("OK", c.mset(kv));
+            assertEquals(1L, c.waitReplicas(1, 5000), "each master's replica acknowledged");
+            assertEquals("OK", c.set("wk:0", "again"));
+            assertEquals(1L, c.waitReplicas(1, 5000));
+            RedisNode replica = cluster.replicas().get(0);
+            replica.pause();
+            try {
+                assertEquals("OK", c.mset(kv));
+                long t0 = System.nanoTime();
+                assertEquals(0L, c.waitReplicas(1, 300), "the frozen replica's master has no acknowledgement");
+                assertTrue((System.nanoTime() - t0) / 1_000_000 >= 250, "WAIT waited for its timeout");
+                assertEquals("PONG", c.ping(), "the connection goes on after WAIT");
+            } finally {
+                replica.resume();
+            }
+        }
+    }
+
     /** redis-benchmark, a plain client with no cluster support, through the proxy: every request answered. */
     @Test
     void redisBenchmarkThroughTheProxy() throws IOException, InterruptedException {
