@@ -68,7 +68,24 @@ final class Dispatcher {
             split(split, req, spec);
         } else if (route instanceof Route.FanOut f) {
             fanOut(f, req, spec);
+        } else if (route instanceof Route.Scan scan) {
+            scan(scan, req);
         }
+    }
+
+    /**
+     * SCAN: to the node its walk is on, with that node's own cursor (the client's other arguments
+     * as they came); the reply's cursor is rewritten to carry the walk on ({@link ScanReply}).
+     */
+    private void scan(Route.Scan scan, RespRequest req) {
+        byte[][] args = new byte[req.size()][];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = i != 1 ? req.argBytes(i)
+                    : Long.toUnsignedString(scan.at().nodeCursor()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        RespRequest toNode = RespRequest.of(session.alloc(), args);
+        req.release();
+        forward(scan.node(), toNode, (s, reply) -> ScanReply.rewrite(s.alloc(), reply, scan));
     }
 
     /**
