@@ -45,7 +45,7 @@ final class Dispatcher {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
         if (route instanceof Route.ToNode n) {
-            forward(n.node(), req, n.read());
+            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req));
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
         } else if (route instanceof Route.Refuse r) {
@@ -123,7 +123,7 @@ final class Dispatcher {
     /** A command every master (or every node) must run: the same request to each, replies merged by its tip. */
     private void fanOut(Route.FanOut fanOut, RespRequest req, CommandSpec spec) {
         if (fanOut.nodes().size() == 1) {
-            forward(fanOut.nodes().get(0), req, spec.isReadOnly());
+            forward(fanOut.nodes().get(0), req, spec.isReadOnly(), -1);
             return;
         }
         MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forFanOut(spec.responsePolicy()),
@@ -162,8 +162,8 @@ final class Dispatcher {
      * Forwards {@code req} over this loop's shared connection to {@code node}. The request is kept
      * until the reply, to be sent again when the reply proves that safe.
      */
-    void forward(NodeAddress node, RespRequest req, boolean read) {
-        if (!read && !session.writes().mayWriteTo(node)) {
+    void forward(NodeAddress node, RespRequest req, boolean read, int order) {
+        if (!read && !session.writes().mayWriteTo(node, order)) {
             // An earlier write is still unanswered on another node (the master changed): this one
             // waits for it, so Redis applies the client's writes in the order it sent them.
             session.input().addFirst(req);
@@ -180,9 +180,21 @@ final class Dispatcher {
             // Counted before the send: a connection that is already closed fails the slot at once.
             slot.trackedWrite = true;
             slot.node = node;
-            session.writes().sent(node);
+            slot.order = order;
+            session.writes().sent(node, order);
         }
         send(slot, node);
+    }
+
+    /**
+     * What a write is ordered against (see {@link WriteOrder}): in a cluster, the hash slot of its
+     * first key, so that writes to different shards go out in parallel; else -1 (every write).
+     */
+    private int writeOrder(CommandSpec spec, RespRequest req) {
+        if (!session.service().topology().isCluster() || spec.keyCount(req) <= 0) {
+            return -1;
+        }
+        return SlotHash.slot(req, spec.keyIndex(req, 0));
     }
 
     /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
@@ -204,7 +216,7 @@ final class Dispatcher {
 
     private void send(ReplySlot slot, NodeAddress node) {
         if (slot.trackedWrite && slot.node != null && !slot.node.equals(node)) {
-            session.writes().moved(slot.node, node);
+            session.writes().moved(slot.node, node, slot.order);
         }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();

@@ -36,6 +36,8 @@ final class ReplySlot implements PendingReply {
     boolean read;
     /** A write counted in the session's writes in flight until its final reply or failure. */
     boolean trackedWrite;
+    /** What the tracked write is ordered against: its slot in a cluster, else -1 (see WriteOrder). */
+    int order = -1;
     /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
     boolean suppressed;
     /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
@@ -148,7 +150,7 @@ final class ReplySlot implements PendingReply {
     private void untrack() {
         if (trackedWrite) {
             trackedWrite = false;
-            session.writes().answered(node);
+            session.writes().answered(node, order);
         }
     }
 

@@ -4,25 +4,35 @@ import io.respproxy.routing.NodeAddress;
 import java.util.HashMap;
 
 /**
- * One client's writes that were sent and not yet answered, by node. Redis applies a client's
- * writes in the order it sent them only while they travel one connection: when the master
- * changes with writes in flight, a later write must not reach the new master before an earlier
- * one that is still on the old (it comes back -READONLY and is re-sent). So a write to a node
- * waits while writes are unanswered on another. Owned by the client's event loop.
+ * One client's writes that were sent and not yet answered, by node (and, in a cluster, by slot).
+ * Redis applies a client's writes in the order it sent them only while they travel one
+ * connection: when the master changes with writes in flight, a later write must not reach the new
+ * master before an earlier one that is still on the old (it comes back -READONLY and is re-sent).
+ * So a write to a node waits while writes it is ordered behind are unanswered on another. Owned by
+ * the client's event loop.
  */
 final class WriteOrder {
 
-    /** Unanswered writes per node; almost always one entry (the master) or none. */
-    private final HashMap<NodeAddress, int[]> inFlight = new HashMap<>(4);
+    /**
+     * What a write is ordered against: its node and, in a cluster, its key's hash slot (-1 when
+     * ordered against every write of the client: the other modes, keyless writes). Writes to
+     * different slots of a cluster go to their shards in parallel, as a cluster client sends them;
+     * a write waits only behind the same slot's writes still unanswered on another node (the slot
+     * moved, or its master changed).
+     */
+    private record Key(NodeAddress node, int order) {}
+
+    /** Unanswered writes per node and slot; few entries (a pipeline's worth at most). */
+    private final HashMap<Key, int[]> inFlight = new HashMap<>(4);
     /** Nodes written to since the last WAIT (cluster mode's WAIT waits on each). */
     private final java.util.LinkedHashSet<NodeAddress> sinceWait = new java.util.LinkedHashSet<>(4);
-    /** The node a write waits to be sent to, until nothing is unanswered elsewhere; null when none waits. */
-    private NodeAddress waitingFor;
+    /** The write waiting to be sent, until nothing it is ordered behind is unanswered elsewhere; null when none. */
+    private Key waitingFor;
 
-    /** A write is about to go to {@code node}: false when it must wait (and the client with it). */
-    boolean mayWriteTo(NodeAddress node) {
-        if (elsewhere(node)) {
-            waitingFor = node;
+    /** A write of {@code order} is about to go to {@code node}: false when it must wait (and the client with it). */
+    boolean mayWriteTo(NodeAddress node, int order) {
+        if (elsewhere(node, order)) {
+            waitingFor = new Key(node, order);
             return false;
         }
         waitingFor = null;
@@ -31,16 +41,20 @@ final class WriteOrder {
 
     /** A write waits and still may not go. */
     boolean blocking() {
-        return waitingFor != null && elsewhere(waitingFor);
+        return waitingFor != null && elsewhere(waitingFor.node, waitingFor.order);
     }
 
-    private boolean elsewhere(NodeAddress node) {
-        int n = inFlight.size();
-        return n > 1 || (n == 1 && !inFlight.containsKey(node));
+    private boolean elsewhere(NodeAddress node, int order) {
+        for (Key k : inFlight.keySet()) {
+            if (k.order == order && !k.node.equals(node)) {
+                return true;
+            }
+        }
+        return false;
     }
 
-    void sent(NodeAddress node) {
-        inFlight.computeIfAbsent(node, k -> new int[1])[0]++;
+    void sent(NodeAddress node, int order) {
+        inFlight.computeIfAbsent(new Key(node, order), k -> new int[1])[0]++;
         sinceWait.add(node);
     }
 
@@ -56,16 +70,17 @@ final class WriteOrder {
         return out;
     }
 
-    void answered(NodeAddress node) {
-        int[] c = inFlight.get(node);
+    void answered(NodeAddress node, int order) {
+        Key k = new Key(node, order);
+        int[] c = inFlight.get(k);
         if (c != null && --c[0] == 0) {
-            inFlight.remove(node);
+            inFlight.remove(k);
         }
     }
 
     /** A refused write goes to another node: it is in flight there now. */
-    void moved(NodeAddress from, NodeAddress to) {
-        answered(from);
-        sent(to);
+    void moved(NodeAddress from, NodeAddress to, int order) {
+        answered(from, order);
+        sent(to, order);
     }
 }

@@ -30,9 +30,12 @@ class ClusterFailoverIT {
     private static final int CLIENTS = 6;
     private static final int PIPELINED = 2;
 
-    @Test
-    void clusterFailoverLosesNothingAndShowsNoError() throws Exception {
-        try (RedisCluster c = cluster(); ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
+    /** On the machine's Redis (7.x) and on the bundled 6.2, whose nodes only know CLUSTER SLOTS. */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.MethodSource("io.respproxy.proxy.it.ClusterRoutingIT#binaries")
+    void clusterFailoverLosesNothingAndShowsNoError(io.respproxy.testkit.RedisBinary binary) throws Exception {
+        try (RedisCluster c = RedisTopologies.cluster().binary(binary).password(ProxyFixture.BACKEND_PASSWORD).start();
+             ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
             AppendWorkload w = running(proxy, "cf:");
             try (ReadLoad reads = new ReadLoad(proxy.readPort(), "cf:0")) {
                 RedisNode master = ownerOf(c, "cf:0");
@@ -41,7 +44,7 @@ class ClusterFailoverIT {
                 awaitProxyMaster(proxy, "cf:0", replica);
                 Thread.sleep(500);
                 AppendWorkload.Result r = stop(w, proxy);
-                System.out.println("ClusterFailoverIT CLUSTER FAILOVER: " + r + "; reads: " + reads);
+                System.out.println("ClusterFailoverIT CLUSTER FAILOVER (" + binary + "): " + r + "; reads: " + reads);
                 assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
                 assertEquals(0, r.lost(), "acknowledged appends lost");
                 assertEquals(0, r.duplicates());
