@@ -142,6 +142,23 @@ class ClusterNatIT {
         }
     }
 
+    /**
+     * {@code cluster-preferred-endpoint-type unknown-endpoint}, for nodes behind something that
+     * Redis does not know (a load balancer, a NAT keeping the ports): CLUSTER SHARDS says
+     * {@code endpoint ""} beside the node's {@code ip} (127.0.0.2 here, which resets the proxy), and
+     * -MOVED {@code :port}. Both mean the host the proxy asked, so no map is needed.
+     */
+    @Test
+    void unknownEndpointsAreWhereTheProxyAsked() throws Exception {
+        try (RedisCluster c = RedisTopologies.cluster().password(ProxyFixture.BACKEND_PASSWORD)
+                .announce(Announce.host("127.0.0.2"))
+                .extraConfig(node -> List.of("cluster-preferred-endpoint-type unknown-endpoint")).start();
+             ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
+            assertEveryMasterReal(c, proxy);
+            crossSlotMsetMget(proxy, "ue:");
+        }
+    }
+
     static Stream<Arguments> announces() {
         return Stream.of(Arguments.of("ports", Announce.portOffset(10000)),
                 Arguments.of("hostnames", Announce.host("127.0.0.2").withHostnames(DOMAIN)));
