@@ -1,14 +1,12 @@
 package io.respproxy.cluster;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.protocol.ProtocolVersion;
 import io.lettuce.core.resource.ClientResources;
+import io.respproxy.health.ControlPlaneClients;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
 import java.util.List;
@@ -39,14 +37,7 @@ final class ClusterNodeLink implements AutoCloseable {
         this.settings = settings;
         this.nat = nat;
         this.client = RedisClient.create(resources);
-        this.client.setOptions(ClientOptions.builder()
-                .protocolVersion(ProtocolVersion.RESP2)
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(16)
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).build())
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .build());
+        this.client.setOptions(ControlPlaneClients.options(settings.timeout(), 16, ProtocolVersion.RESP2));
     }
 
     NodeAddress address() {
@@ -138,16 +129,7 @@ final class ClusterNodeLink implements AutoCloseable {
     }
 
     private RedisURI uri() {
-        RedisURI.Builder b = RedisURI.builder().withHost(address.host()).withPort(address.port())
-                .withTimeout(settings.timeout());
-        if (settings.password() != null) {
-            if (settings.user() != null) {
-                b.withAuthentication(settings.user(), settings.password());
-            } else {
-                b.withPassword(settings.password());
-            }
-        }
-        return b.build();
+        return ControlPlaneClients.uri(address, settings.timeout(), settings.user(), settings.password());
     }
 
     private void drop() {

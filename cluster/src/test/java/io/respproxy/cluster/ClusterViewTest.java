@@ -1,6 +1,9 @@
 package io.respproxy.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
@@ -9,21 +12,84 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/**
- * What addresses the slot map takes from the node fields of CLUSTER SHARDS and CLUSTER SLOTS, in
- * the RESP2 shapes redis 7.0.15 sends (checked by hand, see the testkit's RedisCluster): the
- * preferred endpoint first, through the {@code nat} map.
- */
+/** The parsers, fed what Lettuce hands over for Redis 7.0's CLUSTER SHARDS and 6.2's CLUSTER SLOTS (RESP2). */
 class ClusterViewTest {
 
+    private static final NodeAddress SEED = new NodeAddress("127.0.0.1", 7001);
     private static final NodeAddress ANSWERED_BY = new NodeAddress("192.0.2.10", 7001);
+    private static final String N1 = "node-1.respproxy.invalid";
+    private static final String N2 = "node-2.respproxy.invalid";
 
+    private static List<Object> node(String id, String endpoint, long port, String role, String health) {
+        return List.of("id", id, "port", port, "ip", "10.0.0.9", "endpoint", endpoint, "role", role,
+                "replication-offset", 100L, "health", health);
+    }
+
+    @Test
+    void shardsAreParsedSortedByLowestSlotAndMapped() {
+        List<Object> reply = List.of(
+                List.of("slots", List.of(5461L, 10922L), "nodes", List.of(
+                        node("b1", "10.0.0.2", 6379, "master", "online"),
+                        node("b2", "10.0.0.5", 6379, "replica", "loading"))),
+                List.of("slots", List.of(0L, 100L, 200L, 5460L), "nodes", List.of(
+                        node("a1", "10.0.0.1", 6379, "master", "online"),
+                        node("a2", "10.0.0.4", 6379, "replica", "online"))),
+                List.of("slots", List.of(), "nodes", List.of(node("e1", "10.0.0.7", 6379, "master", "online"))));
+        AddressMap nat = AddressMap.of(Map.of(new NodeAddress("10.0.0.1", 6379), new NodeAddress("127.0.0.1", 7001)),
+                Map.of("10.0.0.2", "127.0.0.2"));
+        ClusterView v = ClusterView.fromShards(reply, 5, SEED, nat);
+        assertEquals(2, v.shards().size(), "a master without slots serves nothing");
+        ClusterView.ViewShard first = v.shards().get(0);
+        assertArrayEquals(new int[] {0, 100, 200, 5460}, first.ranges());
+        assertEquals(new NodeAddress("127.0.0.1", 7001), first.master().address());
+        assertEquals("a1", first.master().id());
+        assertEquals(new NodeAddress("10.0.0.4", 6379), first.replicas().get(0).address());
+        ClusterView.ViewShard second = v.shards().get(1);
+        assertEquals(new NodeAddress("127.0.0.2", 6379), second.master().address(), "host-only entry keeps the port");
+        assertFalse(second.replicas().get(0).serving(), "a loading replica does not serve");
+        assertEquals(16384 - (101 + 5261 + 5462), v.unownedSlots());
+        assertTrue(v.isMaster(new NodeAddress("127.0.0.1", 7001)));
+        assertEquals(5, v.epoch());
+    }
+
+    @Test
+    void anUnknownEndpointIsTheAnsweringNodesHost() {
+        List<Object> reply = List.of(List.of("slots", List.of(0L, 16383L), "nodes",
+                List.of(List.of("id", "a1", "port", 7002L, "endpoint", "?", "role", "master", "health", "online"))));
+        ClusterView v = ClusterView.fromShards(reply, 1, SEED, AddressMap.NONE);
+        assertEquals(new NodeAddress("127.0.0.1", 7002), v.shards().get(0).master().address());
+        assertEquals(0, v.unownedSlots());
+    }
+
+    @Test
+    void slotsRangesOfOneMasterFormOneShard() {
+        List<Object> reply = List.of(
+                List.of(0L, 99L, List.of("127.0.0.1", 7001L, "a1"), List.of("127.0.0.1", 7004L, "a2")),
+                List.of(100L, 8000L, List.of("127.0.0.1", 7002L, "b1")),
+                List.of(8001L, 16383L, List.of("", 7001L, "a1", Map.of()), List.of("127.0.0.1", 7004L, "a2")));
+        ClusterView v = ClusterView.fromSlots(reply, 0, SEED, AddressMap.NONE);
+        assertEquals(2, v.shards().size());
+        assertArrayEquals(new int[] {0, 99, 8001, 16383}, v.shards().get(0).ranges());
+        assertEquals(List.of(new NodeAddress("127.0.0.1", 7004)),
+                v.shards().get(0).replicas().stream().map(ClusterView.ViewNode::address).toList());
+        assertEquals(new NodeAddress("127.0.0.1", 7002), v.shards().get(1).master().address());
+        assertTrue(v.sameSlotOwners(ClusterView.fromSlots(reply, 3, SEED, AddressMap.NONE)));
+    }
+
+    @Test
+    void theEpochComesFromClusterInfo() {
+        assertEquals(17, ClusterNodeLink.epoch("cluster_state:ok\r\ncluster_current_epoch:17\r\ncluster_my_epoch:2\r\n"));
+        assertEquals(0, ClusterNodeLink.epoch("cluster_state:ok\r\n"));
+    }
+
+    // What the nat map and the endpoint fields make of announced addresses, in the shapes redis 7.0.15
+    // sends (checked by hand, see the testkit's RedisCluster): the preferred endpoint first, then the map.
     @Test
     void aHostnameEndpointGoesThroughAHostnameKeyedEntryKeepingThePort() {
         AddressMap nat = AddressMap.of(Map.of(), Map.of("node-1.respproxy.invalid", "127.0.0.1"));
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 12001, "127.0.0.2", "node-1.respproxy.invalid", "node-1.respproxy.invalid", "master"),
-                node("b", 12002, "127.0.0.2", "node-2.respproxy.invalid", "node-2.respproxy.invalid", "replica"))),
+                announcedNode("a", 12001, "127.0.0.2", N1, N1, "master"),
+                announcedNode("b", 12002, "127.0.0.2", N2, N2, "replica"))),
                 1, ANSWERED_BY, nat);
         assertEquals(new NodeAddress("127.0.0.1", 12001), v.shards().get(0).master().address());
         // no entry for node-2: it stays as announced (the proxy would have to resolve it)
@@ -37,16 +103,17 @@ class ClusterViewTest {
                 Map.of(new NodeAddress("node-1.respproxy.invalid", 22001), new NodeAddress("127.0.0.1", 12001)),
                 Map.of("node-1.respproxy.invalid", "127.0.0.9"));
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 22001, "127.0.0.1", "node-1.respproxy.invalid", "node-1.respproxy.invalid", "master"))),
+                announcedNode("a", 22001, "127.0.0.1", N1, N1, "master"))),
                 1, ANSWERED_BY, nat);
         assertEquals(new NodeAddress("127.0.0.1", 12001), v.shards().get(0).master().address());
     }
 
     @Test
     void anAnnouncedIpEndpointIsMappedExactly() {
-        AddressMap nat = AddressMap.of(Map.of(new NodeAddress("127.0.0.1", 22001), new NodeAddress("127.0.0.1", 12001)));
+        AddressMap nat = AddressMap.of(
+                Map.of(new NodeAddress("127.0.0.1", 22001), new NodeAddress("127.0.0.1", 12001)));
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 22001, "127.0.0.1", "127.0.0.1", null, "master"))), 1, ANSWERED_BY, nat);
+                announcedNode("a", 22001, "127.0.0.1", "127.0.0.1", null, "master"))), 1, ANSWERED_BY, nat);
         assertEquals(new NodeAddress("127.0.0.1", 12001), v.shards().get(0).master().address());
     }
 
@@ -55,7 +122,7 @@ class ClusterViewTest {
     void aQuestionMarkEndpointFallsBackToTheIp() {
         AddressMap nat = AddressMap.of(Map.of(), Map.of("10.0.0.5", "192.0.2.10"));
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 7003, "10.0.0.5", "?", null, "master"))), 1, ANSWERED_BY, nat);
+                announcedNode("a", 7003, "10.0.0.5", "?", null, "master"))), 1, ANSWERED_BY, nat);
         assertEquals(new NodeAddress("192.0.2.10", 7003), v.shards().get(0).master().address());
     }
 
@@ -68,7 +135,7 @@ class ClusterViewTest {
     @Test
     void anEmptyEndpointIsTheAnsweringNodesHostNotTheIp() {
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 7003, "10.0.0.5", "", null, "master"))), 1, ANSWERED_BY, AddressMap.NONE);
+                announcedNode("a", 7003, "10.0.0.5", "", null, "master"))), 1, ANSWERED_BY, AddressMap.NONE);
         assertEquals(new NodeAddress("192.0.2.10", 7003), v.shards().get(0).master().address());
     }
 
@@ -76,7 +143,7 @@ class ClusterViewTest {
     @Test
     void noIpAtAllIsTheAnsweringNodesHost() {
         ClusterView v = ClusterView.fromShards(List.of(shard(0, 16383,
-                node("a", 7001, "", "", null, "master"))), 1, ANSWERED_BY, AddressMap.NONE);
+                announcedNode("a", 7001, "", "", null, "master"))), 1, ANSWERED_BY, AddressMap.NONE);
         assertEquals(new NodeAddress("192.0.2.10", 7001), v.shards().get(0).master().address());
     }
 
@@ -92,7 +159,8 @@ class ClusterViewTest {
     /** unknown-endpoint in CLUSTER SLOTS: a null host ({@code $-1}). */
     @Test
     void slotsWithANullHostIsTheAnsweringNodesHost() {
-        List<Object> range = Arrays.asList(0L, 16383L, Arrays.asList(null, 7003L, "a", Arrays.asList("ip", "10.0.0.5")));
+        List<Object> range = Arrays.asList(0L, 16383L,
+                Arrays.asList(null, 7003L, "a", Arrays.asList("ip", "10.0.0.5")));
         ClusterView v = ClusterView.fromSlots(List.of(range), 1, ANSWERED_BY, AddressMap.NONE);
         assertEquals(new NodeAddress("192.0.2.10", 7003), v.shards().get(0).master().address());
     }
@@ -103,7 +171,8 @@ class ClusterViewTest {
     }
 
     /** One node of a SHARDS reply, fields in Redis's order; a null hostname is left out, as Redis does. */
-    private static List<Object> node(String id, long port, String ip, String endpoint, String hostname, String role) {
+    private static List<Object> announcedNode(String id, long port, String ip, String endpoint, String hostname,
+                                              String role) {
         List<Object> out = new java.util.ArrayList<>(List.of("id", id, "port", port, "ip", ip, "endpoint", endpoint));
         if (hostname != null) {
             out.addAll(List.of("hostname", hostname));

@@ -1,12 +1,9 @@
 package io.respproxy.health;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.resource.ClientResources;
@@ -55,12 +52,7 @@ public final class NodeProber implements AutoCloseable {
         this.user = user;
         this.password = password == null ? null : password.clone();
         this.client = RedisClient.create(resources);
-        this.client.setOptions(ClientOptions.builder()
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .socketOptions(SocketOptions.builder().connectTimeout(timeout).build())
-                .timeoutOptions(TimeoutOptions.enabled(timeout))
-                .build());
+        this.client.setOptions(ControlPlaneClients.options(timeout, Integer.MAX_VALUE, null));
         this.client.addListener(new RedisConnectionStateListener() {
             @Override
             public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
@@ -131,15 +123,7 @@ public final class NodeProber implements AutoCloseable {
                 onServerClose.accept(node);
             }
         }
-        RedisURI.Builder uri = RedisURI.builder().withHost(node.host()).withPort(node.port()).withTimeout(timeout);
-        if (password != null) {
-            if (user != null) {
-                uri.withAuthentication(user, password);
-            } else {
-                uri.withPassword(password);
-            }
-        }
-        RedisURI redisUri = uri.build();
+        RedisURI redisUri = ControlPlaneClients.uri(node, timeout, user, password);
         redisUri.setClientName("respproxy-health");
         return client.connectAsync(io.lettuce.core.codec.StringCodec.UTF8, redisUri)
                 .toCompletableFuture()

@@ -1,10 +1,7 @@
 package io.respproxy.sentinel;
 
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.SocketOptions;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ListOfMapsOutput;
 import io.lettuce.core.output.MapOutput;
@@ -16,6 +13,7 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.sentinel.api.StatefulRedisSentinelConnection;
 import io.lettuce.core.sentinel.api.async.RedisSentinelAsyncCommands;
+import io.respproxy.health.ControlPlaneClients;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
 import java.util.ArrayList;
@@ -62,13 +60,7 @@ final class SentinelLink implements AutoCloseable {
         this.nat = nat;
         this.events = events;
         this.client = RedisClient.create(resources);
-        this.client.setOptions(ClientOptions.builder()
-                .autoReconnect(false)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .requestQueueSize(64)
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.timeout()).build())
-                .timeoutOptions(TimeoutOptions.enabled(settings.timeout()))
-                .build());
+        this.client.setOptions(ControlPlaneClients.options(settings.timeout(), 64, null));
     }
 
     NodeAddress address() {
@@ -217,16 +209,7 @@ final class SentinelLink implements AutoCloseable {
     }
 
     private RedisURI uri() {
-        RedisURI.Builder b = RedisURI.builder().withHost(address.host()).withPort(address.port())
-                .withTimeout(settings.timeout());
-        if (settings.password() != null) {
-            if (settings.user() != null) {
-                b.withAuthentication(settings.user(), settings.password());
-            } else {
-                b.withPassword(settings.password());
-            }
-        }
-        return b.build();
+        return ControlPlaneClients.uri(address, settings.timeout(), settings.user(), settings.password());
     }
 
     private void dropAll() {

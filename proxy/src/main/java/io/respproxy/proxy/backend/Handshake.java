@@ -67,10 +67,11 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
             try {
-                // The name only labels the connection in CLIENT LIST: a master busy with a script
-                // refuses it (-BUSY), and the connection that is to SCRIPT KILL that script must
-                // still come up.
-                if (error && !command.equals("CLIENT SETNAME")) {
+                // The name only labels the connection in CLIENT LIST, and READONLY only lets a
+                // replica serve reads (a refused one answers -MOVED to the master): a node busy with
+                // a script refuses both (-BUSY), and the connection that is to SCRIPT KILL that
+                // script must still come up.
+                if (error && !command.equals("CLIENT SETNAME") && !command.equals("READONLY")) {
                     String text = reply.toString(StandardCharsets.UTF_8).trim();
                     if (text.startsWith("-") || text.startsWith("!")) {
                         text = text.substring(1);

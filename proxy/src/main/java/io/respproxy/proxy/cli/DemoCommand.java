@@ -5,6 +5,7 @@ import io.respproxy.proxy.config.ProxyConfig;
 import io.respproxy.proxy.config.ProxyConfigLoader;
 import io.respproxy.proxy.server.ProxyDataPlane;
 import io.respproxy.testkit.RedisBinary;
+import io.respproxy.testkit.RedisCluster;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
 import io.respproxy.testkit.RedisTopology;
@@ -16,7 +17,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code respproxy demo}: a throwaway local master and two replicas (with {@code --mode sentinel},
- * and three Sentinels) on free loopback ports (redis-server from REDIS_SERVER, PATH, or the Redis
+ * and three Sentinels; with {@code --mode cluster}, a Redis Cluster of three masters and three
+ * replicas instead) on free loopback ports (redis-server from REDIS_SERVER, PATH, or the Redis
  * 6.2 bundled in the jar), the proxy in front on 6379 (reads) and 6380 (writes), and everything
  * stopped on Ctrl-C.
  */
@@ -24,8 +26,8 @@ final class DemoCommand implements Command {
 
     @Override
     public String summary() {
-        return "demo [--mode static|sentinel] [--read-port N] [--write-port N]   throwaway Redis topology with the "
-                + "proxy in front";
+        return "demo [--mode static|sentinel|cluster] [--read-port N] [--write-port N]   throwaway Redis topology "
+                + "with the proxy in front";
     }
 
     @Override
@@ -37,8 +39,8 @@ final class DemoCommand implements Command {
             String a = args.get(i);
             if (a.equals("--mode") && i + 1 < args.size()) {
                 mode = args.get(++i);
-                if (!mode.equals("static") && !mode.equals("sentinel")) {
-                    err.println("respproxy demo: --mode is static or sentinel (cluster is not served yet)");
+                if (!mode.equals("static") && !mode.equals("sentinel") && !mode.equals("cluster")) {
+                    err.println("respproxy demo: --mode is static, sentinel or cluster");
                     return Main.USAGE;
                 }
             } else if ((a.equals("--read-port") || a.equals("--write-port")) && i + 1 < args.size()) {
@@ -65,7 +67,14 @@ final class DemoCommand implements Command {
         String topologyHocon;
         List<RedisNode> dataNodes;
         SentinelDeployment sentinel = null;
-        if (mode.equals("sentinel")) {
+        RedisCluster cluster = null;
+        if (mode.equals("cluster")) {
+            out.println("respproxy demo: starting a Redis Cluster of 3 masters and 3 replicas with " + binary);
+            cluster = RedisTopologies.cluster().mastersCount(3).replicasPerMaster(1).binary(binary).start();
+            topology = cluster;
+            dataNodes = cluster.nodes();
+            topologyHocon = clusterHocon(cluster);
+        } else if (mode.equals("sentinel")) {
             out.println("respproxy demo: starting a master, 2 replicas and 3 Sentinels with " + binary);
             sentinel = RedisTopologies.sentinel().replicas(2).sentinels(3).binary(binary).start();
             topology = sentinel;
@@ -86,8 +95,15 @@ final class DemoCommand implements Command {
             e.problems().forEach(err::println);
             return 1;
         }
-        for (RedisNode n : dataNodes) {
-            out.println("  " + (n == dataNodes.get(0) ? "master   " : "replica  ") + n.endpoint());
+        if (cluster != null) {
+            for (RedisNode n : cluster.masters()) {
+                out.println("  master   " + n.endpoint() + ", its replica " + cluster.replicasOf(n).stream()
+                        .map(r -> r.endpoint().toString()).collect(Collectors.joining(", ")));
+            }
+        } else {
+            for (RedisNode n : dataNodes) {
+                out.println("  " + (n == dataNodes.get(0) ? "master   " : "replica  ") + n.endpoint());
+            }
         }
         if (sentinel != null) {
             for (RedisNode n : sentinel.sentinels()) {
@@ -100,6 +116,15 @@ final class DemoCommand implements Command {
         out.println("  redis-cli -p " + readPort + " get greeting            # reads port: round-robin over the replicas");
         out.println("  redis-cli -p " + readPort + " info proxy              # what the proxy sees");
         out.println("  curl -s localhost:9121/topology; curl -s localhost:9121/metrics");
+        if (cluster != null) {
+            out.println("  redis-cli -p " + writePort + " mset a 1 b 2 c 3     # keys of every slot, one plain connection");
+            out.println();
+            out.println("Keep writing (e.g. redis-benchmark -p " + writePort + " -t set -r 100000 -l -q) and fail a "
+                    + "master over to its replica:");
+            RedisNode master = cluster.masters().get(0);
+            out.println("  redis-cli -p " + cluster.replicasOf(master).get(0).port()
+                    + " cluster failover   # the replica takes over its master's slots; writes pause, then go on");
+        }
         if (sentinel != null) {
             out.println();
             out.println("Keep writing (e.g. redis-benchmark -p " + writePort + " -t set -l -q) and fail the master over:");
@@ -115,6 +140,11 @@ final class DemoCommand implements Command {
     static String staticHocon(List<RedisNode> nodes) {
         String servers = nodes.stream().map(n -> "\"" + n.endpoint() + "\"").collect(Collectors.joining(", "));
         return "mode = static\n    static.servers = [" + servers + "]";
+    }
+
+    static String clusterHocon(RedisCluster c) {
+        String seeds = c.nodes().stream().map(n -> "\"" + n.endpoint() + "\"").collect(Collectors.joining(", "));
+        return "mode = cluster\n    cluster.seeds = [" + seeds + "]";
     }
 
     static String sentinelHocon(SentinelDeployment s) {

@@ -38,6 +38,11 @@ public final class ConfigSummary {
         if (!s.nat().isEmpty()) {
             sb.append(" nat=").append(s.nat().size()).append(" rules");
         }
+        if (!s.announce().isEmpty()) {
+            sb.append(" announce=").append(s.listeners().stream().filter(l -> s.announce().containsKey(l.name()))
+                    .map(l -> l.name() + "@" + s.announce().get(l.name()))
+                    .collect(Collectors.joining(",", "[", "]")));
+        }
         return sb.toString();
     }
 }

@@ -1,6 +1,7 @@
 package io.respproxy.proxy.config;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -21,6 +22,9 @@ import java.util.Set;
  * @param denyCommands  commands refused with an error, upper case; "CMD" or "CMD SUBCOMMAND"
  * @param nat           announced addresses to reachable ones (exact host:port and host-only entries),
  *                      applied wherever the proxy learns an address
+ * @param announce      mode = cluster: the address each listener (by name) tells cluster-aware
+ *                      clients to connect to; a listener without an entry announces the address
+ *                      the client's connection reached
  */
 public record ServiceConfig(
         String name,
@@ -34,13 +38,15 @@ public record ServiceConfig(
         HealthConfig health,
         FailoverConfig failover,
         Set<String> denyCommands,
-        NatConfig nat) {
+        NatConfig nat,
+        Map<String, HostPort> announce) {
 
     public ServiceConfig {
         listeners = List.copyOf(listeners);
         users = List.copyOf(users);
         denyCommands = Set.copyOf(denyCommands);
         nat = nat == null ? NatConfig.NONE : nat;
+        announce = announce == null ? Map.of() : Map.copyOf(announce);
     }
 
     /** The service's mode. */

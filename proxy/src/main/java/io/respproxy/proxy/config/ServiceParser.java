@@ -17,11 +17,12 @@ import java.util.Set;
 /**
  * Builds one {@link ServiceConfig} from {@code respproxy.services.<name>} merged over the service
  * defaults: mode and topology, listeners, users, denied commands. The tuning sections
- * (backend, limits, health, failover) are {@link TuningParser}'s, {@code nat} is {@link NatParser}'s.
+ * (backend, limits, health, failover) are {@link TuningParser}'s, {@code nat} is {@link NatParser}'s,
+ * {@code announce} is {@link AnnounceParser}'s.
  */
 final class ServiceParser {
     private static final List<String> MODES = List.of("static", "sentinel", "cluster");
-    private static final List<String> LISTENER_NAMES = List.of("read", "write", "auto");
+    static final List<String> LISTENER_NAMES = List.of("read", "write", "auto");
     private static final Set<String> LISTENER_KEYS = Set.of("address", "role");
     private static final Set<String> USER_KEYS = Set.of("name", "password", "password-file", "read-only", "listeners");
 
@@ -59,7 +60,8 @@ final class ServiceParser {
                 tuning.health(),
                 tuning.failover(),
                 denyCommands(),
-                new NatParser(in).parse());
+                new NatParser(in).parse(),
+                new AnnounceParser(in).parse(mode, written, listeners));
     }
 
     private TopologyConfig topology(Mode mode) {

@@ -29,6 +29,12 @@ public final class ReplyStrings {
     public static final String NOT_INTEGER = "ERR value is not an integer or out of range";
     public static final String DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range";
     public static final String CLUSTER_SUPPORT_DISABLED = "ERR This instance has cluster support disabled";
+    /** SELECT other than 0 on a cluster node. */
+    public static final String SELECT_IN_CLUSTER_MODE = "ERR SELECT is not allowed in cluster mode";
+    /** CLUSTER COUNTKEYSINSLOT with a slot outside 0-16383. */
+    public static final String INVALID_SLOT = "ERR Invalid slot";
+    /** CLUSTER GETKEYSINSLOT with a slot outside 0-16383 or a negative count. */
+    public static final String INVALID_SLOT_OR_KEYS = "ERR Invalid slot or number of keys";
     /** Prefix of every protocol error; the decoders produce the full text in {@link RespProtocolError}. */
     public static final String PROTOCOL_ERROR = "ERR Protocol error: ";
 
@@ -42,9 +48,17 @@ public final class ReplyStrings {
         return "ERR wrong number of arguments for '" + commandName.toLowerCase(java.util.Locale.ROOT) + "' command";
     }
 
-    /** Redis' unknown-subcommand error: {@code ERR unknown subcommand 'x'. Try CLUSTER HELP.} */
+    /**
+     * Redis' unknown-subcommand error: {@code ERR unknown subcommand 'x'. Try CLUSTER HELP.} (the
+     * subcommand shown up to 128 characters, as Redis does).
+     */
     public static String unknownSubcommand(String command, String subcommand) {
-        return "ERR unknown subcommand '" + subcommand + "'. Try " + command.toUpperCase(java.util.Locale.ROOT)
-                + " HELP.";
+        return "ERR unknown subcommand '" + subcommand.substring(0, Math.min(subcommand.length(), 128)) + "'. Try "
+                + command.toUpperCase(java.util.Locale.ROOT) + " HELP.";
+    }
+
+    /** CLUSTER REPLICAS / COUNT-FAILURE-REPORTS naming a node the cluster does not know. */
+    public static String unknownNode(String nodeId) {
+        return "ERR Unknown node " + nodeId;
     }
 }

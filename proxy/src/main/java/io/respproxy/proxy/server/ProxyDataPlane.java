@@ -14,6 +14,7 @@ import io.respproxy.proxy.config.UserConfig;
 import io.respproxy.proxy.resp.RespLimits;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.ClientUsers;
+import io.respproxy.proxy.service.ClusterEmulation;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
@@ -21,7 +22,9 @@ import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandTable;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -78,7 +81,17 @@ public final class ProxyDataPlane implements DataPlane {
                 l.clientOutputBuffer().softBytes(), l.clientOutputBuffer().softDuration(),
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
-                sc.failover().holdMaxCommands(), DATABASES);
+                sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc));
+    }
+
+    /** mode = cluster: each listener presents itself to cluster-aware clients as a one-node cluster. */
+    private static ClusterEmulation clusterEmulation(ServiceConfig sc) {
+        if (sc.mode() != Mode.CLUSTER) {
+            return ClusterEmulation.OFF;
+        }
+        Map<String, NodeAddress> announce = new HashMap<>();
+        sc.announce().forEach((listener, address) -> announce.put(listener, address(address)));
+        return ClusterEmulation.of(sc.name(), sc.listeners().stream().map(ListenerConfig::name).toList(), announce);
     }
 
     private static BackendPool.BackendSettings backendSettings(ServiceConfig sc) {

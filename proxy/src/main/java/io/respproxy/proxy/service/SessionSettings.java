@@ -22,14 +22,16 @@ import java.util.Set;
  * @param holdTimeout       how long a command waits for a master during a failover before -TRYAGAIN
  * @param holdMaxCommands   commands held at once per service (beyond: -TRYAGAIN at once)
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
+ * @param cluster           mode = cluster: the one-node cluster each listener presents; {@link ClusterEmulation#OFF} otherwise
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
                               long outputSoftLimit, Duration outputSoftDuration,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
-                              int databases) {
+                              int databases, ClusterEmulation cluster) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);
+        cluster = cluster == null ? ClusterEmulation.OFF : cluster;
     }
 }

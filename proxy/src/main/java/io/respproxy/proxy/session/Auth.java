@@ -117,7 +117,7 @@ final class Auth {
         RespWriter.bulk(out, "id");
         RespWriter.integer(out, s.id());
         RespWriter.bulk(out, "mode");
-        RespWriter.bulk(out, "standalone");
+        RespWriter.bulk(out, s.settings().cluster().enabled() ? "cluster" : "standalone");
         RespWriter.bulk(out, "role");
         RespWriter.bulk(out, s.state().role() == ListenerRole.READ ? "replica" : "master");
         RespWriter.bulk(out, "modules");

@@ -54,7 +54,7 @@ final class BlockedConnection {
      * barrier guarantees they were applied first. WAIT then returns once replicas acknowledged
      * them, and no other client's commands queue behind it.
      */
-    private static void raiseReplicationOffset(ClientSession session, BackendConnection conn) {
+    static void raiseReplicationOffset(ClientSession session, BackendConnection conn) {
         conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
     }
 

@@ -31,6 +31,11 @@ final class ClientState implements ClientView {
         this.role = role;
     }
 
+    @Override
+    public int affinity() {
+        return (int) id;
+    }
+
     long id() {
         return id;
     }

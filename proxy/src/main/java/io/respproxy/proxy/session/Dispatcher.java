@@ -57,14 +57,35 @@ final class Dispatcher {
                 req.release();
             }
         } else if (route instanceof Route.Pinned p) {
-            session.pinned().begin(req, spec, p.node());
+            if (spec.isReplicationWait() && session.service().topology().isCluster()) {
+                ClusterWait.run(session, req, spec, p.node());
+            } else {
+                session.pinned().begin(req, spec, p.node());
+            }
         } else if (route instanceof Route.OutOfBand o) {
-            outOfBand(o.node(), req);
+            outOfBand(o.nodes(), req, spec);
         } else if (route instanceof Route.Split split) {
             split(split, req, spec);
         } else if (route instanceof Route.FanOut f) {
             fanOut(f, req, spec);
+        } else if (route instanceof Route.Scan scan) {
+            scan(scan, req);
         }
+    }
+
+    /**
+     * SCAN: to the node its walk is on, with that node's own cursor (the client's other arguments
+     * as they came); the reply's cursor is rewritten to carry the walk on ({@link ScanReply}).
+     */
+    private void scan(Route.Scan scan, RespRequest req) {
+        byte[][] args = new byte[req.size()][];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = i != 1 ? req.argBytes(i)
+                    : Long.toUnsignedString(scan.at().nodeCursor()).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+        RespRequest toNode = RespRequest.of(session.alloc(), args);
+        req.release();
+        forward(scan.node(), toNode, (s, reply) -> ScanReply.rewrite(s.alloc(), reply, scan));
     }
 
     /**
@@ -113,8 +134,24 @@ final class Dispatcher {
         req.release();
     }
 
+    /**
+     * {@code req} (ownership passes here) to each of {@code nodes}, the replies merged by
+     * {@code merge} and then given to {@code hook} (a local command's fan-out: INFO in a cluster).
+     */
+    void fanOut(java.util.List<NodeAddress> nodes, RespRequest req, ReplyMerge merge, ReplySlot.ReplyHook hook) {
+        MultiPartReply parent = new MultiPartReply(session.newSlot(hook), this, merge, nodes.size(), true,
+                session.alloc());
+        for (int p = 0; p < nodes.size(); p++) {
+            sendPart(nodes.get(p), req.frame().retainedDuplicate(), parent.part(p, -1));
+        }
+        req.release();
+    }
+
     private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
         part.node = node;
+        if (!part.read()) {
+            session.writes().wroteTo(node);
+        }
         part.keep(request);
         BackendConnection conn = pool.shared(key(node), lane);
         conn.send(request, part);
@@ -384,10 +421,20 @@ final class Dispatcher {
      * SCRIPT KILL / FUNCTION KILL: on a connection of their own, at once, so they do not queue
      * behind the script they are meant to stop (the shared connection waits for that script).
      */
-    private void outOfBand(NodeAddress node, RespRequest req) {
-        ByteBuf frame = req.frame().retain();
+    private void outOfBand(java.util.List<NodeAddress> nodes, RespRequest req, CommandSpec spec) {
+        if (nodes.size() == 1) {
+            ByteBuf frame = req.frame().retain();
+            req.release();
+            outOfBand(nodes.get(0), frame, session.newSlot(null));
+            return;
+        }
+        // A cluster: the script runs on one master; the others answer -NOTBUSY (first success wins).
+        MultiPartReply parent = new MultiPartReply(session.newSlot(null), null,
+                ReplyMerge.forFanOut(spec.responsePolicy()), nodes.size(), false, session.alloc());
+        for (int p = 0; p < nodes.size(); p++) {
+            pool.controlCommand(nodes.get(p), req.frame().retainedDuplicate(), parent.part(p, -1));
+        }
         req.release();
-        outOfBand(node, frame, session.newSlot(null));
     }
 
     /** Sends {@code request} (ownership passes here) on a connection of its own; the reply fills {@code slot}. */

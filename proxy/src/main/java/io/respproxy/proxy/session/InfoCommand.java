@@ -9,6 +9,8 @@ import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -32,7 +34,100 @@ final class InfoCommand {
             return;
         }
         boolean withProxySection = section.equals("default") || section.equals("all") || section.equals("everything");
-        s.dispatcher().forward(master, req.retain(), (session, reply) -> rewrite(session, reply, withProxySection));
+        ReplySlot.ReplyHook hook = (session, reply) -> rewrite(session, reply, withProxySection);
+        List<NodeAddress> masters = new ArrayList<>();
+        for (Shard shard : s.service().topology().shards()) {
+            if (shard.master() != null) {
+                masters.add(shard.master());
+            }
+        }
+        if (s.service().topology().isCluster() && masters.size() > 1) {
+            // Each master holds its slots' keys: the client sees one keyspace, summed.
+            s.dispatcher().fanOut(masters, req.retain(), InfoCommand::sumKeyspaces, hook);
+        } else {
+            s.dispatcher().forward(master, req.retain(), hook);
+        }
+    }
+
+    /** The first master's INFO with the Keyspace section summed over every master's. */
+    private static ByteBuf sumKeyspaces(ByteBuf[] replies, io.netty.buffer.ByteBufAllocator alloc) {
+        List<String> texts = new ArrayList<>(replies.length);
+        for (ByteBuf r : replies) {
+            texts.add(bulkText(r));
+        }
+        String merged = sumKeyspaces(texts);
+        ByteBuf out = alloc.buffer(merged.length() + 16);
+        if (replies[0].getByte(replies[0].readerIndex()) == '=') {
+            RespWriter.verbatim(out, 3, "txt", merged);
+        } else {
+            RespWriter.bulk(out, merged);
+        }
+        return out;
+    }
+
+    /**
+     * {@code infos[0]} with its {@code # Keyspace} lines replaced by the sum over all of them:
+     * {@code dbN:keys=K,expires=E,avg_ttl=T} with keys and expires summed per db and avg_ttl the
+     * keys-weighted mean.
+     */
+    static String sumKeyspaces(List<String> infos) {
+        java.util.TreeMap<Integer, long[]> dbs = new java.util.TreeMap<>();
+        for (String info : infos) {
+            boolean inKeyspace = false;
+            for (String line : info.split("\r\n")) {
+                if (line.startsWith("#")) {
+                    inKeyspace = line.trim().equalsIgnoreCase("# Keyspace");
+                } else if (inKeyspace && line.startsWith("db") && line.indexOf(':') > 2) {
+                    int db = Integer.parseInt(line.substring(2, line.indexOf(':')));
+                    long[] sum = dbs.computeIfAbsent(db, k -> new long[3]);
+                    long keys = field(line, "keys");
+                    sum[0] += keys;
+                    sum[1] += field(line, "expires");
+                    sum[2] += field(line, "avg_ttl") * keys;
+                }
+            }
+        }
+        StringBuilder out = new StringBuilder(infos.get(0).length() + 64);
+        boolean inKeyspace = false;
+        for (String line : infos.get(0).split("\r\n", -1)) {
+            if (line.startsWith("#")) {
+                inKeyspace = line.trim().equalsIgnoreCase("# Keyspace");
+                out.append(line).append("\r\n");
+                if (inKeyspace) {
+                    dbs.forEach((db, sum) -> out.append("db").append(db).append(":keys=").append(sum[0])
+                            .append(",expires=").append(sum[1]).append(",avg_ttl=")
+                            .append(sum[0] == 0 ? 0 : sum[2] / sum[0]).append("\r\n"));
+                }
+            } else if (!(inKeyspace && line.startsWith("db"))) {
+                out.append(line).append("\r\n");
+            }
+        }
+        out.setLength(out.length() - 2); // the split's last piece had no CRLF after it
+        return out.toString();
+    }
+
+    private static long field(String line, String name) {
+        int at = line.indexOf(name + "=");
+        if (at < 0) {
+            return 0;
+        }
+        int end = line.indexOf(',', at);
+        try {
+            return Long.parseLong(line.substring(at + name.length() + 1, end < 0 ? line.length() : end));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    /** The text of a bulk or verbatim reply (an error's text otherwise). */
+    private static String bulkText(ByteBuf reply) {
+        byte type = reply.getByte(reply.readerIndex());
+        int headerEnd = reply.indexOf(reply.readerIndex(), reply.writerIndex(), (byte) '\n') + 1;
+        if (type != '$' && type != '=') {
+            return "";
+        }
+        String text = reply.toString(headerEnd, reply.writerIndex() - headerEnd - 2, StandardCharsets.UTF_8);
+        return type == '=' ? text.substring(4) : text;
     }
 
     private static String proxyOnly(ClientSession s, String section) {

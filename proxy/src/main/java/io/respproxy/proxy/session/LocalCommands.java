@@ -45,8 +45,8 @@ final class LocalCommands {
             Map.entry("info", InfoCommand::execute),
             Map.entry("role", (s, req) -> role(s)),
             Map.entry("command", LocalCommands::forwardToServer),
-            Map.entry("cluster", LocalCommands::forwardToServer),
-            Map.entry("asking", LocalCommands::forwardToServer),
+            Map.entry("cluster", ClusterCommand::execute),
+            Map.entry("asking", LocalCommands::asking),
             Map.entry("readonly", (s, req) -> s.writeLocal(SharedReplies.ok())),
             Map.entry("readwrite", (s, req) -> s.writeLocal(SharedReplies.ok())),
             Map.entry("unwatch", (s, req) -> s.writeLocal(SharedReplies.ok())),
@@ -96,6 +96,15 @@ final class LocalCommands {
         s.writeLocal(Reply.simple(s.alloc(), "RESET"));
     }
 
+    /** ASKING: in cluster mode the proxy follows ASK itself; the client's ASKING has nothing left to do. */
+    private static void asking(ClientSession s, RespRequest req) {
+        if (s.settings().cluster().enabled()) {
+            s.writeLocal(SharedReplies.ok());
+        } else {
+            forwardToServer(s, req);
+        }
+    }
+
     private static void select(ClientSession s, RespRequest req) {
         if (req.size() != 2) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.wrongArity("select")));
@@ -104,6 +113,9 @@ final class LocalCommands {
         long db = req.parseLong(1, Long.MIN_VALUE);
         if (db == Long.MIN_VALUE) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.NOT_INTEGER));
+        } else if (db != 0 && s.settings().cluster().enabled()) {
+            // A cluster node has db 0 only: Redis Cluster's own refusal.
+            s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.SELECT_IN_CLUSTER_MODE));
         } else if (db < 0 || db >= s.settings().databases()) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.DB_INDEX_OUT_OF_RANGE));
         } else {
@@ -137,7 +149,7 @@ final class LocalCommands {
      * its own words): the master's answer is the truth about the backend, a replica's when no
      * master is known (they run the same build).
      */
-    private static void forwardToServer(ClientSession s, RespRequest req) {
+    static void forwardToServer(ClientSession s, RespRequest req) {
         Shard shard = s.shard();
         NodeAddress node = shard.master() != null ? shard.master()
                 : shard.readReplicas().isEmpty() ? null : shard.readReplicas().get(0);

@@ -69,6 +69,11 @@ final class MultiPartReply {
             return slot;
         }
 
+        /** The command only reads (its parts may go anywhere and change nothing). */
+        boolean read() {
+            return read;
+        }
+
         /** Keeps (a retained duplicate of) the request, the first time it is sent. */
         void keep(ByteBuf sent) {
             if (request == null) {

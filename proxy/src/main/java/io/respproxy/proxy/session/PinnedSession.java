@@ -9,6 +9,7 @@ import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.route.Route;
 import io.respproxy.routing.route.RoutingErrors;
 
 /**
@@ -48,6 +49,8 @@ final class PinnedSession {
     private boolean failed;
     /** The db a SELECT queued in MULTI switches the client to when EXEC runs, or -1. */
     private int selectedAtExec = -1;
+    /** MULTI in a cluster snapshot, until its first keyed command chooses the node; else null. */
+    private DeferredTransaction deferred;
 
     PinnedSession(ClientSession session) {
         this.session = session;
@@ -107,6 +110,15 @@ final class PinnedSession {
             session.input().addFirst(req);
             return;
         }
+        if (spec.shape() == RoutingShape.MULTI && session.service().topology().isCluster()) {
+            // Redis Cluster runs a transaction on the node of its keys, and MULTI has none: the
+            // connection waits for the first keyed command.
+            mode(Mode.TRANSACTION);
+            deferred = new DeferredTransaction(session, this, node);
+            session.writeLocal(SharedReplies.ok());
+            req.release();
+            return;
+        }
         ClientState state = session.state();
         BackendConnection conn = session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
         if (conn == null) {
@@ -125,7 +137,7 @@ final class PinnedSession {
             case MULTI, WATCH -> {
                 mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
                 watchLoss(conn);
-                session.dispatcher().send(conn, req, null, LostTransaction.answer(spec.name(), false));
+                session.dispatcher().send(conn, req, clusterRedirects(), LostTransaction.answer(spec.name(), false));
             }
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
@@ -133,6 +145,25 @@ final class PinnedSession {
                 blocked = BlockedConnection.send(session, conn, req, spec, this::end);
             }
         }
+    }
+
+    /**
+     * A barrier for a command that must come after every earlier reply (cluster WAIT): true, with
+     * {@code req} back at the head of the backlog, when earlier replies are outstanding; false
+     * when the client is idle and {@code req} may go now.
+     */
+    boolean barrierUntilIdle(RespRequest req) {
+        if (session.idle()) {
+            return false;
+        }
+        barrier = true;
+        session.input().addFirst(req);
+        return true;
+    }
+
+    /** The client's next commands wait until every reply sent so far is in (a multi-node WAIT). */
+    void raiseBarrier() {
+        barrier = true;
     }
 
     /**
@@ -208,12 +239,16 @@ final class PinnedSession {
         boolean denied = session.service().router().isDenied(spec);
         boolean refused = denied || (session.state().readOnlyUser() && !spec.isReadOnly() && !isTransactionControl(shape));
         if (refused) {
-            if (mode == Mode.TRANSACTION) {
-                failed = true;
-            }
-            session.writeLocal(Reply.error(session.alloc(),
-                    denied ? RoutingErrors.denied(spec) : RoutingErrors.noPermission(req)));
-            req.release();
+            refuseInTransaction(req, denied ? RoutingErrors.denied(spec) : RoutingErrors.noPermission(req));
+            return true;
+        }
+        if (name.equals("select") && mode == Mode.TRANSACTION) {
+            // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
+            // the client's db changes if EXEC runs.
+            tainted = true;
+            selectedAtExec = (int) req.parseLong(1, -1);
+        }
+        if (deferred != null && !deferred.command(req, spec, name)) {
             return true;
         }
         if (dedicated == null) {
@@ -224,11 +259,16 @@ final class PinnedSession {
             req.release();
             return true;
         }
-        if (name.equals("select") && mode == Mode.TRANSACTION) {
-            // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
-            // the client's db changes if EXEC runs.
-            tainted = true;
-            selectedAtExec = (int) req.parseLong(1, -1);
+        Route owner = session.service().router().transactionNode(spec, req, session.service().topology());
+        boolean here = owner instanceof Route.Pinned p && p.node().equals(dedicated.key().node());
+        if (owner != null && !here && !(owner instanceof Route.Hold)) {
+            // Keys another cluster node owns (where Redis would answer -MOVED), or that no node
+            // may take. A shard without a master (Hold): the pinned node decides.
+            if (mode == Mode.WATCHING && shape != RoutingShape.WATCH) {
+                return false; // outside MULTI it runs on its own node, as usual
+            }
+            refuseInTransaction(req, owner instanceof Route.Refuse r ? r.error() : RoutingErrors.CROSSSLOT);
+            return true;
         }
         ReplySlot.LostReply lost = LostTransaction.answer(name, mode == Mode.TRANSACTION);
         if (shape == RoutingShape.MULTI) {
@@ -255,9 +295,49 @@ final class PinnedSession {
                 s.state().db(selectedAtExec);
             }
             end();
-            return reply;
-        } : null, lost);
+            return TransactionRedirect.replied(s, reply);
+        } : clusterRedirects(), lost);
         return true;
+    }
+
+    /** In a cluster, what a transaction's command does with a -MOVED / -ASK of its node ({@link TransactionRedirect}). */
+    private ReplySlot.ReplyHook clusterRedirects() {
+        return session.service().topology().isCluster() ? TransactionRedirect::replied : null;
+    }
+
+    /**
+     * The transaction's dedicated connection is {@code conn} from now on (a cluster MULTI's
+     * first key chose its node); false when it could not be had ({@code dedicated.max-per-node}).
+     */
+    boolean pin(NodeAddress node, DeferredTransaction opening) {
+        ClientState state = session.state();
+        BackendConnection conn = session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
+        if (conn == null) {
+            return false;
+        }
+        dedicated = conn;
+        deferred = null;
+        watchLoss(conn);
+        opening.replay(conn);
+        return true;
+    }
+
+    /** A command refused inside MULTI has failed the transaction; a lost WATCH has broken it. */
+    boolean failed() {
+        return failed;
+    }
+
+    boolean brokenWatch() {
+        return brokenWatch;
+    }
+
+    /** A command Redis would not queue: its error, and EXEC answers EXECABORT (as Redis after a queuing error). */
+    void refuseInTransaction(RespRequest req, String error) {
+        if (mode == Mode.TRANSACTION) {
+            failed = true;
+        }
+        session.writeLocal(Reply.error(session.alloc(), error));
+        req.release();
     }
 
     /** Commands that drive the transaction itself: a read-only user may send them. */
@@ -344,6 +424,14 @@ final class PinnedSession {
         tainted = false;
         failed = false;
         selectedAtExec = -1;
+        dropDeferred();
+    }
+
+    private void dropDeferred() {
+        if (deferred != null) {
+            deferred.release();
+            deferred = null;
+        }
     }
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
@@ -356,6 +444,7 @@ final class PinnedSession {
         failed = false;
         selectedAtExec = -1;
         brokenWatch = false;
+        dropDeferred();
         Subscription sub = subscription;
         subscription = null;
         if (sub != null) {

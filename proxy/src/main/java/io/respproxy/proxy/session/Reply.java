@@ -53,6 +53,12 @@ final class Reply {
         return out;
     }
 
+    static ByteBuf emptyArray(ByteBufAllocator alloc) {
+        ByteBuf out = alloc.buffer(4);
+        RespWriter.arrayHeader(out, 0);
+        return out;
+    }
+
     static ByteBuf nullBulk(ByteBufAllocator alloc, int protocol) {
         ByteBuf out = alloc.buffer(5);
         RespWriter.nullBulk(out, protocol);

@@ -14,6 +14,8 @@ final class WriteOrder {
 
     /** Unanswered writes per node; almost always one entry (the master) or none. */
     private final HashMap<NodeAddress, int[]> inFlight = new HashMap<>(4);
+    /** Nodes written to since the last WAIT (cluster mode's WAIT waits on each). */
+    private final java.util.LinkedHashSet<NodeAddress> sinceWait = new java.util.LinkedHashSet<>(4);
     /** The node a write waits to be sent to, until nothing is unanswered elsewhere; null when none waits. */
     private NodeAddress waitingFor;
 
@@ -39,6 +41,19 @@ final class WriteOrder {
 
     void sent(NodeAddress node) {
         inFlight.computeIfAbsent(node, k -> new int[1])[0]++;
+        sinceWait.add(node);
+    }
+
+    /** A part of a split write (MSET) went to {@code node}: a later WAIT waits there too. */
+    void wroteTo(NodeAddress node) {
+        sinceWait.add(node);
+    }
+
+    /** The nodes written to since the last call: a WAIT is about to wait on them. */
+    java.util.List<NodeAddress> takeWrittenSinceWait() {
+        java.util.List<NodeAddress> out = java.util.List.copyOf(sinceWait);
+        sinceWait.clear();
+        return out;
     }
 
     void answered(NodeAddress node) {

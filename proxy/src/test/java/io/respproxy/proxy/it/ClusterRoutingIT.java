@@ -91,6 +91,31 @@ class ClusterRoutingIT {
 
             // INFO keyspace sums the masters; DBSIZE too
             assertEquals(4L, w.dbSize()); // {user1}:a, {user1}:b, {t}a, {t}dest
+            assertTrue(w.info("keyspace").contains("db0:keys=4,"), w.info("keyspace"));
+            assertTrue(w.info().contains("# Proxy"));
+
+            // Lettuce's standalone client, RESP3 and RESP2, across slots
+            io.lettuce.core.resource.ClientResources res = io.lettuce.core.resource.DefaultClientResources.create();
+            try {
+                for (boolean resp3 : new boolean[] {true, false}) {
+                    io.lettuce.core.RedisClient lc = ProxyFixture.lettuce(res, proxy.writePort(), resp3);
+                    try (var conn = lc.connect()) {
+                        var cmd = conn.sync();
+                        for (int i = 0; i < 50; i++) {
+                            assertEquals("OK", cmd.set("lt:" + i, "x" + i));
+                        }
+                        List<String> values = cmd.mget("lt:0", "lt:17", "lt:49").stream()
+                                .map(v -> v.getValue()).toList();
+                        assertEquals(List.of("x0", "x17", "x49"), values);
+                        assertEquals(50L, cmd.del(java.util.stream.IntStream.range(0, 50).mapToObj(i -> "lt:" + i)
+                                .toArray(String[]::new)));
+                    } finally {
+                        lc.shutdown();
+                    }
+                }
+            } finally {
+                res.shutdown();
+            }
         }
     }
 

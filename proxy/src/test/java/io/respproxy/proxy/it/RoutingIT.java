@@ -13,6 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /** Reads land on replicas, writes on the master, proved by each node's own command counters. */
 class RoutingIT {
@@ -100,6 +102,45 @@ class RoutingIT {
         assertEquals(0, calls(redis.master(), "get"));
         assertEquals(N, calls(redis.master(), "set"));
         assertEquals(N, calls(redis.replicas().get(0), "get") + calls(redis.replicas().get(1), "get"));
+    }
+
+    /**
+     * A SCAN cursor means something only to the node that issued it (each seeds its hash function
+     * at random): on the read port, whose reads spread over two replicas, each walk stays on one,
+     * and returns every key exactly once.
+     */
+    @Test
+    void scanOnTheReadPortReturnsEveryKeyExactlyOnce() {
+        int n = 1000;
+        String[] kv = new String[2 * n];
+        for (int i = 0; i < n; i++) {
+            kv[2 * i] = "r:scan:" + i;
+            kv[2 * i + 1] = "v";
+        }
+        try (Jedis w = proxy.jedis(proxy.writePort())) {
+            assertEquals("OK", w.mset(kv));
+        }
+        seedAndAwaitReplicas("r:scan:last", "v"); // replicated in order: the others are there too
+        resetStats();
+        for (int walk = 0; walk < 4; walk++) {
+            try (Jedis r = proxy.jedis(proxy.readPort())) {
+                for (int i = 0; i < walk; i++) {
+                    r.get("r:scan:0"); // moves the client's read round-robin on: walks start on either replica
+                }
+                List<String> keys = new java.util.ArrayList<>();
+                String cursor = ScanParams.SCAN_POINTER_START;
+                do {
+                    ScanResult<String> page = r.scan(cursor, new ScanParams().match("r:scan:*").count(20));
+                    keys.addAll(page.getResult());
+                    cursor = page.getCursor();
+                } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
+                assertEquals(n + 1, keys.size(), "every key exactly once");
+                assertEquals(n + 1, new java.util.HashSet<>(keys).size());
+            }
+        }
+        assertEquals(0, calls(redis.master(), "scan"));
+        assertTrue(calls(redis.replicas().get(0), "scan") > 0 && calls(redis.replicas().get(1), "scan") > 0,
+                "walks spread over both replicas");
     }
 
     @Test

@@ -18,7 +18,9 @@ public sealed interface Route {
 
     /**
      * To {@code node} over a connection of the client's own: MULTI, WATCH, a blocking command, a
-     * subscription (the command's shape says which).
+     * subscription (the command's shape says which). MULTI in a cluster snapshot: where a
+     * transaction without keys runs; the proxy waits for the transaction's first keyed command and
+     * pins it to that key's node ({@link Router#transactionNode}).
      */
     record Pinned(NodeAddress node, boolean read) implements Route {}
 
@@ -40,8 +42,35 @@ public sealed interface Route {
     /** To every node in {@code nodes} (all masters, or all nodes); replies merged by response policy. */
     record FanOut(List<NodeAddress> nodes) implements Route {}
 
-    /** Sent at once on a connection of its own, not queued behind other commands (SCRIPT KILL). */
-    record OutOfBand(NodeAddress node) implements Route {}
+    /**
+     * SCAN: to {@code node} with that node's own cursor, {@code at.nodeCursor()}; the cursor in
+     * its reply becomes {@link #clientCursor}, so the walk goes on over every shard's node in turn
+     * (a static or Sentinel snapshot has one shard).
+     *
+     * @param at         where the walk is: the shard's ordinal, which of its nodes {@code node} is, its cursor
+     * @param shardCount how many shards the walk goes through
+     */
+    record Scan(NodeAddress node, ScanCursor at, int shardCount) implements Route {
+
+        /** The cursor the client is given when {@code node} answered {@code nodeNext} (unsigned). */
+        public long clientCursor(long nodeNext) {
+            return ScanCursor.next(at.shard(), at.member(), nodeNext, shardCount);
+        }
+    }
+
+    /**
+     * Sent at once on a connection of its own to each of {@code nodes}, not queued behind other
+     * commands (SCRIPT KILL: to the master; in a cluster, to every master, the first success wins).
+     */
+    record OutOfBand(List<NodeAddress> nodes) implements Route {
+        public OutOfBand {
+            nodes = List.copyOf(nodes);
+        }
+
+        public OutOfBand(NodeAddress node) {
+            this(List.of(node));
+        }
+    }
 
     /** Answered by the proxy itself. */
     record Local() implements Route {}

@@ -88,8 +88,10 @@ public final class Router {
             case EXEC -> new Route.Refuse(RoutingErrors.withoutMulti(args));
             case UNKNOWN -> new Route.Refuse(RoutingErrors.unknownCommand(args));
             case OUT_OF_BAND -> outOfBand(topology);
-            case MULTI -> pinned(topology.isCluster() ? null : topology.primaryShard(), false, role, readSeq,
-                    "MULTI through respproxy in cluster mode pins to the first key's node: not served yet");
+            // Cluster: a transaction without keys runs on the client's keyless-write master; the
+            // proxy pins it to the node of its first key instead when one comes (transactionNode).
+            case MULTI -> pinned(topology.isCluster() ? anyShard(topology, client.affinity()) : topology.primaryShard(),
+                    false, role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
             case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)
                     : data(RoutingShape.SINGLE_SLOT, spec, args, client, role, topology, readSeq);
@@ -127,16 +129,17 @@ public final class Router {
             return refused;
         }
         if (!t.isCluster()) {
-            // One shard owns everything: no key needs to be looked at.
-            return toNode(t.primaryShard(), read, role, readSeq);
+            // One shard owns everything: no key needs to be looked at. A SCAN still must stay on
+            // the replica that issued its cursor, which only the cursor can say.
+            return shape == RoutingShape.SCAN ? scan(args, read, role, t, readSeq) : toNode(t.primaryShard(), read, role, readSeq);
         }
         return switch (shape) {
             case ALL_MASTERS -> fanOut(t, false);
             case ALL_NODES -> fanOut(t, true);
-            case SCAN -> new Route.Refuse("ERR SCAN through respproxy in cluster mode is not served yet");
+            case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
-                Object owner = ownerOfKeys(spec, args, t, readSeq);
+                Object owner = ownerOfKeys(spec, args, t, read ? readSeq : client.affinity());
                 yield owner instanceof Shard s ? toNode(s, read, role, readSeq) : (Route) owner;
             }
         };
@@ -152,8 +155,7 @@ public final class Router {
             return new Route.Refuse(RoutingErrors.SYNTAX);
         }
         if (n == 0) {
-            List<Shard> shards = t.shards();
-            return shards.get(Math.floorMod(seq, shards.size()));
+            return anyShard(t, seq);
         }
         int slot = -1;
         for (int k = 0; k < n; k++) {
@@ -170,16 +172,37 @@ public final class Router {
     private Route pinnedByKeys(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t,
                                int readSeq) {
         if (!t.isCluster()) {
-            return pinned(t.primaryShard(), read, role, readSeq, null);
+            return pinned(t.primaryShard(), read, role, readSeq);
         }
         Object owner = ownerOfKeys(spec, args, t, readSeq);
-        return owner instanceof Shard s ? pinned(s, read, role, readSeq, null) : (Route) owner;
+        return owner instanceof Shard s ? pinned(s, read, role, readSeq) : (Route) owner;
     }
 
-    private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq, String unservedReason) {
-        if (shard == null) {
-            return new Route.Refuse("ERR " + unservedReason);
+    /**
+     * A command inside a transaction of a cluster snapshot: the master owning its keys, where the
+     * transaction must run ({@link Route.Pinned}); or its refusal (keys of several slots, an
+     * unserved slot, undeterminable keys); or {@link Route.Hold} while that shard has no master.
+     * Null for a command without keys (it runs wherever the transaction does), for one the node
+     * refuses with its own error (unknown, wrong number of arguments), and outside a cluster.
+     */
+    public Route transactionNode(CommandSpec spec, CommandArgs args, Topology t) {
+        if (!t.isCluster() || !spec.isKnown() || !spec.acceptsArgCount(args.size()) || spec.keyCount(args) == 0) {
+            return null;
         }
+        Object owner = ownerOfKeys(spec, args, t, 0);
+        if (!(owner instanceof Shard s)) {
+            return (Route) owner;
+        }
+        return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
+    }
+
+    /** A shard for a command without keys: the {@code seq}-th, round-robin. */
+    private static Shard anyShard(Topology t, int seq) {
+        List<Shard> shards = t.shards();
+        return shards.get(Math.floorMod(seq, shards.size()));
+    }
+
+    private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq) {
         Route r = toNode(shard, read, role, readSeq);
         return r instanceof Route.ToNode n ? new Route.Pinned(n.node(), read) : r;
     }
@@ -199,13 +222,67 @@ public final class Router {
         return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read);
     }
 
-    /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run. */
-    private Route outOfBand(Topology t) {
-        Shard shard = t.primaryShard();
-        if (t.isCluster()) {
-            return new Route.Refuse("ERR SCRIPT KILL through respproxy in cluster mode is not served yet");
+    /**
+     * SCAN walks one node at a time, shards in the order of their lowest slot (the same for every
+     * snapshot of one cluster, whatever order its source lists shards in; a static or Sentinel
+     * snapshot has one), the shard, the node and that node's cursor carried in the client's
+     * cursor ({@link ScanCursor}).
+     */
+    private Route scan(CommandArgs args, boolean read, ListenerRole role, Topology t, int readSeq) {
+        if (args.size() < 2) {
+            return toNode(t.primaryShard(), read, role, readSeq); // the node answers the arity error
         }
-        return shard.master() == null ? new Route.Hold(shard.noMasterReason()) : new Route.OutOfBand(shard.master());
+        ScanCursor at = ScanCursor.parse(args, 1);
+        if (at == null) {
+            return new Route.Refuse(RoutingErrors.INVALID_CURSOR);
+        }
+        List<Shard> order = shardsBySlot(t);
+        if (at.shard() >= order.size()) {
+            return new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+        }
+        Shard shard = order.get(at.shard());
+        if (at.nodeCursor() == 0) {
+            // The shard's walk starts: on any node that may serve the read (replicas the cursor
+            // can name), and the cursor names it from then on.
+            int replicas = Math.min(shard.readReplicas().size(), ScanCursor.MAX_MEMBERS - 1);
+            Route r = toNode(shard, read, role, replicas == 0 ? readSeq : Math.floorMod(readSeq, replicas));
+            if (!(r instanceof Route.ToNode n)) {
+                return r;
+            }
+            int member = n.node().equals(shard.master()) ? 0 : shard.readReplicas().indexOf(n.node()) + 1;
+            return new Route.Scan(n.node(), new ScanCursor(at.shard(), member, 0), order.size());
+        }
+        // Going on: only the node that issued the cursor knows what it means (hash seeds differ).
+        if (at.member() == 0) {
+            NodeAddress master = shard.master();
+            return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.Scan(master, at, order.size());
+        }
+        List<NodeAddress> replicas = shard.readReplicas();
+        return at.member() <= replicas.size() ? new Route.Scan(replicas.get(at.member() - 1), at, order.size())
+                : new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+    }
+
+    /** The shards that own slots, in the order of their lowest slot. */
+    static List<Shard> shardsBySlot(Topology t) {
+        if (!t.isCluster()) {
+            return t.shards();
+        }
+        List<Shard> order = new ArrayList<>();
+        Shard previous = null;
+        for (int slot = 0; slot < Topology.SLOTS; slot++) {
+            Shard s = t.shardForSlot(slot);
+            if (s != null && s != previous && order.stream().noneMatch(o -> o == s)) {
+                order.add(s);
+            }
+            previous = s;
+        }
+        return order;
+    }
+
+    /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run (every master of a cluster). */
+    private Route outOfBand(Topology t) {
+        Route masters = fanOut(t, false);
+        return masters instanceof Route.FanOut f ? new Route.OutOfBand(f.nodes()) : masters;
     }
 
     private Route fanOut(Topology t, boolean withReplicas) {

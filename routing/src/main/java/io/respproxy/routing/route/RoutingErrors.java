@@ -17,6 +17,11 @@ public final class RoutingErrors {
     public static final String CLUSTERDOWN_UNSERVED = "CLUSTERDOWN Hash slot not served";
     public static final String READONLY_PORT = "READONLY You can't write against a read only replica.";
     public static final String SYNTAX = "ERR syntax error";
+    /** A SCAN cursor that is not an unsigned 64-bit decimal. */
+    public static final String INVALID_CURSOR = "ERR invalid cursor";
+    /** A cluster SCAN cursor naming a shard or replica the snapshot no longer has. */
+    public static final String SCAN_NODE_GONE = "ERR respproxy: the node this SCAN cursor was walking no longer "
+            + "serves it (the cluster or its read replicas changed); start again from cursor 0";
 
     /**
      * Redis' unknown-command error: {@code ERR unknown command 'foo', with args beginning with: 'a' 'b' }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.respproxy.routing.ArrayCommandArgs;
@@ -148,7 +149,8 @@ class RouterTest {
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_PAIRS)));
             assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_MASTERS)));
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_NODES)));
-            assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)));
+            assertEquals(new Route.Scan(replicas ? R1 : M, new ScanCursor(0, replicas ? 1 : 0, 0), 1),
+                    route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)), "its one shard walked, the node in the cursor");
             assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.LOCAL)));
             assertEquals(new Route.OutOfBand(M), route(STATIC, role, SAMPLES.get(RoutingShape.OUT_OF_BAND)));
             assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI)));
@@ -174,10 +176,11 @@ class RouterTest {
             for (RoutingShape shape : RoutingShape.values()) {
                 Route r = route(NO_MASTER, role, SAMPLES.get(shape));
                 Route onStatic = route(STATIC, role, SAMPLES.get(shape));
-                if (onStatic instanceof Route.ToNode n && n.node().equals(R1) || onStatic instanceof Route.Pinned p && p.node().equals(R1)) {
+                if (onStatic instanceof Route.ToNode n && n.node().equals(R1) || onStatic instanceof Route.Pinned p && p.node().equals(R1)
+                        || onStatic instanceof Route.Scan s && s.node().equals(R1)) {
                     assertEquals(onStatic, r, shape + " " + role + ": reads keep flowing from replicas");
                 } else if (onStatic instanceof Route.ToNode || onStatic instanceof Route.Pinned
-                        || onStatic instanceof Route.OutOfBand) {
+                        || onStatic instanceof Route.OutOfBand || onStatic instanceof Route.Scan) {
                     assertEquals(hold, r, shape + " " + role);
                 } else {
                     assertEquals(onStatic, r, shape + " " + role + ": decided without the topology");
@@ -232,11 +235,163 @@ class RouterTest {
                     route(CLUSTER, role, "BLPOP", A, B, "0"));
             assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
             assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
-            assertInstanceOf(Route.Refuse.class, route(CLUSTER, role, "SCAN", "0"));
+            assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? 1 : 0, 0), 2), route(CLUSTER, role, "SCAN", "0"));
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
                     "XREAD without BLOCK is a plain read of one slot");
             assertEquals(new Route.Refuse("ERR syntax error"), route(CLUSTER, role, "EVAL", "s", "5", A));
         }
+    }
+
+    /** SCAN walks shards in lowest-slot order; the cursor names the shard, the node and its own cursor. */
+    @Test
+    void scanInAClusterSnapshot() {
+        String cursorOnR1 = Long.toUnsignedString(new ScanCursor(0, 1, 77).encode());
+        String cursorOnM2 = Long.toUnsignedString(new ScanCursor(1, 0, 5).encode());
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "0"));
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 0), 2),
+                route(CLUSTER, ListenerRole.READ, "SCAN", "0", "MATCH", "k*", "COUNT", "100", "TYPE", "string"));
+        assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "1"),
+                "cursor 1: the second shard's start");
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(CLUSTER, ListenerRole.AUTO, "SCAN", "1"));
+        // Going on: back to the node that issued the cursor, whatever the port.
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 77), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", cursorOnR1));
+        assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 5), 2), route(CLUSTER, ListenerRole.READ, "SCAN", cursorOnM2));
+
+        Route.Refuse invalid = new Route.Refuse("ERR invalid cursor");
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "x"));
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "-1"));
+        assertEquals(invalid, route(CLUSTER, ListenerRole.WRITE, "SCAN", "18446744073709551616"));
+        Route.Refuse gone = new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+        assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN", "2"), "no third shard");
+        assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN",
+                Long.toUnsignedString(new ScanCursor(0, 2, 9).encode())), "shard a has one read replica");
+        assertEquals(new Route.ToNode(M, true), route(CLUSTER, ListenerRole.WRITE, "SCAN"),
+                "no cursor: the node answers Redis's arity error");
+    }
+
+    /** A static snapshot's SCAN on the read port stays on the replica that issued the cursor, whatever the round-robin says. */
+    @Test
+    void scanOfAStaticSnapshotStaysOnTheReplicaOfItsCursor() {
+        String onR2 = Long.toUnsignedString(new ScanCursor(0, 2, 40).encode());
+        for (int seq = 0; seq < 4; seq++) {
+            ArrayCommandArgs a = ArrayCommandArgs.of("SCAN", onR2, "COUNT", "10");
+            assertEquals(new Route.Scan(R2, new ScanCursor(0, 2, 40), 1),
+                    router.route(router.lookup(a), a, OPEN, ListenerRole.READ, STATIC, seq));
+            ArrayCommandArgs start = ArrayCommandArgs.of("SCAN", "0");
+            assertEquals(seq % 2 == 0 ? R1 : R2,
+                    ((Route.Scan) router.route(router.lookup(start), start, OPEN, ListenerRole.READ, STATIC, seq)).node(),
+                    "a walk starts on any replica");
+        }
+        assertEquals(new Route.Refuse(RoutingErrors.SCAN_NODE_GONE), route(NO_REPLICA, ListenerRole.READ, "SCAN", onR2));
+        assertEquals(new Route.Refuse(RoutingErrors.INVALID_CURSOR), route(STATIC, ListenerRole.WRITE, "SCAN", "x"));
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 1), route(STATIC, ListenerRole.WRITE, "SCAN", "0"));
+    }
+
+    @Test
+    void scanOrderIsTheShardsLowestSlotNotTheirListOrder() {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 0; s < Topology.SLOTS; s++) {
+            owner[s] = (short) (s < 100 ? 1 : s < 8192 ? 0 : s < 9000 ? 2 : 1); // shard 1 owns two ranges
+        }
+        Topology t = Topology.cluster(6, List.of(Shard.withMaster("x", M, List.of()), Shard.withMaster("y", M2, List.of()),
+                Shard.withMaster("z", R3, List.of())), owner);
+        assertEquals(new Route.Scan(M2, new ScanCursor(0, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "0"));
+        assertEquals(new Route.Scan(M, new ScanCursor(1, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "1"));
+        assertEquals(new Route.Scan(R3, new ScanCursor(2, 0, 0), 3), route(t, ListenerRole.WRITE, "SCAN", "2"));
+        assertEquals(List.of(t.shards().get(1), t.shards().get(0), t.shards().get(2)), Router.shardsBySlot(t));
+        assertEquals(2, Router.shardsBySlot(CLUSTER_HOLE).size(), "unserved slots are skipped");
+    }
+
+    @Test
+    void scanWithoutAMasterOrReplica() {
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 8192; s < Topology.SLOTS; s++) {
+            owner[s] = 1;
+        }
+        Topology t = Topology.cluster(7, List.of(Shard.withMaster("a", M, List.of(R1)),
+                Shard.withoutMaster("b", List.of(R3), "shard b fails over")), owner);
+        Route.Hold hold = new Route.Hold("shard b fails over");
+        assertEquals(hold, route(t, ListenerRole.WRITE, "SCAN", "1"));
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(t, ListenerRole.READ, "SCAN", "1"),
+                "reads keep flowing from replicas");
+        assertEquals(hold, route(t, ListenerRole.READ, "SCAN", Long.toUnsignedString(new ScanCursor(1, 0, 3).encode())),
+                "a walk on the master waits for the master");
+        Router noFallback = new Router(TABLE, Set.of(), new RoutingRules(false, false));
+        Topology noReplica = Topology.cluster(8, List.of(Shard.withMaster("a", M, List.of()),
+                Shard.withMaster("b", M2, List.of())), owner);
+        assertEquals(new Route.Hold("no replica is eligible for reads (read-port.fallback-to-master = false)"),
+                route(noFallback, OPEN, noReplica, ListenerRole.READ, "SCAN", "0"));
+        assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 2), route(noReplica, ListenerRole.READ, "SCAN", "0"),
+                "fallback to the master");
+    }
+
+    /** Only replicas the cursor can name (15) take a walk; the read round-robin picks among them. */
+    @Test
+    void scanStartsOnReplicasTheCursorCanName() {
+        List<NodeAddress> many = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            many.add(new NodeAddress("127.0.0.1", 8000 + i));
+        }
+        Topology t = Topology.single(9, Shard.withMaster("a", M, many));
+        short[] all = new short[Topology.SLOTS];
+        Topology c = Topology.cluster(9, t.shards(), all);
+        ArrayCommandArgs scan = ArrayCommandArgs.of("SCAN", "0");
+        for (int seq = 0; seq < 40; seq++) {
+            Route.Scan r = (Route.Scan) router.route(router.lookup(scan), scan, OPEN, ListenerRole.READ, c, seq);
+            int member = r.at().member();
+            assertTrue(member >= 1 && member <= 15, "member " + member);
+            assertEquals(many.get(member - 1), r.node());
+            assertEquals(many.get(seq % 15), r.node());
+        }
+    }
+
+    /** MULTI has no key: a keyless transaction runs on the client's keyless-write master; its first key pins it (transactionNode). */
+    @Test
+    void transactionsInAClusterSnapshot() {
+        ArrayCommandArgs multi = ArrayCommandArgs.of("MULTI");
+        ClientView second = new ClientView() {
+            public boolean authenticated() {
+                return true;
+            }
+
+            public boolean readOnlyUser() {
+                return false;
+            }
+
+            public int affinity() {
+                return 1;
+            }
+        };
+        for (int seq = 0; seq < 3; seq++) {
+            assertEquals(new Route.Pinned(M, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, seq));
+            assertEquals(new Route.Pinned(M2, false), router.route(router.lookup(multi), multi, second, ListenerRole.READ, CLUSTER, seq));
+        }
+
+        assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "SET", A, "v"));
+        assertEquals(new Route.Pinned(M2, false), transactionNode(CLUSTER, "GET", B), "a transaction runs on the master");
+        assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "RENAME", "{" + A + "}x", "{" + A + "}y"));
+        assertNull(transactionNode(CLUSTER, "PING"), "no key: wherever the transaction runs");
+        assertNull(transactionNode(CLUSTER, "EXEC"));
+        assertNull(transactionNode(STATIC, "SET", A, "v"), "one shard: nothing to decide");
+        assertNull(transactionNode(CLUSTER, "NOSUCH", A), "the node answers its own error");
+        assertNull(transactionNode(CLUSTER, "GET", A, B), "wrong number of arguments: the node's error");
+        Route.Refuse crossSlot = new Route.Refuse(RoutingErrors.CROSSSLOT);
+        assertEquals(crossSlot, transactionNode(CLUSTER, "MSET", A, "1", B, "2"), "inside MULTI nothing is split");
+        assertEquals(crossSlot, transactionNode(CLUSTER, "MGET", A, A2));
+        assertEquals(new Route.Refuse("ERR syntax error"), transactionNode(CLUSTER, "EVAL", "s", "5", A));
+        assertEquals(new Route.Pinned(M2, false), transactionNode(CLUSTER, "WATCH", B));
+        short[] owner = new short[Topology.SLOTS];
+        for (int s = 8192; s < Topology.SLOTS; s++) {
+            owner[s] = 1;
+        }
+        Topology noMaster = Topology.cluster(5, List.of(Shard.withMaster("a", M, List.of(R1)),
+                Shard.withoutMaster("b", List.of(R3), "shard b fails over")), owner);
+        assertEquals(new Route.Hold("shard b fails over"), transactionNode(noMaster, "GET", B));
+    }
+
+    Route transactionNode(Topology t, String... args) {
+        ArrayCommandArgs a = ArrayCommandArgs.of(args);
+        return router.transactionNode(router.lookup(a), a, t);
     }
 
     @Test

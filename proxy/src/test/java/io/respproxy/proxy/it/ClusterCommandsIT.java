@@ -1,0 +1,228 @@
+package io.respproxy.proxy.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.respproxy.testkit.RedisCluster;
+import io.respproxy.testkit.RedisNode;
+import io.respproxy.testkit.RedisTopologies;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.exceptions.JedisDataException;
+
+/**
+ * Commands that are not about one key, through the proxy in cluster mode: scripts and functions
+ * (loaded on every master, run by their keys), SCRIPT KILL wherever the script runs, pub/sub
+ * (classic and sharded), and redis-benchmark as a plain client.
+ */
+class ClusterCommandsIT {
+
+    private static RedisCluster cluster;
+    private static ProxyFixture proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = RedisTopologies.cluster().password(ProxyFixture.BACKEND_PASSWORD).start();
+        proxy = ProxyFixture.cluster(cluster, "");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void scriptsLoadOnEveryMasterAndRunByTheirKeys() {
+        try (Jedis c = proxy.jedis(proxy.writePort())) {
+            String sha = c.scriptLoad("return redis.call('SET', KEYS[1], ARGV[1])");
+            for (RedisNode m : cluster.masters()) {
+                try (Jedis d = ProxyFixture.direct(m)) {
+                    assertEquals(true, d.scriptExists(sha), "loaded on " + m);
+                }
+            }
+            assertEquals(List.of(true, false), c.scriptExists(sha, "0000000000000000000000000000000000000000"));
+            for (int i = 0; i < 30; i++) {
+                assertEquals("OK", c.evalsha(sha, List.of("sk:" + i), List.of("v" + i)));
+            }
+            for (int i = 0; i < 30; i++) {
+                assertEquals("v" + i, c.get("sk:" + i));
+            }
+            assertEquals(7L, c.eval("return 7")); // keyless: any master
+            JedisDataException cross = assertThrows(JedisDataException.class,
+                    () -> c.eval("return 1", 2, "a", "b"));
+            assertEquals("CROSSSLOT Keys in request don't hash to the same slot", cross.getMessage());
+            assertEquals("OK", c.scriptFlush());
+            assertEquals(false, c.scriptExists(sha));
+        }
+    }
+
+    @Test
+    void functionsLoadOnEveryMaster() {
+        try (Jedis c = proxy.jedis(proxy.writePort())) {
+            String lib = "#!lua name=cmdsit\nredis.register_function('cmdsit_get', function(keys, args) "
+                    + "return redis.call('GET', keys[1]) end)";
+            assertEquals("cmdsit", c.functionLoadReplace(lib));
+            for (int i = 0; i < 20; i++) {
+                c.set("fk:" + i, "f" + i);
+                assertEquals("f" + i, c.fcall("cmdsit_get", List.of("fk:" + i), List.of()));
+            }
+            assertEquals("OK", c.functionDelete("cmdsit"));
+        }
+    }
+
+    @Test
+    void scriptKillReachesTheMasterRunningTheScript() throws Exception {
+        try (Jedis busy = proxy.jedis(proxy.writePort()); Jedis killer = proxy.jedis(proxy.writePort())) {
+            Thread t = new Thread(() -> {
+                try {
+                    busy.eval("local i = 0 while true do i = i + 1 end", 1, "busy:key");
+                } catch (RuntimeException expected) {
+                    // killed
+                }
+            });
+            t.start();
+            ProxyFixture.await(Duration.ofSeconds(10), "the script to be running", () -> {
+                try (Jedis probe = proxy.jedis(proxy.writePort())) {
+                    probe.scriptKill();
+                    return true;
+                } catch (JedisDataException e) {
+                    return false; // NOTBUSY: not started yet
+                }
+            });
+            t.join(10_000);
+            assertTrue(!t.isAlive(), "the script was killed and its client answered");
+            JedisDataException none = assertThrows(JedisDataException.class, killer::scriptKill);
+            assertTrue(none.getMessage().startsWith("NOTBUSY"), none.getMessage());
+        }
+    }
+
+    @Test
+    void pubSubClassicAndSharded() throws Exception {
+        BlockingQueue<String> got = new ArrayBlockingQueue<>(16);
+        JedisPubSub listener = new JedisPubSub() {
+            @Override
+            public void onMessage(String channel, String message) {
+                got.add(channel + "=" + message);
+            }
+        };
+        Jedis sub = proxy.jedis(proxy.readPort());
+        Thread t = new Thread(() -> sub.subscribe(listener, "news", "sports"));
+        t.start();
+        try (Jedis pub = proxy.jedis(proxy.writePort())) {
+            // PUBLISH goes to any master and the cluster bus carries it to every node; its count is
+            // of the subscribers on the node it ran on, so the test waits for the message itself.
+            ProxyFixture.await(Duration.ofSeconds(10), "the subscription", () -> {
+                pub.publish("news", "warmup");
+                try {
+                    return "news=warmup".equals(got.poll(100, TimeUnit.MILLISECONDS));
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            got.clear();
+            for (int i = 0; i < 6; i++) {
+                pub.publish(i % 2 == 0 ? "news" : "sports", "m" + i);
+            }
+            List<String> seen = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                seen.add(got.poll(5, TimeUnit.SECONDS));
+            }
+            assertEquals(List.of("news=m0", "sports=m1", "news=m2", "sports=m3", "news=m4", "sports=m5"), seen);
+        } finally {
+            listener.unsubscribe();
+            t.join(5000);
+            sub.close();
+        }
+        // sharded: SSUBSCRIBE and SPUBLISH by the channel's slot
+        BlockingQueue<String> sharded = new ArrayBlockingQueue<>(16);
+        io.lettuce.core.resource.ClientResources res = io.lettuce.core.resource.DefaultClientResources.create();
+        io.lettuce.core.RedisClient lc = ProxyFixture.lettuce(res, proxy.writePort(), true);
+        try (var subConn = lc.connectPubSub(); Jedis pub = proxy.jedis(proxy.writePort())) {
+            subConn.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
+                @Override
+                public void smessage(String channel, String message) {
+                    sharded.add(channel + "=" + message);
+                }
+            });
+            subConn.sync().ssubscribe("orders:{42}");
+            assertEquals(1L, (Long) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, "orders:{42}", "o1"));
+            assertEquals("orders:{42}=o1", sharded.poll(5, TimeUnit.SECONDS));
+        } finally {
+            lc.shutdown();
+            res.shutdown();
+        }
+    }
+
+    /**
+     * WAIT after writes to several masters waits on each of them and answers the smallest count:
+     * with one master's replica frozen, 0 within the timeout.
+     */
+    @Test
+    void waitCountsTheReplicasOfEveryMasterWrittenTo() throws Exception {
+        try (Jedis c = proxy.jedis(proxy.writePort())) {
+            String[] kv = new String[60];
+            for (int i = 0; i < 30; i++) {
+                kv[2 * i] = "wk:" + i;
+                kv[2 * i + 1] = "v";
+            }
+            assertEquals("OK", c.mset(kv));
+            assertEquals(1L, c.waitReplicas(1, 5000), "each master's replica acknowledged");
+            assertEquals("OK", c.set("wk:0", "again"));
+            assertEquals(1L, c.waitReplicas(1, 5000));
+            RedisNode replica = cluster.replicas().get(0);
+            replica.pause();
+            try {
+                assertEquals("OK", c.mset(kv));
+                long t0 = System.nanoTime();
+                assertEquals(0L, c.waitReplicas(1, 300), "the frozen replica's master has no acknowledgement");
+                assertTrue((System.nanoTime() - t0) / 1_000_000 >= 250, "WAIT waited for its timeout");
+                assertEquals("PONG", c.ping(), "the connection goes on after WAIT");
+            } finally {
+                replica.resume();
+            }
+        }
+    }
+
+    /** redis-benchmark, a plain client with no cluster support, through the proxy: every request answered. */
+    @Test
+    void redisBenchmarkThroughTheProxy() throws IOException, InterruptedException {
+        Path bench = Path.of(cluster.binary().path().getParent().toString(), "redis-benchmark");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(bench), "redis-benchmark next to redis-server");
+        Process p = new ProcessBuilder(bench.toString(), "-h", "127.0.0.1", "-p", Integer.toString(proxy.writePort()),
+                "-t", "set,get,incr,lpush,mset", "-r", "100000", "-n", "5000", "-c", "8", "-q")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        for (String t : List.of("SET:", "GET:", "INCR:", "LPUSH", "MSET")) {
+            assertTrue(out.contains(t), t + " in " + out);
+        }
+        assertTrue(!out.toLowerCase().contains("error"), out);
+        long keys = 0;
+        for (RedisNode m : cluster.masters()) {
+            try (Jedis d = ProxyFixture.direct(m)) {
+                keys += d.dbSize();
+            }
+        }
+        assertTrue(keys > 1000, "redis-benchmark's keys landed on the masters: " + keys);
+    }
+}
