@@ -49,6 +49,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *     {@code ip} and port (INFO {@code master_host:127.0.0.2}): Redis never resolves the names.</li>
  * <li>Either way a replica whose replication offset is still 0 (nothing written since it synced) is
  *     {@code health loading} in CLUSTER SHARDS and left out of CLUSTER SLOTS.</li>
+ * <li>With {@code cluster-preferred-endpoint-type unknown-endpoint} added ({@link Builder#extraConfig}):
+ *     CLUSTER SHARDS {@code endpoint ""} beside the {@code ip}, CLUSTER SLOTS a null host
+ *     ({@code $-1}) with {@code {ip: ...}}, {@code -MOVED slot :port}: "where you asked, this port".
+ *     With hostnames preferred and a node that has none: {@code endpoint ?}, {@code -MOVED slot ?:port}.</li>
  * </ul>
  * A node that announces a hostname but connects from {@value NatRelay#INSIDE} without announcing an
  * IP is recorded by the others at {@code 127.0.0.3}, where nothing listens: the handshake never

@@ -79,6 +79,18 @@ class ClusterNatIT {
             assertEquals(List.of(master), c.replicasOf(replica));
             assertTrue(slotsMasters(other).contains(c.announcedEndpoint(replica)));
             c.awaitStable(Duration.ofSeconds(30));
+
+            // kill -9 behind NAT: the replica is promoted over the relayed bus, and the old master
+            // restarts on its port, bus port and relays, and rejoins as a replica
+            long t2 = System.nanoTime();
+            c.kill(replica);
+            RedisNode promoted = c.awaitPromotedReplica(replica, List.of(master), Duration.ofSeconds(30));
+            LOG.info("master killed behind NAT: {} promoted in {} ms", promoted, Clients.millisSince(t2));
+            c.restart(replica);
+            c.awaitStable(Duration.ofSeconds(30));
+            Poll.untilTrue(Duration.ofSeconds(30), replica + " to rejoin as a replica",
+                    () -> replica.role() == NodeRole.REPLICA);
+            assertEquals(List.of(replica), c.replicasOf(master));
         }
         assertNoProcessLeft(c);
         for (RedisNode n : c.nodes()) {
