@@ -9,16 +9,36 @@
 # Peers: when haproxy (TCP mode, the tcp-check set-up respproxy replaces) and/or nutcracker
 # (Twemproxy) are on the PATH (apt-get install haproxy nutcracker), they are measured the same
 # way, one event loop / thread each, pinned with Redis to CPU 0.
-# Usage: bench/run.sh [--quick]    (needs redis-server, redis-benchmark, taskset; builds the jar if missing)
+# Cluster: then a Redis Cluster of 3 masters (no replicas) on loopback, all pinned to CPU 0 with
+# a second respproxy (mode = cluster, one event loop) in front of it; rows C1 and C2 only.
+# direct = `redis-benchmark --cluster` at the masters (each client keeps to one master, keys
+# key:{tag}:N with one hash tag per master), proxy = plain redis-benchmark at the proxy's write
+# port (keys key:N over every slot; the proxy splits each pipeline by node). redis_us/op is the
+# CPU of the 3 masters summed. The static Redis, proxy and peers are stopped before it starts.
+# Output: a header line, then one table; each section starts "--- NAME" and has one row per
+# config: config, ops/s of direct1 proxy direct2, ratio, mean direct / proxy avg latency (ms),
+# mean direct redis_us/op, then proxy_us/op+redis_us/op while serving through the proxy.
+# Sections: respproxy, each peer found, "respproxy cluster (3 masters)".
+# Usage: bench/run.sh [--quick] [--cluster-only]
+#   --quick: fewer requests per run (a check that it works, not figures to publish);
+#   --cluster-only: the cluster section alone.
+# Needs redis-server, redis-benchmark, redis-cli, taskset, python3; builds the jar if missing.
 # Everything it starts listens on 127.0.0.1 and is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QUICK=no
-[ "${1:-}" = "--quick" ] && QUICK=yes
+CLUSTER_ONLY=no
+for arg in "$@"; do
+  case "$arg" in
+    --quick) QUICK=yes ;;
+    --cluster-only) CLUSTER_ONLY=yes ;;
+    *) echo "usage: bench/run.sh [--quick] [--cluster-only]" >&2; exit 2 ;;
+  esac
+done
 JAR=proxy/target/respproxy.jar
 [ -f "$JAR" ] || ./mvnw -q -DskipTests package
-for tool in redis-server redis-benchmark redis-cli taskset; do
+for tool in redis-server redis-benchmark redis-cli taskset python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }
 done
 
@@ -30,18 +50,125 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+# stop_pids PID...: stop these now (and forget them, so the exit trap does not signal a reused PID).
+stop_pids() {
+  local p q keep=()
+  for p in "$@"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  for q in "${PIDS[@]}"; do
+    for p in "$@"; do [ "$q" = "$p" ] && continue 2; done
+    keep+=("$q")
+  done
+  PIDS=("${keep[@]}")
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-REDIS_PORT=$(free_port)
-PROXY_READ=$(free_port)
-PROXY_WRITE=$(free_port)
+# A port P with P+10000 (its cluster bus port) free too.
+free_cluster_port() {
+  python3 -c '
+import random, socket
+for _ in range(1000):
+    p = random.randint(20000, 55000)
+    ss = []
+    try:
+        for q in (p, p + 10000):
+            s = socket.socket(); ss.append(s); s.bind(("127.0.0.1", q))
+    except OSError:
+        continue
+    finally:
+        for s in ss: s.close()
+    print(p); break
+else:
+    raise SystemExit("no free port pair")'
+}
 
-taskset -c 0 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-  --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
-REDIS_PID=$!
-PIDS+=("$REDIS_PID")
+# start_proxy CONF LOG: the proxy on CPU 0, one event loop (it shares CPU 0 with Redis, as the
+# peers did); its PID in $! as for any background job.
+start_proxy() {
+  taskset -c 0 java -XX:+UseParallelGC -Xms256m -Xmx256m -XX:ActiveProcessorCount=1 \
+    -jar "$JAR" run -c "$1" > "$2" 2>&1 &
+}
+# wait_proxy PORT LOG: until the proxy answers PING and SET.
+wait_proxy() {
+  local i
+  for i in $(seq 1 100); do
+    if redis-cli -p "$1" ping 2>/dev/null | grep -q PONG && redis-cli -p "$1" set k v 2>/dev/null | grep -q OK; then break; fi
+    sleep 0.2
+  done
+  redis-cli -p "$1" set k v | grep -q OK || { echo "bench: proxy did not come up"; cat "$2"; exit 1; }
+}
 
-cat > "$WORK/bench.conf" <<CONF
+CLK_TCK=$(getconf CLK_TCK)
+# cpu_ticks PID...: user+sys ticks, summed over the PIDs.
+cpu_ticks() { local p t=0; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat"))); done; echo "$t"; }
+
+# run TARGET CLIENTS PIPELINE TEST N PROXY_PID "REDIS_PID..."
+#   -> prints "rps avg_ms redis_us_per_op proxy_us_per_op"
+# TARGET: redis-benchmark's address arguments after -h 127.0.0.1 ("-p PORT", "--cluster -p PORT").
+# redis_us_per_op: the CPU of every REDIS_PID summed.
+run() {
+  local target=$1 c=$2 p=$3 t=$4 n=$5 ppid=$6 rpids=$7
+  local r0 x0 r1 x1 out
+  # shellcheck disable=SC2086 # target and rpids are word lists
+  r0=$(cpu_ticks $rpids); x0=$(cpu_ticks "$ppid")
+  # shellcheck disable=SC2086
+  out=$(taskset -c 1 redis-benchmark -h 127.0.0.1 $target -c "$c" -P "$p" -t "$t" -n "$n" \
+        -k 1 -r 100000 -d 64 --csv 2>"$WORK/redis-benchmark.err" | grep '^"' | grep -v '^"test"' | head -1) || true
+  # shellcheck disable=SC2086
+  r1=$(cpu_ticks $rpids); x1=$(cpu_ticks "$ppid")
+  if [ -z "$out" ]; then
+    echo "bench: no result from redis-benchmark $target -t $t:" >&2; cat "$WORK/redis-benchmark.err" >&2
+    return 1
+  fi
+  # csv: "test","rps","avg_latency_ms",... (with --cluster, after a "Cluster has N master nodes" preamble)
+  local rps avg
+  rps=$(echo "$out" | cut -d, -f2 | tr -d '"')
+  avg=$(echo "$out" | cut -d, -f3 | tr -d '"')
+  awk -v rps="$rps" -v avg="$avg" -v n="$n" -v rd=$((r1-r0)) -v xd=$((x1-x0)) -v hz="$CLK_TCK" \
+    'BEGIN { printf "%s %s %.2f %.2f\n", rps, avg, rd/hz*1e6/n, xd/hz*1e6/n }'
+}
+
+if [ "$QUICK" = yes ]; then N1=100000; N2=1000000; N3=30000; else N1=500000; N2=3000000; N3=100000; fi
+
+# bench_row NAME CLIENTS PIPELINE TEST N DIRECT PROXY_PORT PROXY_PID "REDIS_PID..."
+#   DIRECT: the direct runs' TARGET (see run).
+bench_row() {
+  local name=$1 c=$2 p=$3 t=$4 n=$5 direct=$6 port=$7 pid=$8 rpids=$9
+  read -r d1 dl1 dr1 _ < <(run "$direct" "$c" "$p" "$t" "$n" "$pid" "$rpids")
+  read -r pr pl prr prx < <(run "-p $port" "$c" "$p" "$t" "$n" "$pid" "$rpids")
+  read -r d2 dl2 dr2 _ < <(run "$direct" "$c" "$p" "$t" "$n" "$pid" "$rpids")
+  awk -v name="$name" -v d1="$d1" -v pr="$pr" -v d2="$d2" -v dl1="$dl1" -v dl2="$dl2" -v pl="$pl" \
+      -v dr1="$dr1" -v dr2="$dr2" -v prr="$prr" -v prx="$prx" 'BEGIN {
+    printf "%-12s %12.0f %12.0f %12.0f %6.2fx %10.3f %10.3f %14.2f %7.2f+%.2f\n",
+      name, d1, pr, d2, pr/((d1+d2)/2), (dl1+dl2)/2, pl, (dr1+dr2)/2, prx, prr }'
+}
+# bench_all LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID..." [C3=yes|no]
+bench_all() {
+  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5 c3=${6:-yes}
+  echo "--- $label"
+  bench_row "C1 SET" 50 1 set "$N1" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C1 GET" 50 1 get "$N1" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C2 SET" 50 16 set "$N2" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C2 GET" 50 16 get "$N2" "$direct" "$port" "$pid" "$rpids"
+  [ "$c3" = no ] || bench_row "C3 GET" 1 1 get "$N3" "$direct" "$port" "$pid" "$rpids"
+}
+
+table_header() {
+  echo
+  echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*'), proxy pinned with Redis to CPU 0, redis-benchmark on CPU 1"
+  printf '%-12s %12s %12s %12s %7s %10s %10s %14s %14s\n' config direct1 proxy direct2 ratio avg_ms_dir avg_ms_prx redis_us/op prx+redis_us/op
+}
+
+if [ "$CLUSTER_ONLY" = no ]; then
+  REDIS_PORT=$(free_port)
+  PROXY_READ=$(free_port)
+  PROXY_WRITE=$(free_port)
+
+  taskset -c 0 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
+  REDIS_PID=$!
+  PIDS+=("$REDIS_PID")
+
+  cat > "$WORK/bench.conf" <<CONF
 respproxy {
   services.bench {
     mode = static
@@ -54,17 +181,16 @@ respproxy {
   log-level = WARN
 }
 CONF
-# One event loop: the proxy shares CPU 0 with Redis, as the peers did.
-taskset -c 0 java -XX:+UseParallelGC -Xms256m -Xmx256m -XX:ActiveProcessorCount=1 \
-  -jar "$JAR" run -c "$WORK/bench.conf" > "$WORK/proxy.log" 2>&1 &
-PROXY_PID=$!
-PIDS+=("$PROXY_PID")
+  start_proxy "$WORK/bench.conf" "$WORK/proxy.log"
+  PROXY_PID=$!
+  PIDS+=("$PROXY_PID")
+  STATIC_PIDS=("$REDIS_PID" "$PROXY_PID")
 
-# Optional peers on the same Redis, same CPU.
-PEERS=()
-if command -v haproxy >/dev/null; then
-  HAPROXY_PORT=$(free_port)
-  cat > "$WORK/haproxy.cfg" <<CONF
+  # Optional peers on the same Redis, same CPU.
+  PEERS=()
+  if command -v haproxy >/dev/null; then
+    HAPROXY_PORT=$(free_port)
+    cat > "$WORK/haproxy.cfg" <<CONF
 global
   nbthread 1
 defaults
@@ -78,13 +204,13 @@ frontend redis
 backend redis
   server r1 127.0.0.1:$REDIS_PORT
 CONF
-  taskset -c 0 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
-  PIDS+=("$!"); HAPROXY_PID=$!
-  PEERS+=("haproxy:$HAPROXY_PORT:$HAPROXY_PID")
-fi
-if command -v nutcracker >/dev/null; then
-  TWEM_PORT=$(free_port)
-  cat > "$WORK/twemproxy.yml" <<CONF
+    taskset -c 0 haproxy -f "$WORK/haproxy.cfg" -db > "$WORK/haproxy.log" 2>&1 &
+    PIDS+=("$!"); HAPROXY_PID=$!; STATIC_PIDS+=("$HAPROXY_PID")
+    PEERS+=("haproxy:$HAPROXY_PORT:$HAPROXY_PID")
+  fi
+  if command -v nutcracker >/dev/null; then
+    TWEM_PORT=$(free_port)
+    cat > "$WORK/twemproxy.yml" <<CONF
 bench:
   listen: 127.0.0.1:$TWEM_PORT
   redis: true
@@ -93,73 +219,95 @@ bench:
   servers:
    - 127.0.0.1:$REDIS_PORT:1
 CONF
-  taskset -c 0 nutcracker -c "$WORK/twemproxy.yml" -s "$(free_port)" -o "$WORK/twemproxy.log" &
-  PIDS+=("$!"); TWEM_PID=$!
-  PEERS+=("twemproxy:$TWEM_PORT:$TWEM_PID")
+    taskset -c 0 nutcracker -c "$WORK/twemproxy.yml" -s "$(free_port)" -o "$WORK/twemproxy.log" &
+    PIDS+=("$!"); TWEM_PID=$!; STATIC_PIDS+=("$TWEM_PID")
+    PEERS+=("twemproxy:$TWEM_PORT:$TWEM_PID")
+  fi
+
+  wait_proxy "$PROXY_WRITE" "$WORK/proxy.log"
+
+  echo "warm-up..."
+  run "-p $PROXY_WRITE" 50 16 set "$N2" "$PROXY_PID" "$REDIS_PID" >/dev/null
+  run "-p $PROXY_WRITE" 50 16 get "$N2" "$PROXY_PID" "$REDIS_PID" >/dev/null
+  run "-p $PROXY_WRITE" 50 1 set "$N1" "$PROXY_PID" "$REDIS_PID" >/dev/null
+  run "-p $REDIS_PORT" 50 1 set "$N1" "$PROXY_PID" "$REDIS_PID" >/dev/null
+
+  table_header
+  bench_all respproxy "-p $REDIS_PORT" "$PROXY_WRITE" "$PROXY_PID" "$REDIS_PID"
+  for peer in "${PEERS[@]}"; do
+    IFS=: read -r pname pport ppid <<< "$peer"
+    run "-p $pport" 50 16 get "$N2" "$ppid" "$REDIS_PID" >/dev/null   # warm-up
+    bench_all "$pname" "-p $REDIS_PORT" "$pport" "$ppid" "$REDIS_PID"
+  done
+  # CPU 0 to the cluster alone from here.
+  stop_pids "${STATIC_PIDS[@]}"
 fi
 
-for i in $(seq 1 100); do
-  if redis-cli -p "$PROXY_WRITE" ping 2>/dev/null | grep -q PONG && redis-cli -p "$PROXY_WRITE" set k v 2>/dev/null | grep -q OK; then break; fi
-  sleep 0.2
+# Redis Cluster: 3 masters, no replicas, on CPU 0; a cluster-mode respproxy in front of it.
+CLUSTER_PORTS=()
+CLUSTER_PIDS=()
+for _ in 1 2 3; do
+  port=$(free_cluster_port)
+  mkdir -p "$WORK/cluster-$port"
+  taskset -c 0 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+    --cluster-enabled yes --cluster-config-file nodes.conf \
+    --dir "$WORK/cluster-$port" --logfile "$WORK/cluster-$port/redis.log" --daemonize no &
+  PIDS+=("$!"); CLUSTER_PIDS+=("$!"); CLUSTER_PORTS+=("$port")
 done
-redis-cli -p "$PROXY_WRITE" set k v | grep -q OK || { echo "bench: proxy did not come up"; cat "$WORK/proxy.log"; exit 1; }
-
-CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
-
-# run PORT CLIENTS PIPELINE TEST N [PROXY_PID] -> prints "rps avg_ms redis_us_per_op proxy_us_per_op"
-run() {
-  local port=$1 c=$2 p=$3 t=$4 n=$5 ppid=${6:-$PROXY_PID}
-  local r0 x0 r1 x1 out
-  r0=$(cpu_ticks "$REDIS_PID"); x0=$(cpu_ticks "$ppid")
-  out=$(taskset -c 1 redis-benchmark -h 127.0.0.1 -p "$port" -c "$c" -P "$p" -t "$t" -n "$n" \
-        -k 1 -r 100000 -d 64 --csv 2>/dev/null | grep -v '^"test"' | head -1)
-  r1=$(cpu_ticks "$REDIS_PID"); x1=$(cpu_ticks "$ppid")
-  # csv: "test","rps","avg_latency_ms",...
-  local rps avg
-  rps=$(echo "$out" | cut -d, -f2 | tr -d '"')
-  avg=$(echo "$out" | cut -d, -f3 | tr -d '"')
-  awk -v rps="$rps" -v avg="$avg" -v n="$n" -v rd=$((r1-r0)) -v xd=$((x1-x0)) -v hz="$CLK_TCK" \
-    'BEGIN { printf "%s %s %.2f %.2f\n", rps, avg, rd/hz*1e6/n, xd/hz*1e6/n }'
-}
-
-if [ "$QUICK" = yes ]; then N1=100000; N2=1000000; N3=30000; else N1=500000; N2=3000000; N3=100000; fi
-
-echo "warm-up..."
-run "$PROXY_WRITE" 50 16 set "$N2" >/dev/null
-run "$PROXY_WRITE" 50 16 get "$N2" >/dev/null
-run "$PROXY_WRITE" 50 1 set "$N1" >/dev/null
-run "$REDIS_PORT" 50 1 set "$N1" >/dev/null
-
-echo
-echo "redis-server $(redis-server --version | grep -o 'v=[^ ]*'), proxy pinned with Redis to CPU 0, redis-benchmark on CPU 1"
-printf '%-12s %12s %12s %12s %7s %10s %10s %14s %14s\n' config direct1 proxy direct2 ratio avg_ms_dir avg_ms_prx redis_us/op prx+redis_us/op
-bench_row() {
-  local name=$1 c=$2 p=$3 t=$4 n=$5 port=${6:-$PROXY_WRITE} pid=${7:-$PROXY_PID}
-  read -r d1 dl1 dr1 _ < <(run "$REDIS_PORT" "$c" "$p" "$t" "$n")
-  read -r pr pl prr prx < <(run "$port" "$c" "$p" "$t" "$n" "$pid")
-  read -r d2 dl2 dr2 _ < <(run "$REDIS_PORT" "$c" "$p" "$t" "$n")
-  awk -v name="$name" -v d1="$d1" -v pr="$pr" -v d2="$d2" -v dl1="$dl1" -v dl2="$dl2" -v pl="$pl" \
-      -v dr1="$dr1" -v dr2="$dr2" -v prr="$prr" -v prx="$prx" 'BEGIN {
-    printf "%-12s %12.0f %12.0f %12.0f %6.2fx %10.3f %10.3f %14.2f %7.2f+%.2f\n",
-      name, d1, pr, d2, pr/((d1+d2)/2), (dl1+dl2)/2, pl, (dr1+dr2)/2, prx, prr }'
-}
-bench_all() {
-  local label=$1 port=$2 pid=$3
-  echo "--- $label"
-  bench_row "C1 SET" 50 1 set "$N1" "$port" "$pid"
-  bench_row "C1 GET" 50 1 get "$N1" "$port" "$pid"
-  bench_row "C2 SET" 50 16 set "$N2" "$port" "$pid"
-  bench_row "C2 GET" 50 16 get "$N2" "$port" "$pid"
-  bench_row "C3 GET" 1 1 get "$N3" "$port" "$pid"
-}
-bench_all respproxy "$PROXY_WRITE" "$PROXY_PID"
-for peer in "${PEERS[@]}"; do
-  IFS=: read -r pname pport ppid <<< "$peer"
-  run "$pport" 50 16 get "$N2" "$ppid" >/dev/null   # warm-up
-  bench_all "$pname" "$pport" "$ppid"
+for port in "${CLUSTER_PORTS[@]}"; do
+  for _ in $(seq 1 50); do redis-cli -p "$port" ping 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 done
+redis-cli --cluster create "${CLUSTER_PORTS[@]/#/127.0.0.1:}" --cluster-yes > "$WORK/cluster-create.log" 2>&1 \
+  || { echo "bench: redis-cli --cluster create failed"; cat "$WORK/cluster-create.log"; exit 1; }
+cluster_ready() {
+  local port info
+  for port in "${CLUSTER_PORTS[@]}"; do
+    info=$(redis-cli -p "$port" cluster info 2>/dev/null) || return 1
+    grep -q '^cluster_state:ok' <<< "$info" && grep -q '^cluster_slots_ok:16384' <<< "$info" \
+      && grep -q '^cluster_known_nodes:3' <<< "$info" || return 1
+  done
+}
+for _ in $(seq 1 100); do cluster_ready && break; sleep 0.2; done
+cluster_ready || { echo "bench: the cluster did not come up"; redis-cli -p "${CLUSTER_PORTS[0]}" cluster info; exit 1; }
+
+CPROXY_READ=$(free_port)
+CPROXY_WRITE=$(free_port)
+SEEDS=$(printf '"127.0.0.1:%s", ' "${CLUSTER_PORTS[@]}")
+cat > "$WORK/cluster.conf" <<CONF
+respproxy {
+  services.bench {
+    mode = cluster
+    listen { read = "127.0.0.1:$CPROXY_READ", write = "127.0.0.1:$CPROXY_WRITE" }
+    cluster.seeds = [${SEEDS%, }]
+    health.interval = 1s
+  }
+  admin.listen = null
+  event-loops = 1
+  log-level = WARN
+}
+CONF
+start_proxy "$WORK/cluster.conf" "$WORK/cluster-proxy.log"
+CPROXY_PID=$!
+PIDS+=("$CPROXY_PID")
+wait_proxy "$CPROXY_WRITE" "$WORK/cluster-proxy.log"
+
+CDIRECT="--cluster -p ${CLUSTER_PORTS[0]}"
+CRPIDS="${CLUSTER_PIDS[*]}"
+[ "$CLUSTER_ONLY" = no ] || echo "warm-up..."
+# Warm-up (both key sets populated: the direct runs' key:{tag}:N and the proxy's key:N).
+run "-p $CPROXY_WRITE" 50 16 set "$N2" "$CPROXY_PID" "$CRPIDS" >/dev/null
+run "-p $CPROXY_WRITE" 50 16 get "$N2" "$CPROXY_PID" "$CRPIDS" >/dev/null
+run "-p $CPROXY_WRITE" 50 1 set "$N1" "$CPROXY_PID" "$CRPIDS" >/dev/null
+run "$CDIRECT" 50 16 set "$N2" "$CPROXY_PID" "$CRPIDS" >/dev/null
+run "$CDIRECT" 50 1 set "$N1" "$CPROXY_PID" "$CRPIDS" >/dev/null
+
+[ "$CLUSTER_ONLY" = no ] || table_header
+bench_all "respproxy cluster (3 masters)" "$CDIRECT" "$CPROXY_WRITE" "$CPROXY_PID" "$CRPIDS" no
+
 echo
 echo "ratio: proxy ops/s over the mean of the direct runs before and after it."
-echo "C3 latency overhead = avg_ms_prx - avg_ms_dir. us/op: CPU time per request (user+sys)."
+[ "$CLUSTER_ONLY" = yes ] || echo "C3 latency overhead = avg_ms_prx - avg_ms_dir. us/op: CPU time per request (user+sys)."
+[ "$CLUSTER_ONLY" = no ] || echo "us/op: CPU time per request (user+sys)."
 echo "prx+redis_us/op: the proxy's CPU, then Redis's own CPU while serving through the proxy."
+echo "cluster: direct = redis-benchmark --cluster at the masters, proxy = plain redis-benchmark at the"
+echo "cluster-mode proxy; redis_us/op summed over the 3 masters."

@@ -130,9 +130,9 @@ record ClusterView(List<ViewShard> shards, long epoch) {
                         (int) number(portValue)));
                 String health = String.valueOf(text(node.get("health"))).toLowerCase(Locale.ROOT);
                 ViewNode vn = new ViewNode(text(node.get("id")), address, health.equals("online"));
-                if ("master".equals(text(node.get("role")))) {
-                    master = vn;
-                } else {
+                if ("master".equals(text(node.get("role"))) && (master == null || (!master.serving() && vn.serving()))) {
+                    master = vn; // of two, the one that serves (a failed master may linger in the list)
+                } else if (!"master".equals(text(node.get("role")))) {
                     replicas.add(vn);
                 }
             }

@@ -62,6 +62,15 @@ class ClusterViewTest {
     }
 
     @Test
+    void ofTwoMastersListedInOneShardTheOneThatServesIsTheMaster() {
+        List<Object> reply = List.of(List.of("slots", List.of(0L, 16383L), "nodes", List.of(
+                node("old", "127.0.0.1", 7001, "master", "fail"),
+                node("new", "127.0.0.1", 7004, "master", "online"))));
+        ClusterView v = ClusterView.fromShards(reply, 1, SEED, AddressMap.NONE);
+        assertEquals("new", v.shards().get(0).master().id());
+    }
+
+    @Test
     void slotsRangesOfOneMasterFormOneShard() {
         List<Object> reply = List.of(
                 List.of(0L, 99L, List.of("127.0.0.1", 7001L, "a1"), List.of("127.0.0.1", 7004L, "a2")),
