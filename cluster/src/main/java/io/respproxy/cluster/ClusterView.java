@@ -126,14 +126,8 @@ record ClusterView(List<ViewShard> shards, long epoch) {
             for (Object n : list(shard.get("nodes"))) {
                 Map<String, Object> node = map(n);
                 Object portValue = node.containsKey("port") ? node.get("port") : node.get("tls-port");
-                String host = text(node.get("endpoint"));
-                if (host == null || host.isEmpty() || host.equals("?")) {
-                    host = text(node.get("ip"));
-                }
-                if (host == null || host.isEmpty() || host.equals("?")) {
-                    host = answeredBy.host();
-                }
-                NodeAddress address = nat.reachable(new NodeAddress(host, (int) number(portValue)));
+                NodeAddress address = nat.reachable(new NodeAddress(shardsHost(node, answeredBy),
+                        (int) number(portValue)));
                 String health = String.valueOf(text(node.get("health"))).toLowerCase(Locale.ROOT);
                 ViewNode vn = new ViewNode(text(node.get("id")), address, health.equals("online"));
                 if ("master".equals(text(node.get("role"))) && (master == null || (!master.serving() && vn.serving()))) {
@@ -147,6 +141,26 @@ record ClusterView(List<ViewShard> shards, long epoch) {
             }
         }
         return new ClusterView(sorted(out), epoch);
+    }
+
+    /**
+     * The host of a SHARDS node: its {@code endpoint} (what {@code cluster-preferred-endpoint-type}
+     * picks: the IP, the hostname). {@code ?} means hostnames are preferred but this node has none:
+     * its {@code ip} is the best there is. An empty endpoint beside an IP means
+     * {@code unknown-endpoint} (nodes behind a load balancer, whose own IPs are not for clients):
+     * the host the proxy asked, as for an empty -MOVED host (seen on 7.0.15: {@code endpoint ""},
+     * {@code -MOVED 12182 :9403}). A node that knows no IP of its own says "" for both.
+     */
+    private static String shardsHost(Map<String, Object> node, NodeAddress answeredBy) {
+        String endpoint = text(node.get("endpoint"));
+        if (endpoint != null && endpoint.isEmpty()) {
+            return answeredBy.host();
+        }
+        if (endpoint != null && !endpoint.equals("?")) {
+            return endpoint;
+        }
+        String ip = text(node.get("ip"));
+        return ip == null || ip.isEmpty() || ip.equals("?") ? answeredBy.host() : ip;
     }
 
     /**

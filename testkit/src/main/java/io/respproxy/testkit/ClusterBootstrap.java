@@ -2,6 +2,10 @@ package io.respproxy.testkit;
 
 import io.lettuce.core.Range;
 import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.StatusOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -22,13 +26,20 @@ final class ClusterBootstrap {
     private final List<RedisNode> replicas;
     private final boolean hasAddSlotsRange;
     private final Duration timeout;
+    private final Function<RedisNode, NodeAnnounce> announced;
 
-    /** Masters first, then replicas; replica {@code i} replicates master {@code i % masters}. */
-    ClusterBootstrap(List<RedisNode> masters, List<RedisNode> replicas, RedisVersion version, Duration timeout) {
+    /**
+     * Masters first, then replicas; replica {@code i} replicates master {@code i % masters}.
+     *
+     * @param announced how a node announces itself (null: where it listens); nodes meet there
+     */
+    ClusterBootstrap(List<RedisNode> masters, List<RedisNode> replicas, RedisVersion version, Duration timeout,
+                     Function<RedisNode, NodeAnnounce> announced) {
         this.masters = masters;
         this.replicas = replicas;
         this.hasAddSlotsRange = version.isAtLeast(7, 0);
         this.timeout = timeout;
+        this.announced = announced;
     }
 
     void run() {
@@ -40,7 +51,7 @@ final class ClusterBootstrap {
         }
         RedisNode first = all.get(0);
         for (RedisNode n : all.subList(1, all.size())) {
-            call(first, c -> c.clusterMeet(n.host(), n.port()));
+            meet(first, n);
         }
         for (int i = 0; i < masters.size(); i++) {
             int from = i * SLOTS / masters.size();
@@ -54,6 +65,23 @@ final class ClusterBootstrap {
             call(replicas.get(i), c -> c.clusterReplicate(masterId));
         }
         awaitSettled(all, masters.size(), replicas.size(), timeout);
+    }
+
+    /**
+     * {@code CLUSTER MEET} at the address {@code n} announces, its bus port included: behind NAT the
+     * bus is announced (and relayed) apart from the client port, not at {@code port + 10000}.
+     */
+    private void meet(RedisNode first, RedisNode n) {
+        NodeAnnounce a = announced.apply(n);
+        if (a == null || a.busPort() == 0) {
+            RedisEndpoint at = a == null ? n.endpoint() : a.ipEndpoint();
+            call(first, c -> c.clusterMeet(at.host(), at.port()));
+            return;
+        }
+        RedisEndpoint at = a.ipEndpoint();
+        // Lettuce's clusterMeet has no bus port argument (CLUSTER MEET ip port [cluster-bus-port], 7.0+)
+        call(first, c -> c.dispatch(CommandType.CLUSTER, new StatusOutput<>(StringCodec.UTF8),
+                new CommandArgs<>(StringCodec.UTF8).add("MEET").add(at.host()).add(at.port()).add(a.busPort())));
     }
 
     @SuppressWarnings("unchecked") // Lettuce's clusterAddSlotsRange(Range<Integer>...) varargs of a generic type

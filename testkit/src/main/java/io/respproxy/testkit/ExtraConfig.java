@@ -11,9 +11,10 @@ import java.util.List;
  *         : List.of("replica-announce-ip 127.0.0.1", "replica-announce-port " + (node.port() + 1)))
  * }</pre>
  * or {@code cluster-announce-ip}/{@code cluster-announce-port}/{@code cluster-announce-hostname}.
- * Announced ports nothing listens on stop Sentinel from failing over; for a Sentinel deployment behind
- * NAT use {@link SentinelDeployment.Builder#announce(Announce)}, which also makes them reachable from
- * inside the topology.
+ * Announced ports nothing listens on stop Sentinel from failing over and a cluster from gossiping; for
+ * a topology behind NAT use {@link SentinelDeployment.Builder#announce(Announce)} or
+ * {@link RedisCluster.Builder#announce(Announce)}, which also make them reachable from inside the
+ * topology.
  */
 @FunctionalInterface
 public interface ExtraConfig {

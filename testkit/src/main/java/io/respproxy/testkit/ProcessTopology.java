@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,7 +27,7 @@ abstract class ProcessTopology implements RedisTopology {
     private final List<RedisNode> nodes = new CopyOnWriteArrayList<>();
     /** Null: every node announces where it listens. */
     private final Announce announce;
-    private final Map<RedisNode, RedisEndpoint> announced = new ConcurrentHashMap<>();
+    private final Map<RedisNode, NodeAnnounce> announced = new ConcurrentHashMap<>();
     private final List<NatRelay> relays = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
@@ -48,31 +49,48 @@ abstract class ProcessTopology implements RedisTopology {
 
     /**
      * Starts a node with {@code lines}, then its announce lines if the topology announces, then the
-     * caller's extra lines; with an announce, also the relay on its announced address.
+     * caller's extra lines; with an announce, also the relays on its announced addresses.
      */
     RedisNode startNode(String name, boolean sentinel, Credentials clientAuth, IntFunction<List<String>> lines) {
+        // Set on each attempt: a retry on another port announces (and relays) other addresses.
+        AtomicReference<NodeAnnounce> chosen = new AtomicReference<>();
         RedisNode node = RedisNode.start(name, sentinel, dir, settings.binary(), clientAuth, admin,
                 settings.startTimeout(), port -> {
                     List<String> all = new ArrayList<>(lines.apply(port));
                     if (announce != null) {
-                        RedisEndpoint a = announce.endpointFor(port);
-                        all.addAll(sentinel ? RedisConf.announceSentinel(a) : RedisConf.announceDataNode(a));
+                        NodeAnnounce a = announceFor(name, port, sentinel, announce);
+                        chosen.set(a);
+                        all.addAll(a.lines());
                     }
                     all.addAll(settings.extraConfig().linesFor(new NodeSpec(name, port, sentinel)));
                     return all;
                 });
         nodes.add(node);
         if (announce != null) {
-            RedisEndpoint a = announce.endpointFor(node.port());
-            relays.add(NatRelay.open(a, announce.listenHost(), node.endpoint()));
+            NodeAnnounce a = chosen.get();
             announced.put(node, a);
+            a.relays().forEach((from, to) -> relays.add(NatRelay.open(from, announce.listenHost(), to)));
         }
         return node;
     }
 
+    /**
+     * How a node listening on {@code port} announces itself: by default as in a Sentinel deployment
+     * (one relayed address, {@code replica-announce-*} or {@code sentinel announce-*}).
+     */
+    NodeAnnounce announceFor(String name, int port, boolean sentinel, Announce a) {
+        return NodeAnnounce.sentinelStyle(a, port, sentinel);
+    }
+
     /** Where {@code node} says it is: its announced address, or where it listens. */
     RedisEndpoint announcedEndpoint(RedisNode node) {
-        return announced.getOrDefault(node, node.endpoint());
+        NodeAnnounce a = announced.get(node);
+        return a == null ? node.endpoint() : a.endpoint();
+    }
+
+    /** How {@code node} announces itself, or null when the topology does not announce. */
+    NodeAnnounce nodeAnnounce(RedisNode node) {
+        return announced.get(node);
     }
 
     /** The announce of this topology, if its nodes announce addresses of their own. */

@@ -2,6 +2,8 @@ package io.respproxy.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,50 @@ import java.util.concurrent.ConcurrentHashMap;
  * 2 s. Start with {@link RedisTopologies#cluster()}.
  *
  * <p>Roles change under failover, so {@link #masters()} and {@link #replicas()} ask each node now.
+ *
+ * <p><b>Behind NAT</b> ({@link Builder#announce(Announce)}, redis 7.0+): every node announces an
+ * address only the cluster's own nodes reach, and a client needs {@link #natMap()} (or
+ * {@link #hostnameMap()}) to use what the cluster tells it.
+ * <pre>{@code
+ * try (RedisCluster c = RedisTopologies.cluster().announce(Announce.portOffset(10000)).start()) {
+ *     Map<RedisEndpoint, RedisEndpoint> nat = c.natMap();   // 127.0.0.1:(port + 10000) -> 127.0.0.1:port
+ * }
+ * try (RedisCluster c = RedisTopologies.cluster()
+ *         .announce(Announce.host("127.0.0.2").withHostnames("respproxy.invalid")).start()) {
+ *     Map<String, RedisEndpoint> names = c.hostnameMap();   // node-1.respproxy.invalid -> 127.0.0.1:port
+ * }
+ * }</pre>
+ * Each node announces {@code cluster-announce-ip}/{@code -port} (and {@code replica-announce-*},
+ * so a master's INFO lists its replicas the same way), connects from {@value NatRelay#INSIDE}
+ * ({@code bind-source-addr}), and has its cluster bus on a port of its own ({@code cluster-port}),
+ * announced through {@code cluster-announce-bus-port} on the announced host: the bus port is
+ * relayed like the client port, so gossip, failover votes and replication all go through the NAT,
+ * and CLUSTER MEET names the announced addresses. A client outside gets its connection reset there.
+ * What the cluster says, as observed on redis 7.0.15 (P a node's port, Q its bus port):
+ * <ul>
+ * <li>{@code Announce.portOffset(10000)}: CLUSTER NODES {@code 127.0.0.1:P+10000@Q+10000}; CLUSTER
+ *     SHARDS {@code ip 127.0.0.1, port P+10000, endpoint 127.0.0.1} (no {@code hostname} field);
+ *     CLUSTER SLOTS {@code [127.0.0.1, P+10000, id, {}]}; {@code -MOVED slot 127.0.0.1:P+10000}
+ *     and {@code -ASK} alike. A replica's INFO says {@code master_host:127.0.0.1},
+ *     {@code master_port:P+10000} (it replicates through the relay) and its master's INFO lists it
+ *     at its announced port.</li>
+ * <li>{@code Announce.host("127.0.0.2").withHostnames("respproxy.invalid")} (the port kept):
+ *     CLUSTER NODES {@code 127.0.0.2:P@Q,node-1.respproxy.invalid}; CLUSTER SHARDS
+ *     {@code ip 127.0.0.2, port P, endpoint node-1.respproxy.invalid, hostname node-1.respproxy.invalid};
+ *     CLUSTER SLOTS {@code [node-1.respproxy.invalid, P, id, {ip: 127.0.0.2}]};
+ *     {@code -MOVED slot node-1.respproxy.invalid:P}. Replication still goes to the master's
+ *     {@code ip} and port (INFO {@code master_host:127.0.0.2}): Redis never resolves the names.</li>
+ * <li>Either way a replica whose replication offset is still 0 (nothing written since it synced) is
+ *     {@code health loading} in CLUSTER SHARDS and left out of CLUSTER SLOTS.</li>
+ * <li>With {@code cluster-preferred-endpoint-type unknown-endpoint} added ({@link Builder#extraConfig}):
+ *     CLUSTER SHARDS {@code endpoint ""} beside the {@code ip}, CLUSTER SLOTS a null host
+ *     ({@code $-1}) with {@code {ip: ...}}, {@code -MOVED slot :port}: "where you asked, this port".
+ *     With hostnames preferred and a node that has none: {@code endpoint ?}, {@code -MOVED slot ?:port}.</li>
+ * </ul>
+ * A node that announces a hostname but connects from {@value NatRelay#INSIDE} without announcing an
+ * IP is recorded by the others at {@code 127.0.0.3}, where nothing listens: the handshake never
+ * completes (hence {@code cluster-announce-ip} always). MIGRATE connects from 127.0.0.1, not from
+ * the inside address: move keys to a node's real address ({@link RedisNode#endpoint()}).
  */
 public final class RedisCluster extends ProcessTopology {
 
@@ -20,10 +66,91 @@ public final class RedisCluster extends ProcessTopology {
     /** Node ids survive restarts (nodes.conf in the node's dir), so they are fetched once. */
     private final Map<RedisNode, String> ids = new ConcurrentHashMap<>();
 
-    private RedisCluster(TopologySettings settings, int masterCount, int replicaCount) {
-        super("cluster", settings);
+    private RedisCluster(TopologySettings settings, int masterCount, int replicaCount, Announce announce) {
+        super("cluster", settings, announce);
         this.masterCount = masterCount;
         this.replicaCount = replicaCount;
+    }
+
+    /**
+     * A cluster node announces its IP form relayed (client and bus port), and its hostname if any.
+     * A node reached where it listens (only a hostname announced) gets no relay and keeps its own
+     * source address (protected mode would refuse a connection from the inside address).
+     */
+    @Override
+    NodeAnnounce announceFor(String name, int port, boolean sentinel, Announce a) {
+        RedisEndpoint ip = a.endpointFor(port);
+        String hostname = a.hostnameFor(name);
+        RedisEndpoint endpoint = hostname == null ? ip : new RedisEndpoint(hostname, ip.port());
+        if (ip.equals(RedisEndpoint.loopback(port))) {
+            return new NodeAnnounce(endpoint, ip, 0, RedisConf.announceClusterNode(ip, 0, null, hostname), Map.of());
+        }
+        // A bus port of its own, whose + 10000 the allocator keeps free too: the announced bus port
+        // with the usual offset, never where some node listens.
+        int busPort = PortAllocator.shared().allocate();
+        RedisEndpoint bus = a.endpointFor(busPort);
+        Map<RedisEndpoint, RedisEndpoint> relays = new LinkedHashMap<>();
+        relays.put(ip, RedisEndpoint.loopback(port));
+        relays.put(bus, RedisEndpoint.loopback(busPort));
+        return new NodeAnnounce(endpoint, ip, bus.port(), RedisConf.announceClusterNode(ip, busPort, bus, hostname),
+                relays);
+    }
+
+    /**
+     * Where {@code node} says it is: the {@code endpoint} and {@code port} of CLUSTER SHARDS, the
+     * host and port of CLUSTER SLOTS and of -MOVED / -ASK. Its hostname with
+     * {@link Announce#withHostnames}, its announced IP and port with an announce, else
+     * {@link RedisNode#endpoint()}.
+     */
+    @Override
+    public RedisEndpoint announcedEndpoint(RedisNode node) {
+        return super.announcedEndpoint(node);
+    }
+
+    /**
+     * The {@code ip} and {@code port} CLUSTER SHARDS and CLUSTER NODES list for {@code node}:
+     * {@link #announcedEndpoint} but for a hostname announce.
+     */
+    public RedisEndpoint announcedIpEndpoint(RedisNode node) {
+        NodeAnnounce a = nodeAnnounce(node);
+        return a == null ? node.endpoint() : a.ipEndpoint();
+    }
+
+    /** How the nodes announce themselves, if {@link Builder#announce(Announce)} was set. */
+    @Override
+    public Optional<Announce> announce() {
+        return super.announce();
+    }
+
+    /**
+     * {@link #announcedEndpoint} to the real address, for every node that announces another one:
+     * the exact {@code "host:port" = "host:port"} entries of a proxy's {@code nat} setting. Keyed by
+     * hostname with {@link Announce#withHostnames}. Empty without an announce.
+     */
+    public Map<RedisEndpoint, RedisEndpoint> natMap() {
+        Map<RedisEndpoint, RedisEndpoint> out = new LinkedHashMap<>();
+        for (RedisNode n : nodes()) {
+            RedisEndpoint a = announcedEndpoint(n);
+            if (!a.equals(n.endpoint())) {
+                out.put(a, n.endpoint());
+            }
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * Each announced hostname to the node's real address, in node order; empty without
+     * {@link Announce#withHostnames}. With the port kept (an offset of 0), host-only {@code nat}
+     * entries suffice: {@code "node-1.respproxy.invalid" = "127.0.0.1"}.
+     */
+    public Map<String, RedisEndpoint> hostnameMap() {
+        Map<String, RedisEndpoint> out = new LinkedHashMap<>();
+        announce().filter(Announce::hasHostnames).ifPresent(a -> {
+            for (RedisNode n : nodes()) {
+                out.put(a.hostnameFor(n.name()), n.endpoint());
+            }
+        });
+        return Collections.unmodifiableMap(out);
     }
 
     /** Running nodes whose ROLE says master. */
@@ -53,7 +180,9 @@ public final class RedisCluster extends ProcessTopology {
         List<RedisNode> out = new ArrayList<>();
         for (ClusterNodesLine l : view) {
             if (l.isReplica() && id.equals(l.masterId())) {
-                nodes().stream().filter(n -> n.port() == l.port()).findFirst().ifPresent(out::add);
+                // CLUSTER NODES lists the announced port, unique in the cluster
+                nodes().stream().filter(n -> announcedIpEndpoint(n).port() == l.port()).findFirst()
+                        .ifPresent(out::add);
             }
         }
         return out;
@@ -117,8 +246,23 @@ public final class RedisCluster extends ProcessTopology {
         private int masters = 3;
         private int replicasPerMaster = 1;
         private Duration nodeTimeout = Duration.ofMillis(2000);
+        private Announce announce;
 
         Builder() {
+        }
+
+        /**
+         * Every node announces the address {@code announce} gives it (and its hostname, with
+         * {@link Announce#withHostnames}), which only the cluster's own nodes reach; see
+         * {@link RedisCluster}. The host must be an IP literal. Needs redis 7.0+.
+         */
+        public Builder announce(Announce announce) {
+            if (announce.isHostname()) {
+                throw new IllegalArgumentException("cluster-announce-ip takes an IP literal, not " + announce.host()
+                        + "; announce names with Announce.withHostnames");
+            }
+            this.announce = announce;
+            return this;
         }
 
         /** How many masters (default 3). Fewer than 3 cannot fail over: a majority of masters must agree. */
@@ -148,8 +292,12 @@ public final class RedisCluster extends ProcessTopology {
         /** Starts the nodes, builds the cluster and waits until it is ok and replicas are in sync. */
         public RedisCluster start() {
             TopologySettings s = settings();
+            if (announce != null && !s.binary().version().isAtLeast(7, 0)) {
+                throw new IllegalStateException("announced addresses need redis 7.0+ (bind-source-addr, cluster-port,"
+                        + " cluster-announce-hostname), not " + s.binary());
+            }
             int replicaCount = masters * replicasPerMaster;
-            return startedOrClosed(new RedisCluster(s, masters, replicaCount), t -> {
+            return startedOrClosed(new RedisCluster(s, masters, replicaCount, announce), t -> {
                 List<RedisNode> m = new ArrayList<>();
                 List<RedisNode> r = new ArrayList<>();
                 for (int i = 0; i < masters + replicaCount; i++) {
@@ -161,7 +309,7 @@ public final class RedisCluster extends ProcessTopology {
                     });
                     (i < masters ? m : r).add(n);
                 }
-                new ClusterBootstrap(m, r, s.binary().version(), t.awaitTimeout()).run();
+                new ClusterBootstrap(m, r, s.binary().version(), t.awaitTimeout(), t::nodeAnnounce).run();
             });
         }
     }

@@ -68,6 +68,36 @@ final class RedisConf {
                 "sentinel announce-port " + announced.port());
     }
 
+    /**
+     * A cluster node behind NAT. Its client and bus addresses announced through relays when
+     * {@code bus} is given: the bus moves to a port of its own ({@code cluster-port}), since
+     * {@code port + 10000}, Redis's default, may be the announced client port; the node connects from
+     * the inside address, and announces its IP explicitly, or the others would take that source
+     * address for its IP (seen on 7.0.15: they record {@code 127.0.0.3}, where nothing listens, and
+     * never finish the handshake). Without {@code bus} (the node is reached where it listens) only
+     * the IP and the hostname are announced.
+     *
+     * @param ip       what {@code ip}/{@code port} of CLUSTER SHARDS and CLUSTER NODES will say
+     * @param busPort  the real bus port ({@code cluster-port}), 0 with no relays
+     * @param bus      the announced bus address (same host as {@code ip}), or null with no relays
+     * @param hostname the announced and preferred hostname, or null
+     */
+    static List<String> announceClusterNode(RedisEndpoint ip, int busPort, RedisEndpoint bus, String hostname) {
+        List<String> lines = new ArrayList<>();
+        lines.add("cluster-announce-ip " + ip.host());
+        if (bus != null) {
+            lines.addAll(announceDataNode(ip));
+            lines.add("cluster-port " + busPort);
+            lines.add("cluster-announce-port " + ip.port());
+            lines.add("cluster-announce-bus-port " + bus.port());
+        }
+        if (hostname != null) {
+            lines.add("cluster-announce-hostname " + hostname);
+            lines.add("cluster-preferred-endpoint-type hostname");
+        }
+        return lines;
+    }
+
     /** Cluster mode; nodes.conf lives in the node's dir, so a restart rejoins with the same node id. */
     static List<String> cluster(int nodeTimeoutMillis) {
         return List.of("cluster-enabled yes",

@@ -282,7 +282,11 @@ public final class SentinelDeployment extends ProcessTopology {
          * Needs redis 7.0+.
          */
         public Builder announce(Announce announce) {
-            this.announce = Objects.requireNonNull(announce);
+            if (announce.hasHostnames()) {
+                throw new IllegalArgumentException("announced hostnames are for clusters: Sentinel never promotes a "
+                        + "replica it cannot resolve (see Announce)");
+            }
+            this.announce = announce;
             return this;
         }
 

@@ -42,4 +42,34 @@ class AnnounceTest {
         assertThrows(IllegalArgumentException.class, () -> Announce.portOffset(0));
         assertThrows(IllegalArgumentException.class, () -> Announce.portOffset(60000).endpointFor(12000));
     }
+
+    @Test
+    void hostnamesAreNodeNameDotDomainAndKeepTheIpForm() {
+        Announce a = Announce.host("127.0.0.2").withHostnames("respproxy.invalid");
+        assertTrue(a.hasHostnames());
+        assertEquals("node-1.respproxy.invalid", a.hostnameFor("node-1"));
+        assertEquals(new RedisEndpoint("127.0.0.2", 12345), a.endpointFor(12345));
+        // hostnames alone: the IP form is where the node listens, which is fine since the name is the NAT
+        Announce only = Announce.hostnames("respproxy.invalid");
+        assertEquals(new RedisEndpoint("127.0.0.1", 12345), only.endpointFor(12345));
+        assertEquals(null, Announce.portOffset(10000).hostnameFor("node-1"));
+    }
+
+    @Test
+    void hostnamesMustBeUnresolvable() {
+        assertThrows(IllegalArgumentException.class, () -> Announce.hostnames("respproxy.example"));
+        assertThrows(IllegalArgumentException.class, () -> Announce.hostnames("Respproxy.INVALID"));
+        assertThrows(IllegalArgumentException.class, () -> Announce.hostnames("-x.invalid"));
+        assertThrows(IllegalArgumentException.class,
+                () -> Announce.portOffset(1).withHost("localhost").withHostnames("respproxy.invalid"));
+    }
+
+    @Test
+    void buildersTakeOnlyWhatTheirTopologyCanAnnounce() {
+        // cluster-announce-ip takes an IP; Sentinel never promotes a replica it cannot resolve
+        assertThrows(IllegalArgumentException.class,
+                () -> RedisTopologies.cluster().announce(Announce.portOffset(10000).withHost(Announce.LOCALHOST)));
+        assertThrows(IllegalArgumentException.class,
+                () -> RedisTopologies.sentinel().announce(Announce.hostnames("respproxy.invalid")));
+    }
 }

@@ -89,4 +89,21 @@ class RedisConfTest {
         assertFalse(Credentials.aclUser("app", "topsecret").toString().contains("topsecret"));
         assertFalse(Credentials.password("topsecret").toString().contains("topsecret"));
     }
+
+    @Test
+    void clusterNodeBehindNatMovesItsBusAndAnnouncesBothPorts() {
+        List<String> lines = RedisConf.announceClusterNode(new RedisEndpoint("127.0.0.1", 22000), 13000,
+                new RedisEndpoint("127.0.0.1", 23000), null);
+        assertEquals(List.of("cluster-announce-ip 127.0.0.1", "bind-source-addr 127.0.0.3",
+                "replica-announce-ip 127.0.0.1", "replica-announce-port 22000", "cluster-port 13000",
+                "cluster-announce-port 22000", "cluster-announce-bus-port 23000"), lines);
+    }
+
+    @Test
+    void clusterNodeAnnouncingOnlyAHostnameKeepsItsSourceAddress() {
+        List<String> lines = RedisConf.announceClusterNode(RedisEndpoint.loopback(12000), 0, null,
+                "node-1.respproxy.invalid");
+        assertEquals(List.of("cluster-announce-ip 127.0.0.1", "cluster-announce-hostname node-1.respproxy.invalid",
+                "cluster-preferred-endpoint-type hostname"), lines);
+    }
 }
