@@ -142,7 +142,7 @@ interface ReplyMerge {
         public ByteBuf merge(ByteBuf[] parts, ByteBufAllocator alloc) {
             byte type = parts[0].getByte(parts[0].readerIndex());
             if (type != '*' && type != '~') {
-                return parts[0].retainedDuplicate();
+                return anyNonNull(parts);
             }
             long n = 0;
             int bytes = 16;
@@ -158,6 +158,23 @@ interface ReplyMerge {
             }
             return out;
         }
+    }
+
+    /**
+     * One value from every node (RANDOMKEY): a non-null one, starting at a random part, so the
+     * answer is nil only when every node's is (every master empty) and no master is favoured.
+     */
+    private static ByteBuf anyNonNull(ByteBuf[] parts) {
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(parts.length);
+        for (int i = 0; i < parts.length; i++) {
+            ByteBuf p = parts[(start + i) % parts.length];
+            byte t = p.getByte(p.readerIndex());
+            boolean nil = t == '_' || ((t == '$' || t == '*') && p.getByte(p.readerIndex() + 1) == '-');
+            if (!nil) {
+                return p.retainedDuplicate();
+            }
+        }
+        return parts[start].retainedDuplicate();
     }
 
     /** MSET (+OK from every part), FLUSHALL and SCRIPT LOAD (all_succeeded): the first part's reply. */

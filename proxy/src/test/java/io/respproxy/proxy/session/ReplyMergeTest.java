@@ -132,6 +132,16 @@ class ReplyMergeTest {
     }
 
     @Test
+    void randomKeyIsNilOnlyWhenEveryMasterIsEmpty() {
+        ReplyMerge m = ReplyMerge.forFanOut(ResponsePolicy.DEFAULT);
+        for (int i = 0; i < 20; i++) {
+            assertEquals("$3\r\nkey\r\n", merge(m, "$-1\r\n", "$3\r\nkey\r\n", "$-1\r\n"));
+            assertEquals("$1\r\nk\r\n", merge(m, "_\r\n", "$1\r\nk\r\n"));
+        }
+        assertEquals("$-1\r\n", merge(m, "$-1\r\n", "$-1\r\n"));
+    }
+
+    @Test
     void oneSucceededIgnoresErrorsUnlessAllFailed() {
         Parent parent = new Parent();
         MultiPartReply m = new MultiPartReply(parent, null, ReplyMerge.forFanOut(ResponsePolicy.ONE_SUCCEEDED), 2, false, ALLOC);
