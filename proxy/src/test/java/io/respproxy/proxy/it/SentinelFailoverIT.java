@@ -96,7 +96,10 @@ class SentinelFailoverIT {
                 String info = c.info("proxy");
                 assertTrue(info.contains("proxy_may_have_been_applied:" + r.maybeApplied() + "\r\n"),
                         "INFO counts the writes failed as may-have-been-applied: " + info);
-                assertTrue(info.contains("proxy_failovers:1\r\n"), info);
+                // One failover, or more when a starved machine makes the Sentinels fail the new master
+                // over too (seen once under load: +odown of the promoted replica a second later).
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("proxy_failovers:(\\d+)\r\n").matcher(info);
+                assertTrue(m.find() && Long.parseLong(m.group(1)) >= 1, info);
             }
             assertEquals(0, reads.errors(), "reads go to replicas: " + reads.errorSamples());
             assertTrue(reads.longestStallMs() < 1000, "reads do not wait for the failover: " + reads);
