@@ -223,7 +223,12 @@ public final class ClusterTopologySource implements TopologySource {
                     views.put(link.address(), a.join());
                 }
             }
-            apply(views);
+            try {
+                apply(views);
+            } catch (RuntimeException ex) {
+                // Thrown here it would vanish in the future: the map would freeze without a word.
+                log.error("[{}] could not apply the cluster nodes' answers", service, ex);
+            }
         }, scheduler);
     }
 
@@ -239,7 +244,9 @@ public final class ClusterTopologySource implements TopologySource {
     private void apply(Map<NodeAddress, ClusterView> views) {
         ClusterView before = agreed;
         ClusterView next = ClusterAgreement.choose(views, before);
-        disagreeing = views.values().stream().anyMatch(v -> next != null && !v.sameSlotOwners(next));
+        // Only the agreed view's own nodes count: a seed that left the cluster may say anything.
+        disagreeing = next != null && views.entrySet().stream()
+                .anyMatch(e -> next.hasNode(e.getKey()) && !e.getValue().sameSlotOwners(next));
         if (next == null) {
             if (before == null) {
                 publishUnknown(views);

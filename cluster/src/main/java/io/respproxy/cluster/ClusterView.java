@@ -81,6 +81,12 @@ record ClusterView(List<ViewShard> shards, long epoch) {
         return true;
     }
 
+    /** True when {@code address} is a master or replica of this view. */
+    boolean hasNode(NodeAddress address) {
+        return shards.stream().anyMatch(s -> s.master.address().equals(address)
+                || s.replicas.stream().anyMatch(r -> r.address().equals(address)));
+    }
+
     /** True when {@code address} is a master of this view. */
     boolean isMaster(NodeAddress address) {
         return shards.stream().anyMatch(s -> s.master.address().equals(address));
@@ -117,15 +123,20 @@ record ClusterView(List<ViewShard> shards, long epoch) {
             if (slots.isEmpty()) {
                 continue; // a master without slots (emptied by resharding) serves nothing
             }
-            int[] ranges = new int[slots.size()];
-            for (int i = 0; i < ranges.length; i++) {
-                ranges[i] = (int) number(slots.get(i));
+            int[] ranges = ranges(slots);
+            if (ranges == null) {
+                continue; // not pairs of slots in 0..16383: nothing to route by
             }
             ViewNode master = null;
             List<ViewNode> replicas = new ArrayList<>();
             for (Object n : list(shard.get("nodes"))) {
                 Map<String, Object> node = map(n);
                 Object portValue = node.containsKey("port") ? node.get("port") : node.get("tls-port");
+                if (portValue == null || number(portValue) <= 0 || number(portValue) > 65535) {
+                    // A node Redis knows no address for (one that restarted with a new id at the same
+                    // address leaves its old entry like this): nothing to reach, the rest still count.
+                    continue;
+                }
                 NodeAddress address = nat.reachable(new NodeAddress(shardsHost(node, answeredBy),
                         (int) number(portValue)));
                 String health = String.valueOf(text(node.get("health"))).toLowerCase(Locale.ROOT);
@@ -174,12 +185,19 @@ record ClusterView(List<ViewShard> shards, long epoch) {
             if (range.size() < 3) {
                 continue;
             }
-            int start = (int) number(range.get(0));
-            int end = (int) number(range.get(1));
+            int[] bounds = ranges(range.subList(0, 2));
             ViewNode master = slotsNode(range.get(2), answeredBy, nat);
+            if (bounds == null || master == null) {
+                continue;
+            }
+            int start = bounds[0];
+            int end = bounds[1];
             List<ViewNode> replicas = new ArrayList<>();
             for (int i = 3; i < range.size(); i++) {
-                replicas.add(slotsNode(range.get(i), answeredBy, nat));
+                ViewNode r = slotsNode(range.get(i), answeredBy, nat);
+                if (r != null) {
+                    replicas.add(r);
+                }
             }
             ViewShard known = byMaster.get(master.id());
             int[] ranges = known == null ? new int[] {start, end} : append(known.ranges, start, end);
@@ -188,14 +206,39 @@ record ClusterView(List<ViewShard> shards, long epoch) {
         return new ClusterView(sorted(new ArrayList<>(byMaster.values())), epoch);
     }
 
+    /** A SLOTS node entry, or null when it has no usable port. */
     private static ViewNode slotsNode(Object entry, NodeAddress answeredBy, AddressMap nat) {
         List<?> node = list(entry);
+        if (node.size() < 2 || node.get(1) == null || number(node.get(1)) <= 0 || number(node.get(1)) > 65535) {
+            return null;
+        }
         String host = text(node.get(0));
         if (host == null || host.isEmpty() || host.equals("?")) {
             host = answeredBy.host();
         }
         String id = node.size() > 2 ? text(node.get(2)) : host + ":" + number(node.get(1));
         return new ViewNode(id, nat.reachable(new NodeAddress(host, (int) number(node.get(1)))), true);
+    }
+
+    /** Flat start/end pairs within 0..16383, or null when they are not. */
+    private static int[] ranges(List<?> slots) {
+        if (slots.size() % 2 != 0) {
+            return null;
+        }
+        int[] ranges = new int[slots.size()];
+        for (int i = 0; i < ranges.length; i++) {
+            long v = number(slots.get(i));
+            if (v < 0 || v >= 16384) {
+                return null;
+            }
+            ranges[i] = (int) v;
+        }
+        for (int i = 0; i < ranges.length; i += 2) {
+            if (ranges[i] > ranges[i + 1]) {
+                return null;
+            }
+        }
+        return ranges;
     }
 
     private static int[] append(int[] ranges, int start, int end) {

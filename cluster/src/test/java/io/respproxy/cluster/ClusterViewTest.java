@@ -62,6 +62,25 @@ class ClusterViewTest {
     }
 
     @Test
+    void aNodeWithoutAnAddressAndSlotsOutOfRangeAreSkippedNotFatal() {
+        List<Object> forgotten = List.of("id", "gone", "ip", "", "endpoint", "", "role", "replica",
+                "replication-offset", 0L, "health", "fail"); // no port at all: Redis knows no address
+        List<Object> reply = List.of(
+                List.of("slots", List.of(0L, 8000L), "nodes", List.of(
+                        node("a1", "127.0.0.1", 7001, "master", "online"), forgotten)),
+                List.of("slots", List.of(8001L, 99999L), "nodes", List.of(node("b1", "127.0.0.1", 7002, "master", "online"))));
+        ClusterView v = ClusterView.fromShards(reply, 1, SEED, AddressMap.NONE);
+        assertEquals(1, v.shards().size());
+        assertEquals(List.of(), v.shards().get(0).replicas());
+        List<Object> slots = List.of(
+                List.of(0L, 100L, List.of("127.0.0.1", 7001L, "a1"), List.of("", 0L, "gone")),
+                List.of(101L, 200L, List.of("127.0.0.1", 0L, "nobody")));
+        ClusterView s = ClusterView.fromSlots(slots, 0, SEED, AddressMap.NONE);
+        assertEquals(1, s.shards().size());
+        assertEquals(List.of(), s.shards().get(0).replicas());
+    }
+
+    @Test
     void ofTwoMastersListedInOneShardTheOneThatServesIsTheMaster() {
         List<Object> reply = List.of(List.of("slots", List.of(0L, 16383L), "nodes", List.of(
                 node("old", "127.0.0.1", 7001, "master", "fail"),

@@ -43,6 +43,14 @@ final class MasterChanges {
      * @param leaving a master being failed over (the source's {@code leavingMaster()}), or null
      */
     void seen(NodeAddress master, NodeAddress leaving) {
+        seen(master, leaving, n -> false);
+    }
+
+    /**
+     * @param stillMaster whether a node is a master of the published view (a cluster: of another
+     *                    shard): a master that is one is not left, its shard only changed hands
+     */
+    void seen(NodeAddress master, NodeAddress leaving, java.util.function.Predicate<NodeAddress> stillMaster) {
         if (master == null) {
             if (leaving != null && leaving.equals(last) && !leaving.equals(leftEarly)) {
                 // Writes stopped because a failover of it started: what a frozen master acknowledges
@@ -73,6 +81,10 @@ final class MasterChanges {
         lostAtNanos = 0;
         if (previous.equals(master)) {
             log.info("[{}] master {} is writable again{}", service, master, counts);
+            return;
+        }
+        if (stillMaster.test(previous)) {
+            log.info("[{}] now served by {} (was {}, still a master){}", service, master, previous, counts);
             return;
         }
         stats.failovers.increment();

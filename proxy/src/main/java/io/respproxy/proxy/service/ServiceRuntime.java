@@ -110,19 +110,27 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /**
      * A cluster's masters, followed per shard. A shard is known by the lowest slot it owns, which
-     * a failover keeps (its id, the master's node id, changes with the master).
+     * a failover keeps (its id, the master's node id, changes with the master). When that slot
+     * changes hands by resharding, its old owner is still a master: that is no failover, and
+     * nothing in flight there is in doubt.
      */
     private void shardFailovers(Topology t) {
         Map<Integer, NodeAddress> masters = new java.util.HashMap<>();
+        java.util.Set<NodeAddress> mastersNow = new java.util.HashSet<>();
         java.util.Set<Shard> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (int slot = 0; slot < Topology.SLOTS; slot++) {
             Shard s = t.shardForSlot(slot);
             if (s != null && seen.add(s)) {
                 masters.put(slot, s.master());
+                if (s.master() != null) {
+                    mastersNow.add(s.master());
+                }
             }
         }
+        clusterFailovers.keySet().retainAll(masters.keySet());
         masters.forEach((slot, master) -> clusterFailovers.computeIfAbsent(slot,
-                k -> new MasterChanges(name + " slot " + k, stats, this::leftMaster)).seen(master, null));
+                k -> new MasterChanges(name + " slot " + k, stats, this::leftMaster)).seen(master, null,
+                mastersNow::contains));
     }
 
     /**

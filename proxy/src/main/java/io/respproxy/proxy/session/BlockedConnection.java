@@ -37,12 +37,17 @@ final class BlockedConnection {
         BlockedConnection b = identify(session, conn);
         if (spec.isReplicationWait()) {
             raiseReplicationOffset(session, conn);
+        } else if (!spec.isReadOnly()) {
+            session.writes().wroteTo(conn.key().node()); // BLMOVE, BLMPOP...: a later WAIT waits there
         }
         conn.expectBlockingReply();
         String lost = spec.isReadOnly() ? Reply.BLOCKED_READ_LOST : Reply.BLOCKED_LOST;
         session.dispatcher().send(conn, req, (s, reply) -> {
             end.run();
-            return reply;
+            // A cluster's slot moved before the proxy's view did: a redirect would name an
+            // address the client may not reach, and the command was not applied.
+            return s.service().topology().isCluster()
+                    ? TransactionRedirect.replied(s, reply, TransactionRedirect.BLOCKED_TRYAGAIN) : reply;
         }, (s, failure, written) -> written ? Reply.error(s.alloc(), lost) : null);
         return b;
     }

@@ -44,8 +44,9 @@ final class ClusterWait {
             }
             conns.add(c);
         }
+        session.pinned().holdWaitConnections(conns);
         MultiPartReply parent = new MultiPartReply(session.newSlot((s, reply) -> {
-            conns.forEach(s.pool()::release); // a connection that failed is not pooled
+            s.pinned().releaseWaitConnections();
             return reply;
         }), null, ReplyMerge.forFanOut(ResponsePolicy.AGG_MIN), conns.size(), true, session.alloc());
         for (int i = 0; i < conns.size(); i++) {

@@ -101,6 +101,19 @@ final class Dispatcher {
             keys += ordinals[p].length;
         }
         boolean pairs = spec.shape() == RoutingShape.MULTI_KEY_PAIRS;
+        int[] slots = new int[parts];
+        for (int p = 0; p < parts; p++) {
+            slots[p] = SlotHash.slot(req, split.parts().get(p).keyArgs()[0]);
+        }
+        if (!spec.isReadOnly()) {
+            for (int p = 0; p < parts; p++) {
+                if (!session.writes().mayWriteTo(split.parts().get(p).node(), slots[p])) {
+                    // A write of that slot is still unanswered on another node: wait for it.
+                    session.input().addFirst(req);
+                    return;
+                }
+            }
+        }
         MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forSplit(spec.shape(), keys, ordinals),
                 parts, spec.isReadOnly(), session.alloc());
         for (int p = 0; p < parts; p++) {
@@ -114,8 +127,7 @@ final class Dispatcher {
                     args[a++] = req.argBytes(keyArg + 1);
                 }
             }
-            int slot = SlotHash.slot(req, part.keyArgs()[0]);
-            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p, slot));
+            sendPart(part.node(), RequestEncoder.encode(session.alloc(), args), parent.part(p, slots[p]));
         }
         req.release();
     }
@@ -134,6 +146,11 @@ final class Dispatcher {
         req.release();
     }
 
+    /** A tracked part of a split write was answered (or failed): it is no longer in flight. */
+    void partAnswered(MultiPartReply.Part part) {
+        session.writes().answered(part.node, part.slot());
+    }
+
     /**
      * {@code req} (ownership passes here) to each of {@code nodes}, the replies merged by
      * {@code merge} and then given to {@code hook} (a local command's fan-out: INFO in a cluster).
@@ -148,10 +165,19 @@ final class Dispatcher {
     }
 
     private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
-        part.node = node;
         if (!part.read()) {
             session.writes().wroteTo(node);
+            if (part.slot() >= 0) {
+                // A split write's part is ordered with the client's other writes of its slot.
+                if (part.node == null) {
+                    session.writes().sent(node, part.slot());
+                } else if (!part.node.equals(node)) {
+                    session.writes().moved(part.node, node, part.slot());
+                }
+                part.tracked = true;
+            }
         }
+        part.node = node;
         part.keep(request);
         BackendConnection conn = pool.shared(key(node), lane);
         conn.send(request, part);
@@ -352,6 +378,19 @@ final class Dispatcher {
             if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
                 service.source().requestRefresh();
             }
+            long now = System.nanoTime();
+            if (slot.firstRefusalNanos == 0) {
+                slot.firstRefusalNanos = now;
+            }
+            if (now - slot.firstRefusalNanos > service.sessionSettings().holdTimeout().toNanos()
+                    || (kind == RespReply.ErrorKind.TRYAGAIN && slot.trackedWrite
+                        && session.writes().othersInFlight(slot.node, slot.order))) {
+                // Waited the hold budget; or (TRYAGAIN, which only multi-key commands get) later
+                // writes of this slot were sent behind it, may have been applied, and a retry would
+                // overtake them: the client gets the node's own error (nothing was applied). A
+                // -CLUSTERDOWN node refuses everything behind it too, so those retry in order.
+                return false;
+            }
             slot.refusedVersion = service.topology().version();
             slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.redirects++);
             if (!session.hold().reroute(slot)) {
@@ -361,10 +400,11 @@ final class Dispatcher {
             return true;
         }
         RespReply.Redirect r = Redirects.parse(frame, kind);
-        if (r == null) {
-            return false;
-        }
         frame.release();
+        if (r == null) {
+            slot.fail(Redirects.MALFORMED);
+            return true;
+        }
         if (slot.redirects >= Redirects.MAX_REDIRECTS) {
             slot.fail(Redirects.tooManyRedirects(slot.redirects));
             return true;
@@ -395,7 +435,9 @@ final class Dispatcher {
         }
         if (!Redirects.isRedirect(kind)) {
             long waited = System.nanoTime() - part.firstRefusalNanos();
-            if (waited > service.sessionSettings().holdTimeout().toNanos() || part.slot() < 0) {
+            if (waited > service.sessionSettings().holdTimeout().toNanos() || part.slot() < 0
+                    || (kind == RespReply.ErrorKind.TRYAGAIN && !part.read()
+                        && session.writes().othersInFlight(part.node, part.slot()))) {
                 return false;
             }
             if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
@@ -404,6 +446,10 @@ final class Dispatcher {
             frame.release();
             long delay = Redirects.backoffNanos(part.redirects++);
             pool.loop().schedule(() -> {
+                if (session.closing()) {
+                    part.abandon();
+                    return;
+                }
                 Shard owner = service.topology().shardForSlot(part.slot());
                 NodeAddress node = owner != null && owner.master() != null ? owner.master() : part.node;
                 sendPart(node, part.request().retainedDuplicate(), part);

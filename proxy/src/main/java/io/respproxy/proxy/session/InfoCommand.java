@@ -29,6 +29,11 @@ final class InfoCommand {
     static void execute(ClientSession s, RespRequest req) {
         String section = req.size() > 1 ? req.asString(1).toLowerCase(Locale.ROOT) : "default";
         NodeAddress master = s.shard().master();
+        if (master == null && s.service().topology().isCluster()) {
+            // One shard failing over: the others' masters still answer for the data.
+            master = s.service().topology().shards().stream().map(Shard::master).filter(m -> m != null)
+                    .findFirst().orElse(null);
+        }
         if (master == null || section.equals("proxy") || section.equals("respproxy")) {
             s.writeLocal(Reply.bulk(s.alloc(), proxyOnly(s, section)));
             return;

@@ -57,6 +57,11 @@ final class MultiPartReply {
         /** Where the part was last sent. */
         NodeAddress node;
         int redirects;
+        /** A split write's part counted in the client's writes in flight (see Dispatcher#sendPart). */
+        boolean tracked;
+        /** The node this write part waited on when the proxy left it for a new master, and why. */
+        private NodeAddress leftFrom;
+        private String leftWhy;
         private ByteBuf request;
         private long firstRefusalNanos;
 
@@ -99,14 +104,48 @@ final class MultiPartReply {
         }
 
         @Override
+        public void nodeLeft(String why) {
+            if (!read && node != null) {
+                leftFrom = node;
+                leftWhy = why;
+            }
+        }
+
+        @Override
         public void onReply(ByteBuf reply, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
-            if (Redirects.isClusterRefusal(error) && request != null && dispatcher != null
-                    && dispatcher.redirect(this, reply, error)) {
+            if (Redirects.isClusterRefusal(error) && request != null && dispatcher != null) {
+                if (dispatcher.redirect(this, reply, error)) {
+                    return;
+                }
+                if (Redirects.isRedirect(error)) {
+                    // A client never sees a redirect: followed too often (or unreadable), it is an error.
+                    reply.release();
+                    reply = Reply.error(alloc, redirects >= Redirects.MAX_REDIRECTS
+                            ? Redirects.tooManyRedirects(redirects) : Redirects.MALFORMED);
+                }
+            }
+            if (leftFrom != null && leftFrom.equals(node) && error == RespReply.ErrorKind.NONE) {
+                // Acknowledged by a master the proxy has left: its demotion may discard it.
+                reply.release();
+                onFailure(Reply.acknowledgedAfterLeaving(node, leftWhy));
                 return;
             }
             done();
             replies[index] = reply;
             partDone();
+        }
+
+        private void onFailure(String message) {
+            done();
+            if (failure == null) {
+                failure = message;
+            }
+            partDone();
+        }
+
+        /** The client is gone before a delayed re-send: nothing will be sent or merged. */
+        void abandon() {
+            onFailure("ERR respproxy: the client left");
         }
 
         @Override
@@ -122,6 +161,10 @@ final class MultiPartReply {
             if (request != null) {
                 request.release();
                 request = null;
+            }
+            if (tracked) {
+                tracked = false;
+                dispatcher.partAnswered(this);
             }
         }
     }

@@ -275,6 +275,9 @@ final class PinnedSession {
             mode(Mode.TRANSACTION);
         }
         boolean exec = name.equals("exec");
+        if (exec && dedicated != null) {
+            session.writes().wroteTo(dedicated.key().node()); // a later WAIT waits there too
+        }
         if (exec && (failed || brokenWatch) && mode == Mode.TRANSACTION) {
             // Not run: a command was refused (EXECABORT), or a WATCH was lost with its connection
             // (nil, as for a touched key: a client's optimistic-locking loop then tries again).
@@ -435,7 +438,24 @@ final class PinnedSession {
     }
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
+    /**
+     * A multi-node WAIT's dedicated connections ({@link ClusterWait}), until its reply: released
+     * then, closed if the client leaves first (the WAIT may still block them on their nodes).
+     */
+    private java.util.List<BackendConnection> waitConnections = java.util.List.of();
+
+    void holdWaitConnections(java.util.List<BackendConnection> conns) {
+        waitConnections = conns;
+    }
+
+    void releaseWaitConnections() {
+        waitConnections.forEach(session.pool()::release); // a connection that failed is not pooled
+        waitConnections = java.util.List.of();
+    }
+
     void abandon() {
+        waitConnections.forEach(BackendConnection::close);
+        waitConnections = java.util.List.of();
         mode(Mode.NONE);
         blocked = null;
         ending = false;

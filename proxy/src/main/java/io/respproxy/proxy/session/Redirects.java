@@ -80,6 +80,10 @@ final class Redirects {
         return java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20L << Math.min(attempt, 4));
     }
 
+    /** What the client gets for a redirect the proxy cannot read. */
+    static final String MALFORMED = "TRYAGAIN respproxy: a cluster node answered with a redirect the proxy cannot "
+            + "read; the command was not applied";
+
     /** What the client gets when a command was redirected too often. */
     static String tooManyRedirects(int redirects) {
         return "TRYAGAIN respproxy: the cluster redirected this command " + redirects

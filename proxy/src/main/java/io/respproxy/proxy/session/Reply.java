@@ -84,6 +84,12 @@ final class Reply {
     static final String BLOCKED_READ_LOST = "ERR connection to the server was lost while blocked; "
             + "nothing was applied, the command can be sent again";
 
+    /** A write acknowledged by a master the proxy had already left for another: it may be discarded. */
+    static String acknowledgedAfterLeaving(io.respproxy.routing.NodeAddress node, String why) {
+        return "ERR backend " + node + " acknowledged it after the proxy had left it for a new master (" + why
+                + "); the command may have been applied";
+    }
+
     static String noMaster(String reason) {
         return "MASTERDOWN respproxy has no writable master for this service: " + reason;
     }

@@ -170,7 +170,7 @@ interface ReplyMerge {
             ByteBuf p = parts[(start + i) % parts.length];
             byte t = p.getByte(p.readerIndex());
             boolean nil = t == '_' || ((t == '$' || t == '*') && p.getByte(p.readerIndex() + 1) == '-');
-            if (!nil) {
+            if (!nil && t != '-' && t != '!') {
                 return p.retainedDuplicate();
             }
         }

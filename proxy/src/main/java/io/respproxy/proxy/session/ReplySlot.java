@@ -49,6 +49,8 @@ final class ReplySlot implements PendingReply {
     int resends;
     /** Times a cluster node redirected it (-MOVED, -ASK) or asked to try again (-TRYAGAIN, -CLUSTERDOWN). */
     int redirects;
+    /** When a cluster node first asked to try again (the hold budget runs from there), or 0. */
+    long firstRefusalNanos;
     /**
      * What the client is told instead of the generic error when the connection dies before the
      * reply (a dedicated connection's transaction or blocking command); null: the generic error.
@@ -99,8 +101,7 @@ final class ReplySlot implements PendingReply {
             // Acknowledged by a master the proxy has left: it may be discarded by its demotion.
             frame.release();
             session.service().stats().maybeApplied.increment();
-            fail("ERR backend " + node + " acknowledged it after the proxy had left it for a new master ("
-                    + leftWhy + "); the command may have been applied");
+            fail(Reply.acknowledgedAfterLeaving(node, leftWhy));
             return;
         }
         dropRequest();

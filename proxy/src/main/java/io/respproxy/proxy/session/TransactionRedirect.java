@@ -21,14 +21,23 @@ final class TransactionRedirect {
 
     private TransactionRedirect() {}
 
+    /** The same for a blocking command (BLPOP...) sent on its dedicated connection with a stale view. */
+    static final String BLOCKED_TRYAGAIN = "TRYAGAIN respproxy: this key's slot moved away from the node the "
+            + "command was sent to; it was not applied, send it again";
+
     /** {@code reply}, or -TRYAGAIN in place of a redirect (a {@link ReplySlot.ReplyHook}). */
     static ByteBuf replied(ClientSession s, ByteBuf reply) {
+        return replied(s, reply, TRYAGAIN);
+    }
+
+    /** {@code reply}, or {@code -tryAgain} in place of a redirect. */
+    static ByteBuf replied(ClientSession s, ByteBuf reply, String tryAgain) {
         if (!startsWith(reply, MOVED) && !startsWith(reply, ASK)) {
             return reply;
         }
         reply.release();
         s.service().source().requestRefresh();
-        return Reply.error(s.alloc(), TRYAGAIN);
+        return Reply.error(s.alloc(), tryAgain);
     }
 
     private static boolean startsWith(ByteBuf buf, byte[] prefix) {

@@ -70,6 +70,12 @@ final class WriteOrder {
         return out;
     }
 
+    /** More than one write of {@code order} is unanswered on {@code node} (a retry would reorder them). */
+    boolean othersInFlight(NodeAddress node, int order) {
+        int[] c = inFlight.get(new Key(node, order));
+        return c != null && c[0] > 1;
+    }
+
     void answered(NodeAddress node, int order) {
         Key k = new Key(node, order);
         int[] c = inFlight.get(k);

@@ -139,6 +139,9 @@ class ReplyMergeTest {
             assertEquals("$1\r\nk\r\n", merge(m, "_\r\n", "$1\r\nk\r\n"));
         }
         assertEquals("$-1\r\n", merge(m, "$-1\r\n", "$-1\r\n"));
+        for (int i = 0; i < 20; i++) {
+            assertEquals("$1\r\nk\r\n", merge(m, "-LOADING Redis is loading the dataset in memory\r\n", "$1\r\nk\r\n"));
+        }
     }
 
     @Test

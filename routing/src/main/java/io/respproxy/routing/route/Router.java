@@ -186,7 +186,16 @@ public final class Router {
      * refuses with its own error (unknown, wrong number of arguments), and outside a cluster.
      */
     public Route transactionNode(CommandSpec spec, CommandArgs args, Topology t) {
-        if (!t.isCluster() || !spec.isKnown() || !spec.acceptsArgCount(args.size()) || spec.keyCount(args) == 0) {
+        if (!t.isCluster() || !spec.isKnown() || !spec.acceptsArgCount(args.size())) {
+            return null;
+        }
+        RoutingShape shape = spec.shape();
+        if (shape == RoutingShape.ALL_MASTERS || shape == RoutingShape.ALL_NODES || shape == RoutingShape.SCAN) {
+            // Queued on one node it would reach one shard only (FLUSHALL, SCRIPT LOAD, DBSIZE, SCAN):
+            // refused, which fails the transaction as any refusal does.
+            return new Route.Refuse(RoutingErrors.inClusterTransaction(spec));
+        }
+        if (spec.keyCount(args) == 0) {
             return null;
         }
         Object owner = ownerOfKeys(spec, args, t, 0);

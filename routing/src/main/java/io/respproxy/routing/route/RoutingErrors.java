@@ -23,6 +23,12 @@ public final class RoutingErrors {
     public static final String SCAN_NODE_GONE = "ERR respproxy: the node this SCAN cursor was walking no longer "
             + "serves it (the cluster or its read replicas changed); start again from cursor 0";
 
+    /** A command for every shard (FLUSHALL, DBSIZE, SCAN...) inside a cluster transaction, which runs on one node. */
+    public static String inClusterTransaction(CommandSpec spec) {
+        return "ERR respproxy: '" + spec.name().replace('|', ' ').toUpperCase(Locale.ROOT) + "' inside a "
+                + "transaction would reach one shard of the cluster only; run it outside MULTI";
+    }
+
     /**
      * Redis' unknown-command error: {@code ERR unknown command 'foo', with args beginning with: 'a' 'b' }
      * (name and arguments shown up to 128 characters, as Redis does).

@@ -374,6 +374,11 @@ class RouterTest {
         assertNull(transactionNode(CLUSTER, "EXEC"));
         assertNull(transactionNode(STATIC, "SET", A, "v"), "one shard: nothing to decide");
         assertNull(transactionNode(CLUSTER, "NOSUCH", A), "the node answers its own error");
+        for (String[] everyShard : new String[][] {{"FLUSHALL"}, {"DBSIZE"}, {"SCAN", "0"}, {"SCRIPT", "LOAD", "return 1"}}) {
+            Route r = transactionNode(CLUSTER, everyShard);
+            assertTrue(r instanceof Route.Refuse refuse && refuse.error().contains("would reach one shard"),
+                    String.join(" ", everyShard) + ": " + r);
+        }
         assertNull(transactionNode(CLUSTER, "GET", A, B), "wrong number of arguments: the node's error");
         Route.Refuse crossSlot = new Route.Refuse(RoutingErrors.CROSSSLOT);
         assertEquals(crossSlot, transactionNode(CLUSTER, "MSET", A, "1", B, "2"), "inside MULTI nothing is split");
