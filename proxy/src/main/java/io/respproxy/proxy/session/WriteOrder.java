@@ -24,6 +24,8 @@ final class WriteOrder {
 
     /** Unanswered writes per node and slot; few entries (a pipeline's worth at most). */
     private final HashMap<Key, int[]> inFlight = new HashMap<>(4);
+    /** How many nodes have unanswered writes of each order (almost always one): O(1) checks. */
+    private final HashMap<Integer, int[]> nodesPerOrder = new HashMap<>(4);
     /** Nodes written to since the last WAIT (cluster mode's WAIT waits on each). */
     private final java.util.LinkedHashSet<NodeAddress> sinceWait = new java.util.LinkedHashSet<>(4);
     /** The write waiting to be sent, until nothing it is ordered behind is unanswered elsewhere; null when none. */
@@ -45,16 +47,21 @@ final class WriteOrder {
     }
 
     private boolean elsewhere(NodeAddress node, int order) {
-        for (Key k : inFlight.keySet()) {
-            if (k.order == order && !k.node.equals(node)) {
-                return true;
-            }
+        int[] nodes = nodesPerOrder.get(order);
+        if (nodes == null) {
+            return false;
         }
-        return false;
+        return nodes[0] > 1 || !inFlight.containsKey(new Key(node, order));
     }
 
     void sent(NodeAddress node, int order) {
-        inFlight.computeIfAbsent(new Key(node, order), k -> new int[1])[0]++;
+        int[] c = inFlight.get(new Key(node, order));
+        if (c == null) {
+            inFlight.put(new Key(node, order), new int[] {1});
+            nodesPerOrder.computeIfAbsent(order, k -> new int[1])[0]++;
+        } else {
+            c[0]++;
+        }
         sinceWait.add(node);
     }
 
@@ -81,6 +88,10 @@ final class WriteOrder {
         int[] c = inFlight.get(k);
         if (c != null && --c[0] == 0) {
             inFlight.remove(k);
+            int[] nodes = nodesPerOrder.get(order);
+            if (nodes != null && --nodes[0] == 0) {
+                nodesPerOrder.remove(order);
+            }
         }
     }
 
