@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.respproxy.proxy.metrics.LoopClock;
 import io.respproxy.proxy.resp.FrameRun;
 import io.respproxy.proxy.resp.RespReply;
 import java.util.ArrayDeque;
@@ -52,11 +53,29 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private boolean nextBlocks;
     /** The pending entry of a blocking command (BLPOP, XREAD BLOCK, WAIT), or null. */
     private PendingReply blockingReply;
+    private final NodeStats stats;
+    private final LoopClock clock;
+    /** When each pending request was written (flushed), in step with {@link #pending}; 0: not yet. */
+    private final LongRing writtenAt = new LongRing();
+    /** The newest entries of {@link #writtenAt} still waiting for the flush that writes them. */
+    private int unflushed;
+    /** Bytes queued since the last flush / read since the last read batch, added to {@link #stats} once per batch. */
+    private long bytesOut;
+    private long bytesIn;
+    /** The pool counted this connection as established (see {@link BackendPool}). */
+    boolean established;
 
     BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete) {
+        this(key, onClose, onReadComplete, new NodeStats(), new LoopClock());
+    }
+
+    BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete, NodeStats stats,
+                      LoopClock clock) {
         this.key = key;
         this.onClose = onClose;
         this.onReadComplete = onReadComplete;
+        this.stats = stats;
+        this.clock = clock;
     }
 
     public BackendKey key() {
@@ -75,15 +94,21 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
         active = true;
         for (ByteBuf b : handshake) {
+            bytesOut += b.readableBytes();
             channel.write(b, channel.voidPromise());
         }
         for (int i = handshakeReplies.size() - 1; i >= 0; i--) {
             pending.addFirst(handshakeReplies.get(i));
+            writtenAt.addFirst(0);
         }
         while (!unsent.isEmpty()) {
             channel.write(unsent.poll(), channel.voidPromise());
         }
-        lastProgressNanos = System.nanoTime();
+        lastProgressNanos = clock.tick();
+        writtenAt.setLast(writtenAt.size(), lastProgressNanos);
+        unflushed = 0;
+        stats.bytesSent.add(bytesOut);
+        bytesOut = 0;
         channel.flush();
     }
 
@@ -131,6 +156,8 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             blockingReply = reply;
         }
         pending.add(reply);
+        writtenAt.addLast(0);
+        unflushed++;
         write(request, source, sourceIndex);
     }
 
@@ -144,6 +171,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     }
 
     private void write(ByteBuf request, ByteBuf source, int sourceIndex) {
+        bytesOut += request.readableBytes();
         if (!active) {
             unsent.add(request);
             return;
@@ -161,6 +189,14 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             if (last != null) {
                 channel.write(last, channel.voidPromise());
             }
+            if (unflushed > 0) {
+                // The pool read the clock when this loop's flush began: one reading for every
+                // connection it flushes.
+                writtenAt.setLast(unflushed, clock.now());
+                unflushed = 0;
+            }
+            stats.bytesSent.add(bytesOut);
+            bytesOut = 0;
             channel.flush();
         }
     }
@@ -209,6 +245,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         closed = true;
         failure = why;
         run.discard();
+        writtenAt.clear();
+        unflushed = 0;
+        // The error replies below fill their slots now: their latency ends here, not at the
+        // loop's last reading (a close or a timeout comes from outside any read batch).
+        clock.tick();
         while (!unsent.isEmpty()) {
             io.netty.util.ReferenceCountUtil.release(unsent.poll());
             // The matching PendingReply entries were never written: they fail below as not applied.
@@ -252,12 +293,19 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      * @param push true for a RESP3 push frame ({@code >}), which answers no request
      */
     public void onFrame(ByteBuf frame, RespReply.ErrorKind error, boolean push, ByteBuf source, int sourceIndex) {
+        bytesIn += frame.readableBytes();
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {
-                lastProgressNanos = System.nanoTime();
+                long now = System.nanoTime();
+                lastProgressNanos = now;
+                clock.set(now); // the reply's slot measures the client's latency with this reading
+                long written = writtenAt.pollFirst();
+                unflushed = Math.min(unflushed, writtenAt.size());
                 if (head == blockingReply) {
-                    blockingReply = null;
+                    blockingReply = null; // it waited by design: not the node's latency
+                } else if (written != 0) {
+                    stats.latency.observeNanos(now - written);
                 }
                 head.onReply(frame, error, source, sourceIndex);
                 return;
@@ -278,6 +326,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (bytesIn > 0) {
+            stats.bytesReceived.add(bytesIn);
+            bytesIn = 0;
+        }
         onReadComplete.run();
     }
 

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.WriteBufferWaterMark;
+import io.respproxy.proxy.metrics.LoopClock;
 import io.respproxy.routing.NodeAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -61,6 +62,10 @@ public final class BackendPool {
     private final Runnable flushTask = this::flushDirtyBackends;
     private final long tickNanos;
     private long lastTickNanos = System.nanoTime();
+    private final BackendStats stats;
+    private final LoopClock clock = new LoopClock();
+    /** Shared connections a node lost, by key, not re-opened yet: the next opens are reconnects. */
+    private final Map<BackendKey, Integer> lostShared = new HashMap<>();
 
     /**
      * @param dedicatedLimit  the service's cap on dedicated connections per node, shared by its loops
@@ -69,7 +74,14 @@ public final class BackendPool {
      */
     public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
                        DedicatedLimit dedicatedLimit, NodeEvents nodeEvents) {
+        this(loop, channelClass, settings, dedicatedLimit, nodeEvents, new BackendStats());
+    }
+
+    /** @param stats where this pool counts, per node; shared by the service's pools */
+    public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
+                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents, BackendStats stats) {
         this.loop = loop;
+        this.stats = stats;
         this.settings = settings;
         this.dedicatedLimit = dedicatedLimit;
         this.nodeEvents = nodeEvents;
@@ -94,6 +106,11 @@ public final class BackendPool {
 
     public EventLoop loop() {
         return loop;
+    }
+
+    /** The clock reading of this loop that latencies are measured with (see {@link LoopClock}). */
+    public LoopClock clock() {
+        return clock;
     }
 
     /**
@@ -197,6 +214,7 @@ public final class BackendPool {
 
     private void flushDirtyBackends() {
         flushScheduled = false;
+        clock.tick(); // when these requests are written: one reading for every connection flushed
         for (int i = 0; i < dirtyBackends.size(); i++) {
             dirtyBackends.get(i).flush();
         }
@@ -249,7 +267,9 @@ public final class BackendPool {
 
     /** @param isShared true: a lane of the shared connections; false: dedicated; null: control */
     private BackendConnection open(BackendKey key, Boolean isShared) {
-        BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients);
+        NodeStats nodeStats = stats.node(key.node());
+        BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients, nodeStats,
+                clock);
         all.add(conn);
         String retry = backoff.refusal(key.node());
         if (retry != null) {
@@ -270,9 +290,22 @@ public final class BackendPool {
             }
             if (done.isSuccess()) {
                 backoff.succeeded(key.node());
+                conn.established = true;
+                nodeStats.connections.incrementAndGet();
+                nodeStats.opened.increment();
+                if (Boolean.TRUE.equals(isShared) && !lostShared.isEmpty()) {
+                    Integer lost = lostShared.remove(key);
+                    if (lost != null) {
+                        nodeStats.reconnects.increment();
+                        if (lost > 1) {
+                            lostShared.put(key, lost - 1);
+                        }
+                    }
+                }
                 Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(), settings.clusterReadOnly(), conn);
                 conn.activate(hs.requests(), hs.replies());
             } else {
+                nodeStats.connectFailures.increment();
                 String why = nodeFailed(key.node(), done.cause());
                 conn.fail(new BackendFailure(key.node(), BackendFailure.Kind.CONNECT_FAILED, why));
             }
@@ -289,6 +322,15 @@ public final class BackendPool {
 
     private void closed(BackendConnection c, Boolean isShared) {
         all.remove(c);
+        if (c.established) {
+            NodeStats nodeStats = stats.node(c.key().node());
+            nodeStats.connections.decrementAndGet();
+            BackendFailure.Kind why = c.failure().kind();
+            nodeStats.closed(why);
+            if (Boolean.TRUE.equals(isShared) && why != BackendFailure.Kind.CLOSED) {
+                lostShared.merge(c.key(), 1, Integer::sum);
+            }
+        }
         if (isShared == null) {
             controls.remove(c); // a control connection: counted nowhere else
         } else if (isShared) {
@@ -334,7 +376,7 @@ public final class BackendPool {
     }
 
     private void housekeeping() {
-        long now = System.nanoTime();
+        long now = clock.tick();
         // A tick that comes late means this loop itself was busy (a storm of connections): replies
         // may be waiting unread in the sockets, so silence is not the node's fault this time.
         boolean onTime = now - lastTickNanos < 2 * tickNanos;

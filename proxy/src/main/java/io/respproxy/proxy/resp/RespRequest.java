@@ -19,6 +19,8 @@ public final class RespRequest extends RespFrame<RespRequest> implements Command
     /** offset, length pairs relative to index 0 of the frame buffer (independent of its reader index); may be longer than 2 * argc. */
     private final int[] args;
     private final int argc;
+    /** When the proxy read it (its client's read batch; see ClientSession), for latency. */
+    private long arrivedNanos;
 
     /**
      * Wraps a complete frame; takes ownership of {@code frame}.
@@ -38,6 +40,15 @@ public final class RespRequest extends RespFrame<RespRequest> implements Command
     }
 
 
+
+    /** When the proxy read this request ({@link System#nanoTime()}), 0 when not set. */
+    public long arrivedNanos() {
+        return arrivedNanos;
+    }
+
+    public void arrivedNanos(long nanos) {
+        this.arrivedNanos = nanos;
+    }
 
     /**
      * Builds a request frame from arguments (the proxy's own commands to backends, tests). The

@@ -50,6 +50,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private int argc;
     private int bulkLength;
     private int[] args;
+    private long bytesRead;
 
     /** @param limits initial limits, typically {@link RespLimits#PRE_AUTH} when AUTH is required */
     public RespRequestDecoder(RespLimits limits) {
@@ -67,6 +68,21 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     /** The limits in force. */
     public RespLimits limits() {
         return limits;
+    }
+
+    /** Bytes read from the client since the last call (for /metrics; counted once per socket read). */
+    public long takeBytesRead() {
+        long n = bytesRead;
+        bytesRead = 0;
+        return n;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof ByteBuf b) {
+            bytesRead += b.readableBytes();
+        }
+        super.channelRead(ctx, msg);
     }
 
     @Override

@@ -14,6 +14,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.respproxy.proxy.resp.RespRequestDecoder;
+import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.session.ClientChannelHandler;
 import io.respproxy.proxy.service.ClientHandle;
@@ -74,6 +75,8 @@ public final class ProxyServer implements AutoCloseable {
 
     private ChannelHandler initializer(ListenerSpec l) {
         ServiceRuntime service = l.service();
+        // Created now, so that every listener's series exist (at zero) from the start.
+        ListenerStats stats = service.stats().listener(l.name());
         Duration idle = service.sessionSettings().idleTimeout();
         return new ChannelInitializer<SocketChannel>() {
             @Override
@@ -82,6 +85,7 @@ public final class ProxyServer implements AutoCloseable {
                 if (open.incrementAndGet() > service.sessionSettings().maxClients()) {
                     open.decrementAndGet();
                     service.stats().rejectedConnections.increment();
+                    stats.rejected(ListenerStats.Rejection.MAXCLIENTS);
                     ch.pipeline().addLast(new RejectHandler());
                     return;
                 }

@@ -4,6 +4,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.respproxy.health.ServerFacts;
 import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.backend.BackendStats;
+import io.respproxy.proxy.metrics.LatencyHistogram;
 import io.respproxy.proxy.backend.DedicatedLimit;
 import io.respproxy.proxy.backend.NodeEvents;
 import io.respproxy.routing.NodeAddress;
@@ -58,6 +60,7 @@ public final class ServiceRuntime implements AutoCloseable {
         }
     };
     private final ServiceStats stats = new ServiceStats();
+    private final BackendStats backendStats = new BackendStats();
     private final Map<EventLoop, HoldQueue> holds = new ConcurrentHashMap<>();
     private final Map<Long, ClientHandle> sessions = new ConcurrentHashMap<>();
     private final AtomicLong clientIds = new AtomicLong();
@@ -89,6 +92,7 @@ public final class ServiceRuntime implements AutoCloseable {
     public void start() {
         source.start(t -> {
             topology = t;
+            stats.topologyChangedNanos = System.nanoTime();
             readOnlyReported.set(null);
             // Failover is a pause: whoever waits for a master learns of the new view at once.
             for (HoldQueue h : holds.values()) {
@@ -236,12 +240,22 @@ public final class ServiceRuntime implements AutoCloseable {
         return source;
     }
 
+    /** What the data nodes report (the health monitor's view of them, for /topology and /metrics). */
+    public ServerFacts facts() {
+        return facts;
+    }
+
+    /** Per backend node: connections, bytes, latency (for /metrics). */
+    public BackendStats backendStats() {
+        return backendStats;
+    }
+
     /** The backend pool of {@code loop}; created on first use, then only that loop touches it. */
     public BackendPool pool(EventLoop loop) {
         BackendPool p = pools.get(loop);
         if (p == null) {
             p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings,
-                    dedicatedLimit, nodeEvents));
+                    dedicatedLimit, nodeEvents, backendStats));
         }
         return p;
     }
@@ -286,10 +300,42 @@ public final class ServiceRuntime implements AutoCloseable {
         public final LongAdder maybeApplied = new LongAdder();
         /** Times the master moved to another node. */
         public final LongAdder failovers = new LongAdder();
-        /** Commands a cluster node redirected (-MOVED, -ASK) that the proxy followed, ever. */
-        public final LongAdder redirects = new LongAdder();
+        /** Commands a cluster node redirected (-MOVED / -ASK) that the proxy followed, ever. */
+        public final LongAdder movedRedirects = new LongAdder();
+        public final LongAdder askRedirects = new LongAdder();
         /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
         public final AtomicInteger blockedClients = new AtomicInteger();
         public final AtomicInteger pubsubClients = new AtomicInteger();
+        /** From a command's arrival (its client's read batch) to its reply's turn; blocking commands excluded. */
+        public final LatencyHistogram commandLatency = new LatencyHistogram();
+        /** How long commands waited for a node (failover hold, re-routed writes), each hold once. */
+        public final LatencyHistogram holdTime = new LatencyHistogram();
+        /** When the last topology snapshot was published (System.nanoTime), or 0 before the first. */
+        public volatile long topologyChangedNanos;
+        private final Map<String, CommandStats> commands = new ConcurrentHashMap<>();
+        private final Map<String, ListenerStats> listeners = new ConcurrentHashMap<>();
+
+        /** The counters of {@code spec}'s name, or of {@code unknown}; created on first use. Any thread. */
+        public CommandStats command(io.respproxy.routing.command.CommandSpec spec) {
+            String name = spec.isKnown() ? spec.name() : CommandStats.UNKNOWN;
+            CommandStats c = commands.get(name);
+            return c != null ? c : commands.computeIfAbsent(name, CommandStats::new);
+        }
+
+        /** Every command answered at least once (a live view). */
+        public java.util.Collection<CommandStats> commands() {
+            return commands.values();
+        }
+
+        /** The counters of listener {@code name}, created on first use. Any thread. */
+        public ListenerStats listener(String name) {
+            ListenerStats l = listeners.get(name);
+            return l != null ? l : listeners.computeIfAbsent(name, ListenerStats::new);
+        }
+
+        /** Every listener's counters (a live view). */
+        public java.util.Collection<ListenerStats> listeners() {
+            return listeners.values();
+        }
     }
 }

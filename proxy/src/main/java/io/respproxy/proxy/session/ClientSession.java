@@ -11,6 +11,7 @@ import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
+import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.proxy.service.UserGrant;
@@ -40,6 +41,8 @@ public final class ClientSession implements ClientHandle {
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
     private final FailoverHold hold;
     private final PinnedSession pinned;
+    private final ListenerStats listener;
+    private final CommandMeter meter;
     private Channel channel;
     private BackendPool pool;
     private HoldQueue holdQueue;
@@ -63,6 +66,8 @@ public final class ClientSession implements ClientHandle {
         this.decoder = decoder;
         this.hold = new FailoverHold(this);
         this.pinned = new PinnedSession(this);
+        this.listener = service.stats().listener(listener);
+        this.meter = new CommandMeter(service.stats());
     }
 
     /** The connection is up (on its event loop). */
@@ -71,16 +76,20 @@ public final class ClientSession implements ClientHandle {
         pool = service.pool(ch.eventLoop());
         holdQueue = service.holdQueue(ch.eventLoop());
         input = new InputGate(ch, settings.maxInFlight());
-        writer = new ReplyWriter(ch, pool, settings, state.id());
+        writer = new ReplyWriter(ch, pool, settings, state.id(), listener);
         dispatcher = new Dispatcher(this, pool);
+        meter.start(pool.clock());
         service.stats().connectedClients.incrementAndGet();
         service.stats().connectionsReceived.increment();
+        listener.connected.incrementAndGet();
         service.sessions().put(state.id(), this);
         if (settings.loopbackOnly() && !isLoopback()) {
+            listener.rejected(ListenerStats.Rejection.PROTECTED_MODE);
             writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
             closeAfterReplies();
             return;
         }
+        listener.accepted.increment();
         if (!service.users().required()) {
             state.grant(ClientUsers.openAccess());
             decoder.setLimits(settings.limits());
@@ -98,6 +107,8 @@ public final class ClientSession implements ClientHandle {
     void stop() {
         closing = true;
         service.stats().connectedClients.decrementAndGet();
+        listener.connected.decrementAndGet();
+        listener.bytesReceived.add(decoder.takeBytesRead());
         service.sessions().remove(state.id());
         pinned.abandon();
         hold.clear();
@@ -123,6 +134,7 @@ public final class ClientSession implements ClientHandle {
         RespRequest req = (RespRequest) msg;
         // Counted once on arrival: a held command that runs again is still one command.
         service.stats().commandsProcessed.increment();
+        meter.arrived(req);
         if (input.hasBacklog() || mustWait()) {
             input.add(req);
             updateReading();
@@ -141,16 +153,22 @@ public final class ClientSession implements ClientHandle {
         Router router = service.router();
         CommandSpec spec = router.lookup(req);
         state.commandStarted(spec.isKnown() ? spec.name() : "unknown");
-        if (state.authenticated() && pinned.intercept(req, spec)) {
-            return;
+        meter.begin(spec, req);
+        try {
+            if (state.authenticated() && pinned.intercept(req, spec)) {
+                return;
+            }
+            Route route = router.route(spec, req, state, state.role(), service.topology(), state.nextReadSeq());
+            dispatcher.execute(route, req, spec);
+        } finally {
+            meter.end();
         }
-        Route route = router.route(spec, req, state, state.role(), service.topology(), state.nextReadSeq());
-        dispatcher.execute(route, req, spec);
     }
 
     /** A new place in the reply order (suppressed under CLIENT REPLY OFF/SKIP). */
     ReplySlot newSlot(ReplySlot.ReplyHook hook) {
         ReplySlot slot = new ReplySlot(this, hook);
+        meter.assign(slot);
         if (repliesOff || repliesToSkip > 0) {
             slot.suppressed = true;
             repliesToSkip = Math.max(0, repliesToSkip - 1);
@@ -170,6 +188,7 @@ public final class ClientSession implements ClientHandle {
         if (error) {
             service.stats().errorReplies.increment();
         }
+        meter.answered(slot, error);
         if (closing) {
             slot.discard(); // the client is gone (its queue was already emptied)
             return;
@@ -218,6 +237,7 @@ public final class ClientSession implements ClientHandle {
 
     /** The hold was retried (topology change or timer): run what waits and flush, outside any read batch. */
     void resumeOutsideReadBatch() {
+        pool.clock().tick(); // a timer or a new topology: the loop's last reading may be old
         if (input.hasBacklog() && !closing) {
             resumeBacklog();
         }
@@ -242,6 +262,11 @@ public final class ClientSession implements ClientHandle {
 
     /** The client's read batch ended: flush the backends and the client. */
     void readComplete() {
+        meter.readComplete();
+        long read = decoder.takeBytesRead();
+        if (read > 0) {
+            listener.bytesReceived.add(read);
+        }
         pool.flushBackends();
         writer.flushNow();
         updateReading();

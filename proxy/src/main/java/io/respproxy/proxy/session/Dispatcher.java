@@ -411,7 +411,7 @@ final class Dispatcher {
         }
         slot.redirects++;
         NodeAddress target = Redirects.target(r, slot.node, service.source());
-        service.stats().redirects.increment();
+        (kind == RespReply.ErrorKind.MOVED ? service.stats().movedRedirects : service.stats().askRedirects).increment();
         if (kind == RespReply.ErrorKind.MOVED) {
             service.source().reportMoved(r.slot(), target);
         } else {
@@ -464,7 +464,7 @@ final class Dispatcher {
         frame.release();
         part.redirects++;
         NodeAddress target = Redirects.target(r, part.node, service.source());
-        service.stats().redirects.increment();
+        (kind == RespReply.ErrorKind.MOVED ? service.stats().movedRedirects : service.stats().askRedirects).increment();
         if (kind == RespReply.ErrorKind.MOVED) {
             service.source().reportMoved(r.slot(), target);
         } else {

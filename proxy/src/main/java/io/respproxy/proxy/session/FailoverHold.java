@@ -85,6 +85,8 @@ final class FailoverHold implements HoldQueue.Waiter {
 
     private void endHeadHold() {
         if (headSinceNanos != 0) {
+            // Read only when a hold ends (rare): released() runs for every command.
+            stats.holdTime.observeNanos(System.nanoTime() - headSinceNanos);
             headSinceNanos = 0;
             stats.heldCommands.decrementAndGet();
         }
@@ -132,15 +134,18 @@ final class FailoverHold implements HoldQueue.Waiter {
             return false;
         }
         ReplySlot slot;
+        long now = System.nanoTime();
         while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot)) {
+            // Dispatcher.resend counted the re-send (retried); a slot failed instead was not one.
             rerouting.poll();
             stats.heldCommands.decrementAndGet();
-            stats.retried.increment();
+            stats.holdTime.observeNanos(now - rerouteSinceNanos);
         }
-        if (!rerouting.isEmpty() && System.nanoTime() - rerouteSinceNanos > settings.holdTimeout().toNanos()) {
+        if (!rerouting.isEmpty() && now - rerouteSinceNanos > settings.holdTimeout().toNanos()) {
             while ((slot = rerouting.poll()) != null) {
                 stats.heldCommands.decrementAndGet();
                 stats.holdTimeouts.increment();
+                stats.holdTime.observeNanos(now - rerouteSinceNanos);
                 slot.fail(timedOutError("no new master was verified for a command its node refused"));
             }
         }

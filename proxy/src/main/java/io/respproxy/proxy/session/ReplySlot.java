@@ -56,6 +56,10 @@ final class ReplySlot implements PendingReply {
      * reply (a dedicated connection's transaction or blocking command); null: the generic error.
      */
     LostReply lost;
+    /** The command this slot answers, for /metrics (see {@link CommandMeter}); null: not counted here. */
+    io.respproxy.proxy.service.CommandStats command;
+    long arrivedNanos;
+    boolean timed;
 
     /**
      * The node this write was waiting on when the proxy left it for a new master, and why; a

@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.resp.FrameRun;
+import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.SessionSettings;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,12 +33,16 @@ final class ReplyWriter implements BackendPool.Flushable {
     private boolean closed;
     /** When unsent replies first exceeded the soft output limit (0: not over it). */
     private long softLimitSince;
+    private final ListenerStats stats;
+    /** Bytes written since the last flush: added to the listener's count once per flush. */
+    private long bytesOut;
 
-    ReplyWriter(Channel channel, BackendPool pool, SessionSettings settings, long clientId) {
+    ReplyWriter(Channel channel, BackendPool pool, SessionSettings settings, long clientId, ListenerStats stats) {
         this.channel = channel;
         this.pool = pool;
         this.settings = settings;
         this.clientId = clientId;
+        this.stats = stats;
     }
 
     /** Writes one reply in order (ownership passes here); {@code source} as in {@link FrameRun#add}. */
@@ -46,6 +51,7 @@ final class ReplyWriter implements BackendPool.Flushable {
             reply.release();
             return;
         }
+        bytesOut += reply.readableBytes();
         ByteBuf previous = run.add(reply, source, sourceIndex);
         if (previous != null) {
             channel.write(previous, channel.voidPromise());
@@ -60,6 +66,7 @@ final class ReplyWriter implements BackendPool.Flushable {
             return;
         }
         writeRun();
+        bytesOut += frame.readableBytes();
         channel.write(frame, channel.voidPromise());
         wrote = true;
         flushSoon();
@@ -80,6 +87,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         if (wrote && !closed) {
             wrote = false;
             writeRun();
+            countBytes();
             channel.flush();
             checkOutputLimit();
         }
@@ -99,7 +107,15 @@ final class ReplyWriter implements BackendPool.Flushable {
         }
         closed = true;
         writeRun();
+        countBytes();
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void countBytes() {
+        if (bytesOut > 0) {
+            stats.bytesSent.add(bytesOut);
+            bytesOut = 0;
+        }
     }
 
     /** The connection is gone: drop what was gathered. */

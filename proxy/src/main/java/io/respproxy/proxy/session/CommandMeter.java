@@ -1,0 +1,95 @@
+package io.respproxy.proxy.session;
+
+import io.respproxy.proxy.metrics.LoopClock;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.service.CommandStats;
+import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.RoutingShape;
+
+/**
+ * Counts one client's commands by name and outcome and measures their latency, for /metrics,
+ * at the least cost: the clock is read once per client read batch (every command of a pipeline
+ * arrives with the same reading), and a reply's time is the reading its backend connection took
+ * anyway when the reply came in ({@link LoopClock}). A command is counted when the first reply
+ * slot made for it is filled: once, however long it waited in the backlog or in a hold.
+ */
+final class CommandMeter {
+
+    private final ServiceRuntime.ServiceStats stats;
+    private LoopClock clock;
+    private boolean inReadBatch;
+    private long batchNanos;
+    /** The command being handled (between {@link #begin} and {@link #end}) until a slot takes it. */
+    private CommandStats current;
+    private long currentArrived;
+    private boolean currentTimed;
+    /** The last spec looked up, and its counters: a pipeline of one command looks up once. */
+    private CommandSpec lastSpec;
+    private CommandStats lastStats;
+
+    CommandMeter(ServiceRuntime.ServiceStats stats) {
+        this.stats = stats;
+    }
+
+    /** The session started on its loop. */
+    void start(LoopClock loopClock) {
+        this.clock = loopClock;
+    }
+
+    /** A request read from the client: it arrived with its read batch. */
+    void arrived(RespRequest req) {
+        if (!inReadBatch) {
+            inReadBatch = true;
+            batchNanos = clock.tick();
+        }
+        req.arrivedNanos(batchNanos);
+    }
+
+    /** The client's read batch ended: the next request starts a new one. */
+    void readComplete() {
+        inReadBatch = false;
+    }
+
+    /** The session handles {@code req} now; the slot it makes for it counts it. */
+    void begin(CommandSpec spec, RespRequest req) {
+        if (spec != lastSpec) {
+            lastSpec = spec;
+            lastStats = stats.command(spec);
+        }
+        current = lastStats;
+        currentArrived = req.arrivedNanos();
+        // A blocking command waits by design, and a subscription's confirmations are not replies
+        // in time: neither says anything about latency.
+        currentTimed = currentArrived != 0 && !spec.isBlocking(req) && spec.shape() != RoutingShape.SUBSCRIBE
+                && spec.shape() != RoutingShape.UNSUBSCRIBE;
+    }
+
+    /** The command was handled: a slot made later (an asynchronous reply) is not its own. */
+    void end() {
+        current = null;
+    }
+
+    /** A new reply slot: the first one made for the command being handled counts it. */
+    void assign(ReplySlot slot) {
+        if (current != null) {
+            slot.command = current;
+            slot.arrivedNanos = currentArrived;
+            slot.timed = currentTimed;
+            current = null;
+        }
+    }
+
+    /** {@code slot}'s reply took its place in the reply order. */
+    void answered(ReplySlot slot, boolean error) {
+        CommandStats c = slot.command;
+        if (c == null) {
+            return;
+        }
+        slot.command = null;
+        c.answered(error);
+        if (slot.timed) {
+            stats.commandLatency.observeNanos(clock.now() - slot.arrivedNanos);
+        }
+    }
+}
