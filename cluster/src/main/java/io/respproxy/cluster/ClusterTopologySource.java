@@ -114,6 +114,11 @@ public final class ClusterTopologySource implements TopologySource {
     }
 
     @Override
+    public AddressMap addressMap() {
+        return nat;
+    }
+
+    @Override
     public Topology current() {
         return current;
     }

@@ -186,6 +186,11 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         return states;
     }
 
+    @Override
+    public List<NodeState> nodeStates() {
+        return states;
+    }
+
     /** The Redis version the master reports (any node's until a master answered), or null. Any thread. */
     @Override
     public String redisVersion() {

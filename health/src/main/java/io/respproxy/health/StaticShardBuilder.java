@@ -140,27 +140,46 @@ public final class StaticShardBuilder {
      * @param master the master's state, or null when no master is known
      */
     public boolean replicaEligible(NodeState replica, NodeState master) {
+        return whyNotEligible(replica, master) == null;
+    }
+
+    /**
+     * Why {@code replica} (which says role:replica) serves no reads by the rule of
+     * {@link #replicaEligible}, in words for /topology; null when it may serve them.
+     */
+    public String whyNotEligible(NodeState replica, NodeState master) {
         ReplicationInfo info = replica.replication();
+        long maxLag = settings.maxReplicaLag().toSeconds();
         if (info.syncInProgress()) {
-            return false;
+            return "full sync with its master in progress";
         }
         if (!info.masterLinkUp()) {
             // Its master just died (a failover is under way): what it holds is as fresh as the lag
             // limit allows for a while, and reads need not wait for the new master.
-            return info.linkDownSeconds() >= 0 && info.linkDownSeconds() <= settings.maxReplicaLag().toSeconds();
+            if (info.linkDownSeconds() < 0) {
+                return "link to its master is down";
+            }
+            return info.linkDownSeconds() <= maxLag ? null
+                    : "link to its master down for " + info.linkDownSeconds() + " s (max-replica-lag " + maxLag + " s)";
         }
         if (master == null) {
-            return true;
+            return null;
         }
         ReplicationInfo.ConnectedReplica seen = master.replication()
                 .replica(replica.address().host(), replica.address().port());
         if (seen == null) {
-            return true;
+            return null;
         }
-        if (!seen.online() || seen.lagSeconds() < 0 || seen.lagSeconds() > settings.maxReplicaLag().toSeconds()) {
-            return false;
+        if (!seen.online()) {
+            return "its master lists it as " + seen.state();
+        }
+        if (seen.lagSeconds() < 0 || seen.lagSeconds() > maxLag) {
+            return "lag " + seen.lagSeconds() + " s (max-replica-lag " + maxLag + " s)";
         }
         long behind = master.replication().offset() - seen.offset();
-        return settings.maxReplicaLagBytes() <= 0 || behind <= settings.maxReplicaLagBytes();
+        if (settings.maxReplicaLagBytes() > 0 && behind > settings.maxReplicaLagBytes()) {
+            return behind + " bytes behind its master (max-replica-lag-bytes " + settings.maxReplicaLagBytes() + ")";
+        }
+        return null;
     }
 }

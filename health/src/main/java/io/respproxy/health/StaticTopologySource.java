@@ -25,6 +25,7 @@ public final class StaticTopologySource implements TopologySource {
     private final List<NodeAddress> servers;
     private final StaticShardBuilder shards;
     private final NodeHealthMonitor monitor;
+    private final AddressMap nat;
     private volatile Topology current;
     private Consumer<Topology> listener = t -> { };
     private long version;
@@ -36,6 +37,7 @@ public final class StaticTopologySource implements TopologySource {
     public StaticTopologySource(String service, List<NodeAddress> servers, AddressMap nat, HealthSettings settings,
                                 NodeHealthMonitor monitor) {
         this.service = service;
+        this.nat = nat;
         List<NodeAddress> reachable = new ArrayList<>(servers.size());
         for (NodeAddress s : servers) {
             NodeAddress to = nat.reachable(s);
@@ -59,6 +61,11 @@ public final class StaticTopologySource implements TopologySource {
     @Override
     public Topology current() {
         return current;
+    }
+
+    @Override
+    public AddressMap addressMap() {
+        return nat;
     }
 
     @Override

@@ -18,8 +18,16 @@ public final class AddressMap {
     /** No rewriting. */
     public static final AddressMap NONE = new AddressMap(Map.of(), Map.of());
 
+    /** Most rewrites remembered for {@link #applied()}: a bound whatever a cluster announces. */
+    private static final int MAX_APPLIED = 1024;
+
     private final Map<NodeAddress, NodeAddress> exact;
     private final Map<String, String> hosts;
+    /**
+     * Rewrites this map has made, announced to reachable, for the admin view: what the map did, not
+     * only what it says. The one mutable part; it never changes what {@link #reachable} returns.
+     */
+    private final Map<NodeAddress, NodeAddress> applied = new java.util.concurrent.ConcurrentHashMap<>();
 
     private AddressMap(Map<NodeAddress, NodeAddress> exact, Map<String, String> hosts) {
         this.exact = Map.copyOf(exact);
@@ -44,11 +52,35 @@ public final class AddressMap {
     /** Where the proxy reaches a node that announces itself as {@code announced}. */
     public NodeAddress reachable(NodeAddress announced) {
         NodeAddress to = exact.get(announced);
-        if (to != null) {
-            return to;
+        if (to == null) {
+            String host = hosts.get(announced.host());
+            if (host == null) {
+                return announced;
+            }
+            to = new NodeAddress(host, announced.port());
         }
-        String host = hosts.get(announced.host());
-        return host == null ? announced : new NodeAddress(host, announced.port());
+        if (!to.equals(announced) && !to.equals(applied.get(announced)) && applied.size() < MAX_APPLIED) {
+            applied.put(announced, to);
+        }
+        return to;
+    }
+
+    /** The exact {@code host:port} entries, announced to reachable. */
+    public Map<NodeAddress, NodeAddress> exactEntries() {
+        return exact;
+    }
+
+    /** The host-only entries (lower case), announced to reachable; ports are kept. */
+    public Map<String, String> hostEntries() {
+        return hosts;
+    }
+
+    /**
+     * The rewrites made so far (announced address to reachable), for the admin view: which
+     * addresses nodes, Sentinels or the cluster actually announced that this map changed.
+     */
+    public Map<NodeAddress, NodeAddress> applied() {
+        return Map.copyOf(applied);
     }
 
     /** {@link #reachable(NodeAddress)} for an address given as host and port (e.g. from INFO). */

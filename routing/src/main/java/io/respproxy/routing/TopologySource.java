@@ -31,6 +31,11 @@ public interface TopologySource extends AutoCloseable {
         return announced;
     }
 
+    /** The service's {@code nat} map, as configured and as applied so far (for /topology). */
+    default AddressMap addressMap() {
+        return AddressMap.NONE;
+    }
+
     /**
      * A cluster node answered {@code -MOVED slot node}: {@code node} (reachable, mapped) owns
      * {@code slot} now. Cluster sources route the slot there at once and refresh; the others

@@ -113,6 +113,11 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     @Override
+    public AddressMap addressMap() {
+        return nat;
+    }
+
+    @Override
     public Topology current() {
         return current;
     }
