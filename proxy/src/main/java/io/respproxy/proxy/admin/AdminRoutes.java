@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.function.Supplier;
@@ -30,11 +29,11 @@ final class AdminRoutes {
     private static final Pattern SWITCHOVER = Pattern.compile("/services/([^/]+)/switchover");
 
     private final CollectorRegistry registry;
-    private final BooleanSupplier readiness;
+    private final Supplier<ReadyState> readiness;
     private final Supplier<String> topology;
     private final Switchovers switchovers;
 
-    AdminRoutes(CollectorRegistry registry, BooleanSupplier readiness, Supplier<String> topology,
+    AdminRoutes(CollectorRegistry registry, Supplier<ReadyState> readiness, Supplier<String> topology,
                 Switchovers switchovers) {
         this.registry = registry;
         this.readiness = readiness;
@@ -96,10 +95,11 @@ final class AdminRoutes {
         switch (path) {
             case "/healthz":
                 return new Response(HttpResponseStatus.OK, TEXT, "ok\n");
-            case "/readyz":
-                return readiness.getAsBoolean()
-                        ? new Response(HttpResponseStatus.OK, TEXT, "ready\n")
-                        : new Response(HttpResponseStatus.SERVICE_UNAVAILABLE, TEXT, "not ready\n");
+            case "/readyz": {
+                ReadyState r = readiness.get();
+                return new Response(r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, JSON,
+                        r.json() + "\n");
+            }
             case "/metrics":
                 return new Response(HttpResponseStatus.OK, TextFormat.CONTENT_TYPE_004, metrics());
             case "/topology":

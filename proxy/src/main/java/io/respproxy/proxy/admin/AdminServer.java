@@ -13,9 +13,11 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.prometheus.client.Collector;
 import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.dropwizard.DropwizardExports;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -38,7 +40,7 @@ public final class AdminServer implements AutoCloseable {
     /**
      * @param listen     where to bind (port 0: any free port, see {@link #start()})
      * @param metrics    the registry /metrics exposes
-     * @param readiness  /readyz answers 200 while this returns true, 503 otherwise
+     * @param readiness  /readyz answers 200 while this returns true, 503 otherwise (body {@code {"ready":...}})
      * @param topology   /topology returns this JSON document
      */
     public AdminServer(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology) {
@@ -51,11 +53,24 @@ public final class AdminServer implements AutoCloseable {
      */
     public AdminServer(InetSocketAddress listen, MetricRegistry metrics, BooleanSupplier readiness, Supplier<String> topology,
                        Switchovers switchovers) {
+        this(listen, metrics, List.of(), () -> ReadyState.of(readiness.getAsBoolean()), topology, switchovers);
+    }
+
+    /**
+     * @param metrics    process-wide metrics, exported through the simpleclient's Dropwizard bridge
+     * @param collectors labelled families /metrics adds (the data plane's, per service)
+     * @param readiness  /readyz answers 200 or 503 as this says, with its JSON body
+     */
+    public AdminServer(InetSocketAddress listen, MetricRegistry metrics, List<? extends Collector> collectors,
+                       Supplier<ReadyState> readiness, Supplier<String> topology, Switchovers switchovers) {
         this.listen = listen;
         // A private registry, not CollectorRegistry.defaultRegistry: no global state, and two
         // daemons in one JVM (tests) do not see each other's metrics.
         CollectorRegistry registry = new CollectorRegistry();
         new DropwizardExports(metrics).register(registry);
+        for (Collector c : collectors) {
+            c.register(registry);
+        }
         this.routes = new AdminRoutes(registry, readiness, topology, switchovers);
     }
 

@@ -4,6 +4,7 @@ import io.respproxy.proxy.server.DataPlane;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import io.respproxy.proxy.admin.AdminServer;
+import io.respproxy.proxy.admin.ReadyState;
 import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ProxyConfig;
 import java.net.InetSocketAddress;
@@ -47,7 +48,7 @@ public final class Daemon {
             if (config.adminListen().isPresent()) {
                 HostPort listen = config.adminListen().get();
                 admin = new AdminServer(new InetSocketAddress(listen.host(), listen.port()), metrics,
-                        () -> !stopping && dataPlane.ready(), dataPlane::topologyJson, dataPlane::switchover);
+                        dataPlane.collectors(), this::readiness, dataPlane::topologyJson, dataPlane::switchover);
                 adminAddress = admin.start();
                 log.info("admin HTTP listening on {}", adminAddress);
             }
@@ -55,6 +56,15 @@ public final class Daemon {
             stop();
             throw e;
         }
+    }
+
+    /** For /readyz: not ready once stopping, else as the data plane says (with its reasons). */
+    private ReadyState readiness() {
+        if (stopping) {
+            return ReadyState.STOPPING;
+        }
+        var r = dataPlane.readiness();
+        return new ReadyState(r.ready(), r.json());
     }
 
     /** The admin port's bound address, if it is enabled and started. */

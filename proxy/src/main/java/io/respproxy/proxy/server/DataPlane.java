@@ -4,6 +4,8 @@ import io.respproxy.routing.SwitchoverResult;
 import java.util.concurrent.CompletableFuture;
 
 import com.codahale.metrics.MetricRegistry;
+import io.prometheus.client.Collector;
+import java.util.List;
 import io.respproxy.proxy.config.ProxyConfig;
 import java.time.Duration;
 
@@ -26,8 +28,18 @@ public interface DataPlane {
     /** True while this proxy can serve traffic (a master known for every service); for /readyz. */
     boolean ready();
 
+    /** {@link #ready()} with the reason per service that is not, for /readyz. */
+    default Readiness readiness() {
+        return Readiness.of(ready());
+    }
+
     /** The current topology as a JSON object, for /topology. */
     String topologyJson();
+
+    /** Metric families beyond the Dropwizard registry (labelled, per service), for /metrics. */
+    default List<Collector> collectors() {
+        return List.of();
+    }
 
     /**
      * Moves {@code service}'s master role to a replica without losing a write (see

@@ -1,7 +1,8 @@
 package io.respproxy.proxy.server;
 
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
+import io.prometheus.client.Collector;
+import io.respproxy.health.StaticShardBuilder;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.config.HostPort;
@@ -17,8 +18,6 @@ import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.ClusterEmulation;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.routing.NodeAddress;
-import io.respproxy.routing.Shard;
-import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandTable;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,11 +37,15 @@ public final class ProxyDataPlane implements DataPlane {
 
     private final List<ServiceRuntime> services = new ArrayList<>();
     private final ProxyServer server;
+    /** /readyz, /topology and the per-service families of /metrics. */
+    private final AdminViews adminViews;
 
+    /** @param metrics the daemon's registry, for process-wide metrics; the per-service ones are {@link #collectors()} */
     public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
         Transport transport = Transport.detect();
         CommandTable commands = CommandTable.builtin();
         List<ListenerSpec> listeners = new ArrayList<>();
+        List<ServiceView> views = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
             TopologySources.Built sources = TopologySources.create(sc);
             ServiceRuntime rt = new ServiceRuntime(sc.name(), sources.topology(), sources.facts(), commands, users(sc),
@@ -51,9 +54,11 @@ public final class ProxyDataPlane implements DataPlane {
             for (ListenerConfig l : sc.listeners()) {
                 listeners.add(new ListenerSpec(rt, l.name(), address(l.address()), l.role()));
             }
-            registerMetrics(metrics, rt);
+            views.add(new ServiceView(rt, sc.mode().name().toLowerCase(java.util.Locale.ROOT),
+                    new StaticShardBuilder(TopologySources.healthSettings(sc.health()))));
         }
         server = new ProxyServer(transport, config.eventLoops(), services, listeners);
+        adminViews = new AdminViews(views, server);
     }
 
     /** The data-path factory {@code respproxy run} uses. */
@@ -109,26 +114,6 @@ public final class ProxyDataPlane implements DataPlane {
         return TopologySources.address(hp);
     }
 
-    private static void registerMetrics(MetricRegistry metrics, ServiceRuntime rt) {
-        String p = "respproxy." + rt.name() + ".";
-        var st = rt.stats();
-        metrics.register(p + "connected_clients", (Gauge<Integer>) st.connectedClients::get);
-        metrics.register(p + "connections_received_total", (Gauge<Long>) st.connectionsReceived::sum);
-        metrics.register(p + "rejected_connections_total", (Gauge<Long>) st.rejectedConnections::sum);
-        metrics.register(p + "commands_processed_total", (Gauge<Long>) st.commandsProcessed::sum);
-        metrics.register(p + "error_replies_total", (Gauge<Long>) st.errorReplies::sum);
-        metrics.register(p + "backend_connections", (Gauge<Integer>) rt::backendConnections);
-        metrics.register(p + "master_up", (Gauge<Integer>) () -> rt.topology().primaryShard().hasMaster() ? 1 : 0);
-        metrics.register(p + "read_replicas", (Gauge<Integer>) () -> rt.topology().primaryShard().readReplicas().size());
-        metrics.register(p + "held_commands", (Gauge<Integer>) st.heldCommands::get);
-        metrics.register(p + "holds_total", (Gauge<Long>) st.holdsStarted::sum);
-        metrics.register(p + "hold_timeouts_total", (Gauge<Long>) st.holdTimeouts::sum);
-        metrics.register(p + "retried_commands_total", (Gauge<Long>) st.retried::sum);
-        metrics.register(p + "may_have_been_applied_total", (Gauge<Long>) st.maybeApplied::sum);
-        metrics.register(p + "failovers_total", (Gauge<Long>) st.failovers::sum);
-        metrics.register(p + "topology_version", (Gauge<Long>) () -> rt.topology().version());
-    }
-
     @Override
     public void start() throws Exception {
         server.start();
@@ -141,42 +126,22 @@ public final class ProxyDataPlane implements DataPlane {
 
     @Override
     public boolean ready() {
-        for (ServiceRuntime s : services) {
-            if (!s.topology().shards().stream().allMatch(io.respproxy.routing.Shard::hasMaster)) {
-                return false;
-            }
-        }
-        return true;
+        return adminViews.readiness().ready();
+    }
+
+    @Override
+    public Readiness readiness() {
+        return adminViews.readiness();
     }
 
     @Override
     public String topologyJson() {
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < services.size(); i++) {
-            ServiceRuntime s = services.get(i);
-            Topology t = s.topology();
-            sb.append(i == 0 ? "" : ",").append('"').append(json(s.name())).append("\":{\"version\":").append(t.version())
-                    .append(",\"shards\":[");
-            for (int j = 0; j < t.shards().size(); j++) {
-                Shard sh = t.shards().get(j);
-                sb.append(j == 0 ? "" : ",").append("{\"id\":\"").append(json(sh.id())).append("\",\"master\":")
-                        .append(sh.master() == null ? "null" : "\"" + json(sh.master().toString()) + "\"");
-                if (sh.master() == null) {
-                    sb.append(",\"noMasterReason\":\"").append(json(sh.noMasterReason())).append('"');
-                }
-                sb.append(",\"readReplicas\":[");
-                for (int k = 0; k < sh.readReplicas().size(); k++) {
-                    sb.append(k == 0 ? "" : ",").append('"').append(json(sh.readReplicas().get(k).toString())).append('"');
-                }
-                sb.append("]}");
-            }
-            sb.append("]}");
-        }
-        return sb.append('}').toString();
+        return adminViews.topologyJson();
     }
 
-    private static String json(String s) {
-        return s.replace("\\", "\\\\").replace("\"", "\\\"");
+    @Override
+    public List<Collector> collectors() {
+        return List.of(adminViews.metrics());
     }
 
     @Override

@@ -42,6 +42,8 @@ public final class ProxyServer implements AutoCloseable {
     private final List<ServiceRuntime> services;
     private final List<ListenerSpec> listeners;
     private final List<Channel> serverChannels = new ArrayList<>();
+    /** Each listener's server channel once bound (for /readyz, read on the admin thread). */
+    private final java.util.Map<ListenerSpec, Channel> bound = new java.util.concurrent.ConcurrentHashMap<>();
 
     public ProxyServer(Transport transport, int eventLoops, List<ServiceRuntime> services, List<ListenerSpec> listeners) {
         this.transport = transport;
@@ -69,8 +71,26 @@ public final class ProxyServer implements AutoCloseable {
                     .childHandler(initializer(l));
             Channel ch = b.bind(l.address().host(), l.address().port()).sync().channel();
             serverChannels.add(ch);
+            bound.put(l, ch);
             log.info("[{}] listening on {} ({}, role {})", l.service().name(), l.address(), l.name(), l.role());
         }
+    }
+
+    /**
+     * The listeners of {@code service} not accepting connections now (not bound yet, or closed
+     * by a stop), as {@code name (address)}. Any thread.
+     */
+    public List<String> unboundListeners(ServiceRuntime service) {
+        List<String> out = new ArrayList<>();
+        for (ListenerSpec l : listeners) {
+            if (l.service() == service) {
+                Channel ch = bound.get(l);
+                if (ch == null || !ch.isActive()) {
+                    out.add(l.name() + " (" + l.address() + ")");
+                }
+            }
+        }
+        return out;
     }
 
     private ChannelHandler initializer(ListenerSpec l) {

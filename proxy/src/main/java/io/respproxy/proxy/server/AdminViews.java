@@ -1,0 +1,43 @@
+package io.respproxy.proxy.server;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the admin port shows of the running services: /readyz and /topology. Any thread. */
+final class AdminViews {
+
+    private final List<ServiceView> services;
+    private final ProxyServer server;
+
+    AdminViews(List<ServiceView> services, ProxyServer server) {
+        this.services = List.copyOf(services);
+        this.server = server;
+    }
+
+    /** Ready when every service is; the reason per service that is not. */
+    Readiness readiness() {
+        Map<String, String> reasons = new LinkedHashMap<>();
+        for (ServiceView s : services) {
+            reasons.put(s.name(), s.notReadyReason(server));
+        }
+        return Readiness.of(reasons);
+    }
+
+    /** {@code {"services":{"NAME":{...}}}}: see {@link TopologyJson}. */
+    String topologyJson() {
+        StringBuilder sb = new StringBuilder("{\"services\":{");
+        for (int i = 0; i < services.size(); i++) {
+            ServiceView s = services.get(i);
+            Json.key(sb, i == 0, s.name());
+            io.respproxy.routing.Topology t = s.runtime().topology();
+            TopologyJson.append(sb, s.mode(), t, s.topologyAgeNanos(), s.nodes(t), s.runtime().source().addressMap());
+        }
+        return sb.append("}}").toString();
+    }
+
+    /** The labelled per-service families of /metrics. */
+    ProxyMetrics metrics() {
+        return new ProxyMetrics(services, server);
+    }
+}
