@@ -125,8 +125,9 @@ final class ProxyMetrics extends Collector {
         f.set("respproxy_command_duration_seconds", st.commandLatency.snapshot(), s);
         f.set("respproxy_commands_maybe_applied_total", st.maybeApplied.sum(), s);
         f.set("respproxy_retries_total", st.retried.sum(), s);
-        f.set("respproxy_redirects_total", st.movedRedirects.sum(), s, "moved");
-        f.set("respproxy_redirects_total", st.askRedirects.sum(), s, "ask");
+        long asks = st.askRedirects.sum();
+        f.set("respproxy_redirects_total", Math.max(0, st.redirects.sum() - asks), s, "moved");
+        f.set("respproxy_redirects_total", asks, s, "ask");
         f.set("respproxy_failovers_total", st.failovers.sum(), s);
         f.set("respproxy_held_commands", st.heldCommands.get(), s);
         f.set("respproxy_holds_total", st.holdsStarted.sum(), s);

@@ -300,8 +300,9 @@ public final class ServiceRuntime implements AutoCloseable {
         public final LongAdder maybeApplied = new LongAdder();
         /** Times the master moved to another node. */
         public final LongAdder failovers = new LongAdder();
-        /** Commands a cluster node redirected (-MOVED / -ASK) that the proxy followed, ever. */
-        public final LongAdder movedRedirects = new LongAdder();
+        /** Commands a cluster node redirected (-MOVED, -ASK) that the proxy followed, ever. */
+        public final LongAdder redirects = new LongAdder();
+        /** Of {@link #redirects}, the -ASK ones (the rest are -MOVED). */
         public final LongAdder askRedirects = new LongAdder();
         /** Clients waiting in a blocking command / in subscribed mode (INFO blocked_clients, pubsub_clients). */
         public final AtomicInteger blockedClients = new AtomicInteger();

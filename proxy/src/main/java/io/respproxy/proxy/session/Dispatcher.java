@@ -411,10 +411,11 @@ final class Dispatcher {
         }
         slot.redirects++;
         NodeAddress target = Redirects.target(r, slot.node, service.source());
-        (kind == RespReply.ErrorKind.MOVED ? service.stats().movedRedirects : service.stats().askRedirects).increment();
+        service.stats().redirects.increment();
         if (kind == RespReply.ErrorKind.MOVED) {
             service.source().reportMoved(r.slot(), target);
         } else {
+            service.stats().askRedirects.increment();
             pool.shared(new BackendKey(target, slot.db, slot.protocol), lane).send(Redirects.asking(), Redirects.DISCARD);
         }
         send(slot, target);
@@ -464,10 +465,11 @@ final class Dispatcher {
         frame.release();
         part.redirects++;
         NodeAddress target = Redirects.target(r, part.node, service.source());
-        (kind == RespReply.ErrorKind.MOVED ? service.stats().movedRedirects : service.stats().askRedirects).increment();
+        service.stats().redirects.increment();
         if (kind == RespReply.ErrorKind.MOVED) {
             service.source().reportMoved(r.slot(), target);
         } else {
+            service.stats().askRedirects.increment();
             pool.shared(key(target), lane).send(Redirects.asking(), Redirects.DISCARD);
         }
         sendPart(target, part.request().retainedDuplicate(), part);
