@@ -278,4 +278,24 @@ class StaticShardBuilderTest {
         neverUp.markDown();
         assertFalse(neverUp.record(true), "a node that was down before the mark is not brought up by it");
     }
+
+    /** /topology says why a replica serves no reads, by the same rule that decides it. */
+    @Test
+    void saysWhyAReplicaServesNoReads() {
+        NodeState master = up(A, masterInfo("ip=127.0.0.1,port=7002,state=online,offset=4990,lag=0",
+                "ip=127.0.0.1,port=7003,state=online,offset=1000,lag=0"));
+        NodeState b = up(B, replicaInfo("up", 0));
+        NodeState c = up(C, replicaInfo("up", 0));
+        assertNull(builder.whyNotEligible(b, master));
+        assertTrue(builder.replicaEligible(b, master));
+        assertEquals("4000 bytes behind its master (max-replica-lag-bytes 1000)", builder.whyNotEligible(c, master));
+        assertFalse(builder.replicaEligible(c, master));
+        assertEquals("full sync with its master in progress", builder.whyNotEligible(up(B, replicaInfo("up", 1)), master));
+        NodeState lagging = up(A, masterInfo("ip=127.0.0.1,port=7002,state=online,offset=4990,lag=12"));
+        assertEquals("lag 12 s (max-replica-lag 10 s)", builder.whyNotEligible(b, lagging));
+        NodeState waiting = up(A, masterInfo("ip=127.0.0.1,port=7002,state=wait_bgsave,offset=0,lag=0"));
+        assertEquals("its master lists it as wait_bgsave", builder.whyNotEligible(b, waiting));
+        assertEquals("link to its master is down", builder.whyNotEligible(up(B, replicaInfo("down", 0)), master));
+    }
 }
+

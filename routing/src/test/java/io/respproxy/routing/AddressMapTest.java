@@ -62,4 +62,18 @@ class AddressMapTest {
         assertEquals("127.0.0.1:7001 (announced as 10.0.0.1:6379)", m.describe(a("10.0.0.1:6379")));
         assertEquals("10.0.0.2:6379", m.describe(a("10.0.0.2:6379")));
     }
+
+    @Test
+    void remembersTheRewritesItMadeForTheAdminView() {
+        AddressMap m = AddressMap.of(Map.of(a("10.0.0.1:6379"), a("127.0.0.1:7001")), Map.of("redis-1", "127.0.0.1"));
+        assertEquals(Map.of(), m.applied());
+        m.reachable(a("10.0.0.1:6379"));
+        m.reachable(a("redis-1:6380"));
+        m.reachable(a("10.0.0.9:6379")); // no entry: not a rewrite
+        assertEquals(Map.of(a("10.0.0.1:6379"), a("127.0.0.1:7001"), a("redis-1:6380"), a("127.0.0.1:6380")),
+                m.applied());
+        assertEquals(Map.of(a("10.0.0.1:6379"), a("127.0.0.1:7001")), m.exactEntries());
+        assertEquals(Map.of("redis-1", "127.0.0.1"), m.hostEntries());
+        assertEquals(Map.of(), AddressMap.NONE.applied());
+    }
 }

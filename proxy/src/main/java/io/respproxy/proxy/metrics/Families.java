@@ -66,7 +66,9 @@ public final class Families {
         long[] cumulative = h.cumulative();
         for (int i = 0; i < cumulative.length; i++) {
             List<String> values = new ArrayList<>(List.of(labelValues));
-            values.add(i < bounds.length ? Collector.doubleToGoString(bounds[i]) : "+Inf");
+            // As Go's client writes them (0.00025, 1, 10), not Java's 2.5E-4 and 1.0.
+            values.add(i < bounds.length
+                    ? java.math.BigDecimal.valueOf(bounds[i]).stripTrailingZeros().toPlainString() : "+Inf");
             f.samples.add(new Sample(f.name + "_bucket", names, values, cumulative[i]));
         }
         f.samples.add(new Sample(f.name + "_count", f.labels, List.of(labelValues), h.count()));

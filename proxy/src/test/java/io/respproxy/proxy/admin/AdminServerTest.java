@@ -12,7 +12,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.prometheus.client.Collector;
+import io.prometheus.client.CounterMetricFamily;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,9 +62,47 @@ class AdminServerTest {
 
     @Test
     void readyzFollowsTheReadinessSupplier() throws Exception {
-        assertEquals(503, get("/readyz").statusCode());
+        HttpResponse<String> not = get("/readyz");
+        assertEquals(503, not.statusCode());
+        assertEquals("application/json", not.headers().firstValue("content-type").orElse(""));
+        assertEquals("{\"ready\":false}\n", not.body());
         ready.set(true);
-        assertEquals(200, get("/readyz").statusCode());
+        HttpResponse<String> yes = get("/readyz");
+        assertEquals(200, yes.statusCode());
+        assertEquals("{\"ready\":true}\n", yes.body());
+    }
+
+    /** The data plane's reasons reach the body as they are, and its collectors reach /metrics. */
+    @Test
+    void readyzBodyAndCollectorsFromTheDataPlane() throws Exception {
+        AtomicBoolean ok = new AtomicBoolean();
+        Collector families = new Collector() {
+            @Override
+            public List<MetricFamilySamples> collect() {
+                return List.of(new CounterMetricFamily("respproxy_commands_total", "Commands.", List.of("service"))
+                        .addMetric(List.of("orders"), 10));
+            }
+        };
+        try (AdminServer other = new AdminServer(new InetSocketAddress("127.0.0.1", 0), metrics, List.of(families),
+                () -> ok.get() ? new ReadyState(true, "{\"ready\":true,\"services\":{\"orders\":{\"ready\":true}}}")
+                        : new ReadyState(false, "{\"ready\":false,\"services\":{\"orders\":{\"ready\":false,"
+                                + "\"reason\":\"no writable master: no server is reachable\"}}}"),
+                () -> "{}", (s, t) -> null)) {
+            int port = other.start().getPort();
+            HttpResponse<String> not = get(port, "/readyz");
+            assertEquals(503, not.statusCode());
+            assertTrue(not.body().contains("\"reason\":\"no writable master: no server is reachable\""), not.body());
+            ok.set(true);
+            assertEquals(200, get(port, "/readyz").statusCode());
+            String text = get(port, "/metrics").body();
+            assertTrue(text.contains("# TYPE respproxy_commands_total counter\n"), text);
+            assertTrue(text.contains("respproxy_commands_total{service=\"orders\",} 10.0\n"), text);
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path) throws Exception {
+        URI uri = URI.create("http://127.0.0.1:" + port + path);
+        return http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test
