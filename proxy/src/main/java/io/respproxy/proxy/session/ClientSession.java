@@ -181,6 +181,7 @@ public final class ClientSession implements ClientHandle {
     void writeLocal(ByteBuf reply) {
         ReplySlot slot = newSlot(null);
         slot.reply = reply;
+        meter.answered(slot, reply.isReadable() && reply.getByte(reply.readerIndex()) == '-');
         drain();
     }
 
