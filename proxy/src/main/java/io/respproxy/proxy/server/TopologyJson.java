@@ -40,11 +40,14 @@ final class TopologyJson {
         }
         sb.append(']');
         Json.key(sb, false, "nodes").append('[');
-        for (int i = 0; i < nodes.size(); i++) {
+        List<NodeReport> byAddress = new ArrayList<>(nodes);
+        byAddress.sort(java.util.Comparator.comparing((NodeReport n) -> n.node().host())
+                .thenComparingInt(n -> n.node().port()));
+        for (int i = 0; i < byAddress.size(); i++) {
             if (i > 0) {
                 sb.append(',');
             }
-            node(sb, nodes.get(i));
+            node(sb, byAddress.get(i));
         }
         sb.append(']');
         Json.key(sb, false, "nat");

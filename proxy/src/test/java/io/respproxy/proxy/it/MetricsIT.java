@@ -65,17 +65,9 @@ class MetricsIT {
         return PromText.parse(r.body());
     }
 
-    /** The one sample of {@code family} (its own name, or with a suffix) whose labels include {@code labels}; 0 if none. */
+    /** The one sample of {@code family} (by its own name) whose labels include {@code labels}; 0 if none. */
     static double value(Map<String, PromText.Family> m, String family, Map<String, String> labels) {
-        return value(m, family, family, labels);
-    }
-
-    static double value(Map<String, PromText.Family> m, String family, String sample, Map<String, String> labels) {
-        PromText.Family f = m.get(family);
-        assertNotNull(f, "no family " + family);
-        List<PromText.Sample> found = f.find(sample, labels);
-        assertTrue(found.size() <= 1, sample + labels + " matches " + found);
-        return found.isEmpty() ? 0 : found.get(0).value();
+        return MetricsITValues.value(m, family, family, labels);
     }
 
     @Test
@@ -234,11 +226,11 @@ class MetricsIT {
 
     private static double delta(Map<String, PromText.Family> before, Map<String, PromText.Family> after, String family,
                                 Map<String, String> labels) {
-        return value(after, family, labels) - value(before, family, labels);
+        return MetricsITValues.delta(before, after, family, family, labels);
     }
 
     private static double delta(Map<String, PromText.Family> before, Map<String, PromText.Family> after, String family,
                                 String sample, Map<String, String> labels) {
-        return value(after, family, sample, labels) - value(before, family, sample, labels);
+        return MetricsITValues.delta(before, after, family, sample, labels);
     }
 }
