@@ -56,8 +56,8 @@ final class ProxyMetrics extends Collector {
                 .counter("respproxy_client_received_bytes_total", "Bytes read from clients.", "service", "listener")
                 .counter("respproxy_client_sent_bytes_total", "Bytes written to clients.", "service", "listener")
                 .counter("respproxy_commands_total", "Commands answered, by command (as the command table names it; "
-                        + "unknown for any other) and outcome (ok, error: an error reply).", "service", "command",
-                        "outcome")
+                        + "unknown for any other) and outcome (ok, error: an error reply; (un)subscribes count as ok "
+                        + "when sent).", "service", "command", "outcome")
                 .histogram("respproxy_command_duration_seconds", "From a command's arrival (its client's read) to "
                         + "its reply; blocking commands and subscriptions excluded.", "service")
                 .counter("respproxy_commands_maybe_applied_total", "Writes failed with 'the command may have been "
@@ -70,8 +70,8 @@ final class ProxyMetrics extends Collector {
                 .counter("respproxy_failovers_total", "Times a master moved to another node.", "service")
                 .gauge("respproxy_held_commands", "Commands waiting for a node now (failover hold).", "service")
                 .counter("respproxy_holds_total", "Commands that started waiting for a node.", "service")
-                .counter("respproxy_hold_timeouts_total", "Held commands answered -TRYAGAIN after "
-                        + "failover.hold-timeout (or over failover.hold-max-commands).", "service")
+                .counter("respproxy_hold_timeouts_total", "Commands answered -TRYAGAIN because their failover "
+                        + "hold timed out (failover.hold-timeout).", "service")
                 .histogram("respproxy_hold_duration_seconds", "How long held commands waited for a node.", "service")
                 .gauge("respproxy_blocked_clients", "Clients in a blocking command.", "service")
                 .gauge("respproxy_pubsub_clients", "Clients in subscribed mode.", "service")

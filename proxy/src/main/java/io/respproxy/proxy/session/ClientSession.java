@@ -371,6 +371,10 @@ public final class ClientSession implements ClientHandle {
         return pinned;
     }
 
+    CommandMeter meter() {
+        return meter;
+    }
+
     Dispatcher dispatcher() {
         return dispatcher;
     }

@@ -80,6 +80,17 @@ final class CommandMeter {
         }
     }
 
+    /**
+     * The command being handled is answered outside the reply order (a (P|S)(UN)SUBSCRIBE, whose
+     * confirmations come as pushes): counted now, as a success, and not timed.
+     */
+    void answeredUnordered() {
+        if (current != null) {
+            current.answered(false);
+            current = null;
+        }
+    }
+
     /** {@code slot}'s reply took its place in the reply order. */
     void answered(ReplySlot slot, boolean error) {
         CommandStats c = slot.command;

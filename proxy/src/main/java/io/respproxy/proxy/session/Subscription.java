@@ -53,6 +53,7 @@ final class Subscription {
         // RESP3 answers PING with a plain reply, in order with the client's other commands.
         ReplySlot slot = key.protocol() == 3 && command.equals("ping") ? session.newSlot(null) : null;
         SubscriptionState.Owed o = state.sent(command, req.size() - 1, req.frame().retainedDuplicate(), slot);
+        session.meter().answeredUnordered(); // its confirmations are pushes, not a reply slot's
         req.release();
         if (conn != null) {
             send(o);
