@@ -38,15 +38,17 @@ public final class ProxyDataPlane implements DataPlane {
 
     private final List<ServiceRuntime> services = new ArrayList<>();
     private final ProxyServer server;
+    /** The daemon's one set of Lettuce threads: every probe, Sentinel and cluster query uses them. */
+    private final io.lettuce.core.resource.ClientResources lettuce = TopologySources.sharedResources();
 
     public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
         Transport transport = Transport.detect();
         CommandTable commands = CommandTable.builtin();
         List<ListenerSpec> listeners = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
-            TopologySources.Built sources = TopologySources.create(sc);
+            TopologySources.Built sources = TopologySources.create(sc, lettuce);
             ServiceRuntime rt = new ServiceRuntime(sc.name(), sources.topology(), sources.facts(), commands, users(sc),
-                    sessionSettings(sc), backendSettings(sc), transport.clientChannel());
+                    sessionSettings(sc), backendSettings(sc), transport.clientChannel(), lettuce);
             services.add(rt);
             for (ListenerConfig l : sc.listeners()) {
                 listeners.add(new ListenerSpec(rt, l.name(), address(l.address()), l.role()));
@@ -137,6 +139,7 @@ public final class ProxyDataPlane implements DataPlane {
     @Override
     public void stop(Duration drainTimeout) {
         server.stop(drainTimeout);
+        lettuce.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS); // after every source closed
     }
 
     @Override

@@ -66,12 +66,15 @@ public final class ServiceRuntime implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
     private final MasterChanges failovers;
+    /** The daemon's Lettuce threads (the COMMAND discovery's connection uses them). */
+    private final io.lettuce.core.resource.ClientResources lettuce;
     /** Cluster mode: one per shard, by the lowest slot it owns; touched on the source's thread only. */
     private final Map<Integer, MasterChanges> clusterFailovers = new java.util.HashMap<>();
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
-                          Class<? extends Channel> backendChannelClass) {
+                          Class<? extends Channel> backendChannelClass, io.lettuce.core.resource.ClientResources lettuce) {
+        this.lettuce = lettuce;
         this.name = name;
         this.dedicatedLimit = new DedicatedLimit(backendSettings.maxDedicatedPerNode());
         this.source = source;
@@ -153,7 +156,7 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /** Learns the backend's module commands; the built-in facts win for commands both know. */
     private void mergeBackendCommands(NodeAddress master) {
-        List<CommandInfo> backend = CommandDiscovery.fetch(master, backendSettings.credentials(),
+        List<CommandInfo> backend = CommandDiscovery.fetch(lettuce, master, backendSettings.credentials(),
                 backendSettings.connectTimeout().plus(backendSettings.commandTimeout()));
         if (backend.isEmpty()) {
             return;
