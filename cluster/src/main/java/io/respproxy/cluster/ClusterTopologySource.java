@@ -77,8 +77,8 @@ public final class ClusterTopologySource implements TopologySource {
 
     /**
      * @param monitor   probes the data nodes; owned (closed) by this source
-     * @param resources Lettuce's threads for the queries (and the monitor's); owned: shut down by
-     *                  {@link #close()} after the monitor
+     * @param resources Lettuce's threads for the queries, shared with the rest of the daemon: not
+     *                  shut down by {@link #close()}
      */
     public ClusterTopologySource(String service, ClusterSettings settings, AddressMap nat, HealthSettings health,
                                  NodeHealthMonitor monitor, ClientResources resources) {
@@ -439,6 +439,5 @@ public final class ClusterTopologySource implements TopologySource {
         }
         scheduler.shutdownNow();
         monitor.close();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -76,8 +76,8 @@ public final class SentinelTopologySource implements TopologySource {
 
     /**
      * @param monitor   probes the data nodes; owned (closed) by this source
-     * @param resources Lettuce's threads for the Sentinel connections (and the monitor's); owned:
-     *                  shut down by {@link #close()} after the monitor
+     * @param resources Lettuce's threads for the Sentinel connections, shared with the rest of the
+     *                  daemon: not shut down by {@link #close()}
      */
     public SentinelTopologySource(String service, SentinelSettings settings, AddressMap nat, HealthSettings health,
                                   NodeHealthMonitor monitor, ClientResources resources) {
@@ -454,6 +454,5 @@ public final class SentinelTopologySource implements TopologySource {
         }
         scheduler.shutdownNow();
         monitor.close();
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
     }
 }

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 public final class Daemon {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
 
-    private final ProxyConfig config;
+    /** The configuration running now: replaced by a reload. */
+    private volatile ProxyConfig config;
     private final MetricRegistry metrics = new MetricRegistry();
     private final DataPlane dataPlane;
     private final long startNanos = System.nanoTime();
@@ -75,6 +76,28 @@ public final class Daemon {
     /** The registry every component reports into; /metrics exposes it. */
     public MetricRegistry metrics() {
         return metrics;
+    }
+
+    /** How long a stop waits for in-flight commands (the running configuration's). */
+    public java.time.Duration drainTimeout() {
+        return config.drainTimeout();
+    }
+
+    /**
+     * Applies {@code next} to the running daemon without dropping a client connection; returns
+     * what it could not apply and needs a restart (listeners, services added or removed, the
+     * admin port, the event loops).
+     */
+    public synchronized java.util.List<String> reload(ProxyConfig next) {
+        java.util.List<String> restart = new java.util.ArrayList<>(dataPlane.reload(next));
+        if (!next.adminListen().equals(config.adminListen())) {
+            restart.add("admin.listen");
+        }
+        if (next.eventLoops() != config.eventLoops()) {
+            restart.add("event-loops");
+        }
+        config = next;
+        return restart;
     }
 
     /** Drains and stops everything. Idempotent. */

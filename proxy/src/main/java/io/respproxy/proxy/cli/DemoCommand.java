@@ -134,7 +134,9 @@ final class DemoCommand implements Command {
         }
         out.println("Ctrl-C stops the proxy and the throwaway Redis servers.");
         out.flush();
-        return Lifecycle.runUntilStopped(new Daemon(config, ProxyDataPlane.FACTORY), config, topology::close);
+        return Lifecycle.runUntilStopped(new Daemon(config, ProxyDataPlane.FACTORY), config, topology::close,
+                () -> org.slf4j.LoggerFactory.getLogger(DemoCommand.class)
+                        .warn("SIGHUP: the demo has no configuration file to reload"));
     }
 
     static String staticHocon(List<RedisNode> nodes) {

@@ -24,6 +24,11 @@ public final class Main {
         defaultProperty("io.netty.buffer.checkAccessible", "false");
         defaultProperty("io.netty.buffer.checkBounds", "false");
         defaultProperty("io.netty.leakDetection.level", "disabled");
+        // systemd connects stdout to the journal (and says so in JOURNAL_STREAM): the journal
+        // stamps every line with the time and the unit, so the lines carry neither (logback.xml).
+        if (System.getenv("JOURNAL_STREAM") != null) {
+            defaultProperty("respproxy.log.pattern", "%-5level %logger{20} - %msg%n");
+        }
     }
 
     private static void defaultProperty(String key, String value) {

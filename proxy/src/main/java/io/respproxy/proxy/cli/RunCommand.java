@@ -19,8 +19,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code respproxy run -c FILE}: loads the configuration, starts the daemon and runs until
- * SIGTERM or SIGINT, which stop it gracefully through a shutdown hook (the JVM then exits with
- * 128 + signal, e.g. 143 for SIGTERM).
+ * SIGTERM or SIGINT, which stop it gracefully (drain) and exit 0. SIGHUP reloads the file.
  */
 final class RunCommand implements Command {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
@@ -57,7 +56,32 @@ final class RunCommand implements Command {
         ConfigSummary.lines(config).forEach(line -> log.info("{}", line));
         warnAboutProtectedMode(config);
 
-        return Lifecycle.runUntilStopped(new Daemon(config, dataPlanes), config, () -> { });
+        Daemon daemon = new Daemon(config, dataPlanes);
+        return Lifecycle.runUntilStopped(daemon, config, () -> { }, () -> reload(daemon, file.get()));
+    }
+
+    /**
+     * SIGHUP: reads {@code file} again; a valid configuration is applied to the running daemon
+     * (what needs a restart is said so), an invalid one is rejected with its problems logged and
+     * the running configuration kept.
+     */
+    private static void reload(Daemon daemon, Path file) {
+        log.info("SIGHUP: reloading {}", file);
+        ProxyConfig next;
+        try {
+            next = ProxyConfigLoader.load(file);
+        } catch (ConfigException e) {
+            for (ConfigProblem p : e.problems()) {
+                log.error("reload: {}", p);
+            }
+            log.warn("reload rejected: {} is invalid; the running configuration is kept", file);
+            return;
+        }
+        applyLogLevel(next.logLevel());
+        List<String> restart = daemon.reload(next);
+        restart.forEach(r -> log.warn("reload: {} needs a restart; the running one is kept", r));
+        log.info("reload of {} applied{}", file, restart.isEmpty() ? "" : " (" + restart.size() + " change"
+                + (restart.size() == 1 ? "" : "s") + " need a restart)");
     }
 
     /** A service that silently refuses remote clients would look like a network problem. */

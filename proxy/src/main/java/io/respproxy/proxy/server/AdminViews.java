@@ -36,6 +36,15 @@ final class AdminViews {
         return sb.append("}}").toString();
     }
 
+    /** A reload changed service {@code name}'s health settings: /topology judges replicas by them. */
+    void healthSettings(String name, io.respproxy.health.HealthSettings health) {
+        for (ServiceView s : services) {
+            if (s.name().equals(name)) {
+                s.healthSettings(health);
+            }
+        }
+    }
+
     /** The labelled per-service families of /metrics. */
     ProxyMetrics metrics() {
         return new ProxyMetrics(services, server);

@@ -50,6 +50,15 @@ public interface DataPlane {
         return CompletableFuture.failedFuture(new java.util.NoSuchElementException("no service named '" + service + "'"));
     }
 
+    /**
+     * Applies {@code next} without dropping client connections (users, deny list, limits, failover
+     * and read-port settings; a service's topology settings, nat map and health settings rebuild
+     * its topology source); returns what needs a restart instead.
+     */
+    default java.util.List<String> reload(io.respproxy.proxy.config.ProxyConfig next) {
+        return java.util.List.of("this data plane cannot reload: everything");
+    }
+
     /** Builds the data plane for a configuration, registering its metrics in {@code metrics}. */
     @FunctionalInterface
     interface Factory {

@@ -2,7 +2,6 @@ package io.respproxy.proxy.server;
 
 import com.codahale.metrics.MetricRegistry;
 import io.prometheus.client.Collector;
-import io.respproxy.health.StaticShardBuilder;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.config.HostPort;
@@ -32,13 +31,19 @@ import java.util.Set;
  */
 public final class ProxyDataPlane implements DataPlane {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyDataPlane.class);
+
     /** Backends commonly keep Redis's default of 16 databases; SELECT beyond that is refused locally. */
     private static final int DATABASES = 16;
 
     private final List<ServiceRuntime> services = new ArrayList<>();
+    /** Each service's running configuration, by name: what a reload compares against. */
+    private final Map<String, ServiceConfig> running = new java.util.LinkedHashMap<>();
     private final ProxyServer server;
     /** /readyz, /topology and the per-service families of /metrics. */
     private final AdminViews adminViews;
+    /** The daemon's one set of Lettuce threads: every probe, Sentinel and cluster query uses them. */
+    private final io.lettuce.core.resource.ClientResources lettuce = TopologySources.sharedResources();
 
     /** @param metrics the daemon's registry, for process-wide metrics; the per-service ones are {@link #collectors()} */
     public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
@@ -47,15 +52,16 @@ public final class ProxyDataPlane implements DataPlane {
         List<ListenerSpec> listeners = new ArrayList<>();
         List<ServiceView> views = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
-            TopologySources.Built sources = TopologySources.create(sc);
+            TopologySources.Built sources = TopologySources.create(sc, lettuce);
             ServiceRuntime rt = new ServiceRuntime(sc.name(), sources.topology(), sources.facts(), commands, users(sc),
-                    sessionSettings(sc), backendSettings(sc), transport.clientChannel());
+                    sessionSettings(sc), backendSettings(sc), transport.clientChannel(), lettuce);
             services.add(rt);
+            running.put(sc.name(), sc);
             for (ListenerConfig l : sc.listeners()) {
                 listeners.add(new ListenerSpec(rt, l.name(), address(l.address()), l.role()));
             }
             views.add(new ServiceView(rt, sc.mode().name().toLowerCase(java.util.Locale.ROOT),
-                    new StaticShardBuilder(TopologySources.healthSettings(sc.health()))));
+                    TopologySources.healthSettings(sc.health())));
         }
         server = new ProxyServer(transport, config.eventLoops(), services, listeners);
         adminViews = new AdminViews(views, server);
@@ -122,6 +128,52 @@ public final class ProxyDataPlane implements DataPlane {
     @Override
     public void stop(Duration drainTimeout) {
         server.stop(drainTimeout);
+        lettuce.shutdown(0, 2, java.util.concurrent.TimeUnit.SECONDS); // after every source closed
+    }
+
+    @Override
+    public synchronized List<String> reload(ProxyConfig next) {
+        List<String> restart = new ArrayList<>();
+        for (String name : next.services().keySet()) {
+            if (!running.containsKey(name)) {
+                restart.add("new service '" + name + "'");
+            }
+        }
+        for (String name : running.keySet()) {
+            if (!next.services().containsKey(name)) {
+                restart.add("removed service '" + name + "'");
+            }
+        }
+        for (ServiceRuntime rt : services) {
+            ServiceConfig was = running.get(rt.name());
+            ServiceConfig now = next.services().get(rt.name());
+            if (now == null || now.equals(was)) {
+                continue;
+            }
+            if (!now.listeners().equals(was.listeners()) || !now.announce().equals(was.announce())) {
+                restart.add("service '" + rt.name() + "': listeners");
+            }
+            if (!now.backend().equals(was.backend())) {
+                // The data path's connections were opened with these (credentials, timeouts, pool sizes).
+                restart.add("service '" + rt.name() + "': backend");
+            }
+            // What is applied: the new file but for what needs a restart (listeners, backend
+            // connections), which keeps running as it is and is reported again by the next reload.
+            ServiceConfig applied = new ServiceConfig(now.name(), now.topology(), was.listeners(), now.readPort(),
+                    now.users(), now.protectedMode(), was.backend(), now.limits(), now.health(), now.failover(),
+                    now.denyCommands(), now.nat(), was.announce());
+            rt.reconfigure(users(applied), sessionSettings(applied));
+            if (!now.topology().equals(was.topology()) || !now.nat().equals(was.nat())
+                    || !now.health().equals(was.health())) {
+                TopologySources.Built built = TopologySources.create(applied, lettuce);
+                rt.replaceSource(built.topology(), built.facts());
+                log.info("[{}] reload: topology settings changed; a new topology source is starting", rt.name());
+            }
+            running.put(rt.name(), applied);
+            adminViews.healthSettings(rt.name(), TopologySources.healthSettings(applied.health()));
+            log.info("[{}] reload: users, deny list, limits, failover and read-port settings applied", rt.name());
+        }
+        return restart;
     }
 
     @Override

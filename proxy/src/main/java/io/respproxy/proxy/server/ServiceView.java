@@ -1,22 +1,44 @@
 package io.respproxy.proxy.server;
 
+import io.respproxy.health.HealthSettings;
 import io.respproxy.health.StaticShardBuilder;
 import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.routing.Topology;
 import java.util.List;
 
 /**
  * One service as the admin port shows it: the runtime, its mode, the replica rule its health
- * settings give (to say why a replica serves no reads), and its readiness, computed once per
- * topology snapshot.
+ * settings give (to say why a replica serves no reads; replaced when a reload changes them), and
+ * its readiness, computed once per topology snapshot.
  */
-record ServiceView(ServiceRuntime runtime, String mode, StaticShardBuilder replicaRule, ServiceReadiness readiness) {
+final class ServiceView {
 
-    ServiceView(ServiceRuntime runtime, String mode, StaticShardBuilder replicaRule) {
-        this(runtime, mode, replicaRule, new ServiceReadiness());
+    private final ServiceRuntime runtime;
+    private final String mode;
+    private final ServiceReadiness readiness = new ServiceReadiness();
+    private volatile StaticShardBuilder replicaRule;
+
+    ServiceView(ServiceRuntime runtime, String mode, HealthSettings health) {
+        this.runtime = runtime;
+        this.mode = mode;
+        this.replicaRule = new StaticShardBuilder(health);
+    }
+
+    ServiceRuntime runtime() {
+        return runtime;
+    }
+
+    String mode() {
+        return mode;
     }
 
     String name() {
         return runtime.name();
+    }
+
+    /** A reload changed the service's health settings (max-replica-lag...). */
+    void healthSettings(HealthSettings health) {
+        replicaRule = new StaticShardBuilder(health);
     }
 
     /** Why the service cannot serve now, or null when it can (see {@link ServiceReadiness}). */
@@ -25,7 +47,7 @@ record ServiceView(ServiceRuntime runtime, String mode, StaticShardBuilder repli
     }
 
     /** Every data node's report, judged against {@code t} (read once by the caller). */
-    List<NodeReport> nodes(io.respproxy.routing.Topology t) {
+    List<NodeReport> nodes(Topology t) {
         return NodeReport.of(t, runtime.facts().nodeStates(), replicaRule);
     }
 

@@ -37,52 +37,56 @@ final class TopologySources {
 
     private TopologySources() {}
 
-    static Built create(ServiceConfig sc) {
+    /**
+     * @param resources the daemon's one set of Lettuce threads, for every probe and query (not
+     *                  shut down by the sources: the daemon does, after closing them)
+     */
+    static Built create(ServiceConfig sc, ClientResources resources) {
         return switch (sc.mode()) {
-            case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology());
-            case SENTINEL -> sentinelSource(sc, (TopologyConfig.Sentinel) sc.topology());
-            case CLUSTER -> clusterSource(sc, (TopologyConfig.Cluster) sc.topology());
+            case STATIC -> staticSource(sc, (TopologyConfig.Static) sc.topology(), resources);
+            case SENTINEL -> sentinelSource(sc, (TopologyConfig.Sentinel) sc.topology(), resources);
+            case CLUSTER -> clusterSource(sc, (TopologyConfig.Cluster) sc.topology(), resources);
         };
     }
 
-    private static Built staticSource(ServiceConfig sc, TopologyConfig.Static st) {
+    /** The daemon's Lettuce threads: two I/O and two computation threads serve every service. */
+    static ClientResources sharedResources() {
+        return DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
+    }
+
+    private static Built staticSource(ServiceConfig sc, TopologyConfig.Static st, ClientResources resources) {
         List<NodeAddress> servers = st.servers().stream().map(TopologySources::address).toList();
         HealthSettings hs = healthSettings(sc.health());
         AddressMap nat = nat(sc.nat());
-        NodeHealthMonitor monitor = monitor(sc, hs, nat);
+        NodeHealthMonitor monitor = monitor(sc, hs, nat, resources);
         return new Built(new StaticTopologySource(sc.name(), servers, nat, hs, monitor), monitor);
     }
 
-    private static Built sentinelSource(ServiceConfig sc, TopologyConfig.Sentinel st) {
+    private static Built sentinelSource(ServiceConfig sc, TopologyConfig.Sentinel st, ClientResources resources) {
         HealthSettings hs = healthSettings(sc.health());
         AddressMap nat = nat(sc.nat());
-        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1)
-                .computationThreadPoolSize(1).build();
-        char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
-        NodeHealthMonitor monitor = new NodeHealthMonitor(sc.name(), hs, nat, sc.backend().user().orElse(null),
-                password, resources);
+        NodeHealthMonitor monitor = monitor(sc, hs, nat, resources);
         SentinelSettings ss = new SentinelSettings(st.masterName(),
                 st.nodes().stream().map(TopologySources::address).toList(), st.user().orElse(null),
                 st.password().map(p -> p.reveal().toCharArray()).orElse(null), st.timeout(), st.pollInterval());
         return new Built(new SentinelTopologySource(sc.name(), ss, nat, hs, monitor, resources), monitor);
     }
 
-    private static Built clusterSource(ServiceConfig sc, TopologyConfig.Cluster ct) {
+    private static Built clusterSource(ServiceConfig sc, TopologyConfig.Cluster ct, ClientResources resources) {
         HealthSettings hs = healthSettings(sc.health());
         AddressMap nat = nat(sc.nat());
-        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1)
-                .computationThreadPoolSize(1).build();
         char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
         String user = sc.backend().user().orElse(null);
-        NodeHealthMonitor monitor = new NodeHealthMonitor(sc.name(), hs, nat, user, password, resources);
+        NodeHealthMonitor monitor = monitor(sc, hs, nat, resources);
         ClusterSettings cs = new ClusterSettings(ct.seeds().stream().map(TopologySources::address).toList(), user,
                 password, ct.timeout(), ct.refreshInterval());
         return new Built(new ClusterTopologySource(sc.name(), cs, nat, hs, monitor, resources), monitor);
     }
 
-    private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat) {
+    private static NodeHealthMonitor monitor(ServiceConfig sc, HealthSettings hs, AddressMap nat,
+                                             ClientResources resources) {
         char[] password = sc.backend().password().map(p -> p.reveal().toCharArray()).orElse(null);
-        return new NodeHealthMonitor(sc.name(), hs, nat, sc.backend().user().orElse(null), password);
+        return new NodeHealthMonitor(sc.name(), hs, nat, sc.backend().user().orElse(null), password, resources);
     }
 
     static HealthSettings healthSettings(HealthConfig h) {

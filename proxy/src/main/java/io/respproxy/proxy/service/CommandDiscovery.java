@@ -7,7 +7,6 @@ import io.lettuce.core.SocketOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.DefaultClientResources;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandInfo;
@@ -34,8 +33,8 @@ final class CommandDiscovery {
      * The backend's commands as legacy entries (name, arity, flags, first/last/step), the part every
      * Redis since 2.8 reports in the same shape; an empty list when the backend cannot be asked.
      */
-    static List<CommandInfo> fetch(NodeAddress node, BackendCredentials creds, Duration timeout) {
-        ClientResources resources = DefaultClientResources.builder().ioThreadPoolSize(1).computationThreadPoolSize(1).build();
+    static List<CommandInfo> fetch(ClientResources resources, NodeAddress node, BackendCredentials creds,
+                                   Duration timeout) {
         RedisClient client = RedisClient.create(resources);
         try {
             client.setOptions(ClientOptions.builder()
@@ -61,7 +60,6 @@ final class CommandDiscovery {
             return List.of();
         } finally {
             client.shutdown(0, 2, TimeUnit.SECONDS);
-            resources.shutdown(0, 2, TimeUnit.SECONDS);
         }
     }
 

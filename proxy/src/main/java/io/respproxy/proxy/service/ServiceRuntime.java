@@ -36,13 +36,16 @@ public final class ServiceRuntime implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceRuntime.class);
 
     private final String name;
-    private final TopologySource source;
-    private final ServerFacts facts;
-    private final ClientUsers users;
+    /** Where the topology comes from; replaced when a reload changes the service's topology settings. */
+    private volatile TopologySource source;
+    private volatile ServerFacts facts;
+    private volatile ClientUsers users;
     /** The command table with its router: replaced once, after the backend's COMMAND is merged in. */
     private volatile Router router;
     private final AtomicBoolean discovered = new AtomicBoolean();
-    private final SessionSettings sessionSettings;
+    private volatile SessionSettings sessionSettings;
+    /** Added to a replacement source's versions, so that versions only grow (re-sends compare them). */
+    private volatile long versionBase;
     private final BackendPool.BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
     private final DedicatedLimit dedicatedLimit;
@@ -69,12 +72,15 @@ public final class ServiceRuntime implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
     private final MasterChanges failovers;
+    /** The daemon's Lettuce threads (the COMMAND discovery's connection uses them). */
+    private final io.lettuce.core.resource.ClientResources lettuce;
     /** Cluster mode: one per shard, by the lowest slot it owns; touched on the source's thread only. */
     private final Map<Integer, MasterChanges> clusterFailovers = new java.util.HashMap<>();
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
-                          Class<? extends Channel> backendChannelClass) {
+                          Class<? extends Channel> backendChannelClass, io.lettuce.core.resource.ClientResources lettuce) {
+        this.lettuce = lettuce;
         this.name = name;
         this.dedicatedLimit = new DedicatedLimit(backendSettings.maxDedicatedPerNode());
         this.source = source;
@@ -90,26 +96,76 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /** Starts discovery; snapshots are published as they come. */
     public void start() {
-        source.start(t -> {
-            topology = t;
-            stats.topologyChangedNanos = System.nanoTime();
-            readOnlyReported.set(null);
-            // Failover is a pause: whoever waits for a master learns of the new view at once.
-            for (HoldQueue h : holds.values()) {
-                h.wake();
+        TopologySource first = source;
+        first.start(t -> published(first, t));
+    }
+
+    /**
+     * A reload changed what the service's topology comes from (its servers, Sentinels, seeds, nat
+     * map or health settings): {@code next} starts beside the running source, which keeps
+     * publishing until {@code next} has a master for every shard (or for 5 s), so that no command
+     * waits for the switch; then the old one is closed.
+     */
+    public void replaceSource(TopologySource next, ServerFacts nextFacts) {
+        TopologySource old = source;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        AtomicBoolean switched = new AtomicBoolean();
+        next.start(t -> {
+            if (!switched.get()) {
+                boolean ready = t.shards().stream().allMatch(Shard::hasMaster);
+                if (!ready && System.nanoTime() < deadline) {
+                    return;
+                }
+                synchronized (this) {
+                    versionBase = topology.version();
+                    source = next;
+                    facts = nextFacts;
+                }
+                switched.set(true);
+                log.info("[{}] reload: the new topology source took over", name);
+                Thread closer = new Thread(old::close, "respproxy-close-" + name);
+                closer.setDaemon(true);
+                closer.start();
             }
-            NodeAddress master = t.primaryShard().master();
-            if (!t.isCluster()) {
-                failovers.seen(master, source.leavingMaster());
-            } else {
-                shardFailovers(t);
-            }
-            if (master != null && discovered.compareAndSet(false, true)) {
-                Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
-                worker.setDaemon(true);
-                worker.start();
-            }
+            published(next, t);
         });
+    }
+
+    /**
+     * Users, the deny list, limits, failover and read-port settings from a reload: new commands
+     * route by them at once; new connections get the new limits (a connection keeps the limits it
+     * was opened with); authenticated clients stay connected.
+     */
+    public void reconfigure(ClientUsers nextUsers, SessionSettings nextSettings) {
+        users = nextUsers;
+        sessionSettings = nextSettings;
+        router = newRouter(router.table(), nextSettings);
+    }
+
+    /** A snapshot from {@code from}; synchronized: during a source's replacement two may publish. */
+    private synchronized void published(TopologySource from, Topology snapshot) {
+        if (from != source) {
+            return; // replaced by a reload: its last words do not count
+        }
+        Topology t = snapshot.withVersion(versionBase + snapshot.version());
+        topology = t;
+        stats.topologyChangedNanos = System.nanoTime();
+        readOnlyReported.set(null);
+        // Failover is a pause: whoever waits for a master learns of the new view at once.
+        for (HoldQueue h : holds.values()) {
+            h.wake();
+        }
+        NodeAddress master = t.primaryShard().master();
+        if (!t.isCluster()) {
+            failovers.seen(master, from.leavingMaster());
+        } else {
+            shardFailovers(t);
+        }
+        if (master != null && discovered.compareAndSet(false, true)) {
+            Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
+            worker.setDaemon(true);
+            worker.start();
+        }
     }
 
     /**
@@ -157,7 +213,7 @@ public final class ServiceRuntime implements AutoCloseable {
 
     /** Learns the backend's module commands; the built-in facts win for commands both know. */
     private void mergeBackendCommands(NodeAddress master) {
-        List<CommandInfo> backend = CommandDiscovery.fetch(master, backendSettings.credentials(),
+        List<CommandInfo> backend = CommandDiscovery.fetch(lettuce, master, backendSettings.credentials(),
                 backendSettings.connectTimeout().plus(backendSettings.commandTimeout()));
         if (backend.isEmpty()) {
             return;

@@ -61,7 +61,7 @@ class ScanReplyTest {
         assertEquals("-ERR respproxy: node 127.0.0.1:7001 answered a SCAN cursor too large to carry with the node in "
                 + "the client's cursor\r\n", rewrite("*2\r\n$" + tooLarge.length() + "\r\n" + tooLarge + "\r\n*0\r\n", at(0, 0, 0, 2)));
         assertEquals("*2\r\n$" + Long.toUnsignedString(-1L).length() + "\r\n" + Long.toUnsignedString(-1L) + "\r\n*0\r\n",
-                rewrite("*2\r\n$14\r\n70368744177663\r\n*0\r\n",
+                rewrite("*2\r\n$13\r\n4398046511103\r\n*0\r\n",
                         at(ScanCursor.MAX_SHARDS - 1, ScanCursor.MAX_MEMBERS - 1, 1, ScanCursor.MAX_SHARDS)),
                 "the largest node cursor fills the client's 64 bits");
     }

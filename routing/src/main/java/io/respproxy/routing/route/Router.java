@@ -251,24 +251,44 @@ public final class Router {
         }
         Shard shard = order.get(at.shard());
         if (at.nodeCursor() == 0) {
-            // The shard's walk starts: on any node that may serve the read (replicas the cursor
-            // can name), and the cursor names it from then on.
-            int replicas = Math.min(shard.readReplicas().size(), ScanCursor.MAX_MEMBERS - 1);
-            Route r = toNode(shard, read, role, replicas == 0 ? readSeq : Math.floorMod(readSeq, replicas));
+            // The shard's walk starts: on any node that may serve the read, and the cursor names it
+            // from then on (by its tag; replicas sharing a tag are not named, the master is).
+            Route r = toNode(shard, read, role, readSeq);
             if (!(r instanceof Route.ToNode n)) {
                 return r;
             }
-            int member = n.node().equals(shard.master()) ? 0 : shard.readReplicas().indexOf(n.node()) + 1;
-            return new Route.Scan(n.node(), new ScanCursor(at.shard(), member, 0), order.size());
+            if (n.node().equals(shard.master())) {
+                return new Route.Scan(n.node(), new ScanCursor(at.shard(), 0, 0), order.size());
+            }
+            int tag = ScanCursor.replicaTag(n.node());
+            if (replicaTagged(shard, tag) == null) {
+                NodeAddress master = shard.master();
+                return master == null ? new Route.Hold(shard.noMasterReason())
+                        : new Route.Scan(master, new ScanCursor(at.shard(), 0, 0), order.size());
+            }
+            return new Route.Scan(n.node(), new ScanCursor(at.shard(), tag, 0), order.size());
         }
         // Going on: only the node that issued the cursor knows what it means (hash seeds differ).
         if (at.member() == 0) {
             NodeAddress master = shard.master();
             return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.Scan(master, at, order.size());
         }
-        List<NodeAddress> replicas = shard.readReplicas();
-        return at.member() <= replicas.size() ? new Route.Scan(replicas.get(at.member() - 1), at, order.size())
-                : new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+        NodeAddress replica = replicaTagged(shard, at.member());
+        return replica != null ? new Route.Scan(replica, at, order.size()) : new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
+    }
+
+    /** The one eligible replica of {@code shard} with {@code tag}, or null (none, or two share it). */
+    private static NodeAddress replicaTagged(Shard shard, int tag) {
+        NodeAddress found = null;
+        for (NodeAddress r : shard.readReplicas()) {
+            if (ScanCursor.replicaTag(r) == tag) {
+                if (found != null) {
+                    return null;
+                }
+                found = r;
+            }
+        }
+        return found;
     }
 
     /** The shards that own slots, in the order of their lowest slot. */

@@ -9,25 +9,27 @@ import io.respproxy.routing.CommandArgs;
  *
  * <p>Layout, low bits first: {@value #SHARD_BITS} bits of shard ordinal (shards in the order of
  * their lowest slot; a shard owns at least one of the 16384 slots, so every cluster fits),
- * {@value #MEMBER_BITS} bits naming the shard's node (0: the master; k: the k-th eligible read
- * replica), and the node's cursor in the remaining {@value #NODE_CURSOR_BITS} bits. The member is
- * carried because a cursor means something only to the node that issued it: each redis-server
- * seeds its dict hash function at random, so a replica's cursor is meaningless on its master.
+ * {@value #MEMBER_BITS} bits naming the shard's node (0: the master; else a replica's
+ * {@link #replicaTag tag}, from its address, so that a replica that stops serving reads or a list
+ * that reorders is noticed instead of the walk going on, meaninglessly, on another node), and the
+ * node's cursor in the remaining {@value #NODE_CURSOR_BITS} bits. The member is carried because a
+ * cursor means something only to the node that issued it: each redis-server seeds its dict hash
+ * function at random, so a replica's cursor is meaningless on its master.
  *
  * @param shard      the shard's ordinal among the cluster's shards in lowest-slot order
- * @param member     0 for the master, k for read replica k-1; meaningful only while {@code nodeCursor != 0}
+ * @param member     0 for the master, a replica's tag; meaningful only while {@code nodeCursor != 0}
  * @param nodeCursor the node's own SCAN cursor (unsigned)
  */
 public record ScanCursor(int shard, int member, long nodeCursor) {
 
     public static final int SHARD_BITS = 14;
-    public static final int MEMBER_BITS = 4;
+    public static final int MEMBER_BITS = 8;
     public static final int NODE_CURSOR_BITS = 64 - SHARD_BITS - MEMBER_BITS;
     /** More shards than this cannot exist: each owns at least one slot. */
     public static final int MAX_SHARDS = 1 << SHARD_BITS;
-    /** The master and up to this many minus one replicas of a shard can carry a walk. */
+    /** Member values: 0 (the master) and the replica tags 1..MAX_MEMBERS-1. */
     public static final int MAX_MEMBERS = 1 << MEMBER_BITS;
-    /** The largest node cursor a client cursor can carry (2^46 - 1: far beyond any real hash table). */
+    /** The largest node cursor a client cursor can carry (2^42 - 1: far beyond any real hash table). */
     public static final long MAX_NODE_CURSOR = (1L << NODE_CURSOR_BITS) - 1;
 
     /** The walk's start: the first shard, its own cursor 0. */
@@ -43,6 +45,16 @@ public record ScanCursor(int shard, int member, long nodeCursor) {
         if (!carries(nodeCursor)) {
             throw new IllegalArgumentException("node cursor too large: " + Long.toUnsignedString(nodeCursor));
         }
+    }
+
+    /**
+     * A replica's member value: 1..255 from its address, the same in every proxy (String's hash is
+     * specified). Two replicas of one shard may share a tag; a walk then starts on neither.
+     */
+    public static int replicaTag(io.respproxy.routing.NodeAddress replica) {
+        int h = replica.host().hashCode() * 31 + replica.port();
+        h ^= h >>> 16;
+        return 1 + Math.floorMod(h, MAX_MEMBERS - 1);
     }
 
     /** True when a client cursor can carry the node cursor {@code nodeCursor} (unsigned). */

@@ -149,7 +149,7 @@ class RouterTest {
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.MULTI_KEY_PAIRS)));
             assertEquals(new Route.ToNode(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_MASTERS)));
             assertEquals(new Route.ToNode(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.ALL_NODES)));
-            assertEquals(new Route.Scan(replicas ? R1 : M, new ScanCursor(0, replicas ? 1 : 0, 0), 1),
+            assertEquals(new Route.Scan(replicas ? R1 : M, new ScanCursor(0, replicas ? ScanCursor.replicaTag(R1) : 0, 0), 1),
                     route(STATIC, role, SAMPLES.get(RoutingShape.SCAN)), "its one shard walked, the node in the cursor");
             assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.LOCAL)));
             assertEquals(new Route.OutOfBand(M), route(STATIC, role, SAMPLES.get(RoutingShape.OUT_OF_BAND)));
@@ -235,7 +235,8 @@ class RouterTest {
                     route(CLUSTER, role, "BLPOP", A, B, "0"));
             assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
             assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
-            assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? 1 : 0, 0), 2), route(CLUSTER, role, "SCAN", "0"));
+            assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? ScanCursor.replicaTag(R1) : 0, 0), 2),
+                    route(CLUSTER, role, "SCAN", "0"));
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
                     "XREAD without BLOCK is a plain read of one slot");
             assertEquals(new Route.Refuse("ERR syntax error"), route(CLUSTER, role, "EVAL", "s", "5", A));
@@ -245,16 +246,18 @@ class RouterTest {
     /** SCAN walks shards in lowest-slot order; the cursor names the shard, the node and its own cursor. */
     @Test
     void scanInAClusterSnapshot() {
-        String cursorOnR1 = Long.toUnsignedString(new ScanCursor(0, 1, 77).encode());
+        int r1 = ScanCursor.replicaTag(R1);
+        String cursorOnR1 = Long.toUnsignedString(new ScanCursor(0, r1, 77).encode());
         String cursorOnM2 = Long.toUnsignedString(new ScanCursor(1, 0, 5).encode());
         assertEquals(new Route.Scan(M, new ScanCursor(0, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "0"));
-        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 0), 2),
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, r1, 0), 2),
                 route(CLUSTER, ListenerRole.READ, "SCAN", "0", "MATCH", "k*", "COUNT", "100", "TYPE", "string"));
         assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 0), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", "1"),
                 "cursor 1: the second shard's start");
-        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(CLUSTER, ListenerRole.AUTO, "SCAN", "1"));
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, ScanCursor.replicaTag(R3), 0), 2),
+                route(CLUSTER, ListenerRole.AUTO, "SCAN", "1"));
         // Going on: back to the node that issued the cursor, whatever the port.
-        assertEquals(new Route.Scan(R1, new ScanCursor(0, 1, 77), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", cursorOnR1));
+        assertEquals(new Route.Scan(R1, new ScanCursor(0, r1, 77), 2), route(CLUSTER, ListenerRole.WRITE, "SCAN", cursorOnR1));
         assertEquals(new Route.Scan(M2, new ScanCursor(1, 0, 5), 2), route(CLUSTER, ListenerRole.READ, "SCAN", cursorOnM2));
 
         Route.Refuse invalid = new Route.Refuse("ERR invalid cursor");
@@ -264,7 +267,7 @@ class RouterTest {
         Route.Refuse gone = new Route.Refuse(RoutingErrors.SCAN_NODE_GONE);
         assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN", "2"), "no third shard");
         assertEquals(gone, route(CLUSTER, ListenerRole.WRITE, "SCAN",
-                Long.toUnsignedString(new ScanCursor(0, 2, 9).encode())), "shard a has one read replica");
+                Long.toUnsignedString(new ScanCursor(0, r1 % 255 + 1, 9).encode())), "shard a has no replica with that tag");
         assertEquals(new Route.ToNode(M, true), route(CLUSTER, ListenerRole.WRITE, "SCAN"),
                 "no cursor: the node answers Redis's arity error");
     }
@@ -272,10 +275,10 @@ class RouterTest {
     /** A static snapshot's SCAN on the read port stays on the replica that issued the cursor, whatever the round-robin says. */
     @Test
     void scanOfAStaticSnapshotStaysOnTheReplicaOfItsCursor() {
-        String onR2 = Long.toUnsignedString(new ScanCursor(0, 2, 40).encode());
+        String onR2 = Long.toUnsignedString(new ScanCursor(0, ScanCursor.replicaTag(R2), 40).encode());
         for (int seq = 0; seq < 4; seq++) {
             ArrayCommandArgs a = ArrayCommandArgs.of("SCAN", onR2, "COUNT", "10");
-            assertEquals(new Route.Scan(R2, new ScanCursor(0, 2, 40), 1),
+            assertEquals(new Route.Scan(R2, new ScanCursor(0, ScanCursor.replicaTag(R2), 40), 1),
                     router.route(router.lookup(a), a, OPEN, ListenerRole.READ, STATIC, seq));
             ArrayCommandArgs start = ArrayCommandArgs.of("SCAN", "0");
             assertEquals(seq % 2 == 0 ? R1 : R2,
@@ -312,7 +315,7 @@ class RouterTest {
                 Shard.withoutMaster("b", List.of(R3), "shard b fails over")), owner);
         Route.Hold hold = new Route.Hold("shard b fails over");
         assertEquals(hold, route(t, ListenerRole.WRITE, "SCAN", "1"));
-        assertEquals(new Route.Scan(R3, new ScanCursor(1, 1, 0), 2), route(t, ListenerRole.READ, "SCAN", "1"),
+        assertEquals(new Route.Scan(R3, new ScanCursor(1, ScanCursor.replicaTag(R3), 0), 2), route(t, ListenerRole.READ, "SCAN", "1"),
                 "reads keep flowing from replicas");
         assertEquals(hold, route(t, ListenerRole.READ, "SCAN", Long.toUnsignedString(new ScanCursor(1, 0, 3).encode())),
                 "a walk on the master waits for the master");
@@ -325,24 +328,38 @@ class RouterTest {
                 "fallback to the master");
     }
 
-    /** Only replicas the cursor can name (15) take a walk; the read round-robin picks among them. */
+    /**
+     * A walk names its replica by a tag of its address: the walk goes on there whatever the
+     * round-robin or the order of the replica list; a replica that stopped serving reads is
+     * noticed, not replaced by another.
+     */
     @Test
-    void scanStartsOnReplicasTheCursorCanName() {
+    void scanNamesItsReplicaByAddressNotPosition() {
         List<NodeAddress> many = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             many.add(new NodeAddress("127.0.0.1", 8000 + i));
         }
-        Topology t = Topology.single(9, Shard.withMaster("a", M, many));
         short[] all = new short[Topology.SLOTS];
-        Topology c = Topology.cluster(9, t.shards(), all);
+        Topology c = Topology.cluster(9, List.of(Shard.withMaster("a", M, many)), all);
         ArrayCommandArgs scan = ArrayCommandArgs.of("SCAN", "0");
         for (int seq = 0; seq < 40; seq++) {
             Route.Scan r = (Route.Scan) router.route(router.lookup(scan), scan, OPEN, ListenerRole.READ, c, seq);
             int member = r.at().member();
-            assertTrue(member >= 1 && member <= 15, "member " + member);
-            assertEquals(many.get(member - 1), r.node());
-            assertEquals(many.get(seq % 15), r.node());
+            assertEquals(member == 0 ? M : many.get(seq % 20), r.node(), "a shared tag starts on the master");
+            if (member != 0) {
+                assertEquals(ScanCursor.replicaTag(r.node()), member);
+            }
         }
+        NodeAddress chosen = many.get(3);
+        String cursor = Long.toUnsignedString(new ScanCursor(0, ScanCursor.replicaTag(chosen), 42).encode());
+        List<NodeAddress> reordered = new ArrayList<>(many);
+        java.util.Collections.reverse(reordered);
+        Topology c2 = Topology.cluster(10, List.of(Shard.withMaster("a", M, reordered)), all);
+        assertEquals(chosen, ((Route.Scan) route(c2, ListenerRole.READ, "SCAN", cursor)).node());
+        List<NodeAddress> without = new ArrayList<>(many);
+        without.remove(chosen);
+        Topology c3 = Topology.cluster(11, List.of(Shard.withMaster("a", M, without)), all);
+        assertEquals(new Route.Refuse(RoutingErrors.SCAN_NODE_GONE), route(c3, ListenerRole.READ, "SCAN", cursor));
     }
 
     /** MULTI has no key: a keyless transaction runs on the client's keyless-write master; its first key pins it (transactionNode). */

@@ -30,8 +30,8 @@ class ScanCursorTest {
         assertEquals(1, new ScanCursor(1, 0, 0).encode(), "the next shard's start is its ordinal");
         assertEquals(16383, new ScanCursor(16383, 0, 0).encode());
         assertEquals(1 << 14, new ScanCursor(0, 1, 0).encode());
-        assertEquals(1L << 18, new ScanCursor(0, 0, 1).encode());
-        assertEquals((5L << 18) | (2L << 14) | 3, new ScanCursor(3, 2, 5).encode());
+        assertEquals(1L << 22, new ScanCursor(0, 0, 1).encode());
+        assertEquals((5L << 22) | (2L << 14) | 3, new ScanCursor(3, 2, 5).encode());
     }
 
     @Test
