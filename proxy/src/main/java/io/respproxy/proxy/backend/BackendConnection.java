@@ -65,10 +65,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     /** The pool counted this connection as established (see {@link BackendPool}). */
     boolean established;
 
-    BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete) {
-        this(key, onClose, onReadComplete, new NodeStats(), new LoopClock());
-    }
-
+    /**
+     * @param stats its node's counters (bytes, latency)
+     * @param clock its loop's clock reading: replies store theirs there, flushes stamp requests with it
+     */
     BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete, NodeStats stats,
                       LoopClock clock) {
         this.key = key;

@@ -71,13 +71,8 @@ public final class BackendPool {
      * @param dedicatedLimit  the service's cap on dedicated connections per node, shared by its loops
      * @param nodeEvents      told (on this loop) what nodes did: failures, and connections closed
      *                        by a node that is alive
+     * @param stats           where this pool counts, per node; shared by the service's pools
      */
-    public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
-                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents) {
-        this(loop, channelClass, settings, dedicatedLimit, nodeEvents, new BackendStats());
-    }
-
-    /** @param stats where this pool counts, per node; shared by the service's pools */
     public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
                        DedicatedLimit dedicatedLimit, NodeEvents nodeEvents, BackendStats stats) {
         this.loop = loop;
