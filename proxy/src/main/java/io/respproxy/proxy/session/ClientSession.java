@@ -11,7 +11,6 @@ import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
-import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.proxy.service.UserGrant;
@@ -41,8 +40,7 @@ public final class ClientSession implements ClientHandle {
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
     private final FailoverHold hold;
     private final PinnedSession pinned;
-    private final ListenerStats listener;
-    private final CommandMeter meter;
+    private final SessionMeter meter;
     private Channel channel;
     private BackendPool pool;
     private HoldQueue holdQueue;
@@ -66,8 +64,7 @@ public final class ClientSession implements ClientHandle {
         this.decoder = decoder;
         this.hold = new FailoverHold(this);
         this.pinned = new PinnedSession(this);
-        this.listener = service.stats().listener(listener);
-        this.meter = new CommandMeter(service.stats());
+        this.meter = new SessionMeter(service.stats(), listener);
     }
 
     /** The connection is up (on its event loop). */
@@ -76,20 +73,19 @@ public final class ClientSession implements ClientHandle {
         pool = service.pool(ch.eventLoop());
         holdQueue = service.holdQueue(ch.eventLoop());
         input = new InputGate(ch, settings.maxInFlight());
-        writer = new ReplyWriter(ch, pool, settings, state.id(), listener);
+        writer = new ReplyWriter(ch, pool, settings, state.id(), meter.listener());
         dispatcher = new Dispatcher(this, pool);
-        meter.start(pool.clock());
+        meter.connected(pool.clock());
         service.stats().connectedClients.incrementAndGet();
         service.stats().connectionsReceived.increment();
-        listener.connected.incrementAndGet();
         service.sessions().put(state.id(), this);
-        if (settings.loopbackOnly() && !isLoopback()) {
-            listener.rejected(ListenerStats.Rejection.PROTECTED_MODE);
+        boolean refused = settings.loopbackOnly() && !isLoopback();
+        meter.admitted(refused);
+        if (refused) {
             writeLocal(Reply.error(alloc(), Reply.PROTECTED_MODE));
             closeAfterReplies();
             return;
         }
-        listener.accepted.increment();
         if (!service.users().required()) {
             state.grant(ClientUsers.openAccess());
             decoder.setLimits(settings.limits());
@@ -107,8 +103,7 @@ public final class ClientSession implements ClientHandle {
     void stop() {
         closing = true;
         service.stats().connectedClients.decrementAndGet();
-        listener.connected.decrementAndGet();
-        listener.bytesReceived.add(decoder.takeBytesRead());
+        meter.disconnected(decoder);
         service.sessions().remove(state.id());
         pinned.abandon();
         hold.clear();
@@ -263,11 +258,7 @@ public final class ClientSession implements ClientHandle {
 
     /** The client's read batch ended: flush the backends and the client. */
     void readComplete() {
-        meter.readComplete();
-        long read = decoder.takeBytesRead();
-        if (read > 0) {
-            listener.bytesReceived.add(read);
-        }
+        meter.readComplete(decoder);
         pool.flushBackends();
         writer.flushNow();
         updateReading();
@@ -371,7 +362,7 @@ public final class ClientSession implements ClientHandle {
         return pinned;
     }
 
-    CommandMeter meter() {
+    SessionMeter meter() {
         return meter;
     }
 

@@ -56,7 +56,7 @@ final class ReplySlot implements PendingReply {
      * reply (a dedicated connection's transaction or blocking command); null: the generic error.
      */
     LostReply lost;
-    /** The command this slot answers, for /metrics (see {@link CommandMeter}); null: not counted here. */
+    /** The command this slot answers, for /metrics (see {@link SessionMeter}); null: not counted here. */
     io.respproxy.proxy.service.CommandStats command;
     long arrivedNanos;
     boolean timed;

@@ -2,21 +2,25 @@ package io.respproxy.proxy.session;
 
 import io.respproxy.proxy.metrics.LoopClock;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.RespRequestDecoder;
+import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.CommandStats;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 
 /**
- * Counts one client's commands by name and outcome and measures their latency, for /metrics,
- * at the least cost: the clock is read once per client read batch (every command of a pipeline
+ * What one client's session counts for /metrics: its connection and bytes (on its listener's
+ * {@link ListenerStats}), and its commands by name and outcome with their latency, at the least
+ * cost: the clock is read once per client read batch (every command of a pipeline
  * arrives with the same reading), and a reply's time is the reading its backend connection took
  * anyway when the reply came in ({@link LoopClock}). A command is counted when the first reply
  * slot made for it is filled: once, however long it waited in the backlog or in a hold.
  */
-final class CommandMeter {
+final class SessionMeter {
 
     private final ServiceRuntime.ServiceStats stats;
+    private final ListenerStats listener;
     private LoopClock clock;
     private boolean inReadBatch;
     private long batchNanos;
@@ -28,13 +32,34 @@ final class CommandMeter {
     private CommandSpec lastSpec;
     private CommandStats lastStats;
 
-    CommandMeter(ServiceRuntime.ServiceStats stats) {
+    SessionMeter(ServiceRuntime.ServiceStats stats, String listenerName) {
         this.stats = stats;
+        this.listener = stats.listener(listenerName);
     }
 
-    /** The session started on its loop. */
-    void start(LoopClock loopClock) {
+    ListenerStats listener() {
+        return listener;
+    }
+
+    /** The connection is up, on a loop whose clock readings it shares. */
+    void connected(LoopClock loopClock) {
         this.clock = loopClock;
+        listener.connected.incrementAndGet();
+    }
+
+    /** The connection is served ({@code refused}: protected mode turns it away). */
+    void admitted(boolean refused) {
+        if (refused) {
+            listener.rejected(ListenerStats.Rejection.PROTECTED_MODE);
+        } else {
+            listener.accepted.increment();
+        }
+    }
+
+    /** The connection is gone. */
+    void disconnected(RespRequestDecoder decoder) {
+        listener.connected.decrementAndGet();
+        listener.bytesReceived.add(decoder.takeBytesRead());
     }
 
     /** A request read from the client: it arrived with its read batch. */
@@ -46,9 +71,13 @@ final class CommandMeter {
         req.arrivedNanos(batchNanos);
     }
 
-    /** The client's read batch ended: the next request starts a new one. */
-    void readComplete() {
+    /** The client's read batch ended: the next request starts a new one; its bytes are counted once. */
+    void readComplete(RespRequestDecoder decoder) {
         inReadBatch = false;
+        long read = decoder.takeBytesRead();
+        if (read > 0) {
+            listener.bytesReceived.add(read);
+        }
     }
 
     /** The session handles {@code req} now; the slot it makes for it counts it. */
