@@ -216,7 +216,14 @@ class MetricsIT {
         assertTrue(replicas.get(0).getAsJsonObject().get("eligible").getAsBoolean());
         JsonArray nodes = orders.getAsJsonArray("nodes");
         assertEquals(2, nodes.size());
-        JsonObject replica = nodes.get(1).getAsJsonObject();
+        JsonObject replica = null;
+        for (int i = 0; i < nodes.size(); i++) {
+            // by address: the nodes come in the health monitor's order, not master first
+            if (node(redis.replicas().get(0)).equals(nodes.get(i).getAsJsonObject().get("node").getAsString())) {
+                replica = nodes.get(i).getAsJsonObject();
+            }
+        }
+        assertTrue(replica != null, nodes.toString());
         assertEquals("replica", replica.get("role").getAsString());
         assertTrue(replica.get("up").getAsBoolean());
         assertEquals(node(redis.master()), replica.get("master").getAsString());
