@@ -392,7 +392,7 @@ final class Dispatcher {
                 return false;
             }
             slot.refusedVersion = service.topology().version();
-            slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.redirects++);
+            slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.tryAgains++);
             if (!session.hold().reroute(slot)) {
                 return false;
             }
@@ -431,7 +431,10 @@ final class Dispatcher {
      */
     boolean redirect(MultiPartReply.Part part, ByteBuf frame, RespReply.ErrorKind kind) {
         var service = session.service();
-        if (session.closing() || part.redirects >= Redirects.MAX_REDIRECTS) {
+        if (session.closing()) {
+            return false;
+        }
+        if (Redirects.isRedirect(kind) && part.redirects >= Redirects.MAX_REDIRECTS) {
             return false;
         }
         if (!Redirects.isRedirect(kind)) {
@@ -445,7 +448,7 @@ final class Dispatcher {
                 service.source().requestRefresh();
             }
             frame.release();
-            long delay = Redirects.backoffNanos(part.redirects++);
+            long delay = Redirects.backoffNanos(part.tryAgains++);
             pool.loop().schedule(() -> {
                 if (session.closing()) {
                     part.abandon();

@@ -56,7 +56,9 @@ final class MultiPartReply {
         private final int slot;
         /** Where the part was last sent. */
         NodeAddress node;
+        /** MOVED / ASK followed (at most Redirects.MAX_REDIRECTS), and TRYAGAIN / CLUSTERDOWN retried (for the backoff). */
         int redirects;
+        int tryAgains;
         /** A split write's part counted in the client's writes in flight (see Dispatcher#sendPart). */
         boolean tracked;
         /** The node this write part waited on when the proxy left it for a new master, and why. */

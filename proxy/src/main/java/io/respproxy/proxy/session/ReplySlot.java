@@ -51,6 +51,8 @@ final class ReplySlot implements PendingReply {
     int redirects;
     /** When a cluster node first asked to try again (the hold budget runs from there), or 0. */
     long firstRefusalNanos;
+    /** Times a cluster node asked to try again (-TRYAGAIN, -CLUSTERDOWN): the backoff grows with it. */
+    int tryAgains;
     /**
      * What the client is told instead of the generic error when the connection dies before the
      * reply (a dedicated connection's transaction or blocking command); null: the generic error.

@@ -86,7 +86,10 @@ class ClusterFailoverIT {
                 boolean killedShard = slotOwnedBy(c, key, promoted);
                 if (killedShard) {
                     onKilledShard++;
-                    inFlightBound += i < PIPELINED ? AppendWorkload.PIPELINE : 1;
+                    // What was in flight at the kill, and one more round: kill -9 takes a moment, and
+                    // the dying process's socket still accepts the client's next write (seen once in
+                    // CI: 10 errors where one round allowed 9). Each is "may have been applied".
+                    inFlightBound += 2 * (i < PIPELINED ? AppendWorkload.PIPELINE : 1);
                 } else {
                     assertTrue(r.stallsMs().get(key) < 1000,
                             key + " is on a shard that kept its master, yet stalled " + r.stallsMs().get(key) + " ms");
@@ -119,7 +122,7 @@ class ClusterFailoverIT {
                     + r.stallsMs());
             assertEquals(0, r.lost(), "acknowledged appends lost");
             assertEquals(r.errors(), r.maybeApplied(), "every error is a write in flight: " + r.errorSamples());
-            assertTrue(r.errors() <= PIPELINED * AppendWorkload.PIPELINE + CLIENTS - PIPELINED, r.toString());
+            assertTrue(r.errors() <= 2 * (PIPELINED * AppendWorkload.PIPELINE + CLIENTS - PIPELINED), r.toString()); // as above
         }
     }
 
