@@ -135,7 +135,9 @@ class ClusterNatIT {
 
             RedisNode replica = c.replicasOf(other).get(0);
             c.failover(replica, Duration.ofSeconds(30));
-            assertEquals(c.announcedEndpoint(replica), movedTarget(master, keyOwnedBy(c, replica)));
+            // The other masters learn the promotion by gossip, a moment after the cluster says ok.
+            Poll.untilTrue(Duration.ofSeconds(10), master + " to redirect to the promoted " + replica,
+                    () -> c.announcedEndpoint(replica).equals(movedTarget(master, keyOwnedBy(c, replica))));
         }
         assertNoProcessLeft(c);
     }
