@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * {@code respproxy <command> [options]}: a map from command name to {@link Command}, no framework.
@@ -24,11 +26,27 @@ public final class Main {
         defaultProperty("io.netty.buffer.checkAccessible", "false");
         defaultProperty("io.netty.buffer.checkBounds", "false");
         defaultProperty("io.netty.leakDetection.level", "disabled");
+        // Netty names every channel with a machine id taken from a MAC address; where it finds
+        // none (a container or network namespace with only a loopback) it warns at every start
+        // and uses random bytes. The ids only tell channels apart in Netty's own logs: random
+        // bytes are as good, without the network interface walk and the warning.
+        defaultProperty("io.netty.machineId", randomMachineId());
         // systemd connects stdout to the journal (and says so in JOURNAL_STREAM): the journal
         // stamps every line with the time and the unit, so the lines carry neither (logback.xml).
         if (System.getenv("JOURNAL_STREAM") != null) {
             defaultProperty("respproxy.log.pattern", "%-5level %logger{20} - %msg%n");
         }
+    }
+
+    /** Eight random bytes as Netty's {@code io.netty.machineId} takes them: "xx:xx:...:xx". */
+    private static String randomMachineId() {
+        byte[] id = new byte[8];
+        ThreadLocalRandom.current().nextBytes(id);
+        StringJoiner hex = new StringJoiner(":");
+        for (byte b : id) {
+            hex.add(String.format("%02x", b & 0xff));
+        }
+        return hex.toString();
     }
 
     private static void defaultProperty(String key, String value) {
