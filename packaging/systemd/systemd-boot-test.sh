@@ -12,8 +12,8 @@
 # (127.0.0.1:6390), and the machine's other enabled services masked (a system Redis on 6379 would
 # take the read port). Then it checks what an operator relies on:
 #   1. boot: respproxy.service starts by itself (postinst enabled it), as user respproxy, with the
-#      unit's hardening applied (no capability, no_new_privs, seccomp); /readyz 200; SET on the
-#      write port read back on the read port;
+#      unit's hardening applied (no capability, no_new_privs, seccomp), on the epoll transport;
+#      /readyz 200; SET on the write port read back on the read port;
 #   2. journalctl -u respproxy: the start lines, with no timestamp of our own (the journal keeps
 #      the time), no warning or error, no password;
 #   3. systemctl reload with a new password: the same process; a connection opened before is
@@ -299,6 +299,9 @@ say "SET on $WRITE_PORT read back on $READ_PORT"
 JOURNAL=$(ct journalctl -u respproxy -b --no-pager -o cat)
 grep -q "listening on 127.0.0.1:$WRITE_PORT" <<<"$JOURNAL" || fail "no 'listening on' line in the journal"
 grep -q "admin HTTP listening on" <<<"$JOURNAL" || fail "no admin line in the journal"
+# The sandbox (PrivateTmp, SystemCallFilter) must not cost the native transport: Netty loads it
+# from /tmp.
+grep -q "network I/O: epoll transport" <<<"$JOURNAL" || fail "not on the epoll transport: $(grep 'network I/O' <<<"$JOURNAL")"
 if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}|^[0-9]{2}:[0-9]{2}:[0-9]{2}' <<<"$JOURNAL"; then
     fail "log lines carry a time of their own under journald: $(head -n 1 <<<"$JOURNAL")"
 fi

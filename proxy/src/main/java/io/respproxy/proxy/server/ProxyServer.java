@@ -39,6 +39,7 @@ public final class ProxyServer implements AutoCloseable {
     private final Transport transport;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final int eventLoops;
     private final List<ServiceRuntime> services;
     private final List<ListenerSpec> listeners;
     private final List<Channel> serverChannels = new ArrayList<>();
@@ -48,8 +49,8 @@ public final class ProxyServer implements AutoCloseable {
     public ProxyServer(Transport transport, int eventLoops, List<ServiceRuntime> services, List<ListenerSpec> listeners) {
         this.transport = transport;
         this.boss = transport.group(1, "respproxy-accept");
-        this.workers = transport.group(eventLoops <= 0 ? Runtime.getRuntime().availableProcessors() : eventLoops,
-                "respproxy-io");
+        this.eventLoops = eventLoops <= 0 ? Runtime.getRuntime().availableProcessors() : eventLoops;
+        this.workers = transport.group(this.eventLoops, "respproxy-io");
         this.services = List.copyOf(services);
         this.listeners = List.copyOf(listeners);
     }
@@ -59,6 +60,7 @@ public final class ProxyServer implements AutoCloseable {
         for (ServiceRuntime s : services) {
             s.start();
         }
+        log.info("network I/O: {} transport, {} event loops", transport.name(), eventLoops);
         for (ListenerSpec l : listeners) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)
