@@ -107,15 +107,15 @@ final class SentinelSwitchover {
                 // A node Sentinel is reconfiguring kills its clients: ask again until the deadline.
                 lastFailure = SentinelLink.describe(e);
                 lastOffset = -1;
-                source.schedule(this::catchUp, POLL_MS);
+                source.thread().schedule(this::catchUp, POLL_MS);
             } else if (caughtUp) {
                 log.info("[{}] switchover: every replica has {}'s offset {}; asking the Sentinels to fail over",
                         service, from, lastOffset);
                 failover();
             } else {
-                source.schedule(this::catchUp, POLL_MS);
+                source.thread().schedule(this::catchUp, POLL_MS);
             }
-        }, source.executor());
+        }, source.thread());
     }
 
     private void failover() {
@@ -151,7 +151,7 @@ final class SentinelSwitchover {
                 result.completeExceptionally(new IllegalStateException(why
                         + "; writes stay held until the Sentinels settle"));
             }
-        }, source.executor());
+        }, source.thread());
     }
 
     private void giveUp(String why, Throwable e) {
