@@ -101,7 +101,10 @@ public final class ClusterTopologySource implements TopologySource {
                 seeds.add(to);
                 link(to);
             }
-            monitor.start(List.of(), s -> thread.onThread(() -> nodeStates(s)));
+            monitor.start(List.of(), s -> thread.onThread(() -> {
+                states = NodeState.byAddress(s);
+                publish();
+            }));
             query();
         });
         thread.every(TICK_MILLIS, this::tick, "cluster refresh");
@@ -281,15 +284,6 @@ public final class ClusterTopologySource implements TopologySource {
         if (!thread.closed()) {
             links.computeIfAbsent(n, a -> new ClusterNodeLink(a, settings, nat, resources));
         }
-    }
-
-    private void nodeStates(List<NodeState> list) {
-        Map<NodeAddress, NodeState> m = new HashMap<>();
-        for (NodeState s : list) {
-            m.put(s.address(), s);
-        }
-        states = m;
-        publish();
     }
 
     private void publishUnknown(Map<NodeAddress, ClusterView> views) {

@@ -98,7 +98,10 @@ public final class SentinelTopologySource implements TopologySource {
                 }
                 addLink(to);
             }
-            monitor.start(List.of(), s -> thread.onThread(() -> nodeStates(s)));
+            monitor.start(List.of(), s -> thread.onThread(() -> {
+                states = NodeState.byAddress(s);
+                publish();
+            }));
             query();
         });
         thread.every(SentinelSettings.UNSETTLED_POLL.toMillis(), this::tick, "Sentinel re-query");
@@ -360,15 +363,6 @@ public final class SentinelTopologySource implements TopologySource {
             log.warn("[{}] {}: writes to {} are held until the Sentinels agree on a verified master", service, why,
                     master);
         }
-    }
-
-    private void nodeStates(List<NodeState> list) {
-        Map<NodeAddress, NodeState> m = new HashMap<>();
-        for (NodeState s : list) {
-            m.put(s.address(), s);
-        }
-        states = m;
-        publish();
     }
 
     private void publish() {
