@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,28 +165,7 @@ public final class SentinelTopologySource implements TopologySource {
 
     @Override
     public CompletableFuture<SwitchoverResult> switchover(Duration timeout) {
-        CompletableFuture<SwitchoverResult> out = new CompletableFuture<>();
-        // Writes are held only once there is a master and every replica the Sentinels list serves
-        // reads (linked, not in a full sync): waiting for a replica to resync is done unheld.
-        long deadline = System.nanoTime() + timeout.toNanos();
-        awaitTopology(t -> t.primaryShard().hasMaster() && !agreed.replicas().isEmpty()
-                && t.primaryShard().readReplicas().containsAll(agreed.replicas()))
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenComposeAsync(m -> new SentinelSwitchover(this, service,
-                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), thread)
-                .whenComplete((r, e) -> {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                            ? e.getCause() : e;
-                    if (cause instanceof java.util.concurrent.TimeoutException) {
-                        out.completeExceptionally(new IllegalStateException("no verified master with every replica "
-                                + "linked and in sync within " + timeout.toSeconds() + " s; nothing was done"));
-                    } else if (e != null) {
-                        out.completeExceptionally(cause);
-                    } else {
-                        out.complete(r);
-                    }
-                });
-        return out;
+        return SentinelSwitchover.whenReplicasServe(this, service, timeout);
     }
 
     /** The published master, now held for a switchover; null when there is none or one is running. */
