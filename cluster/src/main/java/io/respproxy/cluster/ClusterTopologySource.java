@@ -12,7 +12,6 @@ import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -244,7 +243,7 @@ public final class ClusterTopologySource implements TopologySource {
             moved.clear(); // the nodes agree on a new map: it has what the redirects said, and more
         }
         if (before == null || !before.sameSlotOwners(next)) {
-            log.info("[{}] cluster slot map: {}", service, describe(next));
+            log.info("[{}] cluster slot map: {}", service, next.describe());
         }
         learn(next);
         publish();
@@ -304,31 +303,16 @@ public final class ClusterTopologySource implements TopologySource {
         if (thread.closed() || agreed == null) {
             return;
         }
-        List<ClusterView.ViewShard> viewShards = agreed.shards();
-        List<Shard> out = new ArrayList<>(viewShards.size());
-        short[] owner = new short[Topology.SLOTS];
-        Arrays.fill(owner, (short) -1);
-        Map<NodeAddress, Integer> byMaster = new HashMap<>();
-        for (int i = 0; i < viewShards.size(); i++) {
-            ClusterView.ViewShard s = viewShards.get(i);
+        List<Shard> out = new ArrayList<>(agreed.shards().size());
+        for (ClusterView.ViewShard s : agreed.shards()) {
             NodeAddress m = s.master().address();
             Map<NodeAddress, String> fenced = s.master().serving() ? Map.of()
                     : Map.of(m, "the cluster marks " + m + " as failed");
             List<NodeAddress> replicas = s.replicas().stream().filter(ClusterView.ViewNode::serving)
                     .map(ClusterView.ViewNode::address).toList();
             out.add(shards.build(s.master().id(), m, null, replicas, fenced, states));
-            byMaster.put(m, i);
-            int[] r = s.ranges();
-            for (int k = 0; k < r.length; k += 2) {
-                Arrays.fill(owner, r[k], r[k + 1] + 1, (short) i);
-            }
         }
-        moved.forEach((slot, node) -> {
-            Integer shard = byMaster.get(node);
-            if (shard != null) {
-                owner[slot] = shard.shortValue();
-            }
-        });
+        short[] owner = agreed.slotOwners(moved);
         Topology next = Topology.cluster(version + 1, out, owner);
         if (next.sameRoutingAs(current)) {
             return;
@@ -379,20 +363,6 @@ public final class ClusterTopologySource implements TopologySource {
 
     private static String shortId(String id) {
         return id.length() > 8 ? id.substring(0, 8) : id;
-    }
-
-    private static String describe(ClusterView v) {
-        StringBuilder sb = new StringBuilder();
-        for (ClusterView.ViewShard s : v.shards()) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(s.master().address()).append(" [");
-            int[] r = s.ranges();
-            for (int k = 0; k < r.length; k += 2) {
-                sb.append(k == 0 ? "" : " ").append(r[k]).append(r[k] == r[k + 1] ? "" : "-" + r[k + 1]);
-            }
-            sb.append("] + ").append(s.replicas().size()).append(" replica").append(s.replicas().size() == 1 ? "" : "s");
-        }
-        int unowned = v.unownedSlots();
-        return sb + (unowned > 0 ? "; " + unowned + " slots unowned" : "");
     }
 
     @Override
