@@ -4,6 +4,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.NodeState;
+import io.respproxy.health.SourceThread;
 import io.respproxy.health.VerifiedShardBuilder;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
@@ -11,7 +12,6 @@ import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.TopologySource;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -53,7 +51,7 @@ public final class ClusterTopologySource implements TopologySource {
     private final ClientResources resources;
     private final NodeHealthMonitor monitor;
     private final VerifiedShardBuilder shards;
-    private final ScheduledExecutorService scheduler;
+    private final SourceThread thread;
     private final Map<NodeAddress, ClusterNodeLink> links = new LinkedHashMap<>();
     private final Set<NodeAddress> seeds = new LinkedHashSet<>();
     /** Per node: answered on the last query (null: not asked yet), for logging transitions. */
@@ -72,7 +70,6 @@ public final class ClusterTopologySource implements TopologySource {
     private Set<NodeAddress> watching = Set.of();
     private boolean queryInFlight;
     private long lastQueryNanos;
-    private boolean closed;
     private int lastUnowned;
 
     /**
@@ -88,16 +85,12 @@ public final class ClusterTopologySource implements TopologySource {
         this.resources = resources;
         this.monitor = monitor;
         this.shards = new VerifiedShardBuilder(health, "the cluster");
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "respproxy-cluster-" + service);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new SourceThread("cluster", service, log);
     }
 
     @Override
     public void start(Consumer<Topology> listener) {
-        scheduler.execute(() -> {
+        thread.execute(() -> {
             this.listener = listener;
             for (NodeAddress s : settings.seeds()) {
                 NodeAddress to = nat.reachable(s);
@@ -107,10 +100,13 @@ public final class ClusterTopologySource implements TopologySource {
                 seeds.add(to);
                 link(to);
             }
-            monitor.start(List.of(), s -> onThread(() -> nodeStates(s)));
+            monitor.start(List.of(), s -> thread.onThread(() -> {
+                states = NodeState.byAddress(s);
+                publish();
+            }));
             query();
         });
-        scheduler.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        thread.every(TICK_MILLIS, this::tick, "cluster refresh");
     }
 
     @Override
@@ -153,7 +149,7 @@ public final class ClusterTopologySource implements TopologySource {
 
     @Override
     public void reportMoved(int slot, NodeAddress node) {
-        onThread(() -> {
+        thread.onThread(() -> {
             movedAtNanos = System.nanoTime();
             if (!node.equals(moved.put(slot, node))) {
                 publish();
@@ -167,26 +163,12 @@ public final class ClusterTopologySource implements TopologySource {
         return monitor.states();
     }
 
-    /** Runs {@code r} on this source's thread; nothing once it is closed (late answers, reports). */
-    private void onThread(Runnable r) {
-        try {
-            scheduler.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
-        }
-    }
-
     private void tick() {
-        try {
-            long since = System.nanoTime() - lastQueryNanos;
-            boolean unsettled = agreed == null || disagreeing || !moved.isEmpty() || anyShardWithoutMaster();
-            long every = (unsettled ? ClusterSettings.UNSETTLED_REFRESH : settings.refreshInterval()).toNanos();
-            if (since >= every || (refreshWanted && since >= MIN_GAP_NANOS)) {
-                query();
-            }
-        } catch (RuntimeException e) {
-            // A throw would cancel the schedule, and with it every later refresh.
-            log.error("[{}] cluster refresh failed", service, e);
+        long since = System.nanoTime() - lastQueryNanos;
+        boolean unsettled = agreed == null || disagreeing || !moved.isEmpty() || anyShardWithoutMaster();
+        long every = (unsettled ? ClusterSettings.UNSETTLED_REFRESH : settings.refreshInterval()).toNanos();
+        if (since >= every || (refreshWanted && since >= MIN_GAP_NANOS)) {
+            query();
         }
     }
 
@@ -196,7 +178,7 @@ public final class ClusterTopologySource implements TopologySource {
 
     /** Asks every known node now, unless a query is out (its answer comes soon enough). */
     private void query() {
-        if (closed || queryInFlight) {
+        if (thread.closed() || queryInFlight) {
             return;
         }
         queryInFlight = true;
@@ -207,11 +189,8 @@ public final class ClusterTopologySource implements TopologySource {
         for (ClusterNodeLink l : asked) {
             answers.add(l.query());
         }
-        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, e) -> {
+        thread.afterAll(answers, () -> {
             queryInFlight = false;
-            if (closed) {
-                return;
-            }
             Map<NodeAddress, ClusterView> views = new LinkedHashMap<>();
             for (int i = 0; i < asked.size(); i++) {
                 ClusterNodeLink link = asked.get(i);
@@ -234,7 +213,7 @@ public final class ClusterTopologySource implements TopologySource {
                 // Thrown here it would vanish in the future: the map would freeze without a word.
                 log.error("[{}] could not apply the cluster nodes' answers", service, ex);
             }
-        }, scheduler);
+        });
     }
 
     private void noteAnswer(ClusterNodeLink link, boolean ok) {
@@ -264,7 +243,7 @@ public final class ClusterTopologySource implements TopologySource {
             moved.clear(); // the nodes agree on a new map: it has what the redirects said, and more
         }
         if (before == null || !before.sameSlotOwners(next)) {
-            log.info("[{}] cluster slot map: {}", service, describe(next));
+            log.info("[{}] cluster slot map: {}", service, next.describe());
         }
         learn(next);
         publish();
@@ -301,18 +280,9 @@ public final class ClusterTopologySource implements TopologySource {
     }
 
     private void link(NodeAddress n) {
-        if (!closed) {
+        if (!thread.closed()) {
             links.computeIfAbsent(n, a -> new ClusterNodeLink(a, settings, nat, resources));
         }
-    }
-
-    private void nodeStates(List<NodeState> list) {
-        Map<NodeAddress, NodeState> m = new HashMap<>();
-        for (NodeState s : list) {
-            m.put(s.address(), s);
-        }
-        states = m;
-        publish();
     }
 
     private void publishUnknown(Map<NodeAddress, ClusterView> views) {
@@ -330,34 +300,19 @@ public final class ClusterTopologySource implements TopologySource {
     }
 
     private void publish() {
-        if (closed || agreed == null) {
+        if (thread.closed() || agreed == null) {
             return;
         }
-        List<ClusterView.ViewShard> viewShards = agreed.shards();
-        List<Shard> out = new ArrayList<>(viewShards.size());
-        short[] owner = new short[Topology.SLOTS];
-        Arrays.fill(owner, (short) -1);
-        Map<NodeAddress, Integer> byMaster = new HashMap<>();
-        for (int i = 0; i < viewShards.size(); i++) {
-            ClusterView.ViewShard s = viewShards.get(i);
+        List<Shard> out = new ArrayList<>(agreed.shards().size());
+        for (ClusterView.ViewShard s : agreed.shards()) {
             NodeAddress m = s.master().address();
             Map<NodeAddress, String> fenced = s.master().serving() ? Map.of()
                     : Map.of(m, "the cluster marks " + m + " as failed");
             List<NodeAddress> replicas = s.replicas().stream().filter(ClusterView.ViewNode::serving)
                     .map(ClusterView.ViewNode::address).toList();
             out.add(shards.build(s.master().id(), m, null, replicas, fenced, states));
-            byMaster.put(m, i);
-            int[] r = s.ranges();
-            for (int k = 0; k < r.length; k += 2) {
-                Arrays.fill(owner, r[k], r[k + 1] + 1, (short) i);
-            }
         }
-        moved.forEach((slot, node) -> {
-            Integer shard = byMaster.get(node);
-            if (shard != null) {
-                owner[slot] = shard.shortValue();
-            }
-        });
+        short[] owner = agreed.slotOwners(moved);
         Topology next = Topology.cluster(version + 1, out, owner);
         if (next.sameRoutingAs(current)) {
             return;
@@ -410,34 +365,9 @@ public final class ClusterTopologySource implements TopologySource {
         return id.length() > 8 ? id.substring(0, 8) : id;
     }
 
-    private static String describe(ClusterView v) {
-        StringBuilder sb = new StringBuilder();
-        for (ClusterView.ViewShard s : v.shards()) {
-            sb.append(sb.length() == 0 ? "" : ", ").append(s.master().address()).append(" [");
-            int[] r = s.ranges();
-            for (int k = 0; k < r.length; k += 2) {
-                sb.append(k == 0 ? "" : " ").append(r[k]).append(r[k] == r[k + 1] ? "" : "-" + r[k + 1]);
-            }
-            sb.append("] + ").append(s.replicas().size()).append(" replica").append(s.replicas().size() == 1 ? "" : "s");
-        }
-        int unowned = v.unownedSlots();
-        return sb + (unowned > 0 ? "; " + unowned + " slots unowned" : "");
-    }
-
     @Override
     public void close() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            scheduler.execute(() -> {
-                closed = true;
-                links.values().forEach(ClusterNodeLink::close);
-                done.complete(null);
-            });
-            done.get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // closing anyway
-        }
-        scheduler.shutdownNow();
+        thread.close(() -> links.values().forEach(ClusterNodeLink::close));
         monitor.close();
     }
 }

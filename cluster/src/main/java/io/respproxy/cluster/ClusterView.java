@@ -2,9 +2,11 @@ package io.respproxy.cluster;
 
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Topology;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -107,6 +109,45 @@ record ClusterView(List<ViewShard> shards, long epoch) {
             }
         }
         return 16384 - count;
+    }
+
+    /**
+     * The snapshot's slot table: each slot's shard (its index in {@link #shards()}), -1 where none
+     * owns it; then {@code moved} (slot -> the master a MOVED named) on top, for masters of this view.
+     */
+    short[] slotOwners(Map<Integer, NodeAddress> moved) {
+        short[] owner = new short[Topology.SLOTS];
+        Arrays.fill(owner, (short) -1);
+        Map<NodeAddress, Integer> byMaster = new HashMap<>();
+        for (int i = 0; i < shards.size(); i++) {
+            ViewShard s = shards.get(i);
+            byMaster.put(s.master.address(), i);
+            for (int k = 0; k < s.ranges.length; k += 2) {
+                Arrays.fill(owner, s.ranges[k], s.ranges[k + 1] + 1, (short) i);
+            }
+        }
+        moved.forEach((slot, node) -> {
+            Integer shard = byMaster.get(node);
+            if (shard != null) {
+                owner[slot] = shard.shortValue();
+            }
+        });
+        return owner;
+    }
+
+    /** For the log: each master with its slot ranges and replica count, and the slots no one owns. */
+    String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (ViewShard s : shards) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(s.master().address()).append(" [");
+            int[] r = s.ranges();
+            for (int k = 0; k < r.length; k += 2) {
+                sb.append(k == 0 ? "" : " ").append(r[k]).append(r[k] == r[k + 1] ? "" : "-" + r[k + 1]);
+            }
+            sb.append("] + ").append(s.replicas().size()).append(" replica").append(s.replicas().size() == 1 ? "" : "s");
+        }
+        int unowned = unownedSlots();
+        return sb + (unowned > 0 ? "; " + unowned + " slots unowned" : "");
     }
 
     /**

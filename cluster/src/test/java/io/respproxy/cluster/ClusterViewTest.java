@@ -193,6 +193,29 @@ class ClusterViewTest {
         assertEquals(new NodeAddress("192.0.2.10", 7003), v.shards().get(0).master().address());
     }
 
+    @Test
+    void theSlotTableHasEachSlotsShardAndMovedPatchesToKnownMastersOnly() {
+        NodeAddress a = new NodeAddress("127.0.0.1", 7001);
+        NodeAddress b = new NodeAddress("127.0.0.1", 7002);
+        ClusterView v = new ClusterView(List.of(
+                new ClusterView.ViewShard(new int[] {0, 99, 200, 5460}, new ClusterView.ViewNode("a1", a, true),
+                        List.of(new ClusterView.ViewNode("a2", new NodeAddress("127.0.0.1", 7004), true))),
+                new ClusterView.ViewShard(new int[] {5461, 16383}, new ClusterView.ViewNode("b1", b, true), List.of())),
+                3);
+        short[] owner = v.slotOwners(Map.of(7000, a, 42, new NodeAddress("127.0.0.1", 7999)));
+        assertEquals(16384, owner.length);
+        assertEquals(0, owner[0]);
+        assertEquals(0, owner[42], "a MOVED to a node that is no master of the view changes nothing");
+        assertEquals(-1, owner[100]);
+        assertEquals(-1, owner[199]);
+        assertEquals(0, owner[5460]);
+        assertEquals(1, owner[5461]);
+        assertEquals(0, owner[7000], "a MOVED to a master of the view patches its slot");
+        assertEquals(1, owner[16383]);
+        assertEquals("127.0.0.1:7001 [0-99 200-5460] + 1 replica, 127.0.0.1:7002 [5461-16383] + 0 replicas; "
+                + "100 slots unowned", v.describe());
+    }
+
     @SafeVarargs
     private static List<Object> shard(long from, long to, List<Object>... nodes) {
         return Arrays.asList("slots", Arrays.asList(from, to), "nodes", Arrays.asList((Object[]) nodes));

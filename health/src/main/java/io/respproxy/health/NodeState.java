@@ -1,6 +1,9 @@
 package io.respproxy.health;
 
 import io.respproxy.routing.NodeAddress;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 
 /**
  * What the health monitor believes of one node now: up or down after rise/fall, and the last
@@ -31,6 +34,15 @@ public record NodeState(NodeAddress address, boolean up, ReplicationInfo replica
 
     public boolean isReplica() {
         return up && replication != null && replication.role() == ReplicationInfo.Role.REPLICA;
+    }
+
+    /** {@code states} keyed by node (a new, mutable map). */
+    public static Map<NodeAddress, NodeState> byAddress(List<NodeState> states) {
+        Map<NodeAddress, NodeState> m = new HashMap<>();
+        for (NodeState s : states) {
+            m.put(s.address(), s);
+        }
+        return m;
     }
 
     /** The same node with {@code roleInDoubt} set or cleared. */

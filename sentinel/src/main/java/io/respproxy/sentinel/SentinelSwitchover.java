@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -42,6 +43,34 @@ final class SentinelSwitchover {
         this.source = source;
         this.service = service;
         this.deadlineNanos = System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * Runs a switchover once there is a master and every replica the Sentinels list serves reads
+     * (linked, not in a full sync), with what is left of {@code timeout}: waiting for a replica to
+     * resync is done unheld. Fails, having done nothing, when that does not happen in time.
+     */
+    static CompletableFuture<SwitchoverResult> whenReplicasServe(SentinelTopologySource source, String service,
+                                                                 Duration timeout) {
+        CompletableFuture<SwitchoverResult> out = new CompletableFuture<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        source.awaitTopology(t -> t.primaryShard().hasMaster() && !source.servingReplicas().isEmpty()
+                && t.primaryShard().readReplicas().containsAll(source.servingReplicas()))
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .thenComposeAsync(m -> new SentinelSwitchover(source, service,
+                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), source.thread())
+                .whenComplete((r, e) -> {
+                    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                    if (cause instanceof TimeoutException) {
+                        out.completeExceptionally(new IllegalStateException("no verified master with every replica "
+                                + "linked and in sync within " + timeout.toSeconds() + " s; nothing was done"));
+                    } else if (e != null) {
+                        out.completeExceptionally(cause);
+                    } else {
+                        out.complete(r);
+                    }
+                });
+        return out;
     }
 
     /** On the source's thread. */
@@ -107,15 +136,15 @@ final class SentinelSwitchover {
                 // A node Sentinel is reconfiguring kills its clients: ask again until the deadline.
                 lastFailure = SentinelLink.describe(e);
                 lastOffset = -1;
-                source.schedule(this::catchUp, POLL_MS);
+                source.thread().schedule(this::catchUp, POLL_MS);
             } else if (caughtUp) {
                 log.info("[{}] switchover: every replica has {}'s offset {}; asking the Sentinels to fail over",
                         service, from, lastOffset);
                 failover();
             } else {
-                source.schedule(this::catchUp, POLL_MS);
+                source.thread().schedule(this::catchUp, POLL_MS);
             }
-        }, source.executor());
+        }, source.thread());
     }
 
     private void failover() {
@@ -151,7 +180,7 @@ final class SentinelSwitchover {
                 result.completeExceptionally(new IllegalStateException(why
                         + "; writes stay held until the Sentinels settle"));
             }
-        }, source.executor());
+        }, source.thread());
     }
 
     private void giveUp(String why, Throwable e) {

@@ -5,6 +5,7 @@ import io.respproxy.health.HealthSettings;
 import io.respproxy.health.NodeHealthMonitor;
 import io.respproxy.health.NodeState;
 import io.respproxy.health.ReplicationInfo;
+import io.respproxy.health.SourceThread;
 import io.respproxy.health.VerifiedShardBuilder;
 import io.respproxy.routing.AddressMap;
 import io.respproxy.routing.NodeAddress;
@@ -21,10 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,7 +47,7 @@ public final class SentinelTopologySource implements TopologySource {
     private final ClientResources resources;
     private final NodeHealthMonitor monitor;
     private final VerifiedShardBuilder shards;
-    private final ScheduledExecutorService scheduler;
+    private final SourceThread thread;
     private final Map<NodeAddress, SentinelLink> links = new LinkedHashMap<>();
     /** Per Sentinel: answered on the last query (null: not asked yet), for logging transitions. */
     private final Map<NodeAddress, Boolean> answering = new HashMap<>();
@@ -69,7 +66,6 @@ public final class SentinelTopologySource implements TopologySource {
     private boolean queryInFlight;
     private boolean queryAgain;
     private long lastQueryNanos;
-    private boolean closed;
     private boolean everWritable;
     private boolean keptWithoutSentinels;
     private final TopologyWaiters waiters = new TopologyWaiters();
@@ -87,16 +83,12 @@ public final class SentinelTopologySource implements TopologySource {
         this.resources = resources;
         this.monitor = monitor;
         this.shards = new VerifiedShardBuilder(health, "the Sentinels");
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "respproxy-sentinel-" + service);
-            t.setDaemon(true);
-            return t;
-        });
+        this.thread = new SourceThread("sentinel", service, log);
     }
 
     @Override
     public void start(Consumer<Topology> listener) {
-        scheduler.execute(() -> {
+        thread.execute(() -> {
             this.listener = listener;
             for (NodeAddress s : settings.sentinels()) {
                 NodeAddress to = nat.reachable(s);
@@ -105,11 +97,13 @@ public final class SentinelTopologySource implements TopologySource {
                 }
                 addLink(to);
             }
-            monitor.start(List.of(), s -> onThread(() -> nodeStates(s)));
+            monitor.start(List.of(), s -> thread.onThread(() -> {
+                states = NodeState.byAddress(s);
+                publish();
+            }));
             query();
         });
-        long tick = SentinelSettings.UNSETTLED_POLL.toMillis();
-        scheduler.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+        thread.every(SentinelSettings.UNSETTLED_POLL.toMillis(), this::tick, "Sentinel re-query");
     }
 
     @Override
@@ -171,28 +165,7 @@ public final class SentinelTopologySource implements TopologySource {
 
     @Override
     public CompletableFuture<SwitchoverResult> switchover(Duration timeout) {
-        CompletableFuture<SwitchoverResult> out = new CompletableFuture<>();
-        // Writes are held only once there is a master and every replica the Sentinels list serves
-        // reads (linked, not in a full sync): waiting for a replica to resync is done unheld.
-        long deadline = System.nanoTime() + timeout.toNanos();
-        awaitTopology(t -> t.primaryShard().hasMaster() && !agreed.replicas().isEmpty()
-                && t.primaryShard().readReplicas().containsAll(agreed.replicas()))
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .thenComposeAsync(m -> new SentinelSwitchover(this, service,
-                        Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))).start(), scheduler)
-                .whenComplete((r, e) -> {
-                    Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
-                            ? e.getCause() : e;
-                    if (cause instanceof java.util.concurrent.TimeoutException) {
-                        out.completeExceptionally(new IllegalStateException("no verified master with every replica "
-                                + "linked and in sync within " + timeout.toSeconds() + " s; nothing was done"));
-                    } else if (e != null) {
-                        out.completeExceptionally(cause);
-                    } else {
-                        out.complete(r);
-                    }
-                });
-        return out;
+        return SentinelSwitchover.whenReplicasServe(this, service, timeout);
     }
 
     /** The published master, now held for a switchover; null when there is none or one is running. */
@@ -227,50 +200,28 @@ public final class SentinelTopologySource implements TopologySource {
     /** Completes (on this source's thread) with the first published topology that {@code test} accepts. */
     CompletableFuture<Topology> awaitTopology(java.util.function.Predicate<Topology> test) {
         CompletableFuture<Topology> f = new CompletableFuture<>();
-        scheduler.execute(() -> waiters.add(test, f, current));
+        thread.execute(() -> waiters.add(test, f, current));
         return f;
     }
 
-    Executor executor() {
-        return scheduler;
+    /** This source's thread, for the switchover's continuations and waits. */
+    SourceThread thread() {
+        return thread;
     }
-
-    void schedule(Runnable r, long millis) {
-        scheduler.schedule(r, millis, TimeUnit.MILLISECONDS);
-    }
-
 
     private void addLink(NodeAddress address) {
-        if (closed) {
+        if (thread.closed()) {
             return;
         }
-        links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources, this::onThread,
-                e -> onThread(() -> event(a, e))));
+        links.computeIfAbsent(address, a -> new SentinelLink(a, settings, nat, resources, thread::onThread,
+                e -> thread.onThread(() -> event(a, e))));
     }
 
     private void requestQuery() {
-        onThread(this::query);
-    }
-
-    /** Runs {@code r} on this source's thread; nothing once it is closed (late events, reports). */
-    private void onThread(Runnable r) {
-        try {
-            scheduler.execute(r);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            // closed
-        }
+        thread.onThread(this::query);
     }
 
     private void tick() {
-        try {
-            tickNow();
-        } catch (RuntimeException e) {
-            // A throw would cancel the schedule, and with it every later re-query.
-            log.error("[{}] Sentinel re-query failed", service, e);
-        }
-    }
-
-    private void tickNow() {
         boolean unsettled = !agreed.settled() || fences.eventFenceUp() || !current.primaryShard().hasMaster();
         boolean disconnected = links.values().stream().anyMatch(l -> !l.connected());
         long since = System.nanoTime() - lastQueryNanos;
@@ -282,7 +233,7 @@ public final class SentinelTopologySource implements TopologySource {
 
     /** Asks every Sentinel now; a request while a query is out runs once more right after it. */
     private void query() {
-        if (closed) {
+        if (thread.closed()) {
             return;
         }
         if (queryInFlight) {
@@ -297,11 +248,8 @@ public final class SentinelTopologySource implements TopologySource {
         for (SentinelLink l : asked) {
             answers.add(l.query().exceptionally(e -> null));
         }
-        CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, e) -> {
+        thread.afterAll(answers, () -> {
             queryInFlight = false;
-            if (closed) {
-                return;
-            }
             List<SentinelReport> reports = new ArrayList<>();
             Set<NodeAddress> answered = new HashSet<>();
             for (int i = 0; i < asked.size(); i++) {
@@ -318,7 +266,7 @@ public final class SentinelTopologySource implements TopologySource {
                 queryAgain = false;
                 query();
             }
-        }, scheduler);
+        });
     }
 
     private void noteAnswer(SentinelLink link, boolean ok) {
@@ -375,7 +323,7 @@ public final class SentinelTopologySource implements TopologySource {
     }
 
     private void event(NodeAddress from, SentinelEvent e) {
-        if (closed || !e.concerns(settings.masterName())) {
+        if (thread.closed() || !e.concerns(settings.masterName())) {
             return;
         }
         log.debug("[{}] Sentinel {}: {} {}", service, from, e.channel(), e.master());
@@ -395,17 +343,8 @@ public final class SentinelTopologySource implements TopologySource {
         }
     }
 
-    private void nodeStates(List<NodeState> list) {
-        Map<NodeAddress, NodeState> m = new HashMap<>();
-        for (NodeState s : list) {
-            m.put(s.address(), s);
-        }
-        states = m;
-        publish();
-    }
-
     private void publish() {
-        if (closed) {
+        if (thread.closed()) {
             return;
         }
         Shard shard = shards.build(settings.masterName(), agreed.master(), agreed.reason(), agreed.replicas(),
@@ -441,18 +380,7 @@ public final class SentinelTopologySource implements TopologySource {
 
     @Override
     public void close() {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        try {
-            scheduler.execute(() -> {
-                closed = true;
-                links.values().forEach(SentinelLink::close);
-                done.complete(null);
-            });
-            done.get(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // closing anyway
-        }
-        scheduler.shutdownNow();
+        thread.close(() -> links.values().forEach(SentinelLink::close));
         monitor.close();
     }
 }

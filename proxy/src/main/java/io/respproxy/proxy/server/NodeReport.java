@@ -7,7 +7,6 @@ import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,10 +36,7 @@ record NodeReport(NodeAddress node, boolean up, String role, boolean roleInDoubt
 
     /** A report for every node of {@code states}, judged against {@code topology} by the replica rule {@code rule}. */
     static List<NodeReport> of(Topology topology, List<NodeState> states, StaticShardBuilder rule) {
-        Map<NodeAddress, NodeState> byAddress = new HashMap<>();
-        for (NodeState s : states) {
-            byAddress.put(s.address(), s);
-        }
+        Map<NodeAddress, NodeState> byAddress = NodeState.byAddress(states);
         Set<NodeAddress> readable = new HashSet<>();
         for (Shard sh : topology.shards()) {
             readable.addAll(sh.readReplicas());
