@@ -29,7 +29,7 @@ public final class SourceThread implements Executor {
     /**
      * @param kind    the source's kind, in the thread's name ({@code cluster}, {@code sentinel})
      * @param service the service, in the thread's name and in every log line
-     * @param log     the source's logger: a failed tick is logged as the source's own line
+     * @param log     the source's logger: a task or tick that throws is logged as the source's own line
      */
     public SourceThread(String kind, String service, Logger log) {
         this.service = service;
@@ -49,13 +49,13 @@ public final class SourceThread implements Executor {
      */
     @Override
     public void execute(Runnable task) {
-        scheduler.execute(task);
+        scheduler.execute(logged(task, "source task"));
     }
 
     /** Runs {@code task} on this thread; nothing once it is closed (late answers, events, reports). */
     public void onThread(Runnable task) {
         try {
-            scheduler.execute(task);
+            scheduler.execute(logged(task, "source task"));
         } catch (RejectedExecutionException e) {
             // closed
         }
@@ -63,7 +63,7 @@ public final class SourceThread implements Executor {
 
     /** Runs {@code task} on this thread in {@code millis}; throws once closed, as {@link #execute}. */
     public void schedule(Runnable task, long millis) {
-        scheduler.schedule(task, millis, TimeUnit.MILLISECONDS);
+        scheduler.schedule(logged(task, "scheduled source task"), millis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -73,7 +73,7 @@ public final class SourceThread implements Executor {
     public void afterAll(List<? extends CompletableFuture<?>> answers, Runnable then) {
         CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new)).whenCompleteAsync((x, e) -> {
             if (!closed) {
-                then.run();
+                logged(then, "handling of query answers").run();
             }
         }, scheduler);
     }
@@ -84,14 +84,22 @@ public final class SourceThread implements Executor {
      * {@code [service] WHAT failed} and the next one runs as usual.
      */
     public void every(long millis, Runnable tick, String what) {
-        scheduler.scheduleWithFixedDelay(() -> {
+        // (A throw would also cancel the schedule, and with it every later tick.)
+        scheduler.scheduleWithFixedDelay(logged(tick, what), millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * {@code task}, logging what it throws at ERROR as {@code [service] WHAT failed}: the executor
+     * would keep it in a future nobody reads, and the source's state would go wrong silently.
+     */
+    private Runnable logged(Runnable task, String what) {
+        return () -> {
             try {
-                tick.run();
+                task.run();
             } catch (RuntimeException e) {
-                // A throw would cancel the schedule, and with it every later tick.
                 log.error("[{}] {} failed", service, what, e);
             }
-        }, millis, millis, TimeUnit.MILLISECONDS);
+        };
     }
 
     /** True once {@link #close} has begun on this thread: the source's state is being torn down. */

@@ -150,6 +150,25 @@ class SourceThreadTest {
     }
 
     @Test
+    void aTaskOrAnswerHandlerThatThrowsIsLoggedAndTheThreadGoesOn() throws Exception {
+        thread.onThread(() -> {
+            throw new IllegalStateException("bad event");
+        });
+        CompletableFuture<String> answer = new CompletableFuture<>();
+        thread.afterAll(List.of(answer), () -> {
+            throw new IllegalArgumentException("bad answer");
+        });
+        answer.complete("+OK");
+        CountDownLatch after = new CountDownLatch(1);
+        thread.onThread(after::countDown);
+        assertTrue(after.await(5, TimeUnit.SECONDS), "the thread stopped after a failed task");
+        assertEquals(List.of("[orders] source task failed: bad event",
+                        "[orders] handling of query answers failed: bad answer"),
+                logged.list.stream().map(e -> e.getFormattedMessage() + ": " + e.getThrowableProxy().getMessage()).toList());
+        assertTrue(logged.list.stream().allMatch(e -> e.getLevel() == Level.ERROR));
+    }
+
+    @Test
     void scheduledTasksRunOnTheThreadAfterTheirDelay() throws Exception {
         AtomicReference<String> ranOn = new AtomicReference<>();
         CountDownLatch ran = new CountDownLatch(1);
