@@ -60,21 +60,7 @@ class ClusterTransactionIT {
 
     @AfterAll
     static void stop() {
-        try {
-            if (resources != null) {
-                resources.shutdown(0, 2, TimeUnit.SECONDS);
-            }
-        } finally {
-            try {
-                if (proxy != null) {
-                    proxy.close();
-                }
-            } finally {
-                if (cluster != null) {
-                    cluster.close();
-                }
-            }
-        }
+        ProxyEnvironment.close(resources, proxy, cluster);
     }
 
     static Shard owner(String key) {
