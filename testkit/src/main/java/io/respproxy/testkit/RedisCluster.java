@@ -1,5 +1,6 @@
 package io.respproxy.testkit;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -233,6 +234,44 @@ public final class RedisCluster extends ProcessTopology {
         Poll.untilTrue(timeout, replica + " to become master after CLUSTER FAILOVER",
                 () -> replica.role() == NodeRole.MASTER);
         awaitClusterOk(timeout);
+    }
+
+    /**
+     * The running master that serves {@code key}'s slot now, as the masters say: the one that
+     * answers it without -MOVED (whatever address the cluster announces).
+     */
+    public RedisNode masterOf(String key) {
+        for (RedisNode m : masters()) {
+            try {
+                m.admin().call(m.endpoint(), m.auth(), c -> c.exists(key));
+                return m;
+            } catch (RedisCommandExecutionException e) {
+                if (!String.valueOf(e.getMessage()).startsWith("MOVED ")) {
+                    throw e;
+                }
+            }
+        }
+        throw new IllegalStateException("no master serves " + key);
+    }
+
+    /**
+     * Moves {@code slot} and its keys from master {@code from} to master {@code to}, as
+     * {@code redis-cli --cluster reshard} does: IMPORTING, MIGRATING, MIGRATE key by key (10 at a
+     * time, to {@code to}'s real address), SETSLOT NODE on both and then on every other master.
+     * Paced for clients that use the slot meanwhile, so that they meet -ASK: 300 ms after
+     * MIGRATING and 200 ms after each batch.
+     */
+    public void moveSlot(int slot, RedisNode from, RedisNode to) {
+        SlotMigration.run(this, slot, from, to);
+    }
+
+    /**
+     * Waits until the running replicas hold {@code keys} keys between them ({@code DBSIZE}): what
+     * was written to the masters has reached them.
+     */
+    public void awaitReplicaKeys(long keys, Duration timeout) {
+        Poll.untilTrue(timeout, keys + " keys on the replicas", () -> replicas().stream()
+                .mapToLong(r -> r.admin().call(r.endpoint(), r.auth(), c -> c.dbsize())).sum() == keys);
     }
 
     private RedisNode anyRunning() {

@@ -2,11 +2,15 @@ package io.respproxy.testkit;
 
 import static io.respproxy.testkit.junit.TopologyAssertions.assertNoProcessLeft;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -77,6 +81,40 @@ class ClusterIT {
             c.awaitStable(Duration.ofSeconds(30));
             Poll.untilTrue(Duration.ofSeconds(30), master + " to rejoin as a replica", () -> master.role() == NodeRole.REPLICA);
             assertEquals(NodeRole.MASTER, promoted.role());
+        }
+        assertNoProcessLeft(c);
+    }
+
+    /** A slot moves with its keys (more than one MIGRATE batch) to another master; the replicas hold them. */
+    @Test
+    void aSlotMovesWithItsKeysToAnotherMaster() {
+        RedisCluster c = RedisTopologies.cluster().aclUser("app", "pw").start();
+        try (c) {
+            Map<String, String> kv = new LinkedHashMap<>();
+            for (int i = 0; i < 25; i++) {
+                kv.put("{moved}" + i, "v" + i);
+            }
+            RedisNode from = c.masterOf("{moved}0");
+            assertEquals("OK", Clients.with(from.redisUri(), cmd -> cmd.mset(kv)));
+            c.awaitReplicaKeys(kv.size(), Duration.ofSeconds(10));
+            RedisNode to = c.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
+
+            int slot = SlotHash.getSlot("{moved}0");
+            c.moveSlot(slot, from, to);
+            assertEquals(to, c.masterOf("{moved}0"));
+            for (RedisNode m : c.masters()) {
+                if (m != to) {
+                    RedisCommandExecutionException e = assertThrows(RedisCommandExecutionException.class,
+                            () -> Clients.with(m.redisUri(), cmd -> cmd.get("{moved}0")));
+                    assertEquals("MOVED " + slot + " 127.0.0.1:" + to.port(), e.getMessage(), m + " knows");
+                }
+            }
+            long left = Clients.with(from.redisUri(), cmd -> cmd.dbsize());
+            long arrived = Clients.with(to.redisUri(), cmd -> cmd.dbsize());
+            assertEquals(0, left);
+            assertEquals(kv.size(), arrived);
+            kv.forEach((k, v) -> assertEquals(v, Clients.with(to.redisUri(), cmd -> cmd.get(k)), k));
+            c.awaitReplicaKeys(kv.size(), Duration.ofSeconds(10));
         }
         assertNoProcessLeft(c);
     }

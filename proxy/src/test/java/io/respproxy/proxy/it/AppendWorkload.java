@@ -1,5 +1,7 @@
 package io.respproxy.proxy.it;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.respproxy.testkit.RedisNode;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -74,6 +76,18 @@ final class AppendWorkload {
 
     /** Appends per pipeline of a pipelining client. */
     static final int PIPELINE = 8;
+
+    /**
+     * {@code clients} clients appending through {@code port} ({@code pipelined} of them in
+     * pipelines), started, and a second of acknowledged appends: the run up to a fault.
+     */
+    static AppendWorkload running(int port, int clients, int pipelined, String prefix) throws InterruptedException {
+        AppendWorkload w = new AppendWorkload(port, clients, pipelined, prefix);
+        w.start();
+        Thread.sleep(1000);
+        assertTrue(w.acked() > 0, "appends go through before the fault");
+        return w;
+    }
 
     void start() {
         startedAt = System.nanoTime();

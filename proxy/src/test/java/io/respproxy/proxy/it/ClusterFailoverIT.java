@@ -1,19 +1,21 @@
 package io.respproxy.proxy.it;
 
+import static io.respproxy.proxy.it.ClusterUnderLoad.CLIENTS;
+import static io.respproxy.proxy.it.ClusterUnderLoad.PIPELINED;
+import static io.respproxy.proxy.it.ClusterUnderLoad.assertNoErrorNothingLost;
+import static io.respproxy.proxy.it.ClusterUnderLoad.awaitProxyMaster;
+import static io.respproxy.proxy.it.ClusterUnderLoad.failOverMasterOf;
+import static io.respproxy.proxy.it.ClusterUnderLoad.running;
+import static io.respproxy.proxy.it.ClusterUnderLoad.slot;
+import static io.respproxy.proxy.it.ClusterUnderLoad.stop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.respproxy.routing.NodeAddress;
-import io.respproxy.routing.Shard;
-import io.respproxy.routing.slot.SlotHash;
 import io.respproxy.testkit.RedisCluster;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
 
@@ -26,10 +28,6 @@ import redis.clients.jedis.Jedis;
  */
 class ClusterFailoverIT {
 
-    /** Appending clients, of which the first {@link #PIPELINED} pipeline by {@link AppendWorkload#PIPELINE}. */
-    private static final int CLIENTS = 6;
-    private static final int PIPELINED = 2;
-
     /** On the machine's Redis (7.x) and on the bundled 6.2, whose nodes only know CLUSTER SLOTS. */
     @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
     @org.junit.jupiter.params.provider.MethodSource("io.respproxy.proxy.it.ClusterRoutingIT#binaries")
@@ -38,17 +36,11 @@ class ClusterFailoverIT {
              ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
             AppendWorkload w = running(proxy, "cf:");
             try (ReadLoad reads = new ReadLoad(proxy.readPort(), "cf:0")) {
-                RedisNode master = ownerOf(c, "cf:0");
-                RedisNode replica = c.replicasOf(master).get(0);
-                c.failover(replica, Duration.ofSeconds(30));
-                awaitProxyMaster(proxy, "cf:0", replica);
+                failOverMasterOf(c, proxy, "cf:0");
                 Thread.sleep(500);
                 AppendWorkload.Result r = stop(w, proxy);
                 System.out.println("ClusterFailoverIT CLUSTER FAILOVER (" + binary + "): " + r + "; reads: " + reads);
-                assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
-                assertEquals(0, r.lost(), "acknowledged appends lost");
-                assertEquals(0, r.duplicates());
-                assertEquals(0, reads.errors(), "read errors: " + reads);
+                assertNoErrorNothingLost(r, reads);
             }
         }
     }
@@ -65,7 +57,7 @@ class ClusterFailoverIT {
                 .extraConfig(node -> List.of("cluster-require-full-coverage no")).start();
              ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
             AppendWorkload w = running(proxy, "kf:");
-            RedisNode master = ownerOf(c, "kf:0");
+            RedisNode master = c.masterOf("kf:0");
             List<RedisNode> itsReplicas = c.replicasOf(master);
             long t0 = System.nanoTime();
             master.kill();
@@ -83,7 +75,7 @@ class ClusterFailoverIT {
             int inFlightBound = 0;
             for (int i = 0; i < CLIENTS; i++) {
                 String key = "kf:" + i;
-                boolean killedShard = slotOwnedBy(c, key, promoted);
+                boolean killedShard = c.masterOf(key) == promoted;
                 if (killedShard) {
                     onKilledShard++;
                     // What was in flight at the kill, and one more round: kill -9 takes a moment, and
@@ -111,7 +103,7 @@ class ClusterFailoverIT {
     void wholeClusterDownIsHeldNotFailed() throws Exception {
         try (RedisCluster c = cluster(); ProxyFixture proxy = ProxyFixture.cluster(c, "")) {
             AppendWorkload w = running(proxy, "cd:");
-            RedisNode master = ownerOf(c, "cd:0");
+            RedisNode master = c.masterOf("cd:0");
             List<RedisNode> itsReplicas = c.replicasOf(master);
             master.kill();
             RedisNode promoted = c.awaitPromotedReplica(master, itsReplicas, Duration.ofSeconds(30));
@@ -139,19 +131,16 @@ class ClusterFailoverIT {
             AppendWorkload w = running(proxy, "{" + tag + "}:");
             try (ReadLoad reads = new ReadLoad(proxy.readPort(), "{" + tag + "}:0")) {
                 int slot = 0;
-                RedisNode from = ownerOf(c, "{" + tag + "}:0");
+                RedisNode from = c.masterOf("{" + tag + "}:0");
                 RedisNode to = c.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
-                migrate(c, slot, from, to);
+                c.moveSlot(slot, from, to);
                 awaitProxyMaster(proxy, "{" + tag + "}:0", to);
                 Thread.sleep(500);
                 AppendWorkload.Result r = stop(w, proxy);
                 long redirects = proxy.service().stats().redirects.sum();
                 System.out.println("ClusterFailoverIT resharding slot " + slot + ": " + r + "; reads: " + reads
                         + "; redirects followed: " + redirects);
-                assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
-                assertEquals(0, r.lost(), "acknowledged appends lost");
-                assertEquals(0, r.duplicates());
-                assertEquals(0, reads.errors(), "read errors: " + reads);
+                assertNoErrorNothingLost(r, reads);
                 assertTrue(redirects > 0, "the proxy followed the cluster's redirects");
                 assertEquals(0, proxy.service().stats().failovers.sum(), "a resharding is no failover");
                 try (Jedis d = ProxyFixture.direct(to)) {
@@ -165,86 +154,13 @@ class ClusterFailoverIT {
     private static String tagOfSlot(int slot) {
         for (int i = 0; ; i++) {
             String tag = "t" + i;
-            if (SlotHash.slot(tag.getBytes(StandardCharsets.UTF_8)) == slot) {
+            if (slot(tag) == slot) {
                 return tag;
-            }
-        }
-    }
-
-    /** Moves {@code slot} from {@code from} to {@code to} with its keys, while clients use it. */
-    private static void migrate(RedisCluster c, int slot, RedisNode from, RedisNode to) throws InterruptedException {
-        String fromId = c.nodeId(from);
-        String toId = c.nodeId(to);
-        try (Jedis src = ProxyFixture.direct(from); Jedis dst = ProxyFixture.direct(to)) {
-            dst.clusterSetSlotImporting(slot, fromId);
-            src.clusterSetSlotMigrating(slot, toId);
-            Thread.sleep(300); // clients meet -ASK for keys that moved
-            List<String> keys;
-            while (!(keys = src.clusterGetKeysInSlot(slot, 10)).isEmpty()) {
-                for (String k : keys) {
-                    src.sendCommand(redis.clients.jedis.Protocol.Command.MIGRATE, "127.0.0.1",
-                            Integer.toString(to.port()), k, "0", "5000", "AUTH", ProxyFixture.BACKEND_PASSWORD);
-                }
-                Thread.sleep(200);
-            }
-            dst.clusterSetSlotNode(slot, toId);
-            src.clusterSetSlotNode(slot, toId);
-            for (RedisNode m : c.masters()) {
-                if (m != from && m != to) {
-                    try (Jedis o = ProxyFixture.direct(m)) {
-                        o.clusterSetSlotNode(slot, toId);
-                    }
-                }
             }
         }
     }
 
     private static RedisCluster cluster() {
         return RedisTopologies.cluster().password(ProxyFixture.BACKEND_PASSWORD).start();
-    }
-
-    private static AppendWorkload running(ProxyFixture proxy, String prefix) throws InterruptedException {
-        AppendWorkload w = new AppendWorkload(proxy.writePort(), CLIENTS, PIPELINED, prefix);
-        w.start();
-        Thread.sleep(1000);
-        assertTrue(w.acked() > 0, "appends go through before the fault");
-        return w;
-    }
-
-    /** Stops the clients and reads every list back through the proxy's write port (its slot's master). */
-    private static AppendWorkload.Result stop(AppendWorkload w, ProxyFixture proxy) throws InterruptedException {
-        try (Jedis v = proxy.jedis(proxy.writePort())) {
-            return w.stopAndVerify(key -> v.lrange(key, 0, -1));
-        }
-    }
-
-    /** The master that owns {@code key}'s slot now, as the cluster says. */
-    private static RedisNode ownerOf(RedisCluster c, String key) {
-        return c.masters().stream().filter(m -> slotOwnedBy(c, key, m)).findFirst().orElseThrow();
-    }
-
-    private static boolean slotOwnedBy(RedisCluster c, String key, RedisNode master) {
-        int slot = SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
-        try (Jedis d = ProxyFixture.direct(master)) {
-            for (Object range : d.clusterSlots()) {
-                List<?> r = (List<?>) range;
-                long lo = (Long) r.get(0);
-                long hi = (Long) r.get(1);
-                long port = (Long) ((List<?>) r.get(2)).get(1);
-                if (slot >= lo && slot <= hi) {
-                    return port == master.port();
-                }
-            }
-        }
-        return false;
-    }
-
-    private static void awaitProxyMaster(ProxyFixture proxy, String key, RedisNode expected) {
-        int slot = SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
-        NodeAddress want = new NodeAddress("127.0.0.1", expected.port());
-        ProxyFixture.await(Duration.ofSeconds(30), "the proxy to write " + key + " to " + expected, () -> {
-            Shard s = proxy.service().topology().shardForSlot(slot);
-            return s != null && want.equals(s.master());
-        });
     }
 }

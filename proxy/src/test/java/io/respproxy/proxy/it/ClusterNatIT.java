@@ -1,5 +1,11 @@
 package io.respproxy.proxy.it;
 
+import static io.respproxy.proxy.it.ClusterUnderLoad.assertNoErrorNothingLost;
+import static io.respproxy.proxy.it.ClusterUnderLoad.awaitProxyMaster;
+import static io.respproxy.proxy.it.ClusterUnderLoad.failOverMasterOf;
+import static io.respproxy.proxy.it.ClusterUnderLoad.running;
+import static io.respproxy.proxy.it.ClusterUnderLoad.slot;
+import static io.respproxy.proxy.it.ClusterUnderLoad.stop;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +16,6 @@ import io.respproxy.proxy.config.ProxyConfigLoader;
 import io.respproxy.proxy.server.ProxyDataPlane;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
-import io.respproxy.routing.slot.SlotHash;
 import io.respproxy.testkit.Announce;
 import io.respproxy.testkit.PortAllocator;
 import io.respproxy.testkit.RedisBinary;
@@ -18,7 +23,6 @@ import io.respproxy.testkit.RedisCluster;
 import io.respproxy.testkit.RedisEndpoint;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -42,8 +46,6 @@ import redis.clients.jedis.exceptions.JedisMovedDataException;
 class ClusterNatIT {
 
     private static final String DOMAIN = "respproxy.invalid";
-    private static final int CLIENTS = 6;
-    private static final int PIPELINED = 2;
 
     @BeforeAll
     static void needsRedis7() {
@@ -72,7 +74,7 @@ class ClusterNatIT {
                     + "}\n"), new MetricRegistry());
             plane.start();
             try (Jedis j = new Jedis("127.0.0.1", write, 10_000)) {
-                RedisNode owner = ownerOf(c, "nat:k");
+                RedisNode owner = c.masterOf("nat:k");
                 int slot = slot("nat:k");
                 String announced = c.announcedEndpoint(owner).toString();
                 ProxyFixture.await(Duration.ofSeconds(10), "the slot map, with a reason for the unreachable master",
@@ -106,17 +108,11 @@ class ClusterNatIT {
 
             AppendWorkload w = running(proxy, "pn:list:");
             try (ReadLoad reads = new ReadLoad(proxy.readPort(), "pn:list:0")) {
-                RedisNode master = ownerOf(c, "pn:list:0");
-                RedisNode replica = c.replicasOf(master).get(0);
-                c.failover(replica, Duration.ofSeconds(30));
-                awaitProxyMaster(proxy, "pn:list:0", replica);
+                failOverMasterOf(c, proxy, "pn:list:0");
                 Thread.sleep(500);
                 AppendWorkload.Result r = stop(w, proxy);
                 System.out.println("ClusterNatIT CLUSTER FAILOVER behind NAT: " + r + "; reads: " + reads);
-                assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
-                assertEquals(0, r.lost(), "acknowledged appends lost");
-                assertEquals(0, r.duplicates());
-                assertEquals(0, reads.errors(), "read errors: " + reads);
+                assertNoErrorNothingLost(r, reads);
             }
         }
     }
@@ -133,7 +129,7 @@ class ClusterNatIT {
             assertTrue(announcedSeeds(c).stream().allMatch(s -> s.contains(DOMAIN)), announcedSeeds(c).toString());
             assertEveryMasterReal(c, proxy);
             String[] keys = crossSlotMsetMget(proxy, "hn:");
-            awaitReplicated(c, keys.length);
+            c.awaitReplicaKeys(keys.length, Duration.ofSeconds(10));
             List<String> read = r.mget(keys);
             for (int i = 0; i < keys.length; i++) {
                 assertEquals("v" + i, read.get(i), keys[i]);
@@ -178,20 +174,17 @@ class ClusterNatIT {
             AppendWorkload w = running(proxy, "{rs}:");
             try (ReadLoad reads = new ReadLoad(proxy.readPort(), "{rs}:0")) {
                 int slot = slot("{rs}:0");
-                RedisNode from = ownerOf(c, "{rs}:0");
+                RedisNode from = c.masterOf("{rs}:0");
                 RedisNode to = c.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
                 long before = proxy.service().stats().redirects.sum();
-                migrate(c, slot, from, to);
+                c.moveSlot(slot, from, to);
                 awaitProxyMaster(proxy, "{rs}:0", to);
                 Thread.sleep(500);
                 AppendWorkload.Result r = stop(w, proxy);
                 long redirects = proxy.service().stats().redirects.sum() - before;
                 System.out.println("ClusterNatIT resharding slot " + slot + " behind NAT (" + name + "): " + r
                         + "; reads: " + reads + "; redirects followed: " + redirects);
-                assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
-                assertEquals(0, r.lost(), "acknowledged appends lost");
-                assertEquals(0, r.duplicates());
-                assertEquals(0, reads.errors(), "read errors: " + reads);
+                assertNoErrorNothingLost(r, reads);
                 assertTrue(redirects > 0, "the proxy followed the cluster's redirects");
                 // what the proxy was told: the announced address, not one it can reach
                 try (Jedis d = ProxyFixture.direct(from)) {
@@ -261,88 +254,5 @@ class ClusterNatIT {
             assertEquals(n, w.exists(keys));
         }
         return keys;
-    }
-
-    /** Waits until the replicas hold {@code keys} keys between them. */
-    private static void awaitReplicated(RedisCluster c, int keys) {
-        ProxyFixture.await(Duration.ofSeconds(10), keys + " keys on the replicas", () -> {
-            long sum = 0;
-            for (RedisNode replica : c.replicas()) {
-                try (Jedis d = ProxyFixture.direct(replica)) {
-                    sum += d.dbSize();
-                }
-            }
-            return sum == keys;
-        });
-    }
-
-    /** Moves {@code slot} with its keys from {@code from} to {@code to}, as redis-cli --cluster reshard does. */
-    private static void migrate(RedisCluster c, int slot, RedisNode from, RedisNode to) throws InterruptedException {
-        String fromId = c.nodeId(from);
-        String toId = c.nodeId(to);
-        try (Jedis src = ProxyFixture.direct(from); Jedis dst = ProxyFixture.direct(to)) {
-            dst.clusterSetSlotImporting(slot, fromId);
-            src.clusterSetSlotMigrating(slot, toId);
-            Thread.sleep(300); // clients meet -ASK for keys that moved
-            List<String> keys;
-            while (!(keys = src.clusterGetKeysInSlot(slot, 10)).isEmpty()) {
-                for (String k : keys) {
-                    // MIGRATE dials from 127.0.0.1, which the relays refuse: the real address
-                    src.sendCommand(redis.clients.jedis.Protocol.Command.MIGRATE, "127.0.0.1",
-                            Integer.toString(to.port()), k, "0", "5000", "AUTH", ProxyFixture.BACKEND_PASSWORD);
-                }
-                Thread.sleep(200);
-            }
-            dst.clusterSetSlotNode(slot, toId);
-            src.clusterSetSlotNode(slot, toId);
-            for (RedisNode m : c.masters()) {
-                if (m != from && m != to) {
-                    try (Jedis o = ProxyFixture.direct(m)) {
-                        o.clusterSetSlotNode(slot, toId);
-                    }
-                }
-            }
-        }
-    }
-
-    private static AppendWorkload running(ProxyFixture proxy, String prefix) throws InterruptedException {
-        AppendWorkload w = new AppendWorkload(proxy.writePort(), CLIENTS, PIPELINED, prefix);
-        w.start();
-        Thread.sleep(1000);
-        assertTrue(w.acked() > 0, "appends go through before the fault");
-        return w;
-    }
-
-    /** Stops the clients and reads every list back through the proxy's write port. */
-    private static AppendWorkload.Result stop(AppendWorkload w, ProxyFixture proxy) throws InterruptedException {
-        try (Jedis v = proxy.jedis(proxy.writePort())) {
-            return w.stopAndVerify(key -> v.lrange(key, 0, -1));
-        }
-    }
-
-    private static int slot(String key) {
-        return SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
-    }
-
-    /** The master that serves {@code key} now: the one that answers it without -MOVED. */
-    private static RedisNode ownerOf(RedisCluster c, String key) {
-        for (RedisNode m : c.masters()) {
-            try (Jedis d = ProxyFixture.direct(m)) {
-                d.exists(key);
-                return m;
-            } catch (JedisMovedDataException e) {
-                // another master's
-            }
-        }
-        throw new AssertionError("no master serves " + key);
-    }
-
-    private static void awaitProxyMaster(ProxyFixture proxy, String key, RedisNode expected) {
-        int slot = slot(key);
-        NodeAddress want = new NodeAddress("127.0.0.1", expected.port());
-        ProxyFixture.await(Duration.ofSeconds(30), "the proxy to write " + key + " to " + expected, () -> {
-            Shard s = proxy.service().topology().shardForSlot(slot);
-            return s != null && want.equals(s.master());
-        });
     }
 }

@@ -9,6 +9,7 @@ import io.respproxy.testkit.RedisCluster;
 import io.respproxy.testkit.RedisNode;
 import io.respproxy.testkit.RedisTopologies;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +65,7 @@ class ClusterRoutingIT {
                 assertEquals("v" + i, got.get(i), keys[i]);
             }
             // through the read port too (replicas, READONLY in their handshake)
-            awaitReplicated(c, n);
+            c.awaitReplicaKeys(n, Duration.ofSeconds(10));
             List<String> read = r.mget(keys);
             assertEquals(got, read);
             assertEquals("v7", r.get("key:7"));
@@ -117,18 +118,5 @@ class ClusterRoutingIT {
                 res.shutdown();
             }
         }
-    }
-
-    /** Waits until the replicas hold {@code keys} keys between them (each has its master's). */
-    private static void awaitReplicated(RedisCluster c, int keys) {
-        ProxyFixture.await(java.time.Duration.ofSeconds(10), keys + " keys on the replicas", () -> {
-            long sum = 0;
-            for (RedisNode replica : c.replicas()) {
-                try (Jedis d = ProxyFixture.direct(replica)) {
-                    sum += d.dbSize();
-                }
-            }
-            return sum == keys;
-        });
     }
 }

@@ -85,7 +85,7 @@ class ClusterScanIT {
             assertExactlyOnce(seventies, walk(w, new ScanParams().match("scan:7?").count(1000), null, new ArrayList<>()));
 
             // The read port walks a replica of each shard, each to its end on that replica.
-            awaitReplicated(c, KEYS + HASHES);
+            c.awaitReplicaKeys(KEYS + HASHES, Duration.ofSeconds(10));
             assertExactlyOnce(all, walk(r, new ScanParams().count(40), null, new ArrayList<>()));
             assertExactlyOnce(strings, walk(r, new ScanParams().match("scan:*"), null, new ArrayList<>()));
             for (RedisNode replica : c.replicas()) {
@@ -191,18 +191,5 @@ class ClusterScanIT {
     static void assertExactlyOnce(Set<String> expected, List<String> got) {
         assertEquals(expected.size(), got.size(), "every key exactly once: " + got.size() + " keys returned");
         assertEquals(expected, new HashSet<>(got));
-    }
-
-    /** Waits until the replicas hold {@code keys} keys between them (each has its master's). */
-    static void awaitReplicated(RedisCluster c, int keys) {
-        ProxyFixture.await(Duration.ofSeconds(10), keys + " keys on the replicas", () -> {
-            long sum = 0;
-            for (RedisNode replica : c.replicas()) {
-                try (Jedis d = ProxyFixture.direct(replica)) {
-                    sum += d.dbSize();
-                }
-            }
-            return sum == keys;
-        });
     }
 }

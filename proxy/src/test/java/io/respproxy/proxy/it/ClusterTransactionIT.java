@@ -60,21 +60,7 @@ class ClusterTransactionIT {
 
     @AfterAll
     static void stop() {
-        try {
-            if (resources != null) {
-                resources.shutdown(0, 2, TimeUnit.SECONDS);
-            }
-        } finally {
-            try {
-                if (proxy != null) {
-                    proxy.close();
-                }
-            } finally {
-                if (cluster != null) {
-                    cluster.close();
-                }
-            }
-        }
+        ProxyEnvironment.close(resources, proxy, cluster);
     }
 
     static Shard owner(String key) {
@@ -337,7 +323,7 @@ class ClusterTransactionIT {
         RedisNode source = node(from.master());
         RedisNode target = node(proxy.service().topology().shards().get(1).master());
         try (ProxyFixture stale = ProxyFixture.cluster(cluster, "    cluster.refresh-interval = 1h\n")) {
-            moveEmptySlot(slot, source, target);
+            cluster.moveSlot(slot, source, target);
             try (RawClient c = new RawClient(stale.writePort())) {
                 c.send(RawClient.command("MULTI"));
                 assertEquals("+OK", c.readReply());
@@ -358,28 +344,9 @@ class ClusterTransactionIT {
                 d.del(key);
             }
         } finally {
-            moveEmptySlot(slot, target, source);
+            cluster.moveSlot(slot, target, source);
             ProxyFixture.await(Duration.ofSeconds(10), "the shared proxy to see the slot back", () ->
                     proxy.service().topology().shardForSlot(slot).master().port() == source.port());
-        }
-    }
-
-    /** Moves an empty slot as redis-cli --cluster reshard does: IMPORTING, MIGRATING, then NODE on every master. */
-    private static void moveEmptySlot(int slot, RedisNode source, RedisNode target) {
-        String sourceId = cluster.nodeId(source);
-        String targetId = cluster.nodeId(target);
-        try (Jedis t = ProxyFixture.direct(target); Jedis s = ProxyFixture.direct(source)) {
-            t.clusterSetSlotImporting(slot, sourceId);
-            s.clusterSetSlotMigrating(slot, targetId);
-            t.clusterSetSlotNode(slot, targetId);
-            s.clusterSetSlotNode(slot, targetId);
-        }
-        for (RedisNode m : cluster.masters()) {
-            if (m != source && m != target) {
-                try (Jedis o = ProxyFixture.direct(m)) {
-                    o.clusterSetSlotNode(slot, targetId);
-                }
-            }
         }
     }
 

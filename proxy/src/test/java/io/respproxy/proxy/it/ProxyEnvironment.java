@@ -3,6 +3,7 @@ package io.respproxy.proxy.it;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.respproxy.testkit.RedisTopologies;
+import io.respproxy.testkit.RedisTopology;
 import io.respproxy.testkit.ReplicatedRedis;
 import java.util.concurrent.TimeUnit;
 
@@ -24,8 +25,8 @@ final class ProxyEnvironment {
         return DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2).build();
     }
 
-    /** Closes whatever is not null, clients first: for {@code @AfterAll}. */
-    static void close(ClientResources resources, ProxyFixture proxy, ReplicatedRedis redis) {
+    /** Closes whatever is not null, clients first: for {@code @AfterAll}; any topology, a cluster too. */
+    static void close(ClientResources resources, ProxyFixture proxy, RedisTopology redis) {
         try {
             if (resources != null) {
                 resources.shutdown(0, 2, TimeUnit.SECONDS);

@@ -276,11 +276,7 @@ class SentinelFailoverIT {
 
     /** Clients appending (some pipelined), and a second of acknowledged appends before the fault. */
     static AppendWorkload running(ProxyFixture proxy, String prefix) throws InterruptedException {
-        AppendWorkload w = new AppendWorkload(proxy.writePort(), CLIENTS, PIPELINED, prefix);
-        w.start();
-        Thread.sleep(1000);
-        assertTrue(w.acked() > 0, "appends go through before the fault");
-        return w;
+        return AppendWorkload.running(proxy.writePort(), CLIENTS, PIPELINED, prefix);
     }
 
     static void awaitProxyMaster(ProxyFixture proxy, RedisNode expected) {
