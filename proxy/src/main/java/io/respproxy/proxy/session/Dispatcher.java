@@ -6,10 +6,8 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
-import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
-import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
@@ -32,11 +30,18 @@ final class Dispatcher {
     private final BackendPool pool;
     /** This client's shared connection to each node, among {@code connections-per-node} (BackendPool#nextLane). */
     private final int lane;
+    private final Redirects redirects;
 
     Dispatcher(ClientSession session, BackendPool pool) {
         this.session = session;
         this.pool = pool;
         this.lane = pool.nextLane();
+        this.redirects = new Redirects(session, this, pool);
+    }
+
+    /** Where a cluster node's -MOVED / -ASK / -TRYAGAIN / -CLUSTERDOWN sends this client's commands. */
+    Redirects redirects() {
+        return redirects;
     }
 
     /** Runs {@code route} for {@code req} (ownership passes here). */
@@ -164,7 +169,11 @@ final class Dispatcher {
         req.release();
     }
 
-    private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
+    /**
+     * Sends a part of a split or fanned-out command to {@code node}, or again after a redirect
+     * ({@code request}: ownership passes here).
+     */
+    void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
         if (!part.read()) {
             session.writes().wroteTo(node);
             if (part.slot() >= 0) {
@@ -179,7 +188,7 @@ final class Dispatcher {
         }
         part.node = node;
         part.keep(request);
-        BackendConnection conn = pool.shared(key(node), lane);
+        BackendConnection conn = shared(key(node));
         conn.send(request, part);
         pool.markDirty(conn);
     }
@@ -226,7 +235,7 @@ final class Dispatcher {
     /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
     void forward(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
         ReplySlot slot = session.newSlot(hook);
-        BackendConnection conn = pool.shared(key(node), lane);
+        BackendConnection conn = shared(key(node));
         send(conn, req, slot);
     }
 
@@ -240,13 +249,17 @@ final class Dispatcher {
         send(conn, req, slot);
     }
 
-    private void send(ReplySlot slot, NodeAddress node) {
+    /**
+     * Sends the slot's kept request to {@code node}, or again after a redirect or a refusal, with
+     * the db and protocol it was first sent with.
+     */
+    void send(ReplySlot slot, NodeAddress node) {
         if (slot.trackedWrite && slot.node != null && !slot.node.equals(node)) {
             session.writes().moved(slot.node, node, slot.order);
         }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();
-        BackendConnection conn = pool.shared(new BackendKey(node, slot.db, slot.protocol), lane);
+        BackendConnection conn = shared(new BackendKey(node, slot.db, slot.protocol));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         pool.markDirty(conn);
     }
@@ -262,6 +275,11 @@ final class Dispatcher {
 
     private BackendKey key(NodeAddress node) {
         return new BackendKey(node, session.state().db(), session.state().protocol());
+    }
+
+    /** This client's shared connection (its lane) for {@code key}. */
+    BackendConnection shared(BackendKey key) {
+        return pool.shared(key, lane);
     }
 
     /**
@@ -357,126 +375,6 @@ final class Dispatcher {
             slot.fail(r instanceof Route.Refuse refuse ? refuse.error()
                     : "ERR respproxy: the master changed while this command waited; it was not applied");
         }
-        return true;
-    }
-
-    /**
-     * A cluster node refused this slot's command without applying it (see {@link Redirects}).
-     * MOVED: the source learns the slot's new owner and the command goes there. ASK: ASKING and
-     * the command go to the importing node, the slot map unchanged. TRYAGAIN / CLUSTERDOWN: the
-     * command waits like a held one (the client's later commands behind it) and is sent again
-     * after a pause, to whatever node then owns the slot. False when the client should get the
-     * error: too many redirects (then the slot is failed here), or the hold budget is spent.
-     * Takes ownership of {@code frame} when it returns true.
-     */
-    boolean redirect(ReplySlot slot, ByteBuf frame, RespReply.ErrorKind kind) {
-        if (session.closing()) {
-            return false;
-        }
-        var service = session.service();
-        if (!Redirects.isRedirect(kind)) {
-            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
-                service.source().requestRefresh();
-            }
-            long now = System.nanoTime();
-            if (slot.firstRefusalNanos == 0) {
-                slot.firstRefusalNanos = now;
-            }
-            if (now - slot.firstRefusalNanos > service.sessionSettings().holdTimeout().toNanos()
-                    || (kind == RespReply.ErrorKind.TRYAGAIN && slot.trackedWrite
-                        && session.writes().othersInFlight(slot.node, slot.order))) {
-                // Waited the hold budget; or (TRYAGAIN, which only multi-key commands get) later
-                // writes of this slot were sent behind it, may have been applied, and a retry would
-                // overtake them: the client gets the node's own error (nothing was applied). A
-                // -CLUSTERDOWN node refuses everything behind it too, so those retry in order.
-                return false;
-            }
-            slot.refusedVersion = service.topology().version();
-            slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.tryAgains++);
-            if (!session.hold().reroute(slot)) {
-                return false;
-            }
-            frame.release();
-            return true;
-        }
-        RespReply.Redirect r = Redirects.parse(frame, kind);
-        frame.release();
-        if (r == null) {
-            slot.fail(Redirects.MALFORMED);
-            return true;
-        }
-        if (slot.redirects >= Redirects.MAX_REDIRECTS) {
-            slot.fail(Redirects.tooManyRedirects(slot.redirects));
-            return true;
-        }
-        slot.redirects++;
-        NodeAddress target = Redirects.target(r, slot.node, service.source());
-        service.stats().redirects.increment();
-        if (kind == RespReply.ErrorKind.MOVED) {
-            service.source().reportMoved(r.slot(), target);
-        } else {
-            service.stats().askRedirects.increment();
-            pool.shared(new BackendKey(target, slot.db, slot.protocol), lane).send(Redirects.asking(), Redirects.DISCARD);
-        }
-        send(slot, target);
-        pool.flushBackends();
-        return true;
-    }
-
-    /**
-     * A part of a split or fanned-out command was refused by its cluster node without being
-     * applied: it follows a MOVED / ASK to the named node, or after a -TRYAGAIN / -CLUSTERDOWN is
-     * sent again after a pause to whatever node then owns its slot. False when the part should
-     * take the error as its reply. Takes ownership of {@code frame} when it returns true.
-     */
-    boolean redirect(MultiPartReply.Part part, ByteBuf frame, RespReply.ErrorKind kind) {
-        var service = session.service();
-        if (session.closing()) {
-            return false;
-        }
-        if (Redirects.isRedirect(kind) && part.redirects >= Redirects.MAX_REDIRECTS) {
-            return false;
-        }
-        if (!Redirects.isRedirect(kind)) {
-            long waited = System.nanoTime() - part.firstRefusalNanos();
-            if (waited > service.sessionSettings().holdTimeout().toNanos() || part.slot() < 0
-                    || (kind == RespReply.ErrorKind.TRYAGAIN && !part.read()
-                        && session.writes().othersInFlight(part.node, part.slot()))) {
-                return false;
-            }
-            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
-                service.source().requestRefresh();
-            }
-            frame.release();
-            long delay = Redirects.backoffNanos(part.tryAgains++);
-            pool.loop().schedule(() -> {
-                if (session.closing()) {
-                    part.abandon();
-                    return;
-                }
-                Shard owner = service.topology().shardForSlot(part.slot());
-                NodeAddress node = owner != null && owner.master() != null ? owner.master() : part.node;
-                sendPart(node, part.request().retainedDuplicate(), part);
-                pool.flushBackends();
-            }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
-            return true;
-        }
-        RespReply.Redirect r = Redirects.parse(frame, kind);
-        if (r == null) {
-            return false;
-        }
-        frame.release();
-        part.redirects++;
-        NodeAddress target = Redirects.target(r, part.node, service.source());
-        service.stats().redirects.increment();
-        if (kind == RespReply.ErrorKind.MOVED) {
-            service.source().reportMoved(r.slot(), target);
-        } else {
-            service.stats().askRedirects.increment();
-            pool.shared(key(target), lane).send(Redirects.asking(), Redirects.DISCARD);
-        }
-        sendPart(target, part.request().retainedDuplicate(), part);
-        pool.flushBackends();
         return true;
     }
 

@@ -96,7 +96,7 @@ final class ReplySlot implements PendingReply {
 
     @Override
     public void onReply(ByteBuf frame, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
-        if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirect(this, frame, error)) {
+        if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirects().follow(this, frame, error)) {
             return; // not applied there: sent where the cluster says (the frame was released)
         }
         if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().rerouteReadOnly(this)) {
