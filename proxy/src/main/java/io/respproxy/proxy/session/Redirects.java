@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
-import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.routing.NodeAddress;
@@ -49,12 +48,10 @@ final class Redirects {
 
     private final ClientSession session;
     private final Dispatcher dispatcher;
-    private final BackendPool pool;
 
-    Redirects(ClientSession session, Dispatcher dispatcher, BackendPool pool) {
+    Redirects(ClientSession session, Dispatcher dispatcher) {
         this.session = session;
         this.dispatcher = dispatcher;
-        this.pool = pool;
     }
 
     static boolean isClusterRefusal(RespReply.ErrorKind kind) {
@@ -154,7 +151,7 @@ final class Redirects {
         slot.redirects++;
         NodeAddress target = redirectTo(r, kind, slot.node, slot.db, slot.protocol);
         dispatcher.send(slot, target);
-        pool.flushBackends();
+        session.pool().flushBackends();
         return true;
     }
 
@@ -184,7 +181,7 @@ final class Redirects {
             }
             frame.release();
             long delay = backoffNanos(part.tryAgains++);
-            pool.loop().schedule(() -> {
+            session.pool().loop().schedule(() -> {
                 if (session.closing()) {
                     part.abandon();
                     return;
@@ -192,7 +189,7 @@ final class Redirects {
                 Shard owner = service.topology().shardForSlot(part.slot());
                 NodeAddress node = owner != null && owner.master() != null ? owner.master() : part.node;
                 dispatcher.sendPart(node, part.request().retainedDuplicate(), part);
-                pool.flushBackends();
+                session.pool().flushBackends();
             }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
             return true;
         }
@@ -204,7 +201,7 @@ final class Redirects {
         part.redirects++;
         NodeAddress target = redirectTo(r, kind, part.node, session.state().db(), session.state().protocol());
         dispatcher.sendPart(target, part.request().retainedDuplicate(), part);
-        pool.flushBackends();
+        session.pool().flushBackends();
         return true;
     }
 
