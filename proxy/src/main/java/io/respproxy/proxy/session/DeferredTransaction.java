@@ -41,19 +41,19 @@ final class DeferredTransaction {
 
         @Override
         public void onFailure(BackendFailure failure, boolean written) {
-            // The connection's loss is the transaction's (PinnedSession#watchLoss).
+            // The connection's loss is the transaction's (Transaction#watchLoss).
         }
     };
 
     private final ClientSession session;
-    private final PinnedSession pinned;
+    private final Transaction transaction;
     private final NodeAddress keylessNode;
     private final List<RespRequest> kept = new ArrayList<>();
 
     /** @param keylessNode where the transaction runs if none of its commands has a key (the router's choice for MULTI) */
-    DeferredTransaction(ClientSession session, PinnedSession pinned, NodeAddress keylessNode) {
+    DeferredTransaction(ClientSession session, Transaction transaction, NodeAddress keylessNode) {
         this.session = session;
-        this.pinned = pinned;
+        this.transaction = transaction;
         this.keylessNode = keylessNode;
     }
 
@@ -73,14 +73,14 @@ final class DeferredTransaction {
             }
             case "discard" -> {
                 answer(req, SharedReplies.ok());
-                pinned.end();
+                transaction.end();
                 return false;
             }
             case "exec" -> {
-                if (pinned.failed() || pinned.brokenWatch()) {
-                    answer(req, pinned.failed() ? Reply.error(session.alloc(), Reply.EXECABORT)
+                if (transaction.failed() || transaction.brokenWatch()) {
+                    answer(req, transaction.failed() ? Reply.error(session.alloc(), Reply.EXECABORT)
                             : SharedReplies.nullArray(session.state().protocol()));
-                    pinned.end();
+                    transaction.end();
                     return false;
                 }
                 owner = new Route.Pinned(keylessNode, false);
@@ -98,14 +98,14 @@ final class DeferredTransaction {
         }
         session.hold().released();
         if (owner instanceof Route.Pinned p) {
-            if (pinned.pin(p.node(), this)) {
+            if (transaction.pin(p.node(), this)) {
                 return true;
             }
             owner = new Route.Refuse(Reply.TOO_MANY_DEDICATED);
         }
-        pinned.refuseInTransaction(req, ((Route.Refuse) owner).error());
+        transaction.refuse(req, ((Route.Refuse) owner).error());
         if (name.equals("exec")) {
-            pinned.end();
+            transaction.end();
         }
         return false;
     }

@@ -6,37 +6,46 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
-import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
-import io.respproxy.routing.Shard;
-import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
-import io.respproxy.routing.route.Router;
 import io.respproxy.routing.slot.SlotHash;
 
 /**
- * Executes a client's {@link Route}s on its event loop and owns what happens to replies by kind:
- * a read whose connection died goes once more to another node; a write the master refused with
- * -READONLY (it was demoted behind the proxy's back; the refusal proves nothing was applied) waits
- * for the next verified master and is sent there, in order, into the same reply slot.
+ * Executes a client's {@link Route}s on its event loop: to a node over the client's shared
+ * connection (its lane), split into parts or fanned out, answered locally, refused, held, pinned
+ * to a dedicated connection or sent out of band. What a reply or failure then makes the proxy
+ * send again is decided beside it: {@link Resends} (a read whose connection died, a write refused
+ * with -READONLY, a request never written) and {@link Redirects} (a cluster node's refusals); both
+ * send through this class, into the same reply slot.
  */
 final class Dispatcher {
-
-    /** A write bounced by -READONLY more often than this gets the error: the roles keep changing. */
-    private static final int MAX_RESENDS = 3;
 
     private final ClientSession session;
     private final BackendPool pool;
     /** This client's shared connection to each node, among {@code connections-per-node} (BackendPool#nextLane). */
     private final int lane;
+    private final Resends resends;
+    private final Redirects redirects;
 
     Dispatcher(ClientSession session, BackendPool pool) {
         this.session = session;
         this.pool = pool;
         this.lane = pool.nextLane();
+        this.resends = new Resends(session, this);
+        this.redirects = new Redirects(session, this);
+    }
+
+    /** What this client's commands are sent again after a failed connection or a -READONLY. */
+    Resends resends() {
+        return resends;
+    }
+
+    /** Where a cluster node's -MOVED / -ASK / -TRYAGAIN / -CLUSTERDOWN sends this client's commands. */
+    Redirects redirects() {
+        return redirects;
     }
 
     /** Runs {@code route} for {@code req} (ownership passes here). */
@@ -164,7 +173,11 @@ final class Dispatcher {
         req.release();
     }
 
-    private void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
+    /**
+     * Sends a part of a split or fanned-out command to {@code node}, or again after a redirect
+     * ({@code request}: ownership passes here).
+     */
+    void sendPart(NodeAddress node, ByteBuf request, MultiPartReply.Part part) {
         if (!part.read()) {
             session.writes().wroteTo(node);
             if (part.slot() >= 0) {
@@ -179,7 +192,7 @@ final class Dispatcher {
         }
         part.node = node;
         part.keep(request);
-        BackendConnection conn = pool.shared(key(node), lane);
+        BackendConnection conn = shared(key(node));
         conn.send(request, part);
         pool.markDirty(conn);
     }
@@ -226,7 +239,7 @@ final class Dispatcher {
     /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
     void forward(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
         ReplySlot slot = session.newSlot(hook);
-        BackendConnection conn = pool.shared(key(node), lane);
+        BackendConnection conn = shared(key(node));
         send(conn, req, slot);
     }
 
@@ -240,13 +253,17 @@ final class Dispatcher {
         send(conn, req, slot);
     }
 
-    private void send(ReplySlot slot, NodeAddress node) {
+    /**
+     * Sends the slot's kept request to {@code node}, or again after a redirect or a refusal, with
+     * the db and protocol it was first sent with.
+     */
+    void send(ReplySlot slot, NodeAddress node) {
         if (slot.trackedWrite && slot.node != null && !slot.node.equals(node)) {
             session.writes().moved(slot.node, node, slot.order);
         }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();
-        BackendConnection conn = pool.shared(new BackendKey(node, slot.db, slot.protocol), lane);
+        BackendConnection conn = shared(new BackendKey(node, slot.db, slot.protocol));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         pool.markDirty(conn);
     }
@@ -264,220 +281,9 @@ final class Dispatcher {
         return new BackendKey(node, session.state().db(), session.state().protocol());
     }
 
-    /**
-     * A read whose connection failed before it answered goes to another node (not {@code failed}),
-     * into the same reply slot; with no other node now (a failover holds the master, the other
-     * replica is being promoted), to the same node again: a connection killed by Sentinel's
-     * CLIENT KILL leaves the node serving, and a dead node refuses the new connection, after
-     * which the read waits for a node like any command that was never sent. False when closing.
-     */
-    boolean retryRead(ReplySlot slot, NodeAddress failed) {
-        if (session.closing()) {
-            return false;
-        }
-        Router router = session.service().router();
-        Topology t = session.service().topology();
-        CommandSpec spec = router.lookup(slot.request);
-        int candidates = t.primaryShard().readReplicas().size() + 1;
-        for (int i = 0; i < candidates; i++) {
-            Route r = router.route(spec, slot.request, session.state(), session.state().role(), t,
-                    session.state().nextReadSeq());
-            if (r instanceof Route.ToNode n && !n.node().equals(failed)) {
-                return resend(slot, n.node());
-            }
-        }
-        // In a cluster the key's shard decides; the routes above were its only candidates.
-        NodeAddress master = t.isCluster() ? null : t.primaryShard().master();
-        return resend(slot, master != null && !master.equals(failed) ? master : failed);
-    }
-
-    private boolean resend(ReplySlot slot, NodeAddress node) {
-        slot.resends++;
-        session.service().stats().retried.increment();
-        send(slot, node);
-        pool.flushBackends();
-        return true;
-    }
-
-    /**
-     * The node this slot's write went to answered -READONLY: the write waits for the next master
-     * (the client's later commands wait behind it, in order). False when it cannot wait (holding
-     * disabled, bounced too often): the client then gets the -READONLY error.
-     */
-    boolean rerouteReadOnly(ReplySlot slot) {
-        if (session.closing() || slot.resends >= MAX_RESENDS) {
-            return false;
-        }
-        slot.refusedVersion = session.service().topology().version();
-        slot.retryAfterNanos = Long.MAX_VALUE; // only a new view may send it back to that node
-        session.service().masterAnsweredReadOnly(slot.node);
-        return session.hold().reroute(slot);
-    }
-
-    /**
-     * A request whose connection failed before it was written (the node refused the connection:
-     * killed, restarting): it waits for the node to be marked down and a new one chosen, or, if
-     * the view does not change, tries the same node again after {@link #UNSENT_RETRY_NANOS}.
-     */
-    boolean rerouteUnsent(ReplySlot slot) {
-        if (session.closing() || slot.resends >= MAX_RESENDS) {
-            return false;
-        }
-        slot.refusedVersion = session.service().topology().version();
-        slot.retryAfterNanos = System.nanoTime() + UNSENT_RETRY_NANOS;
-        return session.hold().reroute(slot);
-    }
-
-    /** A transient refusal (the view never changed): the same node is tried again after this. */
-    private static final long UNSENT_RETRY_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(250);
-
-    /**
-     * Sends a write that got -READONLY again: to another master than the one that refused it, or
-     * to the same one once a topology newer than the refusal says it is the master again. False
-     * while there is still nowhere to send it.
-     */
-    boolean resendRerouted(ReplySlot slot) {
-        Topology t = session.service().topology();
-        boolean waitedEnough = System.nanoTime() >= slot.retryAfterNanos;
-        if (t.version() <= slot.sentVersion && !waitedEnough) {
-            return false; // nothing learned since it was sent
-        }
-        Router router = session.service().router();
-        Route r = router.route(router.lookup(slot.request), slot.request, session.state(), session.state().role(), t,
-                session.state().nextReadSeq());
-        if (r instanceof Route.Hold) {
-            return false;
-        }
-        if (r instanceof Route.ToNode n) {
-            if (n.node().equals(slot.node) && t.version() <= slot.refusedVersion && !waitedEnough) {
-                return false; // the view still names the node that refused it: wait for the next one
-            }
-            resend(slot, n.node());
-        } else {
-            slot.fail(r instanceof Route.Refuse refuse ? refuse.error()
-                    : "ERR respproxy: the master changed while this command waited; it was not applied");
-        }
-        return true;
-    }
-
-    /**
-     * A cluster node refused this slot's command without applying it (see {@link Redirects}).
-     * MOVED: the source learns the slot's new owner and the command goes there. ASK: ASKING and
-     * the command go to the importing node, the slot map unchanged. TRYAGAIN / CLUSTERDOWN: the
-     * command waits like a held one (the client's later commands behind it) and is sent again
-     * after a pause, to whatever node then owns the slot. False when the client should get the
-     * error: too many redirects (then the slot is failed here), or the hold budget is spent.
-     * Takes ownership of {@code frame} when it returns true.
-     */
-    boolean redirect(ReplySlot slot, ByteBuf frame, RespReply.ErrorKind kind) {
-        if (session.closing()) {
-            return false;
-        }
-        var service = session.service();
-        if (!Redirects.isRedirect(kind)) {
-            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
-                service.source().requestRefresh();
-            }
-            long now = System.nanoTime();
-            if (slot.firstRefusalNanos == 0) {
-                slot.firstRefusalNanos = now;
-            }
-            if (now - slot.firstRefusalNanos > service.sessionSettings().holdTimeout().toNanos()
-                    || (kind == RespReply.ErrorKind.TRYAGAIN && slot.trackedWrite
-                        && session.writes().othersInFlight(slot.node, slot.order))) {
-                // Waited the hold budget; or (TRYAGAIN, which only multi-key commands get) later
-                // writes of this slot were sent behind it, may have been applied, and a retry would
-                // overtake them: the client gets the node's own error (nothing was applied). A
-                // -CLUSTERDOWN node refuses everything behind it too, so those retry in order.
-                return false;
-            }
-            slot.refusedVersion = service.topology().version();
-            slot.retryAfterNanos = System.nanoTime() + Redirects.backoffNanos(slot.tryAgains++);
-            if (!session.hold().reroute(slot)) {
-                return false;
-            }
-            frame.release();
-            return true;
-        }
-        RespReply.Redirect r = Redirects.parse(frame, kind);
-        frame.release();
-        if (r == null) {
-            slot.fail(Redirects.MALFORMED);
-            return true;
-        }
-        if (slot.redirects >= Redirects.MAX_REDIRECTS) {
-            slot.fail(Redirects.tooManyRedirects(slot.redirects));
-            return true;
-        }
-        slot.redirects++;
-        NodeAddress target = Redirects.target(r, slot.node, service.source());
-        service.stats().redirects.increment();
-        if (kind == RespReply.ErrorKind.MOVED) {
-            service.source().reportMoved(r.slot(), target);
-        } else {
-            service.stats().askRedirects.increment();
-            pool.shared(new BackendKey(target, slot.db, slot.protocol), lane).send(Redirects.asking(), Redirects.DISCARD);
-        }
-        send(slot, target);
-        pool.flushBackends();
-        return true;
-    }
-
-    /**
-     * A part of a split or fanned-out command was refused by its cluster node without being
-     * applied: it follows a MOVED / ASK to the named node, or after a -TRYAGAIN / -CLUSTERDOWN is
-     * sent again after a pause to whatever node then owns its slot. False when the part should
-     * take the error as its reply. Takes ownership of {@code frame} when it returns true.
-     */
-    boolean redirect(MultiPartReply.Part part, ByteBuf frame, RespReply.ErrorKind kind) {
-        var service = session.service();
-        if (session.closing()) {
-            return false;
-        }
-        if (Redirects.isRedirect(kind) && part.redirects >= Redirects.MAX_REDIRECTS) {
-            return false;
-        }
-        if (!Redirects.isRedirect(kind)) {
-            long waited = System.nanoTime() - part.firstRefusalNanos();
-            if (waited > service.sessionSettings().holdTimeout().toNanos() || part.slot() < 0
-                    || (kind == RespReply.ErrorKind.TRYAGAIN && !part.read()
-                        && session.writes().othersInFlight(part.node, part.slot()))) {
-                return false;
-            }
-            if (kind == RespReply.ErrorKind.CLUSTERDOWN) {
-                service.source().requestRefresh();
-            }
-            frame.release();
-            long delay = Redirects.backoffNanos(part.tryAgains++);
-            pool.loop().schedule(() -> {
-                if (session.closing()) {
-                    part.abandon();
-                    return;
-                }
-                Shard owner = service.topology().shardForSlot(part.slot());
-                NodeAddress node = owner != null && owner.master() != null ? owner.master() : part.node;
-                sendPart(node, part.request().retainedDuplicate(), part);
-                pool.flushBackends();
-            }, delay, java.util.concurrent.TimeUnit.NANOSECONDS);
-            return true;
-        }
-        RespReply.Redirect r = Redirects.parse(frame, kind);
-        if (r == null) {
-            return false;
-        }
-        frame.release();
-        part.redirects++;
-        NodeAddress target = Redirects.target(r, part.node, service.source());
-        service.stats().redirects.increment();
-        if (kind == RespReply.ErrorKind.MOVED) {
-            service.source().reportMoved(r.slot(), target);
-        } else {
-            service.stats().askRedirects.increment();
-            pool.shared(key(target), lane).send(Redirects.asking(), Redirects.DISCARD);
-        }
-        sendPart(target, part.request().retainedDuplicate(), part);
-        pool.flushBackends();
-        return true;
+    /** This client's shared connection (its lane) for {@code key}. */
+    BackendConnection shared(BackendKey key) {
+        return pool.shared(key, lane);
     }
 
     /**

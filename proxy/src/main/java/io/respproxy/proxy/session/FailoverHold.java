@@ -135,8 +135,8 @@ final class FailoverHold implements HoldQueue.Waiter {
         }
         ReplySlot slot;
         long now = System.nanoTime();
-        while ((slot = rerouting.peek()) != null && session.dispatcher().resendRerouted(slot)) {
-            // Dispatcher.resend counted the re-send (retried); a slot failed instead was not one.
+        while ((slot = rerouting.peek()) != null && session.dispatcher().resends().resendRerouted(slot)) {
+            // Resends.resend counted the re-send (retried); a slot failed instead was not one.
             rerouting.poll();
             stats.heldCommands.decrementAndGet();
             stats.holdTime.observeNanos(now - rerouteSinceNanos);

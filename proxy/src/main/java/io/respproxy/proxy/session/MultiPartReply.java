@@ -17,7 +17,7 @@ import io.respproxy.routing.NodeAddress;
 final class MultiPartReply {
 
     private final PendingReply slot;
-    /** Follows the parts' cluster redirects; null where there are none to follow (tests). */
+    /** Follows the parts' cluster redirects ({@link Dispatcher#redirects}); null where there are none to follow (tests). */
     private final Dispatcher dispatcher;
     private final ReplyMerge merge;
     private final ByteBufAllocator alloc;
@@ -49,7 +49,7 @@ final class MultiPartReply {
 
     /**
      * One part's place: its reply, or its failure. It keeps its request until then, so that a
-     * cluster node's redirect (-MOVED, -ASK, -TRYAGAIN) can send it elsewhere ({@link Dispatcher}).
+     * cluster node's redirect (-MOVED, -ASK, -TRYAGAIN) can send it elsewhere ({@link Redirects}).
      */
     final class Part implements PendingReply {
         private final int index;
@@ -116,7 +116,7 @@ final class MultiPartReply {
         @Override
         public void onReply(ByteBuf reply, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
             if (Redirects.isClusterRefusal(error) && request != null && dispatcher != null) {
-                if (dispatcher.redirect(this, reply, error)) {
+                if (dispatcher.redirects().follow(this, reply, error)) {
                     return;
                 }
                 if (Redirects.isRedirect(error)) {

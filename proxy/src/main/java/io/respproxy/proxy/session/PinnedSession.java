@@ -1,16 +1,11 @@
 package io.respproxy.proxy.session;
 
-import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
-import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
-import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
-import io.respproxy.routing.route.Route;
-import io.respproxy.routing.route.RoutingErrors;
 
 /**
  * A client's connection-bound state that cannot travel over a multiplexed connection: a
@@ -20,14 +15,16 @@ import io.respproxy.routing.route.RoutingErrors;
  * <p>Entering a state is a barrier: the command waits until every earlier command of the client
  * has been answered, so it cannot overtake them on the other connection. While a blocking command
  * waits, later commands wait too, as they would on a real Redis connection.
+ *
+ * <p>This class pins the client to its connection and gives it back; what is sent on it is the
+ * state's own: {@link Transaction}, {@link BlockedConnection}, {@link Subscription}.
  */
 final class PinnedSession {
-
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PinnedSession.class);
 
     enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED }
 
     private final ClientSession session;
+    private final Transaction transaction;
     private Mode mode = Mode.NONE;
     /** The transaction's or blocking command's connection; null when none, or it died (a lost transaction). */
     private BackendConnection dedicated;
@@ -35,25 +32,16 @@ final class PinnedSession {
     private BlockedConnection blocked;
     /** While subscribed: the subscription's connection, re-established when it dies. */
     private Subscription subscription;
-    /**
-     * The connection a WATCH was sent on died: the watch cannot be honoured, so the next EXEC
-     * answers nil (as for a touched key) without running; cleared as Redis clears watches.
-     */
-    private boolean brokenWatch;
     private boolean barrier;
-    /** EXEC, DISCARD or UNWATCH was sent: the mode ends with its reply; later commands wait for it. */
-    private boolean ending;
-    /** The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI). */
+    /**
+     * The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI,
+     * a CLIENT UNBLOCK naming it): it is closed, not pooled, when the mode ends.
+     */
     private boolean tainted;
-    /** The proxy refused a command inside MULTI: EXEC must answer EXECABORT. */
-    private boolean failed;
-    /** The db a SELECT queued in MULTI switches the client to when EXEC runs, or -1. */
-    private int selectedAtExec = -1;
-    /** MULTI in a cluster snapshot, until its first keyed command chooses the node; else null. */
-    private DeferredTransaction deferred;
 
     PinnedSession(ClientSession session) {
         this.session = session;
+        this.transaction = new Transaction(session, this);
     }
 
     Mode mode() {
@@ -61,7 +49,7 @@ final class PinnedSession {
     }
 
     /** Changes the mode, keeping the service's blocked/pub-sub client counts (INFO) in step. */
-    private void mode(Mode next) {
+    void mode(Mode next) {
         if (next == mode) {
             return;
         }
@@ -111,16 +99,10 @@ final class PinnedSession {
             return;
         }
         if (spec.shape() == RoutingShape.MULTI && session.service().topology().isCluster()) {
-            // Redis Cluster runs a transaction on the node of its keys, and MULTI has none: the
-            // connection waits for the first keyed command.
-            mode(Mode.TRANSACTION);
-            deferred = new DeferredTransaction(session, this, node);
-            session.writeLocal(SharedReplies.ok());
-            req.release();
+            transaction.beginDeferred(req, node);
             return;
         }
-        ClientState state = session.state();
-        BackendConnection conn = session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
+        BackendConnection conn = connect(node);
         if (conn == null) {
             session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
             req.release();
@@ -134,11 +116,7 @@ final class PinnedSession {
         }
         dedicated = conn;
         switch (spec.shape()) {
-            case MULTI, WATCH -> {
-                mode(spec.shape() == RoutingShape.MULTI ? Mode.TRANSACTION : Mode.WATCHING);
-                watchLoss(conn);
-                session.dispatcher().send(conn, req, clusterRedirects(), LostTransaction.answer(spec.name(), false));
-            }
+            case MULTI, WATCH -> transaction.begin(conn, req, spec);
             default -> {
                 // BLOCKING, and XREAD ... BLOCK whose shape is BLOCKING too
                 mode(Mode.BLOCKED);
@@ -186,9 +164,7 @@ final class PinnedSession {
     boolean intercept(RespRequest req, CommandSpec spec) {
         String name = spec.name();
         if (mode == Mode.NONE) {
-            if (brokenWatch && (spec.shape() == RoutingShape.UNWATCH || name.equals("reset"))) {
-                brokenWatch = false;
-            }
+            transaction.outside(spec);
             return false;
         }
         if (name.equals("quit") || name.equals("auth") || name.equals("hello")) {
@@ -200,14 +176,14 @@ final class PinnedSession {
         }
         switch (mode) {
             case TRANSACTION, WATCHING -> {
-                if (ending) {
+                if (transaction.ending()) {
                     // EXEC/DISCARD/UNWATCH is on its way: this command belongs after the mode, not
                     // on the dedicated connection. It waits until that reply is in and the mode over.
                     barrier = true;
                     session.input().addFirst(req);
                     return true;
                 }
-                return transactionCommand(req, spec, name);
+                return transaction.command(req, spec, name);
             }
             case SUBSCRIBED -> {
                 RoutingShape shape = spec.shape();
@@ -228,187 +204,45 @@ final class PinnedSession {
         }
     }
 
-    /**
-     * A command while WATCHing or inside MULTI: everything goes to the dedicated connection, where
-     * Redis queues or refuses it. What the proxy itself refuses inside MULTI (deny list, a
-     * read-only user's write) marks the transaction as failed, and EXEC then answers EXECABORT,
-     * as Redis does after a queuing error (the proxy sends DISCARD to end it on the backend).
-     */
-    private boolean transactionCommand(RespRequest req, CommandSpec spec, String name) {
-        RoutingShape shape = spec.shape();
-        boolean denied = session.service().router().isDenied(spec);
-        boolean refused = denied || (session.state().readOnlyUser() && !spec.isReadOnly() && !isTransactionControl(shape));
-        if (refused) {
-            refuseInTransaction(req, denied ? RoutingErrors.denied(spec) : RoutingErrors.noPermission(req));
-            return true;
-        }
-        if (name.equals("select") && mode == Mode.TRANSACTION) {
-            // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
-            // the client's db changes if EXEC runs.
-            tainted = true;
-            selectedAtExec = (int) req.parseLong(1, -1);
-        }
-        if (deferred != null && !deferred.command(req, spec, name)) {
-            return true;
-        }
-        if (dedicated == null) {
-            // The connection died inside MULTI: the transaction is discarded (LostTransaction).
-            if (LostTransaction.afterLoss(session, req, spec)) {
-                end();
-            }
-            req.release();
-            return true;
-        }
-        Route owner = session.service().router().transactionNode(spec, req, session.service().topology());
-        boolean here = owner instanceof Route.Pinned p && p.node().equals(dedicated.key().node());
-        if (owner != null && !here && !(owner instanceof Route.Hold)) {
-            // Keys another cluster node owns (where Redis would answer -MOVED), or that no node
-            // may take. A shard without a master (Hold): the pinned node decides.
-            if (mode == Mode.WATCHING && shape != RoutingShape.WATCH) {
-                return false; // outside MULTI it runs on its own node, as usual
-            }
-            refuseInTransaction(req, owner instanceof Route.Refuse r ? r.error() : RoutingErrors.CROSSSLOT);
-            return true;
-        }
-        ReplySlot.LostReply lost = LostTransaction.answer(name, mode == Mode.TRANSACTION);
-        if (shape == RoutingShape.MULTI) {
-            mode(Mode.TRANSACTION);
-        }
-        boolean exec = name.equals("exec");
-        if (exec && dedicated != null) {
-            session.writes().wroteTo(dedicated.key().node()); // a later WAIT waits there too
-        }
-        if (exec && (failed || brokenWatch) && mode == Mode.TRANSACTION) {
-            // Not run: a command was refused (EXECABORT), or a WATCH was lost with its connection
-            // (nil, as for a touched key: a client's optimistic-locking loop then tries again).
-            boolean abort = failed;
-            ending = true;
-            session.dispatcher().send(dedicated, RespRequest.of(session.alloc(), "DISCARD"), (s, reply) -> {
-                reply.release();
-                end();
-                return abort ? Reply.error(s.alloc(), Reply.EXECABORT) : SharedReplies.nullArray(s.state().protocol());
-            }, null);
-            req.release();
-            return true;
-        }
-        boolean ends = shape == RoutingShape.EXEC || (mode == Mode.WATCHING && shape == RoutingShape.UNWATCH);
-        ending = ends;
-        session.dispatcher().send(dedicated, req, ends ? (s, reply) -> {
-            if (exec && selectedAtExec >= 0 && executed(reply)) {
-                s.state().db(selectedAtExec);
-            }
-            end();
-            return TransactionRedirect.replied(s, reply);
-        } : clusterRedirects(), lost);
-        return true;
-    }
-
-    /** In a cluster, what a transaction's command does with a -MOVED / -ASK of its node ({@link TransactionRedirect}). */
-    private ReplySlot.ReplyHook clusterRedirects() {
-        return session.service().topology().isCluster() ? TransactionRedirect::replied : null;
-    }
-
-    /**
-     * The transaction's dedicated connection is {@code conn} from now on (a cluster MULTI's
-     * first key chose its node); false when it could not be had ({@code dedicated.max-per-node}).
-     */
-    boolean pin(NodeAddress node, DeferredTransaction opening) {
+    /** A dedicated connection to {@code node} for the client's db and protocol; null at {@code dedicated.max-per-node}. */
+    private BackendConnection connect(NodeAddress node) {
         ClientState state = session.state();
-        BackendConnection conn = session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
-        if (conn == null) {
-            return false;
-        }
-        dedicated = conn;
-        deferred = null;
-        watchLoss(conn);
-        opening.replay(conn);
-        return true;
-    }
-
-    /** A command refused inside MULTI has failed the transaction; a lost WATCH has broken it. */
-    boolean failed() {
-        return failed;
-    }
-
-    boolean brokenWatch() {
-        return brokenWatch;
-    }
-
-    /** A command Redis would not queue: its error, and EXEC answers EXECABORT (as Redis after a queuing error). */
-    void refuseInTransaction(RespRequest req, String error) {
-        if (mode == Mode.TRANSACTION) {
-            failed = true;
-        }
-        session.writeLocal(Reply.error(session.alloc(), error));
-        req.release();
-    }
-
-    /** Commands that drive the transaction itself: a read-only user may send them. */
-    private static boolean isTransactionControl(RoutingShape shape) {
-        return switch (shape) {
-            case MULTI, EXEC, WATCH, UNWATCH, LOCAL -> true;
-            default -> false;
-        };
-    }
-
-    /** EXEC ran its commands: an array reply that is not the null array of an aborted WATCH. */
-    private static boolean executed(ByteBuf reply) {
-        int i = reply.readerIndex();
-        byte t = reply.getByte(i);
-        return (t == '*' && reply.getByte(i + 1) != '-') || t == '~';
+        return session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
     }
 
     /**
-     * Watches the connection of a transaction or WATCH: if it dies, a transaction in progress is
-     * discarded (its later commands are answered by {@link LostTransaction}) and a WATCH without
-     * MULTI ends with the watch broken. Called before anything is sent on it, so the commands in
-     * flight fail after this has run, and see the new state.
+     * Pins the client to a new dedicated connection to {@code node}, which a cluster MULTI's first
+     * key chose ({@link Transaction#pin}); null when none could be had.
      */
-    private void watchLoss(BackendConnection conn) {
-        BackendConnection.FrameSink sink = new BackendConnection.FrameSink() {
-            @Override
-            public void onFrame(ByteBuf frame) {
-                frame.release(); // a push nobody asked for (the transaction's replies come in order)
-            }
-
-            @Override
-            public void onClosed(BackendFailure why) {
-                dedicatedLost(conn, why);
-            }
-        };
-        conn.pipeTo(sink);
-        if (!conn.isUsable()) {
-            dedicatedLost(conn, conn.failure()); // refused at once (reconnect backoff)
+    BackendConnection pin(NodeAddress node) {
+        BackendConnection conn = connect(node);
+        if (conn != null) {
+            dedicated = conn;
         }
+        return conn;
     }
 
-    private void dedicatedLost(BackendConnection conn, BackendFailure why) {
-        if (conn != dedicated) {
-            return;
-        }
-        log.info("client id={}: its {} connection to {} was lost ({}); {}", session.id(),
-                mode == Mode.TRANSACTION ? "transaction's" : "WATCH's", conn.key().node(),
-                why == null ? "closed" : why.message(false),
-                mode == Mode.TRANSACTION ? "the transaction is discarded" : "the next EXEC answers nil");
+    /** The transaction's or blocking command's connection; null when none, or it died. */
+    BackendConnection dedicated() {
+        return dedicated;
+    }
+
+    /** The dedicated connection's state no longer matches its pool key (SELECT in MULTI): closed when the mode ends. */
+    void taint() {
+        tainted = true;
+    }
+
+    /** The dedicated connection died: there is nothing to give back. */
+    void dropDedicated() {
         dedicated = null;
         tainted = false;
-        if (mode == Mode.WATCHING) {
-            // An UNWATCH on its way ends the watch anyway.
-            brokenWatch = !ending;
-            mode(Mode.NONE);
-            ending = false;
-            selectedAtExec = -1;
-        }
     }
 
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
-        if (mode == Mode.TRANSACTION || mode == Mode.WATCHING) {
-            brokenWatch = false; // EXEC, DISCARD and UNWATCH forget every watched key
-        }
+        transaction.reset(mode == Mode.TRANSACTION || mode == Mode.WATCHING);
         mode(Mode.NONE);
         blocked = null;
-        ending = false;
         BackendConnection c = dedicated;
         dedicated = null;
         Subscription sub = subscription;
@@ -425,19 +259,8 @@ final class PinnedSession {
             }
         }
         tainted = false;
-        failed = false;
-        selectedAtExec = -1;
-        dropDeferred();
     }
 
-    private void dropDeferred() {
-        if (deferred != null) {
-            deferred.release();
-            deferred = null;
-        }
-    }
-
-    /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     /**
      * A multi-node WAIT's dedicated connections ({@link ClusterWait}), until its reply: released
      * then, closed if the client leaves first (the WAIT may still block them on their nodes).
@@ -453,18 +276,15 @@ final class PinnedSession {
         waitConnections = java.util.List.of();
     }
 
+    /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
         waitConnections.forEach(BackendConnection::close);
         waitConnections = java.util.List.of();
         mode(Mode.NONE);
         blocked = null;
-        ending = false;
         barrier = false;
         tainted = false;
-        failed = false;
-        selectedAtExec = -1;
-        brokenWatch = false;
-        dropDeferred();
+        transaction.reset(true);
         Subscription sub = subscription;
         subscription = null;
         if (sub != null) {

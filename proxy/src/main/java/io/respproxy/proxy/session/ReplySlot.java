@@ -96,10 +96,10 @@ final class ReplySlot implements PendingReply {
 
     @Override
     public void onReply(ByteBuf frame, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
-        if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirect(this, frame, error)) {
+        if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirects().follow(this, frame, error)) {
             return; // not applied there: sent where the cluster says (the frame was released)
         }
-        if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().rerouteReadOnly(this)) {
+        if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().resends().rerouteReadOnly(this)) {
             frame.release(); // the master was demoted: -READONLY proves the write was not applied
             return;
         }
@@ -121,12 +121,12 @@ final class ReplySlot implements PendingReply {
     @Override
     public void onFailure(BackendFailure failure, boolean written) {
         // A read is safe to send again: once, to another node, into this same slot (order is kept).
-        if (read && request != null && resends == 0 && session.dispatcher().retryRead(this, failure.node())) {
+        if (read && request != null && resends == 0 && session.dispatcher().resends().retryRead(this, failure.node())) {
             return;
         }
         // Never written (refused connect, a connection that died before its handshake): it was
         // not applied anywhere, so it waits for a node like a held command instead of failing.
-        if (!written && request != null && session.dispatcher().rerouteUnsent(this)) {
+        if (!written && request != null && session.dispatcher().resends().rerouteUnsent(this)) {
             return;
         }
         dropRequest();

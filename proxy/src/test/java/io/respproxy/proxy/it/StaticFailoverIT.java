@@ -69,7 +69,7 @@ class StaticFailoverIT {
             assertTrue(r.maybeApplied() <= CLIENTS, "only the writes in flight at the kill: " + r.errorSamples());
             // Writes that arrive between the reset and the topology without the dead master find
             // the connection refused: never sent, so they wait for the new master like held
-            // commands (Dispatcher.rerouteUnsent) instead of failing.
+            // commands (Resends.rerouteUnsent) instead of failing.
             assertEquals(r.maybeApplied(), r.errors(), "no error for a write that was never sent: " + r.errorSamples());
             assertEquals(0, r.duplicates());
             // What the master acknowledged but had not sent to its replicas dies with it (asynchronous
