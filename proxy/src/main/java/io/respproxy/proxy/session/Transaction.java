@@ -7,6 +7,7 @@ import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.session.PinnedSession.Mode;
 import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
@@ -101,6 +102,16 @@ final class Transaction {
             return true;
         }
         BackendConnection dedicated = pinned.dedicated(); // read after the deferred MULTI may have pinned it
+        if (dedicated != null && name.equals("exec") && pinned.mode() == Mode.TRANSACTION
+                && leftBehind(dedicated.key().node())) {
+            // The proxy has left this master for another, and the pool has not closed the
+            // connection yet (its task may run after this read: Netty runs I/O before tasks). The
+            // old master may still accept EXEC until it is demoted, and then drop what it
+            // applied: discard instead.
+            dedicated.fail(new BackendFailure(dedicated.key().node(), BackendFailure.Kind.CLOSED,
+                    "no longer the master"));
+            dedicated = pinned.dedicated(); // null: the loss was handled (dedicatedLost)
+        }
         if (dedicated == null) {
             // The connection died inside MULTI: the transaction is discarded (LostTransaction).
             if (LostTransaction.afterLoss(session, req, spec)) {
@@ -151,6 +162,18 @@ final class Transaction {
             return TransactionRedirect.replied(s, reply);
         } : clusterRedirects(), lost);
         return true;
+    }
+
+    /**
+     * True when writes no longer go to {@code node}, a static or Sentinel service's master, because
+     * another master is published. While none is (a failover under way, the master down), the
+     * pinned node decides, as before: it may come back as the master. A cluster's nodes answer for
+     * themselves: a demoted one refuses EXEC with -MOVED ({@link TransactionRedirect}).
+     */
+    private boolean leftBehind(NodeAddress node) {
+        Topology t = session.service().topology();
+        NodeAddress master = t.isCluster() ? null : t.primaryShard().master();
+        return master != null && !master.equals(node);
     }
 
     /** In a cluster, what a transaction's command does with a -MOVED / -ASK of its node ({@link TransactionRedirect}). */

@@ -169,6 +169,40 @@ class RoleChangeIT {
     }
 
     /** Commands the proxy counts for one Jedis connection that sends one RPUSH (Jedis's own set-up included). */
+    /**
+     * A replica promoted by hand while a client is inside MULTI on the master: the proxy takes the
+     * promoted one for the master (its history continues the old one's), and the client's EXEC
+     * must not run on the old master, which still claims the role and accepts it but will drop it
+     * once demoted. EXEC is answered EXECABORT, nothing of the transaction is applied, and the
+     * client's connection stays usable.
+     */
+    @Test
+    void anExecAfterTheProxyLeftItsMasterIsDiscardedNotRunThere() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(1); ProxyFixture proxy = ProxyFixture.start(redis);
+             RawClient client = new RawClient(proxy.writePort())) {
+            RedisNode oldMaster = redis.master();
+            client.send(RawClient.command("MULTI") + RawClient.command("SET", "tx:left", "applied"));
+            assertEquals("+OK", client.readReply());
+            assertEquals("+QUEUED", client.readReply());
+            RedisNode promoted = redis.replicas().get(0);
+            try (Jedis b = ProxyFixture.direct(promoted)) {
+                b.replicaofNoOne();
+            }
+            NodeAddress expected = new NodeAddress("127.0.0.1", promoted.port());
+            ProxyFixture.await(Duration.ofSeconds(10), "the proxy to take " + expected + " for the master",
+                    () -> expected.equals(proxy.service().topology().primaryShard().master()));
+            client.send(RawClient.command("EXEC"));
+            String reply = client.readReply();
+            assertTrue(reply.startsWith("-EXECABORT"), reply);
+            try (Jedis a = ProxyFixture.direct(oldMaster)) {
+                assertEquals(null, a.get("tx:left"), "the transaction ran on the old master");
+                assertEquals("master", a.role().get(0), "the old master still took writes: the path under test ran");
+            }
+            client.send(RawClient.command("PING"));
+            assertEquals("+PONG", client.readReply());
+        }
+    }
+
     private static long commandsForOneConnection(ProxyFixture proxy) {
         long before = proxy.service().stats().commandsProcessed.sum();
         try (Jedis j = proxy.jedis(proxy.writePort())) {

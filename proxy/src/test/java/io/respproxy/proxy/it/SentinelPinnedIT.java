@@ -46,7 +46,8 @@ class SentinelPinnedIT {
             assertTrue(blockedReply.startsWith("-ERR connection to the master was lost while blocked")
                     && blockedReply.contains("may have been applied"), blockedReply);
             multi.send(RawClient.command("EXEC"));
-            assertTrue(multi.readReply().startsWith("-EXECABORT"), "the transaction on the old master is discarded");
+            String execReply = multi.readReply();
+            assertTrue(execReply.startsWith("-EXECABORT"), "the transaction on the old master is discarded: " + execReply);
             multi.send(RawClient.command("GET", "sp:k"));
             assertEquals("(nil)", multi.readReply(), "nothing of it was applied; the client goes on");
 
