@@ -159,20 +159,27 @@ public final class SentinelDeployment extends ProcessTopology {
 
     /**
      * Waits until every running data node other than the current master replicates it with its link up
-     * (after a failover the others are re-pointed one by one: parallel-syncs 1).
+     * (after a failover the others are re-pointed one by one: parallel-syncs 1). The master is asked
+     * of the Sentinels again at each poll: on a loaded machine they may fail over once more meanwhile.
      */
     public void awaitReplicasInSync(Duration timeout) {
-        RedisNode m = master();
-        String masterPort = Integer.toString(announcedEndpoint(m).port());
-        for (RedisNode r : dataNodes) {
-            if (r != m && r.isRunning() && !r.isPaused()) {
-                Poll.untilTrue(timeout, r + " to replicate " + m + " with its link up", () -> {
+        Poll.untilTrue(timeout, "every running data node to replicate the master with its link up", () -> {
+            RedisNode m = master();
+            String masterPort = Integer.toString(announcedEndpoint(m).port());
+            for (RedisNode r : dataNodes) {
+                if (r != m && r.isRunning() && !r.isPaused()) {
                     Map<String, String> info = Info.replication(r);
-                    return "slave".equals(info.get("role")) && "up".equals(info.get("master_link_status"))
-                            && masterPort.equals(info.get("master_port"));
-                });
+                    if (!"slave".equals(info.get("role")) || !"up".equals(info.get("master_link_status"))
+                            || !masterPort.equals(info.get("master_port"))) {
+                        // the last error of a timeout: which node lagged, and how
+                        throw new IllegalStateException(r + " does not replicate " + m + " with its link up: role "
+                                + info.get("role") + ", master_port " + info.get("master_port") + ", link "
+                                + info.get("master_link_status"));
+                    }
+                }
             }
-        }
+            return true;
+        });
     }
 
     private RedisEndpoint masterAddressSeenBy(RedisNode sentinel) {

@@ -77,7 +77,9 @@ class ClusterNatIT {
             LOG.info("CLUSTER FAILOVER behind NAT: {} -> {} in {} ms", master, replica, Clients.millisSince(t1));
             Poll.untilTrue(Duration.ofSeconds(30), master + " to step down", () -> master.role() == NodeRole.REPLICA);
             assertEquals(List.of(master), c.replicasOf(replica));
-            assertTrue(slotsMasters(other).contains(c.announcedEndpoint(replica)));
+            // the other masters learn the promotion by gossip, a moment later
+            Poll.untilTrue(Duration.ofSeconds(10), other + " to list " + replica + " as a master",
+                    () -> slotsMasters(other).contains(c.announcedEndpoint(replica)));
             c.awaitStable(Duration.ofSeconds(30));
 
             // kill -9 behind NAT: the replica is promoted over the relayed bus, and the old master
