@@ -51,15 +51,14 @@ final class ClusterBootstrap {
         }
         RedisNode first = all.get(0);
         for (RedisNode n : all.subList(1, all.size())) {
-            meet(first, n);
+            meet(first, n, announced.apply(n));
         }
         for (int i = 0; i < masters.size(); i++) {
             int from = i * SLOTS / masters.size();
             int to = (i + 1) * SLOTS / masters.size() - 1;
             addSlots(masters.get(i), from, to);
         }
-        all.forEach(n -> Poll.untilTrue(timeout, n + " to know all " + all.size() + " nodes", () ->
-                nodesSeenBy(n).stream().filter(l -> !l.isUnsettled()).count() == all.size()));
+        awaitAllKnown(all, timeout);
         for (int i = 0; i < replicas.size(); i++) {
             String masterId = nodeId(masters.get(i % masters.size()));
             call(replicas.get(i), c -> c.clusterReplicate(masterId));
@@ -68,11 +67,13 @@ final class ClusterBootstrap {
     }
 
     /**
-     * {@code CLUSTER MEET} at the address {@code n} announces, its bus port included: behind NAT the
-     * bus is announced (and relayed) apart from the client port, not at {@code port + 10000}.
+     * {@code CLUSTER MEET} sent to {@code first}, at the address {@code n} announces, its bus port
+     * included: behind NAT the bus is announced (and relayed) apart from the client port, not at
+     * {@code port + 10000}.
+     *
+     * @param a how {@code n} announces itself, or null: where it listens
      */
-    private void meet(RedisNode first, RedisNode n) {
-        NodeAnnounce a = announced.apply(n);
+    static void meet(RedisNode first, RedisNode n, NodeAnnounce a) {
         if (a == null || a.busPort() == 0) {
             RedisEndpoint at = a == null ? n.endpoint() : a.ipEndpoint();
             call(first, c -> c.clusterMeet(at.host(), at.port()));
@@ -93,6 +94,12 @@ final class ClusterBootstrap {
             int[] slots = IntStream.rangeClosed(from, to).toArray();
             call(master, c -> c.clusterAddSlots(slots));
         }
+    }
+
+    /** Waits until each of {@code all} lists all of them, none failed or still in handshake. */
+    static void awaitAllKnown(List<RedisNode> all, Duration timeout) {
+        all.forEach(n -> Poll.untilTrue(timeout, n + " to know all " + all.size() + " nodes", () ->
+                nodesSeenBy(n).stream().filter(l -> !l.isUnsettled()).count() == all.size()));
     }
 
     /**

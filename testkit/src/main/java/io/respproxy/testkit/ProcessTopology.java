@@ -3,13 +3,16 @@ package io.respproxy.testkit;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +28,12 @@ abstract class ProcessTopology implements RedisTopology {
     final Path dir;
     final AdminClient admin = new AdminClient();
     private final List<RedisNode> nodes = new CopyOnWriteArrayList<>();
+    /** Nodes taken out of the topology ({@link #retire}): dead, but their pids still count as started. */
+    private final List<RedisNode> retired = new CopyOnWriteArrayList<>();
     /** Null: every node announces where it listens. */
     private final Announce announce;
     private final Map<RedisNode, NodeAnnounce> announced = new ConcurrentHashMap<>();
-    private final List<NatRelay> relays = new CopyOnWriteArrayList<>();
+    private final Map<RedisNode, List<NatRelay>> relays = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     ProcessTopology(String kind, TopologySettings settings) {
@@ -69,9 +74,29 @@ abstract class ProcessTopology implements RedisTopology {
         if (announce != null) {
             NodeAnnounce a = chosen.get();
             announced.put(node, a);
-            a.relays().forEach((from, to) -> relays.add(NatRelay.open(from, announce.listenHost(), to)));
+            List<NatRelay> its = new CopyOnWriteArrayList<>();
+            relays.put(node, its);
+            a.relays().forEach((from, to) -> its.add(NatRelay.open(from, announce.listenHost(), to)));
         }
         return node;
+    }
+
+    /**
+     * Kills {@code node} and takes it out of {@link #nodes()}, with its relays: it has left the
+     * topology for good. Its pids stay in {@link #startedPids()}, so a test can check it is gone.
+     */
+    void retire(RedisNode node) {
+        if (!nodes.contains(node)) {
+            throw new IllegalArgumentException(node + " is not a node of this topology");
+        }
+        node.kill();
+        nodes.remove(node);
+        retired.add(node);
+        announced.remove(node);
+        List<NatRelay> its = relays.remove(node);
+        if (its != null) {
+            its.forEach(NatRelay::close);
+        }
     }
 
     /**
@@ -118,6 +143,14 @@ abstract class ProcessTopology implements RedisTopology {
         return List.copyOf(nodes);
     }
 
+    /** Every pid any node ever ran as, retired nodes included. */
+    @Override
+    public Set<Long> startedPids() {
+        Set<Long> pids = new HashSet<>(RedisTopology.super.startedPids());
+        retired.forEach(n -> pids.addAll(n.startedPids()));
+        return Set.copyOf(pids);
+    }
+
     @Override
     public Optional<Credentials> credentials() {
         return Optional.ofNullable(settings.auth());
@@ -135,14 +168,15 @@ abstract class ProcessTopology implements RedisTopology {
         }
         closed = true;
         RuntimeException failure = null;
-        for (RedisNode n : nodes) {
+        // Retired nodes were killed when they left: a no-op unless that failed.
+        for (RedisNode n : Stream.concat(nodes.stream(), retired.stream()).toList()) {
             try {
                 n.kill();
             } catch (RuntimeException e) {
                 failure = e;
             }
         }
-        relays.forEach(NatRelay::close);
+        relays.values().forEach(its -> its.forEach(NatRelay::close));
         admin.close();
         if (Boolean.getBoolean(KEEP_DIRS_PROPERTY)) {
             LOG.info("keeping {}", dir);

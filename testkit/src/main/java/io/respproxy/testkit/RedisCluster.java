@@ -9,12 +9,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A Redis Cluster of masters and replicas (default 3 + 3), slots split evenly, cluster-node-timeout
  * 2 s. Start with {@link RedisTopologies#cluster()}.
  *
  * <p>Roles change under failover, so {@link #masters()} and {@link #replicas()} ask each node now.
+ * A running cluster grows and shrinks: {@link #addMaster()}, {@link #moveSlot}, {@link #removeNode}.
  *
  * <p><b>Behind NAT</b> ({@link Builder#announce(Announce)}, redis 7.0+): every node announces an
  * address only the cluster's own nodes reach, and a client needs {@link #natMap()} (or
@@ -62,15 +64,31 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class RedisCluster extends ProcessTopology {
 
-    private final int masterCount;
-    private final int replicaCount;
+    private final Duration nodeTimeout;
+    /** What {@link #awaitStable} expects; {@link #addMaster} and {@link #removeNode} change it. */
+    private volatile int masterCount;
+    private volatile int replicaCount;
+    /** Nodes ever started: names ({@code node-N}) and dirs are never used twice. */
+    private final AtomicInteger started = new AtomicInteger();
     /** Node ids survive restarts (nodes.conf in the node's dir), so they are fetched once. */
     private final Map<RedisNode, String> ids = new ConcurrentHashMap<>();
 
-    private RedisCluster(TopologySettings settings, int masterCount, int replicaCount, Announce announce) {
+    private RedisCluster(TopologySettings settings, Duration nodeTimeout, int masterCount, int replicaCount,
+                         Announce announce) {
         super("cluster", settings, announce);
+        this.nodeTimeout = nodeTimeout;
         this.masterCount = masterCount;
         this.replicaCount = replicaCount;
+    }
+
+    /** A fresh node in cluster mode, knowing no other: the topology's credentials, announce and extra lines. */
+    private RedisNode startClusterNode() {
+        String name = "node-" + started.incrementAndGet();
+        return startDataNode(name, port -> {
+            List<String> lines = new ArrayList<>(RedisConf.server(port, dir.resolve(name), settings.auth()));
+            lines.addAll(RedisConf.cluster((int) nodeTimeout.toMillis()));
+            return lines;
+        });
     }
 
     /**
@@ -266,6 +284,61 @@ public final class RedisCluster extends ProcessTopology {
     }
 
     /**
+     * Adds a master, as {@code redis-cli --cluster add-node} does: a new redis-server on loopback
+     * with the same settings as the others (binary, password or ACL user, cluster-node-timeout,
+     * {@link Builder#extraConfig extra lines}, and with an {@link Builder#announce announce} its
+     * announced address, bus port and relays, as tested with {@link Announce#portOffset};
+     * {@link #natMap()} and {@link #hostnameMap()} then list it), which a node {@code CLUSTER MEET}s. Returns once every node lists it
+     * and it lists every node, none failed or in handshake, and it reports cluster_state:ok. It
+     * serves no slot: give it some with {@link #moveSlot}, and it counts as a master for
+     * {@link #awaitStable}.
+     *
+     * <p>Not supported: adding a replica, or adding a node while some node is down or paused
+     * ({@link IllegalStateException}: it would miss the news). A proxy configured with
+     * {@link #natMap()} knows the new node's entry only once it is told (a reload).
+     */
+    public synchronized RedisNode addMaster() {
+        List<RedisNode> members = nodes();
+        RedisNode n = startClusterNode();
+        try {
+            ClusterMembership.join(this, members, n, awaitTimeout());
+        } catch (RuntimeException | Error e) {
+            retire(n);
+            throw e;
+        }
+        masterCount++;
+        awaitClusterOk(awaitTimeout());
+        return n;
+    }
+
+    /**
+     * Takes {@code node} out of the cluster for good, as {@code redis-cli --cluster del-node} does:
+     * once every node sees it serve no slot (move its slots away first with {@link #moveSlot}),
+     * {@code CLUSTER FORGET} on every other node in a row (within the 60 s for which each bans it
+     * from coming back through gossip), then SIGKILL by its pid. Returns once no node lists it. It
+     * leaves {@link #nodes()} (and {@link #masters()}, {@link #natMap()}; its relays close), but its
+     * pids stay in {@link #startedPids()}, so a test can check it is gone.
+     *
+     * <p>Not supported ({@link IllegalStateException}, nothing changed): a node that still serves
+     * slots, a master that has replicas (redis-cli moves them to another master first), or any
+     * other node down or paused (it would not forget it and would gossip it back).
+     */
+    public synchronized void removeNode(RedisNode node) {
+        if (!nodes().contains(node)) {
+            throw new IllegalArgumentException(node + " is not a node of this cluster");
+        }
+        List<RedisNode> others = nodes().stream().filter(n -> n != node).toList();
+        boolean master = node.role() == NodeRole.MASTER;
+        ClusterMembership.remove(this, others, node, awaitTimeout(), () -> retire(node));
+        ids.remove(node);
+        if (master) {
+            masterCount--;
+        } else {
+            replicaCount--;
+        }
+    }
+
+    /**
      * Waits until the running replicas hold {@code keys} keys between them ({@code DBSIZE}): what
      * was written to the masters has reached them.
      */
@@ -336,17 +409,11 @@ public final class RedisCluster extends ProcessTopology {
                         + " cluster-announce-hostname), not " + s.binary());
             }
             int replicaCount = masters * replicasPerMaster;
-            return startedOrClosed(new RedisCluster(s, masters, replicaCount, announce), t -> {
+            return startedOrClosed(new RedisCluster(s, nodeTimeout, masters, replicaCount, announce), t -> {
                 List<RedisNode> m = new ArrayList<>();
                 List<RedisNode> r = new ArrayList<>();
                 for (int i = 0; i < masters + replicaCount; i++) {
-                    String name = "node-" + (i + 1);
-                    RedisNode n = t.startDataNode(name, port -> {
-                        List<String> lines = new ArrayList<>(RedisConf.server(port, t.dir.resolve(name), s.auth()));
-                        lines.addAll(RedisConf.cluster((int) nodeTimeout.toMillis()));
-                        return lines;
-                    });
-                    (i < masters ? m : r).add(n);
+                    (i < masters ? m : r).add(t.startClusterNode());
                 }
                 new ClusterBootstrap(m, r, s.binary().version(), t.awaitTimeout(), t::nodeAnnounce).run();
             });

@@ -90,12 +90,8 @@ class ClusterIT {
     void aSlotMovesWithItsKeysToAnotherMaster() {
         RedisCluster c = RedisTopologies.cluster().aclUser("app", "pw").start();
         try (c) {
-            Map<String, String> kv = new LinkedHashMap<>();
-            for (int i = 0; i < 25; i++) {
-                kv.put("{moved}" + i, "v" + i);
-            }
+            Map<String, String> kv = writeOneSlot(c, "moved");
             RedisNode from = c.masterOf("{moved}0");
-            assertEquals("OK", Clients.with(from.redisUri(), cmd -> cmd.mset(kv)));
             c.awaitReplicaKeys(kv.size(), Duration.ofSeconds(10));
             RedisNode to = c.masters().stream().filter(m -> m != from).findFirst().orElseThrow();
 
@@ -117,6 +113,71 @@ class ClusterIT {
             c.awaitReplicaKeys(kv.size(), Duration.ofSeconds(10));
         }
         assertNoProcessLeft(c);
+    }
+
+    /**
+     * A fourth master joins (every node lists it), takes a slot with its keys, gives it back and
+     * leaves: no node lists it any more, its process is gone, and the cluster is as before.
+     */
+    @Test
+    void aMasterJoinsTakesASlotAndLeaves() {
+        RedisCluster c = RedisTopologies.cluster().aclUser("app", "pw").start();
+        long addedPid;
+        try (c) {
+            Map<String, String> kv = writeOneSlot(c, "scale");
+            RedisNode owner = c.masterOf("{scale}0");
+
+            long t0 = System.nanoTime();
+            RedisNode added = c.addMaster();
+            LOG.info("{} joined in {} ms", added, Clients.millisSince(t0));
+            addedPid = added.pid();
+            assertEquals(7, c.nodes().size());
+            assertEquals(4, c.masters().size());
+            assertEquals("-NOAUTH Authentication required.", Clients.anonymousPing(added));
+            String id = c.nodeId(added);
+            for (RedisNode n : c.nodes()) {
+                ClusterNodesLine l = ClusterBootstrap.nodesSeenBy(n).stream().filter(x -> id.equals(x.id()))
+                        .findFirst().orElseThrow(() -> new AssertionError(n + " does not list " + added));
+                assertTrue(l.isMaster() && !l.isUnsettled() && l.slots().isEmpty(), n + " lists " + l);
+            }
+
+            int slot = SlotHash.getSlot("{scale}0");
+            c.moveSlot(slot, owner, added);
+            assertEquals(added, c.masterOf("{scale}0"));
+            kv.forEach((k, v) -> assertEquals(v, Clients.with(added.redisUri(), cmd -> cmd.get(k)), k));
+            c.awaitStable(Duration.ofSeconds(30));
+            assertThrows(IllegalStateException.class, () -> c.removeNode(added), "it still serves a slot");
+            assertEquals(7, c.nodes().size());
+
+            c.moveSlot(slot, added, owner);
+            long t1 = System.nanoTime();
+            c.removeNode(added);
+            LOG.info("{} left in {} ms", added, Clients.millisSince(t1));
+            assertTrue(!added.isRunning());
+            assertTrue(ProcessHandle.of(addedPid).map(p -> !p.isAlive()).orElse(true), "pid " + addedPid + " is gone");
+            assertEquals(6, c.nodes().size());
+            assertTrue(!c.nodes().contains(added));
+            assertTrue(c.startedPids().contains(addedPid));
+            for (RedisNode n : c.nodes()) {
+                assertTrue(ClusterBootstrap.nodesSeenBy(n).stream().noneMatch(l -> id.equals(l.id())), n + " forgot it");
+            }
+            c.awaitStable(Duration.ofSeconds(30));
+            kv.forEach((k, v) -> assertEquals(v, Clients.with(owner.redisUri(), cmd -> cmd.get(k)), k));
+            writeAndReadThroughClusterClient(c, "after-scale");
+        }
+        assertNoProcessLeft(c);
+        assertTrue(c.startedPids().contains(addedPid));
+    }
+
+    /** 25 keys of one slot, {@code {tag}0} = {@code v0} and on, written to the master that serves it. */
+    private static Map<String, String> writeOneSlot(RedisCluster c, String tag) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        for (int i = 0; i < 25; i++) {
+            kv.put("{" + tag + "}" + i, "v" + i);
+        }
+        RedisNode owner = c.masterOf("{" + tag + "}0");
+        assertEquals("OK", Clients.with(owner.redisUri(), cmd -> cmd.mset(kv)));
+        return kv;
     }
 
     private static void writeAndReadThroughClusterClient(RedisCluster c, String value) {

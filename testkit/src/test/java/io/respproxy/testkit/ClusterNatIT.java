@@ -158,6 +158,42 @@ class ClusterNatIT {
         assertNoProcessLeft(c);
     }
 
+    /**
+     * A master added behind NAT announces its shifted port like the others: the map lists it, MOVED
+     * names it once it serves a slot, and when it is removed it leaves the map and its relay closes.
+     */
+    @Test
+    void aMasterAddedBehindNatAnnouncesItsShiftedPort() {
+        RedisCluster c = RedisTopologies.cluster().mastersCount(3).replicasPerMaster(0).password("pw")
+                .announce(Announce.portOffset(10000)).start();
+        try (c) {
+            RedisNode added = c.addMaster();
+            RedisEndpoint announced = RedisEndpoint.loopback(added.port() + 10000);
+            assertEquals(announced, c.announcedEndpoint(added));
+            assertEquals(added.endpoint(), c.natMap().get(announced));
+            assertEquals(4, c.natMap().size());
+            assertEquals(Optional.empty(), RawPing.ping(announced, Duration.ofSeconds(1)), "outside the NAT");
+
+            RedisNode owner = c.masters().get(0);
+            String key = keyOwnedBy(c, owner);
+            int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
+            c.moveSlot(slot, owner, added);
+            assertEquals(announced, movedTarget(owner, key));
+            assertTrue(slotsMasters(owner).contains(announced));
+
+            c.moveSlot(slot, added, owner);
+            c.removeNode(added);
+            assertEquals(3, c.natMap().size());
+            assertTrue(!slotsMasters(owner).contains(announced));
+            assertThrows(java.net.ConnectException.class, () -> {
+                try (java.net.Socket s = new java.net.Socket(announced.host(), announced.port())) {
+                    s.getInputStream();
+                }
+            }, "the relay on " + announced + " is closed");
+        }
+        assertNoProcessLeft(c);
+    }
+
     private static Set<RedisEndpoint> announcedSet(RedisCluster c, List<RedisNode> nodes) {
         return nodes.stream().map(c::announcedEndpoint).collect(Collectors.toSet());
     }

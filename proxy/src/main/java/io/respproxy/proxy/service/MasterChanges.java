@@ -47,10 +47,11 @@ final class MasterChanges {
     }
 
     /**
-     * @param stillMaster whether a node is a master of the published view (a cluster: of another
-     *                    shard): a master that is one is not left, its shard only changed hands
+     * @param handedOver whether the shard went from this previous master to {@code master} by
+     *                   resharding, not by a failover (a cluster: see {@link ShardMasterChanges}):
+     *                   the previous master is not left
      */
-    void seen(NodeAddress master, NodeAddress leaving, java.util.function.Predicate<NodeAddress> stillMaster) {
+    void seen(NodeAddress master, NodeAddress leaving, java.util.function.Predicate<NodeAddress> handedOver) {
         if (master == null) {
             if (leaving != null && leaving.equals(last) && !leaving.equals(leftEarly)) {
                 // Writes stopped because a failover of it started: what a frozen master acknowledges
@@ -83,8 +84,8 @@ final class MasterChanges {
             log.info("[{}] master {} is writable again{}", service, master, counts);
             return;
         }
-        if (stillMaster.test(previous)) {
-            log.info("[{}] now served by {} (was {}, still a master){}", service, master, previous, counts);
+        if (handedOver.test(previous)) {
+            log.info("[{}] now served by {} (was {}: resharded, no failover){}", service, master, previous, counts);
             return;
         }
         stats.failovers.increment();

@@ -74,8 +74,8 @@ public final class ServiceRuntime implements AutoCloseable {
     private final MasterChanges failovers;
     /** The daemon's Lettuce threads (the COMMAND discovery's connection uses them). */
     private final io.lettuce.core.resource.ClientResources lettuce;
-    /** Cluster mode: one per shard, by the lowest slot it owns; touched on the source's thread only. */
-    private final Map<Integer, MasterChanges> clusterFailovers = new java.util.HashMap<>();
+    /** Cluster mode: each shard's master; touched on the source's thread only. */
+    private final ShardMasterChanges clusterFailovers;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
@@ -92,6 +92,7 @@ public final class ServiceRuntime implements AutoCloseable {
         this.backendChannelClass = backendChannelClass;
         this.topology = source.current();
         this.failovers = new MasterChanges(name, stats, this::leftMaster);
+        this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
     }
 
     /** Starts discovery; snapshots are published as they come. */
@@ -159,38 +160,13 @@ public final class ServiceRuntime implements AutoCloseable {
         if (!t.isCluster()) {
             failovers.seen(master, from.leavingMaster());
         } else {
-            shardFailovers(t);
+            clusterFailovers.seen(t);
         }
         if (master != null && discovered.compareAndSet(false, true)) {
             Thread worker = new Thread(() -> mergeBackendCommands(master), "respproxy-commands-" + name);
             worker.setDaemon(true);
             worker.start();
         }
-    }
-
-    /**
-     * A cluster's masters, followed per shard. A shard is known by the lowest slot it owns, which
-     * a failover keeps (its id, the master's node id, changes with the master). When that slot
-     * changes hands by resharding, its old owner is still a master: that is no failover, and
-     * nothing in flight there is in doubt.
-     */
-    private void shardFailovers(Topology t) {
-        Map<Integer, NodeAddress> masters = new java.util.HashMap<>();
-        java.util.Set<NodeAddress> mastersNow = new java.util.HashSet<>();
-        java.util.Set<Shard> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-        for (int slot = 0; slot < Topology.SLOTS; slot++) {
-            Shard s = t.shardForSlot(slot);
-            if (s != null && seen.add(s)) {
-                masters.put(slot, s.master());
-                if (s.master() != null) {
-                    mastersNow.add(s.master());
-                }
-            }
-        }
-        clusterFailovers.keySet().retainAll(masters.keySet());
-        masters.forEach((slot, master) -> clusterFailovers.computeIfAbsent(slot,
-                k -> new MasterChanges(name + " slot " + k, stats, this::leftMaster)).seen(master, null,
-                mastersNow::contains));
     }
 
     /**

@@ -57,6 +57,7 @@ final class AppendWorkload {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<String> errorSamples = Collections.synchronizedList(new ArrayList<>());
     private long startedAt;
+    private long stoppedAt;
 
     AppendWorkload(int port, int clients, String prefix) {
         this(port, clients, 0, prefix);
@@ -112,6 +113,24 @@ final class AppendWorkload {
         }
     }
 
+    /**
+     * Stops the clients (each must finish within 20 s), for workloads that must stop together
+     * before any is verified (reading the lists back takes a while); {@link #stopAndVerify} does it
+     * too. Once only: later calls return at once.
+     */
+    void stop() throws InterruptedException {
+        if (!running.getAndSet(false)) {
+            return;
+        }
+        for (Writer w : writers) {
+            w.thread.join(20_000);
+            if (w.thread.isAlive()) {
+                throw new AssertionError(w.key + "'s client did not stop within 20 s");
+            }
+        }
+        stoppedAt = System.nanoTime();
+    }
+
     /** The keys of the clients' lists. */
     List<String> keys() {
         return writers.stream().map(w -> w.key).toList();
@@ -122,14 +141,8 @@ final class AppendWorkload {
      * reads them (e.g. each from the master that owns its slot in a cluster).
      */
     Result stopAndVerify(java.util.function.Function<String, List<String>> lists) throws InterruptedException {
-        running.set(false);
-        for (Writer w : writers) {
-            w.thread.join(20_000);
-            if (w.thread.isAlive()) {
-                throw new AssertionError(w.key + "'s client did not stop within 20 s");
-            }
-        }
-        double seconds = (System.nanoTime() - startedAt) / 1e9;
+        stop();
+        double seconds = (stoppedAt - startedAt) / 1e9;
         long acked = 0;
         long errors = 0;
         long stall = 0;

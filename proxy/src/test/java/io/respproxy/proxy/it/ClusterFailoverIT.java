@@ -6,8 +6,8 @@ import static io.respproxy.proxy.it.ClusterUnderLoad.assertNoErrorNothingLost;
 import static io.respproxy.proxy.it.ClusterUnderLoad.awaitProxyMaster;
 import static io.respproxy.proxy.it.ClusterUnderLoad.failOverMasterOf;
 import static io.respproxy.proxy.it.ClusterUnderLoad.running;
-import static io.respproxy.proxy.it.ClusterUnderLoad.slot;
 import static io.respproxy.proxy.it.ClusterUnderLoad.stop;
+import static io.respproxy.proxy.it.ClusterUnderLoad.tagOfSlot;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -146,16 +146,6 @@ class ClusterFailoverIT {
                 try (Jedis d = ProxyFixture.direct(to)) {
                     assertTrue(d.llen("{" + tag + "}:0") > 0, "the list lives on " + to + " now");
                 }
-            }
-        }
-    }
-
-    /** A hash tag whose keys hash to {@code slot}. */
-    private static String tagOfSlot(int slot) {
-        for (int i = 0; ; i++) {
-            String tag = "t" + i;
-            if (slot(tag) == slot) {
-                return tag;
             }
         }
     }

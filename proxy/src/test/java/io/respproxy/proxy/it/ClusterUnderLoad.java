@@ -79,4 +79,14 @@ final class ClusterUnderLoad {
     static int slot(String key) {
         return SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
     }
+
+    /** A hash tag whose keys hash to {@code slot}. */
+    static String tagOfSlot(int slot) {
+        for (int i = 0; ; i++) {
+            String tag = "t" + i;
+            if (slot(tag) == slot) {
+                return tag;
+            }
+        }
+    }
 }

@@ -142,6 +142,11 @@ final class ProxyFixture implements AutoCloseable {
         return start(redis, "");
     }
 
+    /** What the admin port's {@code /topology} serves: {@code {"services":{"s1":{...}}}}. */
+    String topologyJson() {
+        return plane.topologyJson();
+    }
+
     ServiceRuntime service() {
         return plane.services().get(0);
     }
