@@ -7,7 +7,6 @@ import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.SharedReplies;
 import io.respproxy.proxy.session.PinnedSession.Mode;
 import io.respproxy.routing.NodeAddress;
-import io.respproxy.routing.Topology;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
@@ -102,15 +101,27 @@ final class Transaction {
             return true;
         }
         BackendConnection dedicated = pinned.dedicated(); // read after the deferred MULTI may have pinned it
-        if (dedicated != null && name.equals("exec") && pinned.mode() == Mode.TRANSACTION
-                && leftBehind(dedicated.key().node())) {
-            // The proxy has left this master for another, and the pool has not closed the
-            // connection yet (its task may run after this read: Netty runs I/O before tasks). The
-            // old master may still accept EXEC until it is demoted, and then drop what it
-            // applied: discard instead.
-            dedicated.fail(new BackendFailure(dedicated.key().node(), BackendFailure.Kind.CLOSED,
-                    "no longer the master"));
-            dedicated = pinned.dedicated(); // null: the loss was handled (dedicatedLost)
+        boolean applies = pinned.mode() == Mode.WATCHING || (pinned.mode() == Mode.TRANSACTION && name.equals("exec"));
+        if (dedicated != null && applies && !session.service().topology().isCluster()) {
+            // What would run on the pinned master (EXEC; any command while WATCHing) runs there only
+            // while it is the published master. During a failover (none published) it waits, as
+            // every write does. Once another master is published, the old one may still take it
+            // until it is demoted, and then drop what it applied: the transaction is discarded (or
+            // the WATCH broken) instead. The pool closes the old master's connections too, but
+            // its task may run after this read (Netty runs I/O before tasks).
+            NodeAddress master = session.service().topology().primaryShard().master();
+            if (master == null && session.hold().hold(req)) {
+                return true; // back here once a master is published, or the hold has timed out
+            }
+            session.hold().released();
+            if (!dedicated.key().node().equals(master)) {
+                dedicated.fail(new BackendFailure(dedicated.key().node(), BackendFailure.Kind.CLOSED,
+                        master == null ? "no master within failover.hold-timeout" : "no longer the master"));
+                dedicated = pinned.dedicated(); // null: the loss was handled (dedicatedLost)
+                if (pinned.mode() == Mode.NONE) {
+                    return false; // the WATCH broke: the command runs as usual, and EXEC will answer nil
+                }
+            }
         }
         if (dedicated == null) {
             // The connection died inside MULTI: the transaction is discarded (LostTransaction).
@@ -162,18 +173,6 @@ final class Transaction {
             return TransactionRedirect.replied(s, reply);
         } : clusterRedirects(), lost);
         return true;
-    }
-
-    /**
-     * True when writes no longer go to {@code node}, a static or Sentinel service's master, because
-     * another master is published. While none is (a failover under way, the master down), the
-     * pinned node decides, as before: it may come back as the master. A cluster's nodes answer for
-     * themselves: a demoted one refuses EXEC with -MOVED ({@link TransactionRedirect}).
-     */
-    private boolean leftBehind(NodeAddress node) {
-        Topology t = session.service().topology();
-        NodeAddress master = t.isCluster() ? null : t.primaryShard().master();
-        return master != null && !master.equals(node);
     }
 
     /** In a cluster, what a transaction's command does with a -MOVED / -ASK of its node ({@link TransactionRedirect}). */

@@ -1,6 +1,7 @@
 package io.respproxy.proxy.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.respproxy.routing.NodeAddress;
@@ -168,41 +169,54 @@ class RoleChangeIT {
         }
     }
 
-    /** Commands the proxy counts for one Jedis connection that sends one RPUSH (Jedis's own set-up included). */
     /**
-     * A replica promoted by hand while a client is inside MULTI on the master: the proxy takes the
-     * promoted one for the master (its history continues the old one's), and the client's EXEC
-     * must not run on the old master, which still claims the role and accepts it but will drop it
-     * once demoted. EXEC is answered EXECABORT, nothing of the transaction is applied, and the
-     * client's connection stays usable.
+     * EXEC (or a command while WATCHing) runs on a static or Sentinel master only while it is the
+     * published one. Inside MULTI on the master, the master freezes (SIGSTOP): health takes it
+     * down, there is no master, and EXEC waits as writes do instead of going to the frozen
+     * master's socket. A replica is promoted by hand: EXEC is answered EXECABORT, not run on the
+     * old master (which would, once resumed, still take it as a master and drop it when demoted).
+     * The client's connection stays usable, on the new master.
      */
     @Test
-    void anExecAfterTheProxyLeftItsMasterIsDiscardedNotRunThere() throws Exception {
-        try (ReplicatedRedis redis = ProxyEnvironment.redis(1); ProxyFixture proxy = ProxyFixture.start(redis);
+    void anExecWaitsForTheMasterAndIsDiscardedWhenAnotherOneTakesOver() throws Exception {
+        try (ReplicatedRedis redis = ProxyEnvironment.redis(1);
+             ProxyFixture proxy = ProxyFixture.start(redis, "failover.hold-timeout = 30s");
              RawClient client = new RawClient(proxy.writePort())) {
             RedisNode oldMaster = redis.master();
+            RedisNode promoted = redis.replicas().get(0);
             client.send(RawClient.command("MULTI") + RawClient.command("SET", "tx:left", "applied"));
             assertEquals("+OK", client.readReply());
             assertEquals("+QUEUED", client.readReply());
-            RedisNode promoted = redis.replicas().get(0);
-            try (Jedis b = ProxyFixture.direct(promoted)) {
-                b.replicaofNoOne();
+
+            oldMaster.pause();
+            try {
+                ProxyFixture.await(Duration.ofSeconds(20), "the proxy to lose its master",
+                        () -> proxy.service().topology().primaryShard().master() == null);
+                client.send(RawClient.command("EXEC"));
+                client.socket().setSoTimeout(1000);
+                assertThrows(java.net.SocketTimeoutException.class, client::readReply, "EXEC waits for a master");
+                client.socket().setSoTimeout(20_000);
+                try (Jedis b = ProxyFixture.direct(promoted)) {
+                    b.replicaofNoOne();
+                }
+                String reply = client.readReply();
+                assertTrue(reply.startsWith("-EXECABORT"), reply);
+            } finally {
+                oldMaster.resume();
             }
-            NodeAddress expected = new NodeAddress("127.0.0.1", promoted.port());
-            ProxyFixture.await(Duration.ofSeconds(10), "the proxy to take " + expected + " for the master",
-                    () -> expected.equals(proxy.service().topology().primaryShard().master()));
-            client.send(RawClient.command("EXEC"));
-            String reply = client.readReply();
-            assertTrue(reply.startsWith("-EXECABORT"), reply);
             try (Jedis a = ProxyFixture.direct(oldMaster)) {
+                assertEquals("master", a.role().get(0), "the old master still takes writes: the path under test ran");
                 assertEquals(null, a.get("tx:left"), "the transaction ran on the old master");
-                assertEquals("master", a.role().get(0), "the old master still took writes: the path under test ran");
             }
-            client.send(RawClient.command("PING"));
-            assertEquals("+PONG", client.readReply());
+            client.send(RawClient.command("SET", "tx:after", "new-master"));
+            assertEquals("+OK", client.readReply());
+            try (Jedis b = ProxyFixture.direct(promoted)) {
+                assertEquals("new-master", b.get("tx:after"));
+            }
         }
     }
 
+    /** Commands the proxy counts for one Jedis connection that sends one RPUSH (Jedis's own set-up included). */
     private static long commandsForOneConnection(ProxyFixture proxy) {
         long before = proxy.service().stats().commandsProcessed.sum();
         try (Jedis j = proxy.jedis(proxy.writePort())) {
