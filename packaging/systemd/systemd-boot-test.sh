@@ -74,6 +74,7 @@ client_held() {
 case "${1:-}" in
     --call) shift; client_call "$@"; exit $? ;;
     --held) shift; client_held "$@"; exit $? ;;
+    --in-mount-namespace) ;;
     "") ;;
     *) echo "usage: $0 (no arguments)" >&2; exit 2 ;;
 esac
@@ -91,7 +92,7 @@ command -v systemd-nspawn >/dev/null || skip "no systemd-nspawn (Debian: apt-get
 command -v nsenter >/dev/null && command -v unshare >/dev/null || skip "no nsenter/unshare (util-linux)"
 [[ -x /usr/bin/curl ]] || skip "no /usr/bin/curl to ask /readyz (apt-get install curl)"
 command -v dpkg >/dev/null || skip "no dpkg (not a Debian system)"
-grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || skip "no overlayfs in this kernel"
+grep -qw overlay /proc/filesystems || skip "no overlayfs in this kernel (modprobe overlay)"
 REDIS_SERVER=${REDIS_SERVER:-$(command -v redis-server || true)}
 [[ -n $REDIS_SERVER && -x $REDIS_SERVER ]] || skip "no redis-server (PATH or REDIS_SERVER)"
 DEB=${RESPPROXY_DEB:-}
@@ -101,9 +102,12 @@ fi
 [[ -f $DEB ]] || { echo "FAILED: no package at ${DEB:-packaging/deb/target}: build it first (./mvnw package)"; exit 1; }
 
 # A mount namespace of our own: the overlay and tmpfs mounts below disappear with this process.
-if [[ -z ${RESPPROXY_SYSTEMD_TEST_NS:-} ]]; then
-    RESPPROXY_SYSTEMD_TEST_NS=1 exec unshare --mount --propagation private -- bash "$SELF"
+if [[ ${1:-} != --in-mount-namespace ]]; then
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here (unshare --mount)"
+    exec unshare --mount --propagation private -- bash "$SELF" --in-mount-namespace
 fi
+[[ $(readlink /proc/self/ns/mnt) != "$(readlink /proc/1/ns/mnt)" ]] \
+    || { echo "FAILED: not in a mount namespace of its own; nothing mounted"; exit 1; }
 
 # ---- everything this run creates, removed on exit ----
 
@@ -119,6 +123,7 @@ FS=$WORK/fs
 ROOT=$FS/root
 NSPAWN_PID=
 HELD_PID=
+MADE_NSPAWN_DIR=0
 
 cleanup() {
     local rc=$? deadline
@@ -133,11 +138,14 @@ cleanup() {
         kill -KILL "$NSPAWN_PID" 2>/dev/null
         wait "$NSPAWN_PID" 2>/dev/null
     fi
+    umount /run/systemd/nspawn 2>/dev/null
+    ((MADE_NSPAWN_DIR)) && rmdir /run/systemd/nspawn 2>/dev/null
+    # (--one-file-system: never into the overlay of / should the unmount have failed)
     umount -R "$FS" 2>/dev/null
     if ((KEEP_WORK)); then
         echo "logs: $WORK"
     else
-        rm -rf "$WORK"
+        rm -rf --one-file-system "$WORK"
     fi
     exit "$rc"
 }
@@ -179,7 +187,10 @@ if ! err=$(mount -t overlay overlay -o "lowerdir=/,upperdir=$FS/upper,workdir=$F
     skip "cannot mount an overlay of / here ($err)"
 fi
 # nspawn keeps its propagation directory here and refuses to clean one on a disk file system.
-mkdir -p /run/systemd/nspawn
+if [[ ! -d /run/systemd/nspawn ]]; then
+    mkdir -p /run/systemd/nspawn
+    MADE_NSPAWN_DIR=1
+fi
 mount -t tmpfs -o mode=0755 respproxy-systemd-nspawn /run/systemd/nspawn
 # A machine id of its own: the same as the machine's would make it share the machine's journal.
 tr -d - </proc/sys/kernel/random/uuid >"$ROOT/etc/machine-id"
@@ -190,6 +201,14 @@ NSPAWN=(systemd-nspawn --quiet --directory="$ROOT" --machine=respproxy-test --re
 chroot_run() { "${NSPAWN[@]}" --pipe -- "$@"; }
 
 cp "$DEB" "$ROOT/root/respproxy.deb"
+# What the container runs of ours, copied in: the lower layer is /'s own file system only (not
+# other mounts), and nspawn puts a tmpfs on /tmp.
+CT_DIR=/root/respproxy-test
+mkdir -p "$ROOT$CT_DIR/systemd" "$ROOT$CT_DIR/lib"
+cp "$SELF" "$ROOT$CT_DIR/systemd/"
+cp "$(dirname "$SELF")/../lib/resp.sh" "$ROOT$CT_DIR/lib/"
+cp "$REDIS_SERVER" "$ROOT$CT_DIR/redis-server"
+CT_SELF=$CT_DIR/systemd/$(basename "$SELF")
 if ! out=$(chroot_run dpkg -i /root/respproxy.deb 2>&1); then
     if grep -q 'dependency problems' <<<"$out"; then
         echo "FAILED: the package's Depends are not installed on this machine (.ci/run installs them):"
@@ -202,11 +221,16 @@ fi
 [[ -L $ROOT/etc/systemd/system/multi-user.target.wants/respproxy.service ]] \
     || fail "postinst did not enable respproxy.service"
 
-# Nothing else of the machine's starts: mask every other service multi-user.target wants.
-for unit in "$ROOT"/etc/systemd/system/multi-user.target.wants/*.service; do
+# Nothing else of the machine's starts: mask every other service multi-user.target wants, and
+# the timers (apt, man-db: they would take the CPU, or dpkg's lock in the middle of the test).
+for unit in "$ROOT"/etc/systemd/system/multi-user.target.wants/*.service \
+    "$ROOT"/etc/systemd/system/timers.target.wants/*.timer; do
+    [[ -e $unit || -L $unit ]] || continue
     name=$(basename "$unit")
     [[ $name == respproxy.service ]] || ln -sf /dev/null "$ROOT/etc/systemd/system/$name"
 done
+# A policy-rc.d (containers and CI set one) would keep the upgrade from restarting the daemon.
+rm -f "$ROOT/usr/sbin/policy-rc.d"
 
 cat >"$ROOT/etc/systemd/system/respproxy-test-redis.service" <<EOF
 [Unit]
@@ -214,7 +238,7 @@ Description=The Redis respproxy serves in the systemd test
 Before=respproxy.service
 
 [Service]
-ExecStart=$REDIS_SERVER --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir /tmp
+ExecStart=$CT_DIR/redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --dir /tmp
 PrivateTmp=yes
 
 [Install]
@@ -260,17 +284,18 @@ ct() {
 booted() { [[ $(ct systemctl is-system-running 2>/dev/null) =~ ^(running|degraded)$ ]]; }
 wait_for 120 "the container's boot (systemctl is-system-running)" booted
 say "container booted in $(($(now_ms) - T_BOOT)) ms: $(ct systemctl is-system-running), systemd $(ct systemctl --version | awk 'NR == 1 { print $2 }')"
-FAILED_UNITS=$(ct systemctl list-units --failed --plain --no-legend | awk '{ print $1 }' | paste -sd, -)
+FAILED_UNITS=$(ct systemctl list-units --failed --plain --no-legend | awk '{ print $1 }' | paste -sd, -) \
+    || fail "systemctl list-units failed"
 [[ -z $FAILED_UNITS ]] || say "failed units in the container (not ours): $FAILED_UNITS"
 
 prop() { ct systemctl show respproxy -p "$1" --value; }
 ready() { [[ $(ct curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$ADMIN/readyz" 2>/dev/null) == 200 ]]; }
-call() { ct bash "$SELF" --call "$@"; }
+call() { ct bash "$CT_SELF" --call "$@"; }
 
 # ---- 1. started at boot, as the respproxy user, hardened, serving ----
 
 [[ $(ct systemctl is-enabled respproxy) == enabled ]] || fail "respproxy.service is not enabled"
-MODE=$(ct stat -c '%U:%G %a' /etc/respproxy/respproxy.conf)
+MODE=$(ct stat -c '%U:%G %a' /etc/respproxy/respproxy.conf) || fail "no /etc/respproxy/respproxy.conf"
 [[ $MODE == 'root:respproxy 640' ]] || fail "/etc/respproxy/respproxy.conf is $MODE, not root:respproxy 640"
 wait_for 120 "/readyz 200 after the boot" ready
 BOOT_READY_MS=$(($(now_ms) - T_BOOT))
@@ -279,12 +304,13 @@ MAIN_PID=$(prop MainPID)
 say "respproxy.service active at boot, MainPID $MAIN_PID, ready $BOOT_READY_MS ms after the container started"
 
 [[ $(ct ps -o user= -p "$MAIN_PID") == respproxy ]] || fail "the daemon runs as $(ct ps -o user= -p "$MAIN_PID"), not respproxy"
-STATUS=$(ct cat "/proc/$MAIN_PID/status")
+STATUS=$(ct cat "/proc/$MAIN_PID/status") || fail "MainPID $MAIN_PID is gone"
 status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$STATUS"; }
 [[ $(status_field CapBnd) == 0000000000000000 ]] || fail "capability bounding set $(status_field CapBnd), not empty"
 [[ $(status_field CapEff) == 0000000000000000 ]] || fail "effective capabilities $(status_field CapEff)"
 [[ $(status_field NoNewPrivs) == 1 ]] || fail "no_new_privs is not set"
-[[ $(status_field Seccomp) == 2 ]] || fail "no seccomp filter (RestrictAddressFamilies, SystemCallArchitectures)"
+[[ $(status_field Seccomp) == 2 ]] || fail "no seccomp filter (RestrictAddressFamilies, SystemCallFilter)"
+[[ $(prop SystemCallFilter) == *epoll_wait* ]] || fail "the unit's SystemCallFilter is not in force: $(prop SystemCallFilter | cut -c1-80)"
 [[ $(ct cat "/proc/$MAIN_PID/comm") == java ]] || fail "MainPID $MAIN_PID is $(ct cat "/proc/$MAIN_PID/comm"), not the JVM"
 say "runs as respproxy: CapBnd 0, NoNewPrivs 1, Seccomp 2"
 
@@ -296,9 +322,11 @@ say "SET on $WRITE_PORT read back on $READ_PORT"
 
 # ---- 2. the journal ----
 
-JOURNAL=$(ct journalctl -u respproxy -b --no-pager -o cat)
-grep -q "listening on 127.0.0.1:$WRITE_PORT" <<<"$JOURNAL" || fail "no 'listening on' line in the journal"
-grep -q "admin HTTP listening on" <<<"$JOURNAL" || fail "no admin line in the journal"
+# /readyz can answer before the journal has the line that follows it.
+journal_has() { ct journalctl -u respproxy -b --no-pager -o cat | grep -q "$1"; }
+wait_for 10 "the journal's 'listening on' line" journal_has "listening on 127.0.0.1:$WRITE_PORT"
+wait_for 10 "the journal's admin line" journal_has "admin HTTP listening on"
+JOURNAL=$(ct journalctl -u respproxy -b --no-pager -o cat) || fail "journalctl failed"
 # The sandbox (PrivateTmp, SystemCallFilter) must not cost the native transport: Netty loads it
 # from /tmp.
 grep -q "network I/O: epoll transport" <<<"$JOURNAL" || fail "not on the epoll transport: $(grep 'network I/O' <<<"$JOURNAL")"
@@ -312,7 +340,7 @@ say "journal: $(wc -l <<<"$JOURNAL") lines from respproxy, e.g. \"$(grep -m 1 'l
 # ---- 3. reload ----
 
 mkfifo "$WORK/go"
-ct bash "$SELF" --held "$FIRST_PASSWORD" <"$WORK/go" >"$WORK/held.out" 2>&1 &
+ct bash "$CT_SELF" --held "$FIRST_PASSWORD" <"$WORK/go" >"$WORK/held.out" 2>&1 &
 HELD_PID=$!
 exec 4>"$WORK/go" # opens the helper's stdin: it starts
 held_waiting() { grep -q waiting "$WORK/held.out"; }
@@ -322,8 +350,7 @@ wait_for 20 "the held connection's first commands" held_waiting
 write_conf "$SECOND_PASSWORD"
 T_RELOAD=$(now_ms)
 ct systemctl reload respproxy || fail "systemctl reload failed"
-reloaded() { ct journalctl -u respproxy -b --no-pager -o cat | grep -q "reload of /etc/respproxy/respproxy.conf applied"; }
-wait_for 30 "the reload in the journal" reloaded
+wait_for 30 "the reload in the journal" journal_has "reload of /etc/respproxy/respproxy.conf applied"
 RELOAD_MS=$(($(now_ms) - T_RELOAD))
 [[ $(prop MainPID) == "$MAIN_PID" ]] || fail "reload replaced the process ($MAIN_PID -> $(prop MainPID))"
 reply=$(call "$WRITE_PORT" "$SECOND_PASSWORD" PING) || fail "the new password after reload: ${reply:-no reply}"
@@ -341,8 +368,7 @@ say "reload in $RELOAD_MS ms: same process, new password needed, a connection fr
 cp "$ROOT/etc/respproxy/respproxy.conf" "$WORK/good.conf"
 echo 'respproxy.services.app.mode = no-such-mode' >>"$ROOT/etc/respproxy/respproxy.conf"
 ct systemctl reload respproxy || fail "systemctl reload (invalid file) failed"
-rejected() { ct journalctl -u respproxy -b --no-pager -o cat | grep -q "reload rejected"; }
-wait_for 30 "the invalid file's rejection in the journal" rejected
+wait_for 30 "the invalid file's rejection in the journal" journal_has "reload rejected"
 [[ $(prop ActiveState) == active && $(prop MainPID) == "$MAIN_PID" ]] || fail "an invalid file stopped the daemon"
 reply=$(call "$WRITE_PORT" "$SECOND_PASSWORD" GET systemd:key) || fail "serving after a rejected reload: ${reply:-no reply}"
 [[ $reply == '$booted' ]] || fail "serving after a rejected reload: $reply"
@@ -392,7 +418,7 @@ reply=$(call "$READ_PORT" "$SECOND_PASSWORD" GET systemd:key) || fail "GET after
 [[ $reply == '$booted' ]] || fail "GET after start: $reply"
 say "start: ready $START_READY_MS ms after systemctl start"
 
-ALL=$(ct journalctl -b --no-pager -o cat)
+ALL=$(ct journalctl -b --no-pager -o cat) || fail "journalctl failed"
 grep -qF -e "$FIRST_PASSWORD" -e "$SECOND_PASSWORD" <<<"$ALL" && fail "a password reached the journal"
 say "journal: no password in $(wc -l <<<"$ALL") lines of this boot"
 

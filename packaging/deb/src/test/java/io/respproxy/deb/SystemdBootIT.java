@@ -55,9 +55,13 @@ class SystemdBootIT {
 
         Process script = pb.start();
         if (!script.waitFor(SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            // Taken before the signal: killing bash alone would leave nspawn and the booted container.
+            List<ProcessHandle> descendants = script.descendants().toList();
             script.destroy(); // SIGTERM: the script's trap shuts the container down and unmounts
             if (!script.waitFor(60, TimeUnit.SECONDS)) {
                 script.destroyForcibly();
+                // nspawn and the container's init among them: the init's death ends every process inside
+                descendants.forEach(ProcessHandle::destroyForcibly);
             }
             fail("systemd-boot-test.sh did not finish within " + SCRIPT_TIMEOUT_SECONDS + " s:\n"
                     + Files.readString(output, StandardCharsets.UTF_8));
