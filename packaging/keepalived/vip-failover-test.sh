@@ -43,7 +43,7 @@ ADMIN=127.0.0.1:9121
 APP_USER=app
 APP_PASSWORD=vip-test-password
 
-# now_ms, resp_send, resp_read: shared with packaging/systemd/systemd-boot-test.sh.
+# now_ms, resp_send, resp_read, wait_for, skip: shared with packaging/systemd/systemd-boot-test.sh.
 # shellcheck source=../lib/resp.sh
 source "$(dirname "$(readlink -f "$0")")/../lib/resp.sh"
 
@@ -118,7 +118,6 @@ JAVA=${JAVA:-java}
 KEEPALIVED_CONF=${KEEPALIVED_CONF:-$ROOT/conf/keepalived/keepalived.conf}
 REDIS_SERVER=${REDIS_SERVER:-$(command -v redis-server || true)}
 
-skip() { echo "skipped: $*"; exit 0; }
 say() { printf '[vip %s] %s\n' "$(date +%T.%3N)" "$*"; }
 
 ((EUID == 0)) || skip "needs root: it creates network namespaces and runs keepalived"
@@ -271,17 +270,6 @@ vip_holder() {
     echo "${found:-none}"
 }
 ready() { [[ $(in_ns "$1" curl -s -o /dev/null -w '%{http_code}' --max-time 1 "http://$ADMIN/readyz" 2>/dev/null) == 200 ]]; }
-
-# wait_for SECONDS WHAT CMD...: polls CMD every 50 ms.
-wait_for() {
-    local seconds=$1 what=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + seconds * 1000))
-    until "$@"; do
-        (($(now_ms) < deadline)) || fail "$what: not after ${seconds}s"
-        sleep 0.05
-    done
-}
 
 # ---- Redis, the proxies, keepalived ----
 

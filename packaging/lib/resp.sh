@@ -1,5 +1,5 @@
 # Sourced by the packaging test scripts: a RESP client with no dependency but bash 5, over
-# bash's /dev/tcp, and a millisecond clock.
+# bash's /dev/tcp, a millisecond clock, polling, and the "skipped:" line of their contract.
 
 now_ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
 
@@ -31,3 +31,17 @@ resp_read() {
     fi
 }
 
+
+# skip WHY: the script cannot run here; says so and exits 0 (the IT is then skipped with WHY).
+skip() { echo "skipped: $*"; exit 0; }
+
+# wait_for SECONDS WHAT CMD...: polls CMD every 50 ms; calls the script's fail() after SECONDS.
+wait_for() {
+    local seconds=$1 what=$2 deadline
+    shift 2
+    deadline=$(($(now_ms) + seconds * 1000))
+    until "$@"; do
+        (($(now_ms) < deadline)) || fail "$what: not after ${seconds}s"
+        sleep 0.05
+    done
+}

@@ -35,7 +35,7 @@ set -euo pipefail
 export LC_ALL=C
 
 SELF=$(readlink -f "$0")
-# now_ms, resp_send, resp_read: shared with packaging/keepalived/vip-failover-test.sh.
+# now_ms, resp_send, resp_read, wait_for, skip: shared with packaging/keepalived/vip-failover-test.sh.
 # shellcheck source=../lib/resp.sh
 source "$(dirname "$SELF")/../lib/resp.sh"
 
@@ -81,7 +81,6 @@ esac
 
 # ---- what this machine has ----
 
-skip() { echo "skipped: $*"; exit 0; }
 say() { printf '[systemd %s] %s\n' "$(date +%T.%3N)" "$*"; }
 
 REPO=$(cd "$(dirname "$SELF")/../.." && pwd)
@@ -165,17 +164,6 @@ fail() {
     tail -n 20 "$WORK/console.log" 2>/dev/null
     echo "FAILED: $*"
     exit 1
-}
-
-# wait_for SECONDS WHAT CMD...: polls CMD every 50 ms.
-wait_for() {
-    local seconds=$1 what=$2 deadline
-    shift 2
-    deadline=$(($(now_ms) + seconds * 1000))
-    until "$@"; do
-        (($(now_ms) < deadline)) || fail "$what: not after ${seconds}s"
-        sleep 0.05
-    done
 }
 
 # ---- the container's root: this machine's, read-only, under a tmpfs that takes every write ----
