@@ -6,6 +6,7 @@ import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
+import io.respproxy.routing.route.Route;
 
 /**
  * A client's connection-bound state that cannot travel over a multiplexed connection: a
@@ -187,6 +188,9 @@ final class PinnedSession {
             }
             case SUBSCRIBED -> {
                 RoutingShape shape = spec.shape();
+                if (name.equals("ssubscribe") && refusedShardChannel(req, spec)) {
+                    return true;
+                }
                 if (shape == RoutingShape.SUBSCRIBE || shape == RoutingShape.UNSUBSCRIBE || name.equals("ping")) {
                     subscription.command(req, name);
                     return true;
@@ -202,6 +206,31 @@ final class PinnedSession {
                 return false;
             }
         }
+    }
+
+    /**
+     * A cluster client's subscriptions share its one subscribed connection, on the node of its
+     * first (shard) channel: an SSUBSCRIBE another node serves (or whose channels span slots) is
+     * answered with an error here and true returned, rather than the node's -MOVED, which a plain
+     * client cannot follow and which names a backend address. (A shard without a master: the
+     * node decides.)
+     */
+    private boolean refusedShardChannel(RespRequest req, CommandSpec spec) {
+        Route owner = session.service().router().transactionNode(spec, req, session.service().topology());
+        String error;
+        if (owner instanceof Route.Refuse r) {
+            error = r.error();
+        } else if (owner instanceof Route.Pinned p && !p.node().equals(subscription.key().node())) {
+            String channel = req.size() > 1 ? req.asString(1) : "";
+            error = "ERR respproxy: shard channel '" + channel.substring(0, Math.min(channel.length(), 128))
+                    + "' is served by another node than this connection's subscriptions; subscribe to it on"
+                    + " another connection";
+        } else {
+            return false;
+        }
+        session.writeLocal(Reply.error(session.alloc(), error));
+        req.release();
+        return true;
     }
 
     /** A dedicated connection to {@code node} for the client's db and protocol; null at {@code dedicated.max-per-node}. */

@@ -173,6 +173,36 @@ class ClusterCommandsIT {
     }
 
     /**
+     * A client's subscriptions share one connection, on the node of its first shard channel:
+     * SSUBSCRIBE to a channel another node serves is refused with an error that says so (not the
+     * node's -MOVED, which a plain client could not follow, naming a backend address), and the
+     * subscriptions it has keep working. On a connection of its own, that channel works.
+     */
+    @Test
+    void aShardChannelServedByAnotherNodeIsRefusedClearlyAndTheOthersGoOn() throws Exception {
+        String first = "orders:{42}";
+        RedisNode firstNode = cluster.masterOf(first);
+        String other = java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "orders:{" + i + "}")
+                .filter(c -> !cluster.masterOf(c).equals(firstNode)).findFirst().orElseThrow();
+        try (RawClient c = new RawClient(proxy.writePort()); RawClient c2 = new RawClient(proxy.writePort());
+             Jedis pub = proxy.jedis(proxy.writePort())) {
+            c.send(RawClient.command("SSUBSCRIBE", first));
+            assertEquals("[ssubscribe, " + first + ", :1]", c.readReply());
+            c.send(RawClient.command("SSUBSCRIBE", other));
+            String refused = c.readReply();
+            assertTrue(refused.startsWith("-ERR respproxy: shard channel '" + other + "'"), refused);
+            assertTrue(!refused.contains("MOVED") && !refused.contains("127.0.0.1"), refused);
+            assertEquals(1L, (Long) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, first, "still"));
+            assertEquals("[smessage, " + first + ", still]", c.readReply());
+
+            c2.send(RawClient.command("SSUBSCRIBE", other));
+            assertEquals("[ssubscribe, " + other + ", :1]", c2.readReply());
+            assertEquals(1L, (Long) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, other, "there"));
+            assertEquals("[smessage, " + other + ", there]", c2.readReply());
+        }
+    }
+
+    /**
      * WAIT after writes to several masters waits on each of them and answers the smallest count:
      * with one master's replica frozen, 0 within the timeout.
      */
