@@ -203,6 +203,35 @@ class ClusterCommandsIT {
     }
 
     /**
+     * A resharding moves a subscribed shard channel's slot: Redis ends the subscription with an
+     * {@code sunsubscribe} message, which reaches the client as it would directly, and subscribing
+     * again (once the proxy knows the new owner) is served there. The slot is moved back after.
+     */
+    @Test
+    void aShardSubscriptionWhoseSlotMovesEndsAndIsTakenUpOnTheNewOwner() throws Exception {
+        String channel = "moving:{7}";
+        int slot = ClusterUnderLoad.slot(channel);
+        RedisNode from = cluster.masterOf(channel);
+        RedisNode to = cluster.masters().stream().filter(m -> !m.equals(from)).findFirst().orElseThrow();
+        try (RawClient c = new RawClient(proxy.writePort()); Jedis pub = proxy.jedis(proxy.writePort())) {
+            c.send(RawClient.command("SSUBSCRIBE", channel));
+            assertEquals("[ssubscribe, " + channel + ", :1]", c.readReply());
+            cluster.moveSlot(slot, from, to);
+            try {
+                assertEquals("[sunsubscribe, " + channel + ", :0]", c.readReply());
+                ClusterUnderLoad.awaitProxyMaster(proxy, channel, to);
+                c.send(RawClient.command("SSUBSCRIBE", channel));
+                assertEquals("[ssubscribe, " + channel + ", :1]", c.readReply());
+                assertEquals(1L, (Long) pub.sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, channel, "moved"));
+                assertEquals("[smessage, " + channel + ", moved]", c.readReply());
+            } finally {
+                cluster.moveSlot(slot, to, from);
+                ClusterUnderLoad.awaitProxyMaster(proxy, channel, from);
+            }
+        }
+    }
+
+    /**
      * WAIT after writes to several masters waits on each of them and answers the smallest count:
      * with one master's replica frozen, 0 within the timeout.
      */
