@@ -170,6 +170,11 @@ public final class RespReply extends RespFrame<RespReply> {
         return frame.indexOf(start, end, (byte) '\n') + 1;
     }
 
+    /** The kind of the simple error ({@code -...\r\n}) at {@code frame}'s reader index. */
+    public static ErrorKind errorKindOf(ByteBuf frame) {
+        return classify(frame, frame.readerIndex() + 1, frame.writerIndex());
+    }
+
     private static ErrorKind classify(ByteBuf buf, int at, int end) {
         int avail = buf.writerIndex() - at;
         if (avail <= 0) {

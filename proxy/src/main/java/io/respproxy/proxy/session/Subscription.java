@@ -7,6 +7,7 @@ import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.routing.NodeAddress;
 
 /**
  * A subscribed client's dedicated connection: its (un)subscribes and PINGs go there, and the
@@ -110,7 +111,7 @@ final class Subscription {
 
     private void onFrame(ByteBuf frame) {
         if (state.onFrame(frame)) {
-            session.writeUnordered(frame);
+            session.writeUnordered(frame.getByte(frame.readerIndex()) == '-' ? unlessRedirect(frame) : frame);
         } else {
             frame.release();
         }
@@ -119,6 +120,34 @@ final class Subscription {
         }
         endIfOver();
     }
+
+    /**
+     * A cluster node's -MOVED / -ASK for an SSUBSCRIBE routed by a view that was out of date (a
+     * slot moving): the proxy learns the new owner (MOVED) and the client gets a -TRYAGAIN, which
+     * it can follow by subscribing again, rather than a redirect to a backend address. Other
+     * errors pass unchanged.
+     */
+    private ByteBuf unlessRedirect(ByteBuf frame) {
+        RespReply.ErrorKind kind = RespReply.errorKindOf(frame);
+        if (!Redirects.isRedirect(kind)) {
+            return frame;
+        }
+        try {
+            RespReply.Redirect r = RespReply.Redirect.of(frame, kind == RespReply.ErrorKind.ASK);
+            if (!r.ask()) {
+                var source = session.service().source();
+                source.reportMoved(r.slot(), source.reachable(new NodeAddress(
+                        r.host().isEmpty() ? key.node().host() : r.host(), r.port())));
+            }
+        } catch (RuntimeException malformed) {
+            // answered the same; the next refresh learns the slot's owner
+        }
+        frame.release();
+        return Reply.error(session.alloc(), RESUBSCRIBE);
+    }
+
+    static final String RESUBSCRIBE = "TRYAGAIN respproxy: the channel's slot is moving to another node; "
+            + "subscribe again";
 
     private void endIfOver() {
         if (active && state.over()) {
