@@ -27,49 +27,29 @@ import org.slf4j.LoggerFactory;
  * passive marks from the data path, confirmed or withdrawn by an immediate probe; and the server
  * facts the nodes report (Redis version). Addresses read from INFO pass through the {@code nat}
  * map. All state lives on one scheduler thread; the listener is called there, with every node's
- * state, after each change.
+ * state, after each change. The monitor owns the node set, the schedules, the order of answers
+ * and the listener; each node's own state machine is a {@link WatchedNode}.
  */
 public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NodeHealthMonitor.class);
 
-    private final String service;
-    private final HealthSettings settings;
-    private final Duration roleCheckTimeout;
+    // Package-private: the watched nodes (WatchedNode) use them, on the scheduler thread.
+    final String service;
+    final HealthSettings settings;
+    final Duration roleCheckTimeout;
+    final NodeProber prober;
+    final ScheduledExecutorService scheduler;
+    final AnnouncedAddresses announced;
     private final ClientResources resources;
     private final boolean ownsResources;
-    private final NodeProber prober;
-    private final ScheduledExecutorService scheduler;
-    private final Map<NodeAddress, Tracked> nodes = new LinkedHashMap<>();
-    private final AnnouncedAddresses announced;
+    private final Map<NodeAddress, WatchedNode> nodes = new LinkedHashMap<>();
     private Consumer<List<NodeState>> listener = s -> { };
     private volatile List<NodeState> states = List.of();
     private volatile String redisVersion;
     /** Orders the replies of probes and role checks: older facts never overwrite newer ones. */
     private long sequence;
     private boolean probing;
-
-    /** One watched node, owned by the scheduler thread. */
-    private static final class Tracked {
-        final RiseFall riseFall;
-        NodeState state;
-        long appliedSequence;
-        /** The role check in flight (its sequence), or 0. */
-        long roleCheckInFlight;
-        /** Only a role check sent after this answers the doubt. */
-        long doubtSequence;
-        /** The last passive mark: a probe sent before it cannot withdraw it. */
-        long markSequence;
-        /** The node closed our connections: role checks failing after this mark it down; or 0. */
-        long closedSequence;
-        int closeFailures;
-        boolean verifying;
-
-        Tracked(NodeAddress node, HealthSettings settings) {
-            riseFall = new RiseFall(settings.rise(), settings.fall());
-            state = new NodeState(node, false, null, NodeState.NOT_PROBED);
-        }
-    }
 
     /**
      * @param backendUser     ACL user for the probes, or null
@@ -122,7 +102,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         scheduler.execute(() -> {
             this.listener = listener;
             for (NodeAddress n : watch) {
-                nodes.putIfAbsent(n, new Tracked(n, settings));
+                nodes.putIfAbsent(n, new WatchedNode(n, this));
             }
             states = snapshot();
         });
@@ -144,8 +124,7 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
             List<NodeAddress> added = new ArrayList<>();
             for (NodeAddress n : wanted) {
                 if (!nodes.containsKey(n)) {
-                    Tracked t = new Tracked(n, settings);
-                    nodes.put(n, t);
+                    nodes.put(n, new WatchedNode(n, this));
                     added.add(n);
                 }
             }
@@ -156,11 +135,11 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 changed();
             }
             for (NodeAddress n : added) {
-                Tracked t = nodes.get(n);
+                WatchedNode t = nodes.get(n);
                 long seq = ++sequence;
                 prober.probe(n).whenCompleteAsync((result, e) -> {
-                    if (nodes.get(n) == t) {
-                        applyProbe(n, seq, result);
+                    if (watches(t)) {
+                        t.applyProbe(seq, result);
                         changed();
                     }
                 }, scheduler);
@@ -203,28 +182,11 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
      */
     public void markDown(NodeAddress node, String why) {
         scheduler.execute(() -> {
-            Tracked t = nodes.get(node);
+            WatchedNode t = nodes.get(node);
             if (t != null) {
-                mark(node, t, why);
+                t.mark(why);
             }
         });
-    }
-
-    private void mark(NodeAddress node, Tracked t, String why) {
-        boolean wasUp = t.state.up();
-        t.markSequence = ++sequence;
-        if (t.riseFall.markDown()) {
-            // A node that dropped our connections may be being promoted (Sentinel kills the
-            // clients of the node it reconfigures): writes wait for the verify probe, as for
-            // a closed health connection.
-            t.state = new NodeState(node, false, t.state.replication(), why, wasUp || t.state.roleInDoubt());
-            if (wasUp) {
-                doubt(t);
-            }
-            changed(); // before the log line: writes must stop at once, logging can wait
-            log.warn("[{}] {} marked down: {}; probing it now", service, node, why);
-        }
-        verify(node, t);
     }
 
     /**
@@ -258,45 +220,12 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         recheck(node, "closed the health connection", false);
     }
 
-    /**
-     * Checks an up node's role at once, its role in doubt meanwhile (writes wait). A master that
-     * closes our connections is only checked: if it was demoted, the writes it gets answer
-     * -READONLY and are sent again (they were not applied), while a replica being promoted is
-     * exactly when the old master's writes would be lost.
-     */
+    /** Checks an up node's role at once, its role in doubt meanwhile (see {@link WatchedNode#recheck}). */
     private void recheck(NodeAddress node, String why, boolean evenIfMaster) {
-        Tracked t = nodes.get(node);
-        if (t != null && t.state.up()) {
-            ReplicationInfo r = t.state.replication();
-            t.closedSequence = ++sequence;
-            t.closeFailures = 0;
-            if (evenIfMaster || r == null || r.role() != ReplicationInfo.Role.MASTER) {
-                t.state = t.state.withRoleInDoubt(true);
-                doubt(t);
-                changed(); // before the log line: writes must stop at once, logging can wait
-            }
-            log.info("[{}] {} {}; checking its role now", service, node, why);
-            // Whatever check was in flight may have gone out on a closed connection: send a new one.
-            t.roleCheckInFlight = 0;
-            checkRole(node, t);
-            checkRoles();
+        WatchedNode t = nodes.get(node);
+        if (t != null) {
+            t.recheck(why, evenIfMaster);
         }
-    }
-
-    /**
-     * Starts a doubt about {@code t}'s role: only an answer to a check sent after now ends it, and
-     * it ends anyway after the role-check timeout (a node that answers nothing is the full probes'
-     * business; writes must not wait on it longer).
-     */
-    private void doubt(Tracked t) {
-        long epoch = ++sequence;
-        t.doubtSequence = epoch;
-        scheduler.schedule(() -> {
-            if (t.doubtSequence == epoch && t.state.roleInDoubt()) {
-                t.state = t.state.withRoleInDoubt(false);
-                changed();
-            }
-        }, roleCheckTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void probeAll() {
@@ -313,145 +242,44 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
         CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).whenCompleteAsync((ignored, e) -> {
             probing = false;
             for (int i = 0; i < targets.size(); i++) {
-                applyProbe(targets.get(i), seq, results.get(i).join());
-            }
-            changed();
-        }, scheduler);
-    }
-
-    private void verify(NodeAddress node, Tracked t) {
-        if (!t.verifying) {
-            t.verifying = true;
-            verify(node, t, 1);
-        }
-    }
-
-    /**
-     * The kill that cut the data path's connection may have cut the probe connection too, before
-     * its close was seen: a first failure is tried again on a fresh connection before it counts.
-     */
-    private void verify(NodeAddress node, Tracked t, int attempt) {
-        long seq = ++sequence;
-        prober.probe(node).whenCompleteAsync((result, e) -> {
-            if (nodes.get(node) != t) {
-                return;
-            }
-            if (!result.ok() && attempt == 1) {
-                verify(node, t, 2);
-                return;
-            }
-            t.verifying = false;
-            applyProbe(node, seq, result);
-            if (t.state.roleInDoubt() && seq > t.doubtSequence) {
-                t.state = t.state.withRoleInDoubt(false);
-            }
-            changed();
-        }, scheduler);
-    }
-
-    private void checkRoles() {
-        for (Map.Entry<NodeAddress, Tracked> e : nodes.entrySet()) {
-            if (e.getValue().state.up()) {
-                checkRole(e.getKey(), e.getValue());
-            }
-        }
-    }
-
-    private void checkRole(NodeAddress node, Tracked t) {
-        if (t.roleCheckInFlight != 0) {
-            return;
-        }
-        long seq = ++sequence;
-        t.roleCheckInFlight = seq;
-        prober.roleCheck(node).whenCompleteAsync((result, ex) -> {
-            if (t.roleCheckInFlight == seq) {
-                t.roleCheckInFlight = 0;
-            }
-            if (nodes.get(node) != t) {
-                return;
-            }
-            // Answered or not, the doubt ends. A node that closed our connections and then does not
-            // answer is suspect at once (it refused the new connection, or is stalled); otherwise a
-            // failed role check alone proves little: the full probes judge with rise/fall.
-            boolean doubtCleared = t.state.roleInDoubt() && seq > t.doubtSequence;
-            boolean afterClose = t.closedSequence != 0 && seq > t.closedSequence;
-            if (doubtCleared) {
-                t.state = t.state.withRoleInDoubt(false);
-            }
-            if (afterClose && !result.ok() && t.state.up()) {
-                // The first check may have gone out on a connection the same kill closed: one more,
-                // on a fresh connection, before it counts.
-                if (++t.closeFailures < 2) {
-                    t.closedSequence = ++sequence;
-                    if (doubtCleared) {
-                        t.state = t.state.withRoleInDoubt(true);
-                        doubt(t);
-                    }
-                    checkRole(node, t);
-                    return;
+                WatchedNode t = nodes.get(targets.get(i));
+                if (t != null) {
+                    t.applyProbe(seq, results.get(i).join());
                 }
-                t.closedSequence = 0;
-                t.closeFailures = 0;
-                mark(node, t, "closed its connections, then failed two role checks: " + result.failure());
-                return;
             }
-            if (afterClose) {
-                t.closedSequence = 0;
-                t.closeFailures = 0;
-            }
-            boolean applied = result.ok() && result.replication() != null
-                    && applyReplication(node, t, seq, result.replication());
-            if (applied || doubtCleared) {
-                changed();
-            }
+            changed();
         }, scheduler);
     }
 
-    private void applyProbe(NodeAddress node, long seq, ProbeResult result) {
-        Tracked t = nodes.get(node);
-        if (t == null) {
-            return;
-        }
-        boolean wasUp = t.state.up();
-        // A probe sent before the data path's mark answered for a node that may have died since:
-        // it must not withdraw the mark (nor count towards rise).
-        boolean current = seq > t.markSequence;
-        if (current && t.riseFall.record(result.ok())) {
-            if (t.riseFall.isUp()) {
-                log.info("[{}] {} is up", service, node);
-            } else if (wasUp) {
-                log.warn("[{}] {} is down: {}", service, node, result.failure());
+    /** Checks every up node's role (a node with a check in flight is not asked twice). */
+    void checkRoles() {
+        for (WatchedNode t : nodes.values()) {
+            if (t.state().up()) {
+                t.checkRole();
             }
         }
-        if (result.ok() && result.replication() != null) { // a busy node's earlier facts still hold
-            applyReplication(node, t, seq, result.replication());
-            if (result.redisVersion() != null && (redisVersion == null
-                    || result.replication().role() == ReplicationInfo.Role.MASTER)) {
-                redisVersion = result.redisVersion();
-            }
-        }
-        String failure = !current ? t.state.lastFailure() : result.ok() ? null : result.failure();
-        t.state = new NodeState(node, t.riseFall.isUp(), t.state.replication(), failure, t.state.roleInDoubt());
     }
 
-    /** Keeps {@code info} unless newer facts were applied already; true when it was kept. */
-    private boolean applyReplication(NodeAddress node, Tracked t, long seq, ReplicationInfo info) {
-        if (seq < t.appliedSequence) {
-            return false;
-        }
-        t.appliedSequence = seq;
-        ReplicationInfo mapped = announced.map(node, info);
-        ReplicationInfo before = t.state.replication();
-        if (before != null && before.role() != mapped.role()) {
-            log.info("[{}] {} now says role:{} (was {}){}", service, node, mapped.role(), before.role(),
-                    mapped.role() == ReplicationInfo.Role.MASTER && mapped.replid2() != null
-                            && mapped.replid2().equals(before.replid()) ? ", promoted from its master's history" : "");
-        }
-        t.state = new NodeState(node, t.state.up(), mapped, t.state.lastFailure(), t.state.roleInDoubt());
-        return true;
+    /** Orders the probes and role checks sent, and the marks and doubts raised, across all nodes. */
+    long nextSequence() {
+        return ++sequence;
     }
 
-    private void changed() {
+    /** False once {@code t} is forgotten (its answers then change nothing). */
+    boolean watches(WatchedNode t) {
+        return nodes.get(t.address()) == t;
+    }
+
+    /** A full probe answered (with replication facts): the master's Redis version, or any node's until then. */
+    void versionAnswered(ProbeResult result) {
+        if (result.redisVersion() != null && (redisVersion == null
+                || result.replication().role() == ReplicationInfo.Role.MASTER)) {
+            redisVersion = result.redisVersion();
+        }
+    }
+
+    /** Publishes every node's state and tells the listener. */
+    void changed() {
         states = snapshot();
         try {
             listener.accept(states);
@@ -463,8 +291,8 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     private List<NodeState> snapshot() {
         List<NodeState> out = new ArrayList<>(nodes.size());
-        for (Tracked t : nodes.values()) {
-            out.add(t.state);
+        for (WatchedNode t : nodes.values()) {
+            out.add(t.state());
         }
         return List.copyOf(out);
     }
