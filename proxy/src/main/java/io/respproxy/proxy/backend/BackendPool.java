@@ -12,7 +12,6 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.respproxy.proxy.metrics.LoopClock;
 import io.respproxy.routing.NodeAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,8 +23,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The backend connections of one event loop. Clients multiplex their commands over
  * {@code connections-per-node} shared connections per (node, db, protocol); stateful sessions take
- * dedicated ones. Only this loop's thread touches a pool, so nothing here is synchronized (the
- * {@link DedicatedLimit} shared with the service's other loops is atomic).
+ * dedicated ones, kept between sessions by a {@link DedicatedPool}. Only this loop's thread touches
+ * a pool, so nothing here is synchronized (the {@link DedicatedLimit} shared with the service's
+ * other loops is atomic).
  *
  * <p>Only what a node did is evidence against it: a refused or timed-out connect, a command
  * timeout, or a lost connection whose node then refuses a new one. A connection the proxy closes
@@ -42,15 +42,13 @@ public final class BackendPool {
 
     private final EventLoop loop;
     private final BackendSettings settings;
-    private final DedicatedLimit dedicatedLimit;
+    private final DedicatedPool dedicated;
     private final Bootstrap bootstrap;
     private final NodeEvents nodeEvents;
 
     private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
     private final StallCheck stalls;
     private int nextLane;
-    /** Dedicated connections nobody holds, oldest first, with when they were given back. */
-    private final Map<BackendKey, ArrayDeque<Idle>> idleDedicated = new HashMap<>();
     private final ReconnectBackoff backoff;
     /** Nodes being re-dialled after a lost connection, so a burst of losses dials once. */
     private final Set<NodeAddress> checking = new HashSet<>();
@@ -78,7 +76,7 @@ public final class BackendPool {
         this.loop = loop;
         this.stats = stats;
         this.settings = settings;
-        this.dedicatedLimit = dedicatedLimit;
+        this.dedicated = new DedicatedPool(loop, dedicatedLimit, settings.dedicatedIdleTimeout().toNanos());
         this.nodeEvents = nodeEvents;
         this.stalls = new StallCheck(this, nodeEvents, settings.commandTimeout());
         this.backoff = new ReconnectBackoff(settings.reconnectMin(), settings.reconnectMax());
@@ -96,7 +94,7 @@ public final class BackendPool {
         long tick = Math.max(50, every.toMillis() / 4);
         tickNanos = TimeUnit.MILLISECONDS.toNanos(tick);
         loop.scheduleAtFixedRate(this::housekeeping, tick, tick, TimeUnit.MILLISECONDS);
-        dedicatedLimit.register(this);
+        dedicatedLimit.register(dedicated);
     }
 
     public EventLoop loop() {
@@ -142,49 +140,16 @@ public final class BackendPool {
      * {@code dedicated.max-per-node} to this node, all of them in use.
      */
     public BackendConnection dedicated(BackendKey key) {
-        ArrayDeque<Idle> idle = idleDedicated.get(key);
-        Idle i;
-        while (idle != null && (i = idle.pollLast()) != null) {
-            dedicatedLimit.idle(key.node(), -1);
-            if (i.conn.isUsable()) {
-                return i.conn;
-            }
+        BackendConnection idle = dedicated.take(key);
+        if (idle != null) {
+            return idle;
         }
-        NodeAddress node = key.node();
-        // At the cap, idle connections to the node (for another db or protocol, or on another loop) make room.
-        boolean counted = dedicatedLimit.tryAcquire(node)
-                || (closeOldestIdle(node) && dedicatedLimit.tryAcquire(node))
-                || dedicatedLimit.reclaimIdle(node, this);
-        return counted ? open(key, false) : null;
+        return dedicated.admit(key.node()) ? open(key, false) : null;
     }
 
-    /**
-     * A dedicated connection whose state ended cleanly (EXEC, a blocking reply, the last
-     * UNSUBSCRIBE) waits for the next stateful session; closed after
-     * {@code dedicated.idle-timeout} unused.
-     */
+    /** Gives back a dedicated connection whose state ended cleanly (see {@link DedicatedPool#giveBack}). */
     public void release(BackendConnection c) {
-        if (!c.isUsable()) {
-            return;
-        }
-        idleDedicated.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
-        dedicatedLimit.idle(c.key().node(), 1);
-    }
-
-    /** Closes this loop's longest-idle dedicated connection to {@code node}; false when it has none. */
-    boolean closeOldestIdle(NodeAddress node) {
-        Idle oldest = null;
-        for (Map.Entry<BackendKey, ArrayDeque<Idle>> e : idleDedicated.entrySet()) {
-            Idle head = e.getKey().node().equals(node) ? e.getValue().peekFirst() : null;
-            if (head != null && (oldest == null || head.sinceNanos < oldest.sinceNanos)) {
-                oldest = head;
-            }
-        }
-        if (oldest == null) {
-            return false;
-        }
-        oldest.conn.close();
-        return true;
+        dedicated.giveBack(c);
     }
 
     /** A connection with requests written since the last flush; flushed at the end of the batch. */
@@ -336,11 +301,7 @@ public final class BackendPool {
                 }
             }
         } else {
-            dedicatedLimit.release(c.key().node());
-            ArrayDeque<Idle> idle = idleDedicated.get(c.key());
-            if (idle != null && idle.removeIf(i -> i.conn == c)) {
-                dedicatedLimit.idle(c.key().node(), -1);
-            }
+            dedicated.closed(c);
         }
         if (c.failure() != null && c.failure().kind() == BackendFailure.Kind.CONNECTION_LOST) {
             checkReachable(c.key().node());
@@ -382,19 +343,7 @@ public final class BackendPool {
                 stalls.stalled(c);
             }
         }
-        long idleNanos = settings.dedicatedIdleTimeout().toNanos();
-        if (idleNanos > 0) {
-            List<BackendConnection> expired = new ArrayList<>();
-            for (ArrayDeque<Idle> idle : idleDedicated.values()) {
-                for (Idle i : idle) { // oldest first
-                    if (now - i.sinceNanos < idleNanos) {
-                        break;
-                    }
-                    expired.add(i.conn);
-                }
-            }
-            expired.forEach(BackendConnection::close);
-        }
+        dedicated.closeExpired(now);
     }
 
     /**
@@ -457,21 +406,5 @@ public final class BackendPool {
     /** Connections open now: shared + dedicated. */
     public int connectionCount() {
         return all.size();
-    }
-
-    private record Idle(BackendConnection conn, long sinceNanos) {}
-
-    /**
-     * Settings of the backend side of one service.
-     *
-     * @param connectionsPerNode   shared connections per (node, db, protocol) on each event loop
-     * @param maxDedicatedPerNode  dedicated connections per node over all the service's loops, idle ones included
-     * @param dedicatedIdleTimeout an idle dedicated connection is closed after this long (zero: never)
-     * @param maxReplyNesting      deepest aggregate nesting accepted in a reply ({@code limits.max-nesting-depth})
-     */
-    public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
-                                  Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
-                                  int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting,
-                                  boolean clusterReadOnly) {
     }
 }

@@ -19,7 +19,7 @@ public final class DedicatedLimit {
     private final Map<NodeAddress, AtomicInteger> open = new ConcurrentHashMap<>();
     /** Of those, idle in some loop's pool. */
     private final Map<NodeAddress, AtomicInteger> idle = new ConcurrentHashMap<>();
-    private final List<BackendPool> pools = new CopyOnWriteArrayList<>();
+    private final List<DedicatedPool> pools = new CopyOnWriteArrayList<>();
 
     public DedicatedLimit(int maxPerNode) {
         this.maxPerNode = maxPerNode;
@@ -40,7 +40,7 @@ public final class DedicatedLimit {
         open.get(node).decrementAndGet();
     }
 
-    void register(BackendPool pool) {
+    void register(DedicatedPool pool) {
         pools.add(pool);
     }
 
@@ -55,12 +55,12 @@ public final class DedicatedLimit {
      * counted now. The node briefly sees one connection over the cap instead of a client getting
      * an error while connections sit idle. False when nothing is idle anywhere.
      */
-    boolean reclaimIdle(NodeAddress node, BackendPool asking) {
+    boolean reclaimIdle(NodeAddress node, DedicatedPool asking) {
         AtomicInteger n = idle.get(node);
         if (n == null || n.get() <= 0) {
             return false;
         }
-        for (BackendPool p : pools) {
+        for (DedicatedPool p : pools) {
             if (p != asking) {
                 p.loop().execute(() -> p.closeOldestIdle(node));
             }

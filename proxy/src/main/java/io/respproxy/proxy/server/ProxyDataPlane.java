@@ -3,7 +3,7 @@ package io.respproxy.proxy.server;
 import com.codahale.metrics.MetricRegistry;
 import io.prometheus.client.Collector;
 import io.respproxy.proxy.backend.BackendCredentials;
-import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.backend.BackendSettings;
 import io.respproxy.proxy.config.HostPort;
 import io.respproxy.proxy.config.ListenerConfig;
 import io.respproxy.proxy.config.Mode;
@@ -105,12 +105,12 @@ public final class ProxyDataPlane implements DataPlane {
         return ClusterEmulation.of(sc.name(), sc.listeners().stream().map(ListenerConfig::name).toList(), announce);
     }
 
-    private static BackendPool.BackendSettings backendSettings(ServiceConfig sc) {
+    private static BackendSettings backendSettings(ServiceConfig sc) {
         var b = sc.backend();
         BackendCredentials creds = b.password().isPresent()
                 ? new BackendCredentials(b.user().orElse(null), b.password().get().revealBytes())
                 : BackendCredentials.NONE;
-        return new BackendPool.BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
+        return new BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
                 b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
                 b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth(),
                 sc.mode() == Mode.CLUSTER);

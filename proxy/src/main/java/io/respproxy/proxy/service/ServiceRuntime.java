@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.respproxy.health.ServerFacts;
 import io.respproxy.proxy.backend.BackendPool;
+import io.respproxy.proxy.backend.BackendSettings;
 import io.respproxy.proxy.backend.BackendStats;
 import io.respproxy.proxy.metrics.LatencyHistogram;
 import io.respproxy.proxy.backend.DedicatedLimit;
@@ -46,7 +47,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private volatile SessionSettings sessionSettings;
     /** Added to a replacement source's versions, so that versions only grow (re-sends compare them). */
     private volatile long versionBase;
-    private final BackendPool.BackendSettings backendSettings;
+    private final BackendSettings backendSettings;
     private final Class<? extends Channel> backendChannelClass;
     private final DedicatedLimit dedicatedLimit;
     private final Map<EventLoop, BackendPool> pools = new ConcurrentHashMap<>();
@@ -78,7 +79,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final ShardMasterChanges clusterFailovers;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
-                          SessionSettings sessionSettings, BackendPool.BackendSettings backendSettings,
+                          SessionSettings sessionSettings, BackendSettings backendSettings,
                           Class<? extends Channel> backendChannelClass, io.lettuce.core.resource.ClientResources lettuce) {
         this.lettuce = lettuce;
         this.name = name;

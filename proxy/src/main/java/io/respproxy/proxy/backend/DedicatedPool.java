@@ -1,0 +1,118 @@
+package io.respproxy.proxy.backend;
+
+import io.netty.channel.EventLoop;
+import io.respproxy.routing.NodeAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One loop's dedicated connections (MULTI, blocking commands, pub/sub) between sessions: those
+ * given back wait idle for the next session of the same key and are closed after
+ * {@code dedicated.idle-timeout}, and every dedicated connection is counted against the service's
+ * {@link DedicatedLimit} from when it may open until it closes. The {@link BackendPool} of the
+ * same loop opens and closes the connections; only that loop's thread touches this.
+ */
+final class DedicatedPool {
+
+    private final EventLoop loop;
+    private final DedicatedLimit limit;
+    private final long idleTimeoutNanos;
+    /** Dedicated connections nobody holds, oldest first, with when they were given back. */
+    private final Map<BackendKey, ArrayDeque<Idle>> idle = new HashMap<>();
+
+    /** @param idleTimeoutNanos an idle connection is closed after this long (zero: never) */
+    DedicatedPool(EventLoop loop, DedicatedLimit limit, long idleTimeoutNanos) {
+        this.loop = loop;
+        this.limit = limit;
+        this.idleTimeoutNanos = idleTimeoutNanos;
+    }
+
+    /** The loop this pool's connections live on: where other loops send {@link #closeOldestIdle}. */
+    EventLoop loop() {
+        return loop;
+    }
+
+    /** The most recently given back usable idle connection for {@code key}; null when there is none. */
+    BackendConnection take(BackendKey key) {
+        ArrayDeque<Idle> forKey = idle.get(key);
+        Idle i;
+        while (forKey != null && (i = forKey.pollLast()) != null) {
+            limit.idle(key.node(), -1);
+            if (i.conn.isUsable()) {
+                return i.conn;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Counts one more dedicated connection to {@code node}, about to be opened; false (nothing
+     * counted) when the service already holds {@code dedicated.max-per-node} to it, all in use.
+     */
+    boolean admit(NodeAddress node) {
+        // At the cap, idle connections to the node (for another db or protocol, or on another loop) make room.
+        return limit.tryAcquire(node)
+                || (closeOldestIdle(node) && limit.tryAcquire(node))
+                || limit.reclaimIdle(node, this);
+    }
+
+    /**
+     * A dedicated connection whose state ended cleanly (EXEC, a blocking reply, the last
+     * UNSUBSCRIBE) waits for the next stateful session; closed after
+     * {@code dedicated.idle-timeout} unused.
+     */
+    void giveBack(BackendConnection c) {
+        if (!c.isUsable()) {
+            return;
+        }
+        idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
+        limit.idle(c.key().node(), 1);
+    }
+
+    /** Closes this loop's longest-idle dedicated connection to {@code node}; false when it has none. */
+    boolean closeOldestIdle(NodeAddress node) {
+        Idle oldest = null;
+        for (Map.Entry<BackendKey, ArrayDeque<Idle>> e : idle.entrySet()) {
+            Idle head = e.getKey().node().equals(node) ? e.getValue().peekFirst() : null;
+            if (head != null && (oldest == null || head.sinceNanos < oldest.sinceNanos)) {
+                oldest = head;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        oldest.conn.close();
+        return true;
+    }
+
+    /** A dedicated connection closed (in use or idle): it no longer counts anywhere. */
+    void closed(BackendConnection c) {
+        limit.release(c.key().node());
+        ArrayDeque<Idle> forKey = idle.get(c.key());
+        if (forKey != null && forKey.removeIf(i -> i.conn == c)) {
+            limit.idle(c.key().node(), -1);
+        }
+    }
+
+    /** Closes the connections idle for {@code dedicated.idle-timeout} or longer at {@code now}. */
+    void closeExpired(long now) {
+        if (idleTimeoutNanos <= 0) {
+            return;
+        }
+        List<BackendConnection> expired = new ArrayList<>();
+        for (ArrayDeque<Idle> forKey : idle.values()) {
+            for (Idle i : forKey) { // oldest first
+                if (now - i.sinceNanos < idleTimeoutNanos) {
+                    break;
+                }
+                expired.add(i.conn);
+            }
+        }
+        expired.forEach(BackendConnection::close);
+    }
+
+    private record Idle(BackendConnection conn, long sinceNanos) {}
+}
