@@ -101,7 +101,9 @@ final class Transaction {
             return true;
         }
         BackendConnection dedicated = pinned.dedicated(); // read after the deferred MULTI may have pinned it
-        boolean applies = pinned.mode() == Mode.WATCHING || (pinned.mode() == Mode.TRANSACTION && name.equals("exec"));
+        // (An EXEC already bound to fail (EXECABORT, or nil for a broken watch) runs nothing: not held.)
+        boolean applies = !failed && !brokenWatch
+                && (pinned.mode() == Mode.WATCHING || (pinned.mode() == Mode.TRANSACTION && name.equals("exec")));
         if (dedicated != null && applies && !session.service().topology().isCluster()) {
             // What would run on the pinned master (EXEC; any command while WATCHing) runs there only
             // while it is the published master. During a failover (none published) it waits, as
@@ -110,21 +112,31 @@ final class Transaction {
             // the WATCH broken) instead. The pool closes the old master's connections too, but
             // its task may run after this read (Netty runs I/O before tasks).
             NodeAddress master = session.service().topology().primaryShard().master();
-            if (master == null && session.hold().hold(req)) {
-                return true; // back here once a master is published, or the hold has timed out
+            if (master == null) {
+                if (session.hold().hold(req)) {
+                    return true; // back here once a master is published, or the hold has timed out
+                }
+                // Held too long, or the hold is full: hold() has ended its accounting and keeps its
+                // time-out, so the command, if it goes on as usual, is refused at once.
+            } else {
+                session.hold().released();
             }
-            session.hold().released();
             if (!dedicated.key().node().equals(master)) {
                 dedicated.fail(new BackendFailure(dedicated.key().node(), BackendFailure.Kind.CLOSED,
-                        master == null ? "no master within failover.hold-timeout" : "no longer the master"));
+                        master == null ? "no master to run it on (failover.hold-timeout, or the hold is full)"
+                                : "no longer the master"));
                 dedicated = pinned.dedicated(); // null: the loss was handled (dedicatedLost)
                 if (pinned.mode() == Mode.NONE) {
-                    return false; // the WATCH broke: the command runs as usual, and EXEC will answer nil
+                    // The WATCH broke: the command runs as usual (an UNWATCH or RESET also forgets
+                    // the broken watch), and EXEC will answer nil.
+                    outside(spec);
+                    return false;
                 }
             }
         }
         if (dedicated == null) {
             // The connection died inside MULTI: the transaction is discarded (LostTransaction).
+            session.hold().released(); // (a held EXEC whose connection died meanwhile)
             if (LostTransaction.afterLoss(session, req, spec)) {
                 pinned.end();
             }
@@ -210,6 +222,7 @@ final class Transaction {
         if (pinned.mode() == Mode.TRANSACTION) {
             failed = true;
         }
+        session.hold().released(); // (a held command refused when it came back: a reload's deny list)
         session.writeLocal(Reply.error(session.alloc(), error));
         req.release();
     }

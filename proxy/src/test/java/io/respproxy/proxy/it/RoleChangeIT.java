@@ -213,6 +213,7 @@ class RoleChangeIT {
             try (Jedis b = ProxyFixture.direct(promoted)) {
                 assertEquals("new-master", b.get("tx:after"));
             }
+            assertEquals(0, proxy.service().stats().heldCommands.get(), "the EXEC's hold ended");
         }
     }
 
