@@ -216,6 +216,9 @@ final class PinnedSession {
      * node decides.)
      */
     private boolean refusedShardChannel(RespRequest req, CommandSpec spec) {
+        if (!subscription.connected()) {
+            return false; // re-subscribing elsewhere: it waits, and the new node decides
+        }
         Route owner = session.service().router().transactionNode(spec, req, session.service().topology());
         String error;
         if (owner instanceof Route.Refuse r) {

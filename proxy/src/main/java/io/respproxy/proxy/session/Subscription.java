@@ -66,6 +66,11 @@ final class Subscription {
         return key;
     }
 
+    /** False while a lost connection is being replaced: commands wait for the new one. */
+    boolean connected() {
+        return conn != null;
+    }
+
     SubscriptionState state() {
         return state;
     }
@@ -165,6 +170,7 @@ final class Subscription {
             return false;
         }
         attach(c);
+        key = c.key(); // the node may have changed (a failover); db and protocol are the same
         for (SubscriptionState.Owed o : state.replay(session.alloc())) {
             send(o);
         }

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespValues;
+import io.respproxy.routing.slot.SlotHash;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -180,8 +181,11 @@ final class SubscriptionState {
         }
         List<Owed> again = new ArrayList<>();
         for (Space s : Space.values()) {
-            Set<String> names = names(s);
-            if (!names.isEmpty()) {
+            // SSUBSCRIBE takes the channels of one slot (else -CROSSSLOT): one per slot.
+            for (List<String> names : s == Space.SHARD ? bySlot(names(s)) : List.of(List.copyOf(names(s)))) {
+                if (names.isEmpty()) {
+                    continue;
+                }
                 Object[] args = new Object[names.size() + 1];
                 args[0] = s.subscribe;
                 int i = 1;
@@ -195,6 +199,15 @@ final class SubscriptionState {
             owed.addFirst(again.get(i));
         }
         return List.copyOf(owed);
+    }
+
+    /** Shard channel names grouped by slot, in the order they were subscribed. */
+    private static java.util.Collection<List<String>> bySlot(Set<String> names) {
+        java.util.Map<Integer, List<String>> groups = new java.util.LinkedHashMap<>();
+        for (String n : names) {
+            groups.computeIfAbsent(SlotHash.slot(n.getBytes(StandardCharsets.ISO_8859_1)), k -> new ArrayList<>()).add(n);
+        }
+        return groups.values();
     }
 
     /** A command the router can place where the client's subscriptions now belong: (S)SUBSCRIBE and a name. */

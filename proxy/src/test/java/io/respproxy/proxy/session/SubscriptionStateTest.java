@@ -182,6 +182,24 @@ class SubscriptionStateTest {
         s.clear();
     }
 
+    /** Shard channels of two slots (two SSUBSCRIBEs to one node): replayed one SSUBSCRIBE per slot, not one -CROSSSLOT. */
+    @Test
+    void replaySubscribesShardChannelsOfEachSlotApart() {
+        SubscriptionState s = new SubscriptionState();
+        sent(s, "ssubscribe", "{a}1", "{a}2");
+        frame(s, confirm("ssubscribe", "{a}1", 1));
+        frame(s, confirm("ssubscribe", "{a}2", 2));
+        sent(s, "ssubscribe", "{b}1");
+        frame(s, confirm("ssubscribe", "{b}1", 3));
+        assertEquals(List.of("SSUBSCRIBE {a}1 {a}2", "SSUBSCRIBE {b}1"), replay(s));
+        assertFalse(frame(s, confirm("ssubscribe", "{a}1", 1)));
+        assertFalse(frame(s, confirm("ssubscribe", "{a}2", 2)));
+        assertTrue(s.resubscribing());
+        assertFalse(frame(s, confirm("ssubscribe", "{b}1", 3)));
+        assertFalse(s.resubscribing());
+        s.clear();
+    }
+
     /** SUBSCRIBE x y z with x confirmed before the loss: the client sees y and z only, once. */
     @Test
     void aPartlyAnsweredCommandIsSentWholeAndWhatTheClientHadIsSwallowed() {
