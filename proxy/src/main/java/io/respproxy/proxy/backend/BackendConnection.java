@@ -1,6 +1,7 @@
 package io.respproxy.proxy.backend;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -278,6 +279,18 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     void nodeLeft(String why) {
         for (PendingReply p : pending) {
             p.nodeLeft(why);
+        }
+    }
+
+    /**
+     * One read per event-loop turn instead of Netty's 16 (a subscriber's connection): a node that
+     * streams messages to many subscribers as fast as it can gets the loop in turns of 64 KB, so a
+     * command of another client on the same loop waits for one read of each, not sixteen (as
+     * Redis writes at most 64 KB to one client per turn of its own loop).
+     */
+    public void fairReads() {
+        if (channel != null) {
+            channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1));
         }
     }
 

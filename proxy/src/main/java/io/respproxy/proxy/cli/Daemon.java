@@ -96,6 +96,9 @@ public final class Daemon {
         if (next.eventLoops() != config.eventLoops()) {
             restart.add("event-loops");
         }
+        if (next.maxMemoryClients() != config.maxMemoryClients()) {
+            restart.add("max-memory-clients"); // the JVM's direct memory was sized for it at start
+        }
         config = next;
         return restart;
     }

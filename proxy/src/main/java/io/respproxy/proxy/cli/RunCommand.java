@@ -51,6 +51,12 @@ final class RunCommand implements Command {
             err.println("respproxy: not started: configuration file " + file.get() + " is invalid");
             return 1;
         }
+        String memory = DirectMemoryCheck.problem(config.maxMemoryClients(),
+                io.netty.util.internal.PlatformDependent.maxDirectMemory());
+        if (memory != null) {
+            err.println("respproxy: not started: " + memory);
+            return 1;
+        }
         applyLogLevel(config.logLevel());
         log.info("respproxy {} starting with {}", VersionCommand.version(), file.get());
         ConfigSummary.lines(config).forEach(line -> log.info("{}", line));

@@ -15,7 +15,14 @@ import java.time.Duration;
  * @param clientIdleTimeout   close a client idle this long ({@link Duration#ZERO} = never)
  * @param maxPipelineInFlight commands one client may have waiting for replies before the proxy
  *                            stops reading from it
- * @param clientOutputBuffer  limits on replies queued for a slow client
+ * @param maxPendingOutput    replies waiting for one client (not yet taken by its socket, plus the
+ *                            expected size of those still in flight) past which the proxy runs and
+ *                            reads no more of its commands, until they drained to half
+ * @param maxPendingInput     commands read ahead, not run, from a client whose replies do not move
+ *                            while it has commands waiting (a pipeline written before it is read)
+ * @param clientOutputBuffer  limits on replies queued for a slow client (Redis's normal class)
+ * @param pubsubOutputBuffer  the same for a subscribed client (Redis's pubsub class)
+ * @param replicaOutputBuffer the same for a replica-like client (Redis's replica class)
  */
 public record LimitsConfig(
         int maxBulkLength,
@@ -26,14 +33,18 @@ public record LimitsConfig(
         int maxClients,
         Duration clientIdleTimeout,
         int maxPipelineInFlight,
-        OutputBuffer clientOutputBuffer) {
+        long maxPendingOutput,
+        long maxPendingInput,
+        OutputBuffer clientOutputBuffer,
+        OutputBuffer pubsubOutputBuffer,
+        OutputBuffer replicaOutputBuffer) {
 
     /** Caps that apply before AUTH succeeds (when the service has users). */
     public record PreAuth(int maxBulkLength, int maxArrayLength, int maxInlineLength) {}
 
     /**
-     * Like Redis's {@code client-output-buffer-limit normal}: over {@code hardBytes}, or over
-     * {@code softBytes} for {@code softDuration}, the client is disconnected.
+     * Like one class of Redis's {@code client-output-buffer-limit}: over {@code hardBytes}, or over
+     * {@code softBytes} for {@code softDuration}, the client is disconnected (0: no such limit).
      */
     public record OutputBuffer(long hardBytes, long softBytes, Duration softDuration) {}
 }

@@ -15,13 +15,19 @@ import java.util.Optional;
  * @param drainTimeout on stop, how long clients get to finish their in-flight commands
  * @param eventLoops   data-path event loop threads (already resolved: never 0)
  * @param logLevel     root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF
+ * @param maxMemoryClients the budget for every client's buffers together, bytes (0: none;
+ *                     {@link #MEMORY_CLIENTS_AUTO}: four fifths of the JVM's direct memory)
  */
 public record ProxyConfig(
         Map<String, ServiceConfig> services,
         Optional<HostPort> adminListen,
         Duration drainTimeout,
         int eventLoops,
-        String logLevel) {
+        String logLevel,
+        long maxMemoryClients) {
+
+    /** {@code max-memory-clients = auto}. */
+    public static final long MEMORY_CLIENTS_AUTO = -1;
 
     public ProxyConfig {
         services = Collections.unmodifiableMap(new LinkedHashMap<>(services));

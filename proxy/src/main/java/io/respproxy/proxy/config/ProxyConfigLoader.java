@@ -128,8 +128,10 @@ public final class ProxyConfigLoader {
         Duration drain = top.duration("drain-timeout", Duration.ZERO);
         int loops = top.integer("event-loops", 0, 1024);
         String level = top.choice("log-level", LOG_LEVELS, "missing").orElse("info").toUpperCase(java.util.Locale.ROOT);
+        long clientMemory = "auto".equals(top.optString("max-memory-clients").orElse(null))
+                ? ProxyConfig.MEMORY_CLIENTS_AUTO : top.bytes("max-memory-clients", 0, Long.MAX_VALUE);
         return new ProxyConfig(services, admin, drain,
-                loops == 0 ? Runtime.getRuntime().availableProcessors() : loops, level);
+                loops == 0 ? Runtime.getRuntime().availableProcessors() : loops, level, clientMemory);
     }
 
     private static Map<String, ServiceConfig> services(

@@ -55,11 +55,6 @@ final class TuningParser {
                         "limits.max-array-length", array),
                 (int) notAbove("limits.pre-auth.max-inline-length", in.bytes("limits.pre-auth.max-inline-length", 1, MAX_FRAME),
                         "limits.max-inline-length", inline));
-        long hard = in.bytes("limits.client-output-buffer.hard", 0, Long.MAX_VALUE);
-        long soft = in.bytes("limits.client-output-buffer.soft", 0, Long.MAX_VALUE);
-        if (hard > 0 && soft > hard) {
-            in.problem("limits.client-output-buffer.soft", "must not exceed limits.client-output-buffer.hard");
-        }
         return new LimitsConfig(
                 bulk,
                 array,
@@ -69,8 +64,22 @@ final class TuningParser {
                 in.integer("limits.maxclients", 1, 10_000_000),
                 in.duration("limits.client-idle-timeout", Duration.ZERO),
                 in.integer("limits.max-pipeline-in-flight", 1, 1_000_000),
-                new LimitsConfig.OutputBuffer(hard, soft,
-                        Duration.ofSeconds(in.integer("limits.client-output-buffer.soft-seconds", 0, 86_400))));
+                in.bytes("limits.max-pending-output", 1024, Long.MAX_VALUE),
+                in.bytes("limits.max-pending-input", 0, Long.MAX_VALUE),
+                outputBuffer("limits.client-output-buffer"),
+                outputBuffer("limits.client-output-buffer.pubsub"),
+                outputBuffer("limits.client-output-buffer.replica"));
+    }
+
+    /** One client class's output limits: {@code hard}, {@code soft}, {@code soft-seconds} under {@code section}. */
+    private LimitsConfig.OutputBuffer outputBuffer(String section) {
+        long hard = in.bytes(section + ".hard", 0, Long.MAX_VALUE);
+        long soft = in.bytes(section + ".soft", 0, Long.MAX_VALUE);
+        if (hard > 0 && soft > hard) {
+            in.problem(section + ".soft", "must not exceed " + section + ".hard");
+        }
+        return new LimitsConfig.OutputBuffer(hard, soft,
+                Duration.ofSeconds(in.integer(section + ".soft-seconds", 0, 86_400)));
     }
 
     private long notAbove(String rel, long value, String otherRel, long other) {

@@ -59,6 +59,11 @@ public final class FrameRun {
         return run;
     }
 
+    /** Bytes the run holds so far. */
+    public int pendingBytes() {
+        return first == null ? 0 : end - start;
+    }
+
     public boolean isEmpty() {
         return first == null;
     }

@@ -51,6 +51,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     private int bulkLength;
     private int[] args;
     private long bytesRead;
+    /** The session takes no request now: decode none (see {@link #pause}). */
+    private boolean paused;
+    private ChannelHandlerContext ctx;
 
     /** @param limits initial limits, typically {@link RespLimits#PRE_AUTH} when AUTH is required */
     public RespRequestDecoder(RespLimits limits) {
@@ -70,6 +73,37 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         return limits;
     }
 
+    /** Bytes received but not yet decoded into requests (while paused, or a partial command). */
+    public int bufferedBytes() {
+        return actualReadableBytes();
+    }
+
+    /**
+     * Decodes no further request until {@link #resume}: what the client sends meanwhile stays
+     * here as raw bytes (its compact form), not as decoded requests waiting in the session.
+     */
+    public void pause() {
+        paused = true;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    /** Decodes again, at once, what arrived while paused (requests go down the pipeline as on a read). */
+    public void resume() {
+        paused = false;
+        ByteBuf in = internalBuffer();
+        if (ctx != null && !ctx.isRemoved() && in.isReadable()) {
+            List<Object> out = new java.util.ArrayList<>();
+            callDecode(ctx, in, out);
+            // callDecode leaves the request that used up the input to its caller (channelRead fires it).
+            for (Object msg : out) {
+                ctx.fireChannelRead(msg);
+            }
+        }
+    }
+
     /** Bytes read from the client since the last call (for /metrics; counted once per socket read). */
     public long takeBytesRead() {
         long n = bytesRead;
@@ -79,6 +113,7 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        this.ctx = ctx;
         if (msg instanceof ByteBuf b) {
             bytesRead += b.readableBytes();
         }
@@ -89,6 +124,9 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         if (state == State.FAILED) {
             in.skipBytes(in.readableBytes());
+            return;
+        }
+        if (paused && state == State.START) {
             return;
         }
         final int base = in.readerIndex();

@@ -9,8 +9,10 @@ final class AdminViews {
 
     private final List<ServiceView> services;
     private final ProxyServer server;
+    private final io.respproxy.proxy.service.ClientMemory clientMemory;
 
-    AdminViews(List<ServiceView> services, ProxyServer server) {
+    AdminViews(List<ServiceView> services, ProxyServer server, io.respproxy.proxy.service.ClientMemory clientMemory) {
+        this.clientMemory = clientMemory;
         this.services = List.copyOf(services);
         this.server = server;
     }
@@ -47,6 +49,6 @@ final class AdminViews {
 
     /** The labelled per-service families of /metrics. */
     ProxyMetrics metrics() {
-        return new ProxyMetrics(services, server);
+        return new ProxyMetrics(services, server, clientMemory);
     }
 }

@@ -13,8 +13,10 @@ import io.respproxy.proxy.config.ServiceConfig;
 import io.respproxy.proxy.config.UserConfig;
 import io.respproxy.proxy.resp.RespLimits;
 import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.ClusterEmulation;
+import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandTable;
@@ -44,17 +46,23 @@ public final class ProxyDataPlane implements DataPlane {
     private final AdminViews adminViews;
     /** The daemon's one set of Lettuce threads: every probe, Sentinel and cluster query uses them. */
     private final io.lettuce.core.resource.ClientResources lettuce = TopologySources.sharedResources();
+    /** The budget for every client's buffers, all services together. */
+    private final ClientMemory clientMemory;
 
     /** @param metrics the daemon's registry, for process-wide metrics; the per-service ones are {@link #collectors()} */
     public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
         Transport transport = Transport.detect();
         CommandTable commands = CommandTable.builtin();
+        long maxDirect = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        ClientMemory clientMemory = new ClientMemory(clientBudget(config.maxMemoryClients(), maxDirect),
+                DIRECT_MEMORY::getMemoryUsed, maxDirect);
+        this.clientMemory = clientMemory;
         List<ListenerSpec> listeners = new ArrayList<>();
         List<ServiceView> views = new ArrayList<>();
         for (ServiceConfig sc : config.services().values()) {
             TopologySources.Built sources = TopologySources.create(sc, lettuce);
             ServiceRuntime rt = new ServiceRuntime(sc.name(), sources.topology(), sources.facts(), commands, users(sc),
-                    sessionSettings(sc), backendSettings(sc), transport.clientChannel(), lettuce);
+                    sessionSettings(sc), backendSettings(sc), transport.clientChannel(), lettuce, clientMemory);
             services.add(rt);
             running.put(sc.name(), sc);
             for (ListenerConfig l : sc.listeners()) {
@@ -64,7 +72,21 @@ public final class ProxyDataPlane implements DataPlane {
                     TopologySources.healthSettings(sc.health())));
         }
         server = new ProxyServer(transport, config.eventLoops(), services, listeners);
-        adminViews = new AdminViews(views, server);
+        adminViews = new AdminViews(views, server, clientMemory);
+    }
+
+    /** The JVM's direct buffers (Netty's pools reserve theirs there). */
+    static final java.lang.management.BufferPoolMXBean DIRECT_MEMORY = java.lang.management.ManagementFactory
+            .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+            .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+
+    /** The budget {@code max-memory-clients} means in a JVM with {@code maxDirect} bytes of direct memory. */
+    static long clientBudget(long configured, long maxDirect) {
+        long budget = configured == ProxyConfig.MEMORY_CLIENTS_AUTO ? maxDirect / 3 * 2 : configured;
+        log.info("client buffers: budget {} MiB ({}; the JVM's direct memory is {} MiB)", budget >> 20,
+                configured == ProxyConfig.MEMORY_CLIENTS_AUTO ? "max-memory-clients = auto: two thirds of it"
+                        : budget == 0 ? "max-memory-clients = 0: no budget" : "max-memory-clients", maxDirect >> 20);
+        return budget;
     }
 
     /** The data-path factory {@code respproxy run} uses. */
@@ -88,11 +110,16 @@ public final class ProxyDataPlane implements DataPlane {
         // Redis's protected mode: loopback clients only when the service has no users (auto), or always (yes).
         boolean loopbackOnly = sc.protectedMode() == ProtectedMode.YES
                 || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
-        return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.clientOutputBuffer().hardBytes(),
-                l.clientOutputBuffer().softBytes(), l.clientOutputBuffer().softDuration(),
+        var outputLimits = new OutputLimit.Classes(outputLimit(l.clientOutputBuffer()),
+                outputLimit(l.pubsubOutputBuffer()), outputLimit(l.replicaOutputBuffer()));
+        return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.maxPendingOutput(), l.maxPendingInput(), outputLimits,
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
                 sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc));
+    }
+
+    private static OutputLimit outputLimit(io.respproxy.proxy.config.LimitsConfig.OutputBuffer b) {
+        return new OutputLimit(b.hardBytes(), b.softBytes(), b.softDuration());
     }
 
     /** mode = cluster: each listener presents itself to cluster-aware clients as a one-node cluster. */

@@ -6,6 +6,7 @@ import io.respproxy.proxy.backend.NodeStats;
 import io.respproxy.proxy.metrics.Families;
 import io.respproxy.proxy.service.CommandStats;
 import io.respproxy.proxy.service.ListenerStats;
+import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Topology;
@@ -32,14 +33,22 @@ final class ProxyMetrics extends Collector {
     private final List<ServiceView> services;
     private final ProxyServer server;
 
-    ProxyMetrics(List<ServiceView> services, ProxyServer server) {
+    private final ClientMemory clientMemory;
+
+    ProxyMetrics(List<ServiceView> services, ProxyServer server, ClientMemory clientMemory) {
         this.services = List.copyOf(services);
         this.server = server;
+        this.clientMemory = clientMemory;
     }
 
     @Override
     public List<MetricFamilySamples> collect() {
         Families f = declare();
+        f.set("respproxy_client_buffer_bytes", clientMemory.total());
+        f.set("respproxy_client_buffer_budget_bytes", clientMemory.budget());
+        f.set("respproxy_evicted_clients_total", clientMemory.evictedClients());
+        f.set("respproxy_direct_memory_used_bytes", ProxyDataPlane.DIRECT_MEMORY.getMemoryUsed());
+        f.set("respproxy_direct_memory_max_bytes", io.netty.util.internal.PlatformDependent.maxDirectMemory());
         for (ServiceView v : services) {
             service(f, v);
         }
@@ -55,6 +64,16 @@ final class ProxyMetrics extends Collector {
                         + "command, by reason (maxclients, protected_mode).", "service", "listener", "reason")
                 .counter("respproxy_client_received_bytes_total", "Bytes read from clients.", "service", "listener")
                 .counter("respproxy_client_sent_bytes_total", "Bytes written to clients.", "service", "listener")
+                .counter("respproxy_client_output_limit_closes_total", "Clients closed for overcoming their "
+                        + "client-output-buffer-limit (limits.client-output-buffer).", "service", "listener")
+                .gauge("respproxy_client_buffer_bytes", "Bytes all clients hold in the proxy now (replies not yet "
+                        + "taken by their sockets, commands read but not yet run), every service together.")
+                .gauge("respproxy_client_buffer_budget_bytes", "max-memory-clients (0: no budget).")
+                .gauge("respproxy_direct_memory_used_bytes", "Direct memory the JVM has reserved (client and "
+                        + "backend buffers: Netty's pools keep what they once needed).")
+                .gauge("respproxy_direct_memory_max_bytes", "The JVM's direct memory limit (-XX:MaxDirectMemorySize).")
+                .counter("respproxy_evicted_clients_total", "Clients closed because all clients' buffers exceeded "
+                        + "max-memory-clients (the largest first).")
                 .counter("respproxy_commands_total", "Commands answered, by command (as the command table names it; "
                         + "unknown for any other) and outcome (ok, error: an error reply; (un)subscribes count as ok "
                         + "when sent).", "service", "command", "outcome")
@@ -117,6 +136,7 @@ final class ProxyMetrics extends Collector {
             }
             f.set("respproxy_client_received_bytes_total", l.bytesReceived.sum(), s, l.name());
             f.set("respproxy_client_sent_bytes_total", l.bytesSent.sum(), s, l.name());
+            f.set("respproxy_client_output_limit_closes_total", l.outputLimitCloses.sum(), s, l.name());
         }
         for (CommandStats c : sorted(st.commands(), CommandStats::name)) {
             f.set("respproxy_commands_total", c.ok.sum(), s, c.name(), "ok");

@@ -26,6 +26,8 @@ public final class ListenerStats {
     /** Bytes read from clients / written to them, ever. */
     public final LongAdder bytesReceived = new LongAdder();
     public final LongAdder bytesSent = new LongAdder();
+    /** Clients closed for overcoming their client-output-buffer-limit, ever. */
+    public final LongAdder outputLimitCloses = new LongAdder();
 
     ListenerStats(String name) {
         this.name = name;

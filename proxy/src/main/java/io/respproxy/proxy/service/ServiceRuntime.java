@@ -75,13 +75,17 @@ public final class ServiceRuntime implements AutoCloseable {
     private final MasterChanges failovers;
     /** The daemon's Lettuce threads (the COMMAND discovery's connection uses them). */
     private final io.lettuce.core.resource.ClientResources lettuce;
+    /** The process's budget for client buffers, shared by every service. */
+    private final ClientMemory clientMemory;
     /** Cluster mode: each shard's master; touched on the source's thread only. */
     private final ShardMasterChanges clusterFailovers;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendSettings backendSettings,
-                          Class<? extends Channel> backendChannelClass, io.lettuce.core.resource.ClientResources lettuce) {
+                          Class<? extends Channel> backendChannelClass, io.lettuce.core.resource.ClientResources lettuce,
+                          ClientMemory clientMemory) {
         this.lettuce = lettuce;
+        this.clientMemory = clientMemory;
         this.name = name;
         this.dedicatedLimit = new DedicatedLimit(backendSettings.maxDedicatedPerNode());
         this.source = source;
@@ -94,6 +98,10 @@ public final class ServiceRuntime implements AutoCloseable {
         this.topology = source.current();
         this.failovers = new MasterChanges(name, stats, this::leftMaster);
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
+    }
+
+    public ClientMemory clientMemory() {
+        return clientMemory;
     }
 
     /** Starts discovery; snapshots are published as they come. */

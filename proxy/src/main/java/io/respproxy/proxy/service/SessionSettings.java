@@ -10,9 +10,10 @@ import java.util.Set;
  * @param limits            request limits once authenticated
  * @param preAuthLimits     tighter request limits until the client authenticates
  * @param maxInFlight       commands a client may have waiting for replies before the proxy stops reading from it
- * @param outputHardLimit   bytes of unsent replies after which a slow reader is disconnected
- * @param outputSoftLimit   ... or after it stayed over this many bytes (0: no soft limit)
- * @param outputSoftDuration for this long
+ * @param maxPendingOutput  replies waiting for one client (unsent, plus the expected size of those still
+ *                          in flight) past which no more of its commands are run or read, until half drained
+ * @param maxPendingInput   bytes of commands read ahead, not run, from a client whose replies stand still
+ * @param outputLimits      client-output-buffer-limit by client class (normal, pubsub, replica)
  * @param readPortRejectsWrites {@code read-port.writes = reject}
  * @param fallbackToMaster  reads go to the master when no replica is eligible
  * @param loopbackOnly      protected mode: only loopback clients may connect
@@ -24,8 +25,8 @@ import java.util.Set;
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  * @param cluster           mode = cluster: the one-node cluster each listener presents; {@link ClusterEmulation#OFF} otherwise
  */
-public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long outputHardLimit,
-                              long outputSoftLimit, Duration outputSoftDuration,
+public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long maxPendingOutput,
+                              long maxPendingInput, OutputLimit.Classes outputLimits,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
                               int databases, ClusterEmulation cluster) {

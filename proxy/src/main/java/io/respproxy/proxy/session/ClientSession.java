@@ -3,14 +3,17 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.ReferenceCountUtil;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.resp.RespProtocolError;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
+import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
+import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.proxy.service.UserGrant;
@@ -22,6 +25,7 @@ import io.respproxy.routing.route.Router;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One client connection's command flow: each request is routed ({@link Router}), executed
@@ -52,6 +56,13 @@ public final class ClientSession implements ClientHandle {
     private boolean closeWhenDrained;
     private boolean resuming;
     private final WriteOrder writes = new WriteOrder();
+    /** How long a client's replies may stand still, while it has commands waiting, before they are read ahead. */
+    static final long OUTPUT_STALL_MILLIS = 250;
+    /** The pending check for replies that stand still, and the client's unsent bytes when it was scheduled. */
+    private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
+    private long unsentAtStall;
+    /** A task is queued to decode what the paused decoder holds. */
+    private boolean decodeQueued;
     /** CLIENT REPLY OFF. */
     private boolean repliesOff;
     /** CLIENT REPLY SKIP: replies still to suppress (its own and the next command's). */
@@ -72,8 +83,28 @@ public final class ClientSession implements ClientHandle {
         channel = ch;
         pool = service.pool(ch.eventLoop());
         holdQueue = service.holdQueue(ch.eventLoop());
-        input = new InputGate(ch, settings.maxInFlight());
-        writer = new ReplyWriter(ch, pool, settings, state.id(), meter.listener());
+        input = new InputGate(ch, decoder, settings.maxInFlight(), settings.maxPendingInput());
+        long pause = settings.maxPendingOutput();
+        // Unwritable past max-pending-output, writable again at half: the event resumes the client.
+        ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark((int) Math.min(pause / 2, Integer.MAX_VALUE),
+                (int) Math.min(pause, Integer.MAX_VALUE)));
+        writer = new ReplyWriter(ch, pool, settings, meter.listener(), this::describeHere);
+        writer.account(service.clientMemory().open(ch.eventLoop(), new ClientMemory.Client() {
+            @Override
+            public long bufferBytes() {
+                return writer.unsentBytes() + inputBytes();
+            }
+
+            @Override
+            public String describe() {
+                return describeHere();
+            }
+
+            @Override
+            public void evict() {
+                channel.close();
+            }
+        }), this::inputBytes);
         dispatcher = new Dispatcher(this, pool);
         meter.connected(pool.clock());
         service.stats().connectedClients.incrementAndGet();
@@ -109,6 +140,7 @@ public final class ClientSession implements ClientHandle {
         hold.clear();
         writer.discard();
         input.releaseAll();
+        writer.closeAccount();
         ReplySlot s;
         while ((s = queue.poll()) != null) {
             s.discard();
@@ -132,6 +164,7 @@ public final class ClientSession implements ClientHandle {
         meter.arrived(req);
         if (input.hasBacklog() || mustWait()) {
             input.add(req);
+            decoder.pause(); // the client's next commands stay raw bytes until this one runs
             updateReading();
             return;
         }
@@ -140,8 +173,13 @@ public final class ClientSession implements ClientHandle {
 
     /** True while new commands must wait: too many in flight, a barrier, or held commands ahead. */
     private boolean mustWait() {
-        return input.full(queue.size()) || hold.holding() || pinned.waitingForBarrier(queue.isEmpty())
-                || writes.blocking();
+        return input.full(queue.size()) || writer.outputFull(queue.size()) || hold.holding()
+                || pinned.waitingForBarrier(queue.isEmpty()) || writes.blocking();
+    }
+
+    /** Bytes of the client's commands the proxy holds: read but not yet run, and a partial one. */
+    private long inputBytes() {
+        return input.bytes();
     }
 
     private void handle(RespRequest req) {
@@ -224,9 +262,7 @@ public final class ClientSession implements ClientHandle {
             }
             return;
         }
-        if (input.hasBacklog() && !closing) {
-            resumeBacklog();
-        }
+        resumeInput();
         updateReading();
         writer.checkOutputLimit();
     }
@@ -234,11 +270,33 @@ public final class ClientSession implements ClientHandle {
     /** The hold was retried (topology change or timer): run what waits and flush, outside any read batch. */
     void resumeOutsideReadBatch() {
         pool.clock().tick(); // a timer or a new topology: the loop's last reading may be old
+        resumeInput();
+        updateReading();
+        writer.flushNow();
+    }
+
+    /** Runs what waits in the backlog, then (on a task of its own) what the paused decoder holds. */
+    private void resumeInput() {
         if (input.hasBacklog() && !closing) {
             resumeBacklog();
         }
+        if (decoder.paused() && !decodeQueued && !input.hasBacklog() && !closing && !closeWhenDrained && !mustWait()) {
+            // Not from here: this may run inside the decoder's own read (a local reply drained).
+            decodeQueued = true;
+            channel.eventLoop().execute(this::decodeBuffered);
+        }
+    }
+
+    /** The client's commands held as raw bytes while it waited: decoded and run now, as on a read. */
+    private void decodeBuffered() {
+        decodeQueued = false;
+        if (!closing && !closeWhenDrained && !input.hasBacklog() && !mustWait()) {
+            pool.clock().tick();
+            decoder.resume();
+            pool.flushBackends();
+            writer.flushNow();
+        }
         updateReading();
-        writer.flushNow();
     }
 
     private void resumeBacklog() {
@@ -262,10 +320,20 @@ public final class ClientSession implements ClientHandle {
         pool.flushBackends();
         writer.flushNow();
         updateReading();
+        writer.account();
     }
 
+    /** The client's socket took enough of its replies (or fell behind): run what waits for that. */
     void writabilityChanged() {
+        if (channel.isWritable() && !closing) {
+            resumeOutsideReadBatch();
+        }
         writer.checkOutputLimit();
+    }
+
+    /** Subscribed or not: which of Redis's output-limit classes applies. */
+    void outputClass(OutputLimit.ClientClass c) {
+        writer.clientClass(c);
     }
 
     /** {@code client-idle-timeout} fired: close unless the client waits for something. */
@@ -278,7 +346,35 @@ public final class ClientSession implements ClientHandle {
     }
 
     private void updateReading() {
+        if (stallCheck == null && input.hasBacklog() && writer.outputFull(queue.size())) {
+            unsentAtStall = writer.unsentBytes();
+            stallCheck = channel.eventLoop().schedule(this::checkOutputStall, OUTPUT_STALL_MILLIS, TimeUnit.MILLISECONDS);
+        } else if (!input.hasBacklog()) {
+            input.readAhead(false);
+        }
         input.update(queue.size(), !closing && !closeWhenDrained);
+    }
+
+    /**
+     * Commands wait because the client's replies piled up: when none of them left for
+     * {@link #OUTPUT_STALL_MILLIS}, the client may be blocked writing a pipeline it reads only
+     * once written, so its commands are read ahead (not run) into its own backlog.
+     */
+    private void checkOutputStall() {
+        stallCheck = null;
+        if (closing || !input.hasBacklog() || !writer.outputFull(queue.size())) {
+            input.readAhead(false);
+            return;
+        }
+        long unsent = writer.unsentBytes();
+        if (unsent >= unsentAtStall) {
+            input.readAhead(true);
+        } else {
+            unsentAtStall = unsent; // draining: look again later
+            stallCheck = channel.eventLoop().schedule(this::checkOutputStall, OUTPUT_STALL_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        input.update(queue.size(), !closing && !closeWhenDrained);
+        writer.account();
     }
 
     /** Sends every earlier reply, then closes (QUIT, protocol error); later requests are dropped. */

@@ -186,6 +186,7 @@ final class InfoCommand {
         return "# Stats\r\ntotal_connections_received:" + st.connectionsReceived.sum()
                 + "\r\ntotal_commands_processed:" + st.commandsProcessed.sum()
                 + "\r\nrejected_connections:" + st.rejectedConnections.sum()
+                + "\r\nevicted_clients:" + s.service().clientMemory().evictedClients()
                 + "\r\ntotal_error_replies:" + st.errorReplies.sum() + "\r\n";
     }
 

@@ -1,5 +1,6 @@
 package io.respproxy.proxy.session;
 
+import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
@@ -65,6 +66,7 @@ final class PinnedSession {
         } else if (next == Mode.SUBSCRIBED) {
             stats.pubsubClients.incrementAndGet();
         }
+        session.outputClass(next == Mode.SUBSCRIBED ? OutputLimit.ClientClass.PUBSUB : OutputLimit.ClientClass.NORMAL);
         mode = next;
     }
 

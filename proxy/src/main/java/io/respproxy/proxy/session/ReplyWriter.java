@@ -6,17 +6,23 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.resp.FrameRun;
+import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ListenerStats;
+import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.service.SessionSettings;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The client's output: replies are written without a flush, replies that lie back to back in a
  * backend's receive buffer go out as one slice, and the client is flushed once per backend read
- * batch. Enforces Redis's client-output-buffer-limit: over the hard limit, or over the soft limit
- * for longer than the soft duration, a client that does not read its replies is disconnected.
+ * batch. Enforces Redis's client-output-buffer-limit by client class: over the hard limit, or over
+ * the soft limit for longer than the soft duration, a client that does not read its replies is
+ * closed. Tells the session when the client's replies pile up ({@link #outputFull}), so it runs
+ * no more of its commands until they drain.
  */
 final class ReplyWriter implements BackendPool.Flushable {
 
@@ -25,9 +31,10 @@ final class ReplyWriter implements BackendPool.Flushable {
     private final Channel channel;
     private final BackendPool pool;
     private final SessionSettings settings;
-    private final long clientId;
     /** Replies written since the last flush that lie back to back in a backend's buffer: one write. */
     private final FrameRun run = new FrameRun();
+    /** Frames of a client that is behind, copied into chunks of its own. */
+    private final SpillChunks spill;
     private boolean wrote;
     private boolean flushQueued;
     private boolean closed;
@@ -36,13 +43,62 @@ final class ReplyWriter implements BackendPool.Flushable {
     private final ListenerStats stats;
     /** Bytes written since the last flush: added to the listener's count once per flush. */
     private long bytesOut;
+    /** Which of Redis's output-limit classes the client is in now. */
+    private OutputLimit.ClientClass clientClass = OutputLimit.ClientClass.NORMAL;
+    /** What replies to this client are expected to weigh, for the commands still in flight. */
+    private final ReplyEstimate estimate;
+    /** The client as CLIENT LIST shows it, for the line logged when it is closed. */
+    private final Supplier<String> describe;
+    private ClientMemory.Account account;
+    private LongSupplier inputBytes;
 
-    ReplyWriter(Channel channel, BackendPool pool, SessionSettings settings, long clientId, ListenerStats stats) {
+    ReplyWriter(Channel channel, BackendPool pool, SessionSettings settings, ListenerStats stats,
+                Supplier<String> describe) {
         this.channel = channel;
         this.pool = pool;
         this.settings = settings;
-        this.clientId = clientId;
         this.stats = stats;
+        this.describe = describe;
+        this.spill = new SpillChunks(channel);
+        this.estimate = new ReplyEstimate(settings.maxPendingOutput());
+    }
+
+    /** The client's entry in the process's buffer budget, and what its input side holds. */
+    void account(ClientMemory.Account account, LongSupplier inputBytes) {
+        this.account = account;
+        this.inputBytes = inputBytes;
+    }
+
+    /** Brings the client's entry in the budget up to date (a delta: cheap). */
+    void account() {
+        account.update(unsentBytes() + inputBytes.getAsLong());
+    }
+
+    void closeAccount() {
+        account.close();
+    }
+
+    void clientClass(OutputLimit.ClientClass c) {
+        clientClass = c;
+    }
+
+    /**
+     * Whether the client's replies have piled up: those its socket has not taken, plus the
+     * {@code inFlight} still to come at the size its recent replies had, exceed
+     * {@code max-pending-output}. One command may always be in flight.
+     */
+    boolean outputFull(int inFlight) {
+        long unsent = unsentBytes();
+        if (unsent > settings.maxPendingOutput()) {
+            return true;
+        }
+        return inFlight > 0 && unsent + estimate.expected(inFlight) > settings.maxPendingOutput();
+    }
+
+    /** Replies written to the client that its socket has not taken yet (and those gathered here). */
+    long unsentBytes() {
+        var out = channel.unsafe().outboundBuffer();
+        return (out == null ? 0 : out.totalPendingWriteBytes()) + run.pendingBytes() + spill.heldBytes();
     }
 
     /** Writes one reply in order (ownership passes here); {@code source} as in {@link FrameRun#add}. */
@@ -51,7 +107,16 @@ final class ReplyWriter implements BackendPool.Flushable {
             reply.release();
             return;
         }
-        bytesOut += reply.readableBytes();
+        int size = reply.readableBytes();
+        bytesOut += size;
+        estimate.replied(size);
+        wrote = true;
+        if (spill.behind()) {
+            writeRun();
+            spill.add(reply, source);
+            return;
+        }
+        spill.emit();
         ByteBuf previous = run.add(reply, source, sourceIndex);
         if (previous != null) {
             channel.write(previous, channel.voidPromise());
@@ -67,7 +132,12 @@ final class ReplyWriter implements BackendPool.Flushable {
         }
         writeRun();
         bytesOut += frame.readableBytes();
-        channel.write(frame, channel.voidPromise());
+        if (spill.behind()) {
+            spill.add(frame, frame.unwrap());
+        } else {
+            spill.emit();
+            channel.write(frame, channel.voidPromise());
+        }
         wrote = true;
         flushSoon();
         checkOutputLimit();
@@ -84,9 +154,12 @@ final class ReplyWriter implements BackendPool.Flushable {
     @Override
     public void flushNow() {
         flushQueued = false;
-        if (wrote && !closed) {
+        if ((wrote || !spill.isEmpty()) && !closed) {
             wrote = false;
             writeRun();
+            if (!spill.behind()) {
+                spill.emit(); // caught up: what was gathered while behind goes out now
+            }
             countBytes();
             channel.flush();
             checkOutputLimit();
@@ -107,6 +180,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         }
         closed = true;
         writeRun();
+        spill.emit();
         countBytes();
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -122,35 +196,39 @@ final class ReplyWriter implements BackendPool.Flushable {
     void discard() {
         closed = true;
         run.discard();
+        spill.discard();
     }
 
     void checkOutputLimit() {
         if (closed) {
             return;
         }
-        var out = channel.unsafe().outboundBuffer();
-        long pending = out == null ? 0 : out.totalPendingWriteBytes();
-        if (pending > settings.outputHardLimit()) {
-            disconnect("hard", settings.outputHardLimit());
-        } else if (settings.outputSoftLimit() > 0 && pending > settings.outputSoftLimit()) {
+        long pending = unsentBytes();
+        account.update(pending + inputBytes.getAsLong());
+        OutputLimit limit = settings.outputLimits().of(clientClass);
+        if (limit.overHard(pending)) {
+            disconnect();
+        } else if (limit.overSoft(pending)) {
             long now = System.nanoTime();
             if (softLimitSince == 0) {
                 softLimitSince = now;
-                long delay = settings.outputSoftDuration().toMillis() + 1;
+                long delay = limit.softDuration().toMillis() + 1;
                 channel.eventLoop().schedule(this::checkOutputLimit, delay, TimeUnit.MILLISECONDS);
-            } else if (now - softLimitSince >= settings.outputSoftDuration().toNanos()) {
-                disconnect("soft", settings.outputSoftLimit());
+            } else if (now - softLimitSince >= limit.softDuration().toNanos()) {
+                disconnect();
             }
         } else {
             softLimitSince = 0;
         }
     }
 
-    private void disconnect(String which, long limit) {
-        log.warn("client id={} {} exceeded the {} output buffer limit ({} bytes): disconnected",
-                clientId, channel.remoteAddress(), which, limit);
+    private void disconnect() {
+        // Redis's own line (networking.c), so log searches and alerts written for Redis match.
+        log.warn("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.", describe.get());
+        stats.outputLimitCloses.increment();
         closed = true;
         run.discard();
+        spill.discard();
         channel.close();
     }
 }

@@ -82,6 +82,7 @@ final class Subscription {
     /** A frame-sink that ignores a connection this subscription no longer uses. */
     private void attach(BackendConnection c) {
         conn = c;
+        c.fairReads();
         c.pipeTo(new BackendConnection.FrameSink() {
             @Override
             public void onFrame(ByteBuf frame) {

@@ -107,11 +107,15 @@ class ConfigErrorsTest {
                 limits.pre-auth.max-array-length = 100000000
                 backend.reconnect-backoff { min = 10s, max = 1s }
                 limits.client-output-buffer { hard = 1mb, soft = 2mb }
+                limits.client-output-buffer.pubsub { hard = 1mb, soft = 2mb }
+                limits.max-pending-output = 10
                 """));
         assertEquals(List.of(
                 "respproxy.services.cache.backend.reconnect-backoff.max: must not be less than backend.reconnect-backoff.min",
                 "respproxy.services.cache.health.timeout: must be at least 1ms",
+                "respproxy.services.cache.limits.client-output-buffer.pubsub.soft: must not exceed limits.client-output-buffer.pubsub.hard",
                 "respproxy.services.cache.limits.client-output-buffer.soft: must not exceed limits.client-output-buffer.hard",
+                "respproxy.services.cache.limits.max-pending-output: must be between 1024 and 9223372036854775807 bytes, got 10",
                 "respproxy.services.cache.limits.maxclients: must be between 1 and 10000000, got 0",
                 "respproxy.services.cache.limits.pre-auth.max-array-length: must not exceed limits.max-array-length (1048576)"), m);
     }

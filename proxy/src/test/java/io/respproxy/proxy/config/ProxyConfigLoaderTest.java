@@ -25,6 +25,7 @@ class ProxyConfigLoaderTest {
         assertEquals(Duration.ofSeconds(10), config.drainTimeout());
         assertEquals(Runtime.getRuntime().availableProcessors(), config.eventLoops());
         assertEquals("INFO", config.logLevel());
+        assertEquals(ProxyConfig.MEMORY_CLIENTS_AUTO, config.maxMemoryClients());
 
         ServiceConfig s = config.services().get("cache");
         assertEquals(Mode.STATIC, s.mode());
@@ -55,7 +56,12 @@ class ProxyConfigLoaderTest {
         assertEquals(10000, l.maxClients());
         assertEquals(Duration.ZERO, l.clientIdleTimeout());
         assertEquals(1024, l.maxPipelineInFlight());
+        assertEquals(256L << 10, l.maxPendingOutput());
+        assertEquals(16L << 20, l.maxPendingInput());
         assertEquals(new LimitsConfig.OutputBuffer(256L << 20, 64L << 20, Duration.ofSeconds(60)), l.clientOutputBuffer());
+        // Redis's client-output-buffer-limit defaults: pubsub 32mb 8mb 60, replica 256mb 64mb 60.
+        assertEquals(new LimitsConfig.OutputBuffer(32L << 20, 8L << 20, Duration.ofSeconds(60)), l.pubsubOutputBuffer());
+        assertEquals(new LimitsConfig.OutputBuffer(256L << 20, 64L << 20, Duration.ofSeconds(60)), l.replicaOutputBuffer());
 
         assertEquals(new HealthConfig(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 0,
                 Duration.ofMillis(100)),
@@ -68,6 +74,22 @@ class ProxyConfigLoaderTest {
         assertTrue(s.denies("ACL", "SETUSER"));
         assertFalse(s.denies("GET", null));
         assertTrue(s.nat().isEmpty());
+    }
+
+    @Test
+    void outputLimitsByClassAndTheClientBudget() throws Exception {
+        ProxyConfig config = ProxyConfigLoader.loadFromString(ConfigTexts.staticService("""
+                limits.max-pending-output = 64kb
+                limits.client-output-buffer { hard = 0, soft = 0, soft-seconds = 0 }
+                limits.client-output-buffer.pubsub { hard = 4mb, soft = 1mb, soft-seconds = 5 }
+                """) + "respproxy.max-memory-clients = 64mb\n");
+        assertEquals(64L << 20, config.maxMemoryClients());
+        LimitsConfig l = config.services().get("cache").limits();
+        assertEquals(64L << 10, l.maxPendingOutput());
+        assertEquals(new LimitsConfig.OutputBuffer(0, 0, Duration.ZERO), l.clientOutputBuffer());
+        assertEquals(new LimitsConfig.OutputBuffer(4L << 20, 1L << 20, Duration.ofSeconds(5)), l.pubsubOutputBuffer());
+        // Classes not written keep Redis's defaults.
+        assertEquals(new LimitsConfig.OutputBuffer(256L << 20, 64L << 20, Duration.ofSeconds(60)), l.replicaOutputBuffer());
     }
 
     @Test

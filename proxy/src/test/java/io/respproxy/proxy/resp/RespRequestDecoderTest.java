@@ -265,4 +265,41 @@ class RespRequestDecoderTest {
         assertTrue(r.release());
         assertFalse(channel.finish());
     }
+
+    /** Pauses the decoder after each request it takes, as the session does when it must make one wait. */
+    private static final class PausingSink extends ChannelInboundHandlerAdapter {
+        final List<String> got = new ArrayList<>();
+        RespRequestDecoder decoder;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            got.add(((RespRequest) msg).asString(1));
+            ((RespRequest) msg).release();
+            decoder.pause();
+        }
+    }
+
+    @Test
+    void aPausedDecoderKeepsWhatFollowsAsRawBytesUntilResumed() {
+        RespRequestDecoder decoder = new RespRequestDecoder(RespLimits.DEFAULT);
+        PausingSink sink = new PausingSink();
+        sink.decoder = decoder;
+        EmbeddedChannel ch = new EmbeddedChannel(decoder, sink);
+        String three = "*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\n*2\r\n$3\r\nGET\r\n$1\r\nc\r\n";
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer(three, StandardCharsets.US_ASCII));
+        assertEquals(List.of("a"), sink.got);
+        assertTrue(decoder.paused());
+        assertEquals(2 * "*2\r\n$3\r\nGET\r\n$1\r\nb\r\n".length(), decoder.bufferedBytes());
+        decoder.resume();
+        assertEquals(List.of("a", "b"), sink.got);
+        // The last request of the input is handed on too (callDecode leaves it to its caller).
+        decoder.resume();
+        assertEquals(List.of("a", "b", "c"), sink.got);
+        assertEquals(0, decoder.bufferedBytes());
+        // Resumed with nothing left: nothing happens, and the next read decodes as usual.
+        decoder.resume();
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer("*2\r\n$3\r\nGET\r\n$1\r\nd\r\n", StandardCharsets.US_ASCII));
+        assertEquals(List.of("a", "b", "c", "d"), sink.got);
+        assertFalse(ch.finish());
+    }
 }

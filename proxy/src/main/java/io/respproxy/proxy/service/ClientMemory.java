@@ -1,0 +1,240 @@
+package io.respproxy.proxy.service;
+
+import io.netty.channel.EventLoop;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The process-wide budget for client buffers, every service together (Redis 7's
+ * {@code maxmemory-clients}): what each client holds for itself in the proxy, replies its socket
+ * has not taken and commands read but not yet run. Past the budget, the clients holding the most
+ * are closed first.
+ *
+ * <p>A client and its account belong to one event loop, so each loop keeps its own clients and
+ * total without locks ({@link Loop}) and publishes the total with one volatile write; the sum of
+ * the published totals is the process's. A loop that finds the process over budget closes its own
+ * largest clients until its share of the excess is freed (its total over the process's), so loops
+ * do not close each other's clients nor free the same excess twice. Accounts are brought up to
+ * date when a client's buffers change (cheap: a delta) and recounted exactly every 100 ms and
+ * before any eviction.
+ */
+public final class ClientMemory {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientMemory.class);
+    /** How often each loop recounts its clients exactly. */
+    static final long SCAN_MILLIS = 100;
+    /** A loop's published total is refreshed when its own moved by this much since. */
+    private static final long PUBLISH_STEP = 1 << 20;
+
+    /** A client as the budget sees it; called on the client's event loop only. */
+    public interface Client {
+        /** Bytes this client holds in the proxy now. */
+        long bufferBytes();
+
+        /** The client as CLIENT LIST shows it, for the log line. */
+        String describe();
+
+        /** Closes the client (its buffers are released when the close completes). */
+        void evict();
+    }
+
+    private final long budget;
+    /** Direct memory the JVM has reserved now, and past which clients are closed whatever the budget says. */
+    private final LongSupplier directUsed;
+    private final long directPressure;
+    private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
+    private final LongAdder evicted = new LongAdder();
+
+    /**
+     * @param budget     bytes for all clients together; 0 disables eviction (accounting still runs)
+     * @param directUsed the JVM's direct memory in use now
+     * @param directMax  the JVM's direct memory limit: past nine tenths of it the largest clients
+     *                   are closed too (to eight tenths), budget or not, since the budget counts
+     *                   the clients' frames, not the allocator's slack beside them, and running out
+     *                   fails every connection's next read
+     */
+    public ClientMemory(long budget, LongSupplier directUsed, long directMax) {
+        this.budget = budget;
+        this.directUsed = directUsed;
+        this.directPressure = directMax > 0 ? directMax / 10 * 9 : Long.MAX_VALUE;
+        this.directTarget = directMax > 0 ? directMax / 10 * 8 : Long.MAX_VALUE;
+    }
+
+    private final long directTarget;
+
+    /** Bytes to free now: the clients' excess over the budget, or the direct memory's over its target. */
+    private long excess(long global) {
+        long over = budget > 0 ? global - budget : 0;
+        long used = directUsed.getAsLong();
+        if (used > directPressure) {
+            over = Math.max(over, used - directTarget);
+        }
+        return over;
+    }
+
+    public long budget() {
+        return budget;
+    }
+
+    /** Bytes all clients hold, as the loops last published (at most 100 ms or 1 MiB behind). */
+    public long total() {
+        long sum = 0;
+        for (Loop l : loops.values()) {
+            sum += l.published;
+        }
+        return sum;
+    }
+
+    /** Clients closed because the budget was exceeded, since start (INFO's evicted_clients). */
+    public long evictedClients() {
+        return evicted.sum();
+    }
+
+    /** Opens {@code client}'s account on its loop (called on that loop). */
+    public Account open(EventLoop loop, Client client) {
+        return loops.computeIfAbsent(loop, Loop::new).open(client);
+    }
+
+    /** One client's entry in its loop's total. */
+    public static final class Account {
+        private final Loop loop;
+        private final Client client;
+        private long reported;
+        private int index;
+        private boolean closed;
+
+        private Account(Loop loop, Client client, int index) {
+            this.loop = loop;
+            this.client = client;
+            this.index = index;
+        }
+
+        /** The client now holds {@code bytes}: its loop's total follows (and may evict). */
+        public void update(long bytes) {
+            if (!closed && bytes != reported) {
+                long delta = bytes - reported;
+                reported = bytes;
+                loop.changed(delta);
+            }
+        }
+
+        /** The client is gone. */
+        public void close() {
+            if (!closed) {
+                closed = true;
+                loop.remove(this);
+            }
+        }
+    }
+
+    /** The clients of one event loop and their total; touched on that loop only. */
+    private final class Loop {
+        private final EventLoop eventLoop;
+        private final List<Account> accounts = new ArrayList<>();
+        /** The sum of every account's last report. */
+        private long total;
+        private volatile long published;
+        private long lastEvictionScanNanos;
+        private boolean scanning;
+
+        Loop(EventLoop eventLoop) {
+            this.eventLoop = eventLoop;
+            eventLoop.scheduleAtFixedRate(this::scan, SCAN_MILLIS, SCAN_MILLIS, TimeUnit.MILLISECONDS);
+        }
+
+        Account open(Client client) {
+            Account a = new Account(this, client, accounts.size());
+            accounts.add(a);
+            return a;
+        }
+
+        void remove(Account a) {
+            Account last = accounts.remove(accounts.size() - 1);
+            if (last != a) {
+                accounts.set(a.index, last);
+                last.index = a.index;
+            }
+            changed(-a.reported);
+        }
+
+        void changed(long delta) {
+            total += delta;
+            if (delta > 0 && !scanning && ((budget > 0 && total + others() > budget)
+                    || directUsed.getAsLong() > directPressure)) {
+                long now = System.nanoTime();
+                if (now - lastEvictionScanNanos >= TimeUnit.MILLISECONDS.toNanos(1)) {
+                    lastEvictionScanNanos = now;
+                    scan();
+                    return;
+                }
+            }
+            if (Math.abs(total - published) >= PUBLISH_STEP) {
+                published = total;
+            }
+        }
+
+        private long others() {
+            long sum = 0;
+            for (Loop l : loops.values()) {
+                if (l != this) {
+                    sum += l.published;
+                }
+            }
+            return sum;
+        }
+
+        /** Recounts every client exactly, publishes the total, and evicts when over budget. */
+        void scan() {
+            if (scanning) {
+                return;
+            }
+            scanning = true;
+            try {
+                long sum = 0;
+                for (Account a : accounts) {
+                    a.reported = a.client.bufferBytes();
+                    sum += a.reported;
+                }
+                total = sum;
+                published = sum;
+                long global = sum + others();
+                long excess = excess(global);
+                if (excess > 0 && sum > 0) {
+                    long toFree = EvictionPlan.share(sum, global, global - excess);
+                    log.warn("client buffers {} MiB (this loop {} MiB), max-memory-clients {} MiB, direct memory"
+                            + " used {} MiB: closing the clients holding the most on this loop, {} MiB", global >> 20,
+                            sum >> 20, budget >> 20, directUsed.getAsLong() >> 20, Math.max(1, toFree >> 20));
+                    evict(toFree);
+                }
+            } finally {
+                scanning = false;
+            }
+        }
+
+        private void evict(long toFree) {
+            long[] sizes = new long[accounts.size()];
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = accounts.get(i).reported;
+            }
+            List<Account> victims = new ArrayList<>();
+            for (int i : EvictionPlan.largestFirst(sizes, toFree)) {
+                victims.add(accounts.get(i));
+            }
+            for (Account a : victims) {
+                log.warn("Evicting client: {}", a.client.describe());
+                evicted.increment();
+                a.closed = true;
+                remove(a);
+                a.client.evict();
+            }
+            published = total;
+        }
+    }
+}
