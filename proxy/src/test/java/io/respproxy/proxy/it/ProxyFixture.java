@@ -56,6 +56,11 @@ final class ProxyFixture implements AutoCloseable {
 
     private ProxyFixture(ReplicatedRedis redis, String topologyHocon, String serviceHocon, int expectedReplicas)
             throws Exception {
+        this(redis, topologyHocon, serviceHocon, expectedReplicas, "");
+    }
+
+    private ProxyFixture(ReplicatedRedis redis, String topologyHocon, String serviceHocon, int expectedReplicas,
+                         String daemonHocon) throws Exception {
         this.redis = redis;
         PortAllocator ports = PortAllocator.shared();
         readPort = ports.allocate();
@@ -65,6 +70,7 @@ final class ProxyFixture implements AutoCloseable {
                 + "  admin.listen = null\n"
                 + "  event-loops = 2\n"
                 + "  drain-timeout = 1s\n"
+                + daemonHocon + "\n"
                 + "  services.s1 {\n"
                 + topologyHocon
                 + "    listen { read = \"127.0.0.1:" + readPort + "\", write = \"127.0.0.1:" + writePort
@@ -90,6 +96,13 @@ final class ProxyFixture implements AutoCloseable {
     /** A proxy over {@code redis} with {@code serviceHocon} added inside the service block. */
     static ProxyFixture start(ReplicatedRedis redis, String serviceHocon) throws Exception {
         return new ProxyFixture(redis, serviceHocon, redis.replicas().size());
+    }
+
+    /** As {@link #start(ReplicatedRedis, String)}, with {@code daemonHocon} at the top of {@code respproxy { }}. */
+    static ProxyFixture start(ReplicatedRedis redis, String daemonHocon, String serviceHocon) throws Exception {
+        return new ProxyFixture(redis, "    mode = static\n    static.servers = ["
+                + servers(redis).stream().map(n -> "\"127.0.0.1:" + n.port() + "\"").collect(Collectors.joining(", "))
+                + "]\n", serviceHocon, redis.replicas().size(), daemonHocon);
     }
 
     /**
