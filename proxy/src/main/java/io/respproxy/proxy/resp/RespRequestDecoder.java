@@ -104,6 +104,21 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * While paused, the read decoded nothing on purpose: ByteToMessageDecoder would then ask for
+     * another read (it assumes a partial frame when autoRead is off), and so on until the socket is
+     * empty, reading the whole of a stalled client's input into the cumulation.
+     */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        if (paused) {
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
+        super.channelReadComplete(ctx);
+    }
+
     /** Bytes read from the client since the last call (for /metrics; counted once per socket read). */
     public long takeBytesRead() {
         long n = bytesRead;

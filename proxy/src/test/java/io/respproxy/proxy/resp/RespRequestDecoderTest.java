@@ -302,4 +302,37 @@ class RespRequestDecoderTest {
         assertEquals(List.of("a", "b", "c", "d"), sink.got);
         assertFalse(ch.finish());
     }
+
+    /** Counts the reads the pipeline asks the channel for (autoRead off: each is one socket read). */
+    private static final class ReadCounter extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        int reads;
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            reads++;
+            ctx.read();
+        }
+    }
+
+    @Test
+    void aPausedDecoderAsksForNoFurtherRead() {
+        RespRequestDecoder decoder = new RespRequestDecoder(RespLimits.DEFAULT);
+        PausingSink sink = new PausingSink();
+        sink.decoder = decoder;
+        ReadCounter counter = new ReadCounter();
+        EmbeddedChannel ch = new EmbeddedChannel(counter, decoder, sink);
+        ch.config().setAutoRead(false);
+        int before = counter.reads;
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer("*2\r\n$3\r\nGET\r\n$1\r\na\r\n*2\r\n$3\r\nGET\r\n$1\r\nb\r\n",
+                StandardCharsets.US_ASCII));
+        ch.writeInbound(io.netty.buffer.Unpooled.copiedBuffer("*2\r\n$3\r\nGET\r\n$1\r\nc\r\n", StandardCharsets.US_ASCII));
+        // The first request went on and paused the decoder; the rest stays raw, and no read is asked
+        // for (ByteToMessageDecoder asks for one after a read that decoded nothing with autoRead off).
+        assertEquals(List.of("a"), sink.got);
+        assertEquals(before, counter.reads);
+        decoder.resume();
+        decoder.resume();
+        assertEquals(List.of("a", "b", "c"), sink.got);
+        assertFalse(ch.finish());
+    }
 }
