@@ -19,7 +19,7 @@
 # config: config, ops/s of direct1 proxy direct2, ratio, mean direct / proxy avg latency (ms),
 # mean direct redis_us/op, then proxy_us/op+redis_us/op while serving through the proxy.
 # Sections: respproxy, each peer found, "respproxy cluster (3 masters)".
-# Usage: bench/run.sh [--quick] [--cluster-only]
+# Usage: [JAR=path/to/respproxy.jar] bench/run.sh [--quick] [--cluster-only]
 #   --quick: fewer requests per run (a check that it works, not figures to publish);
 #   --cluster-only: the cluster section alone.
 # Needs redis-server, redis-benchmark, redis-cli, taskset, python3; builds the jar if missing.
@@ -36,7 +36,7 @@ for arg in "$@"; do
     *) echo "usage: bench/run.sh [--quick] [--cluster-only]" >&2; exit 2 ;;
   esac
 done
-JAR=proxy/target/respproxy.jar
+JAR=${JAR:-proxy/target/respproxy.jar}  # JAR=... measures another build (e.g. the commit before a change)
 [ -f "$JAR" ] || ./mvnw -q -DskipTests package
 for tool in redis-server redis-benchmark redis-cli taskset python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool not found" >&2; exit 1; }

@@ -273,12 +273,29 @@ def main():
         print("| clients that never read | proxy RSS idle -> peak (MB) | well-behaved: slowest / errors / commands "
               "| publisher: slowest batch / errors | closed at output limit / by budget |")
         print("|---|---|---|---|---|")
-        targets = [("respproxy", pport, proxy.pid, log_path, aport)]
+        runs = [(kind, n, "respproxy") for kind, n in plan]
         if a.direct:
-            targets.append(("redis-server alone", rport, redis.pid, f"{work}/redis.log", None))
-        runs = [(kind, n, t) for kind, n in plan for t in targets]
-        for kind, n, (label, port, pid, logp, ap_) in runs:
-            r = scenario(kind, n, port, pid, logp, a.duration, ap_)
+            runs += [(kind, n, "redis-server alone") for kind, n in plan]
+        for kind, n, label in runs:
+            if label == "respproxy":
+                r = scenario(kind, n, pport, proxy.pid, log_path, a.duration, aport)
+            else:
+                # A fresh redis-server each: one that held gigabytes for stalled clients is slow for a while
+                # after (and the proxy's scenarios all ran before, on a Redis that never did).
+                dport = free_port()
+                alone = subprocess.Popen(["redis-server", "--port", str(dport), "--bind", "127.0.0.1", "--save", "",
+                                          "--appendonly", "no", "--dir", work, "--logfile", f"{work}/alone-{dport}.log"])
+                try:
+                    for _ in range(100):
+                        try:
+                            s = connect(dport); s.sendall(resp("SET", "big", b"v" * VALUE)); Reader(s).reply(); s.close()
+                            break
+                        except (OSError, ConnectionError):
+                            time.sleep(0.1)
+                    r = scenario(kind, n, dport, alone.pid, f"{work}/alone-{dport}.log", a.duration, None)
+                finally:
+                    alone.terminate()
+                    alone.wait(30)
             what = (f"{n} pipelining 20,000 GETs of 100 KB" if kind == "readers"
                     else f"{n} subscribers, a publisher of 1 KB messages")
             pubtxt = (f"{r['pub']['worst_ms']:.0f} ms / {r['pub']['errors']} ({r['pub']['published']} sent)"

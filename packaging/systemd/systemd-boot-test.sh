@@ -301,6 +301,13 @@ status_field() { awk -v f="$1:" '$1 == f { print $2 }' <<<"$STATUS"; }
 [[ $(prop SystemCallFilter) == *epoll_wait* ]] || fail "the unit's SystemCallFilter is not in force: $(prop SystemCallFilter | cut -c1-80)"
 [[ $(ct cat "/proc/$MAIN_PID/comm") == java ]] || fail "MainPID $MAIN_PID is $(ct cat "/proc/$MAIN_PID/comm"), not the JVM"
 say "runs as respproxy: CapBnd 0, NoNewPrivs 1, Seccomp 2"
+# The launcher sized the direct memory from /etc/default/respproxy's RESPPROXY_MAX_MEMORY_CLIENTS
+# (1gb as shipped): the client-buffer budget and half as much again.
+CMDLINE=$(ct cat "/proc/$MAIN_PID/cmdline" | tr '\0' ' ')
+[[ $CMDLINE == *' -XX:MaxDirectMemorySize=1610612736 '* ]] \
+  || fail "the JVM's direct memory is not sized from RESPPROXY_MAX_MEMORY_CLIENTS (1gb): $CMDLINE"
+say "direct memory 1.5 GiB for the 1gb client-buffer budget"
+
 
 reply=$(call "$WRITE_PORT" "$FIRST_PASSWORD" SET systemd:key booted) || fail "SET through the write port: ${reply:-no reply}"
 [[ $reply == +OK ]] || fail "SET through the write port: $reply"

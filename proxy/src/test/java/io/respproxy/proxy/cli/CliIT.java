@@ -28,8 +28,14 @@ class CliIT {
     private record Result(int status, String output) {}
 
     private static ProcessBuilder java(Path log, String... args) {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", JAR.toString()));
+        return java(log, List.of(), args);
+    }
+
+    private static ProcessBuilder java(Path log, List<String> jvmOptions, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         pb.environment().remove("ORDERS_REDIS_PASSWORD");
@@ -69,6 +75,26 @@ class CliIT {
         Result r = run("check", "-c", "../conf/respproxy.conf");
         assertEquals(0, r.status(), r.output());
         assertEquals("configuration file ../conf/respproxy.conf test is successful", r.output().trim());
+    }
+
+    /**
+     * The packaged respproxy.conf takes max-memory-clients from RESPPROXY_MAX_MEMORY_CLIENTS (set in
+     * /etc/default/respproxy, from which the launcher sizes the direct memory); a JVM whose direct
+     * memory cannot hold that budget and half as much again is refused before anything starts.
+     */
+    @Test
+    void runRefusesAClientBudgetItsDirectMemoryCannotHold() throws Exception {
+        ProcessBuilder pb = java(null, List.of("-XX:MaxDirectMemorySize=64m"),
+                "run", "-c", "../packaging/deb/src/deb/etc/respproxy/respproxy.conf");
+        pb.environment().put("RESPPROXY_MAX_MEMORY_CLIENTS", "64mb");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "process did not exit");
+        assertEquals(1, p.exitValue(), output);
+        assertEquals("respproxy: not started: respproxy.max-memory-clients = 64 MiB needs 96 MiB of direct memory"
+                + " (the budget and a half for backend buffers and the allocator), and this JVM has 64 MiB: raise"
+                + " -XX:MaxDirectMemorySize or lower max-memory-clients (the .deb's launcher sizes both from"
+                + " RESPPROXY_MAX_MEMORY_CLIENTS in /etc/default/respproxy)", output.strip());
     }
 
     @Test
