@@ -1,8 +1,8 @@
 package io.respproxy.proxy.backend;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.MaxMessagesRecvByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.respproxy.proxy.metrics.LoopClock;
@@ -289,8 +289,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      * Redis writes at most 64 KB to one client per turn of its own loop).
      */
     public void fairReads() {
-        if (channel != null) {
-            channel.config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator().maxMessagesPerRead(1));
+        // The channel's own allocator (none is set on the bootstrap, so not shared); its read handle
+        // takes the value at each read, also on a pooled connection that has read before.
+        if (channel != null && channel.config().getRecvByteBufAllocator() instanceof MaxMessagesRecvByteBufAllocator a) {
+            a.maxMessagesPerRead(1);
         }
     }
 

@@ -16,7 +16,7 @@ import java.util.Optional;
  * @param eventLoops   data-path event loop threads (already resolved: never 0)
  * @param logLevel     root log level: TRACE, DEBUG, INFO, WARN, ERROR or OFF
  * @param maxMemoryClients the budget for every client's buffers together, bytes (0: none;
- *                     {@link #MEMORY_CLIENTS_AUTO}: four fifths of the JVM's direct memory)
+ *                     {@link #MEMORY_CLIENTS_AUTO}: two thirds of the JVM's direct memory)
  */
 public record ProxyConfig(
         Map<String, ServiceConfig> services,

@@ -6,6 +6,7 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.ByteProcessor;
 
 import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -95,11 +96,15 @@ public final class RespRequestDecoder extends ByteToMessageDecoder {
         paused = false;
         ByteBuf in = internalBuffer();
         if (ctx != null && !ctx.isRemoved() && in.isReadable()) {
-            List<Object> out = new java.util.ArrayList<>();
-            callDecode(ctx, in, out);
-            // callDecode leaves the request that used up the input to its caller (channelRead fires it).
-            for (Object msg : out) {
-                ctx.fireChannelRead(msg);
+            List<Object> out = new ArrayList<>();
+            try {
+                callDecode(ctx, in, out);
+            } finally {
+                // callDecode leaves the request that used up the input to its caller, as channelRead
+                // fires it; a protocol error is passed on the same way, as a message.
+                for (Object msg : out) {
+                    ctx.fireChannelRead(msg);
+                }
             }
         }
     }

@@ -2,6 +2,7 @@ package io.respproxy.proxy.server;
 
 import com.codahale.metrics.MetricRegistry;
 import io.prometheus.client.Collector;
+import io.netty.util.internal.PlatformDependent;
 import io.respproxy.proxy.backend.BackendCredentials;
 import io.respproxy.proxy.backend.BackendSettings;
 import io.respproxy.proxy.config.HostPort;
@@ -53,9 +54,9 @@ public final class ProxyDataPlane implements DataPlane {
     public ProxyDataPlane(ProxyConfig config, MetricRegistry metrics) {
         Transport transport = Transport.detect();
         CommandTable commands = CommandTable.builtin();
-        long maxDirect = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+        long maxDirect = PlatformDependent.maxDirectMemory();
         ClientMemory clientMemory = new ClientMemory(clientBudget(config.maxMemoryClients(), maxDirect),
-                DIRECT_MEMORY::getMemoryUsed, maxDirect);
+                ProxyDataPlane::directMemoryUsed, maxDirect);
         this.clientMemory = clientMemory;
         List<ListenerSpec> listeners = new ArrayList<>();
         List<ServiceView> views = new ArrayList<>();
@@ -79,6 +80,14 @@ public final class ProxyDataPlane implements DataPlane {
     static final java.lang.management.BufferPoolMXBean DIRECT_MEMORY = java.lang.management.ManagementFactory
             .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
             .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
+
+    /**
+     * Direct memory in use: the JDK's count of its direct buffers, plus Netty's own count when it
+     * allocates without the JDK (its no-cleaner mode, which the JDK does not see).
+     */
+    static long directMemoryUsed() {
+        return DIRECT_MEMORY.getMemoryUsed() + Math.max(0, PlatformDependent.usedDirectMemory());
+    }
 
     /** The budget {@code max-memory-clients} means in a JVM with {@code maxDirect} bytes of direct memory. */
     static long clientBudget(long configured, long maxDirect) {

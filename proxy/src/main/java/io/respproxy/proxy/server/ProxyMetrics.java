@@ -47,7 +47,7 @@ final class ProxyMetrics extends Collector {
         f.set("respproxy_client_buffer_bytes", clientMemory.total());
         f.set("respproxy_client_buffer_budget_bytes", clientMemory.budget());
         f.set("respproxy_evicted_clients_total", clientMemory.evictedClients());
-        f.set("respproxy_direct_memory_used_bytes", ProxyDataPlane.DIRECT_MEMORY.getMemoryUsed());
+        f.set("respproxy_direct_memory_used_bytes", ProxyDataPlane.directMemoryUsed());
         f.set("respproxy_direct_memory_max_bytes", io.netty.util.internal.PlatformDependent.maxDirectMemory());
         for (ServiceView v : services) {
             service(f, v);

@@ -32,6 +32,14 @@ public final class ClientMemory {
     static final long SCAN_MILLIS = 100;
     /** A loop's published total is refreshed when its own moved by this much since. */
     private static final long PUBLISH_STEP = 1 << 20;
+    /**
+     * Under direct-memory pressure only clients holding at least this are closed: the pressure
+     * may come from the pools' slack rather than from clients, and closing clients that hold
+     * nothing would free nothing.
+     */
+    static final long PRESSURE_FLOOR = 256 << 10;
+    /** Closing clients frees pooled memory only slowly: one pressure eviction per loop per second. */
+    private static final long PRESSURE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** A client as the budget sees it; called on the client's event loop only. */
     public interface Client {
@@ -49,6 +57,7 @@ public final class ClientMemory {
     /** Direct memory the JVM has reserved now, and past which clients are closed whatever the budget says. */
     private final LongSupplier directUsed;
     private final long directPressure;
+    private final long directTarget;
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
     private final LongAdder evicted = new LongAdder();
 
@@ -65,18 +74,6 @@ public final class ClientMemory {
         this.directUsed = directUsed;
         this.directPressure = directMax > 0 ? directMax / 10 * 9 : Long.MAX_VALUE;
         this.directTarget = directMax > 0 ? directMax / 10 * 8 : Long.MAX_VALUE;
-    }
-
-    private final long directTarget;
-
-    /** Bytes to free now: the clients' excess over the budget, or the direct memory's over its target. */
-    private long excess(long global) {
-        long over = budget > 0 ? global - budget : 0;
-        long used = directUsed.getAsLong();
-        if (used > directPressure) {
-            over = Math.max(over, used - directTarget);
-        }
-        return over;
     }
 
     public long budget() {
@@ -142,6 +139,9 @@ public final class ClientMemory {
         private long total;
         private volatile long published;
         private long lastEvictionScanNanos;
+        private long lastPressureEvictionNanos = System.nanoTime() - PRESSURE_EVERY_NANOS;
+        /** The other loops' published totals at the last scan (at most 100 ms old). */
+        private long others;
         private boolean scanning;
 
         Loop(EventLoop eventLoop) {
@@ -166,7 +166,7 @@ public final class ClientMemory {
 
         void changed(long delta) {
             total += delta;
-            if (delta > 0 && !scanning && ((budget > 0 && total + others() > budget)
+            if (delta > 0 && !scanning && ((budget > 0 && total + others > budget)
                     || directUsed.getAsLong() > directPressure)) {
                 long now = System.nanoTime();
                 if (now - lastEvictionScanNanos >= TimeUnit.MILLISECONDS.toNanos(1)) {
@@ -180,7 +180,7 @@ public final class ClientMemory {
             }
         }
 
-        private long others() {
+        private long sumOfOthers() {
             long sum = 0;
             for (Loop l : loops.values()) {
                 if (l != this) {
@@ -204,24 +204,35 @@ public final class ClientMemory {
                 }
                 total = sum;
                 published = sum;
-                long global = sum + others();
-                long excess = excess(global);
-                if (excess > 0 && sum > 0) {
-                    long toFree = EvictionPlan.share(sum, global, global - excess);
-                    log.warn("client buffers {} MiB (this loop {} MiB), max-memory-clients {} MiB, direct memory"
-                            + " used {} MiB: closing the clients holding the most on this loop, {} MiB", global >> 20,
-                            sum >> 20, budget >> 20, directUsed.getAsLong() >> 20, Math.max(1, toFree >> 20));
-                    evict(toFree);
+                others = sumOfOthers();
+                long global = sum + others;
+                if (budget > 0 && global > budget) {
+                    long toFree = EvictionPlan.share(sum, global, budget);
+                    log.warn("client buffers {} MiB (this event loop's clients {} MiB) over max-memory-clients {} MiB:"
+                            + " closing the clients holding the most on this loop", global >> 20, sum >> 20, budget >> 20);
+                    evict(toFree, 1);
+                    return;
+                }
+                long used = directUsed.getAsLong();
+                long now = System.nanoTime();
+                if (used > directPressure && now - lastPressureEvictionNanos >= PRESSURE_EVERY_NANOS) {
+                    lastPressureEvictionNanos = now;
+                    long toFree = EvictionPlan.share(sum, global, global - (used - directTarget));
+                    log.warn("direct memory {} MiB used, past nine tenths of the JVM's (client buffers {} MiB):"
+                            + " closing the clients holding the most on this loop", used >> 20, global >> 20);
+                    evict(toFree, PRESSURE_FLOOR);
                 }
             } finally {
                 scanning = false;
             }
         }
 
-        private void evict(long toFree) {
+        /** Closes the largest clients holding at least {@code floor} until {@code toFree} bytes are freed. */
+        private void evict(long toFree, long floor) {
             long[] sizes = new long[accounts.size()];
             for (int i = 0; i < sizes.length; i++) {
-                sizes[i] = accounts.get(i).reported;
+                long r = accounts.get(i).reported;
+                sizes[i] = r >= floor ? r : 0;
             }
             List<Account> victims = new ArrayList<>();
             for (int i : EvictionPlan.largestFirst(sizes, toFree)) {

@@ -5,6 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.respproxy.proxy.backend.BackendPool;
 import io.respproxy.proxy.resp.RespProtocolError;
 import io.respproxy.proxy.resp.RespRequest;
@@ -26,6 +27,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One client connection's command flow: each request is routed ({@link Router}), executed
@@ -36,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  * one event loop with the backend connections it uses, so nothing here is synchronized.
  */
 public final class ClientSession implements ClientHandle {
+
+    private static final Logger log = LoggerFactory.getLogger(ClientSession.class);
 
     private final ServiceRuntime service;
     private final SessionSettings settings;
@@ -59,10 +64,15 @@ public final class ClientSession implements ClientHandle {
     /** How long a client's replies may stand still, while it has commands waiting, before they are read ahead. */
     static final long OUTPUT_STALL_MILLIS = 250;
     /** The pending check for replies that stand still, and the client's unsent bytes when it was scheduled. */
-    private io.netty.util.concurrent.ScheduledFuture<?> stallCheck;
+    private ScheduledFuture<?> stallCheck;
     private long unsentAtStall;
     /** A task is queued to decode what the paused decoder holds. */
     private boolean decodeQueued;
+    /**
+     * Its replies stood still with max-pending-input read ahead: its commands run without the
+     * byte window (bounded by its output limits and the budget) rather than wait for ever.
+     */
+    private boolean windowOff;
     /** CLIENT REPLY OFF. */
     private boolean repliesOff;
     /** CLIENT REPLY SKIP: replies still to suppress (its own and the next command's). */
@@ -102,7 +112,7 @@ public final class ClientSession implements ClientHandle {
 
             @Override
             public void evict() {
-                channel.close();
+                evicted();
             }
         }), this::inputBytes);
         dispatcher = new Dispatcher(this, pool);
@@ -173,7 +183,7 @@ public final class ClientSession implements ClientHandle {
 
     /** True while new commands must wait: too many in flight, a barrier, or held commands ahead. */
     private boolean mustWait() {
-        return input.full(queue.size()) || writer.outputFull(queue.size()) || hold.holding()
+        return input.full(queue.size()) || (!windowOff && writer.outputFull(queue.size())) || hold.holding()
                 || pinned.waitingForBarrier(queue.isEmpty()) || writes.blocking();
     }
 
@@ -250,7 +260,7 @@ public final class ClientSession implements ClientHandle {
                 }
             }
             if (head.suppressed) {
-                reply.release();
+                writer.drop(reply);
             } else {
                 writer.write(reply, source, head.sourceIndex);
             }
@@ -326,9 +336,19 @@ public final class ClientSession implements ClientHandle {
     /** The client's socket took enough of its replies (or fell behind): run what waits for that. */
     void writabilityChanged() {
         if (channel.isWritable() && !closing) {
+            windowOff = false;
+            writer.flushNow(); // what was gathered while it was behind goes out first
             resumeOutsideReadBatch();
         }
         writer.checkOutputLimit();
+    }
+
+    /** Closed by the client-buffer budget: it holds nothing and runs nothing from now on. */
+    private void evicted() {
+        closing = true;
+        writer.discard();
+        input.releaseAll();
+        channel.close();
     }
 
     /** Subscribed or not: which of Redis's output-limit classes applies. */
@@ -362,18 +382,26 @@ public final class ClientSession implements ClientHandle {
      */
     private void checkOutputStall() {
         stallCheck = null;
-        if (closing || !input.hasBacklog() || !writer.outputFull(queue.size())) {
-            input.readAhead(false);
+        if (closing || windowOff || !input.hasBacklog() || !writer.outputFull(queue.size())) {
+            updateReading();
             return;
         }
         long unsent = writer.unsentBytes();
-        if (unsent >= unsentAtStall) {
-            input.readAhead(true);
-        } else {
+        if (unsent < unsentAtStall) {
             unsentAtStall = unsent; // draining: look again later
             stallCheck = channel.eventLoop().schedule(this::checkOutputStall, OUTPUT_STALL_MILLIS, TimeUnit.MILLISECONDS);
+        } else if (!input.readingAhead()) {
+            input.readAhead(true);
+        } else if (input.readAheadFull()) {
+            // Still standing still with max-pending-input read: a pipeline larger than that, written
+            // before its first reply is read. Running it beats both sides waiting for ever.
+            windowOff = true;
+            log.info("client id={}: max-pending-input read ahead while its replies stood still: its commands run"
+                    + " again, bounded by its output limits", state.id());
+            resumeOutsideReadBatch();
+            return;
         }
-        input.update(queue.size(), !closing && !closeWhenDrained);
+        updateReading();
         writer.account();
     }
 

@@ -46,6 +46,15 @@ final class InputGate {
         readAhead = on;
     }
 
+    boolean readingAhead() {
+        return readAhead;
+    }
+
+    /** Read ahead as far as {@code max-pending-input} allows. */
+    boolean readAheadFull() {
+        return bytes() >= maxReadAhead;
+    }
+
     boolean hasBacklog() {
         return !backlog.isEmpty();
     }

@@ -1,9 +1,9 @@
 package io.respproxy.proxy.session;
 
-import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;

@@ -111,7 +111,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         bytesOut += size;
         estimate.replied(size);
         wrote = true;
-        if (spill.behind()) {
+        if (spill.behind() && channel.isActive()) {
             writeRun();
             spill.add(reply, source);
             return;
@@ -121,7 +121,12 @@ final class ReplyWriter implements BackendPool.Flushable {
         if (previous != null) {
             channel.write(previous, channel.voidPromise());
         }
-        wrote = true;
+    }
+
+    /** A reply CLIENT REPLY OFF/SKIP suppresses: released, but its size still informs the estimate. */
+    void drop(ByteBuf reply) {
+        estimate.replied(reply.readableBytes());
+        reply.release();
     }
 
     /** A frame that answers no request (pub/sub message): written after what is gathered, flushed soon. */
@@ -132,7 +137,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         }
         writeRun();
         bytesOut += frame.readableBytes();
-        if (spill.behind()) {
+        if (spill.behind() && channel.isActive()) {
             spill.add(frame, frame.unwrap());
         } else {
             spill.emit();

@@ -78,9 +78,9 @@ final class SpillChunks {
         return chunk == null;
     }
 
-    /** Bytes held here, not yet handed to the channel: the chunk's whole size, as it is allocated. */
+    /** Bytes of frames held here, not yet handed to the channel. */
     int heldBytes() {
-        return chunk == null ? 0 : chunk.capacity();
+        return chunk == null ? 0 : chunk.readableBytes();
     }
 
     void discard() {
