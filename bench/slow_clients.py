@@ -257,8 +257,9 @@ def main():
         direct = int(m.group(1)) * mult[m.group(2)]
         direct += direct // 2
         log_path = f"{work}/proxy.log"
+        extra = os.environ.get("RESPPROXY_JAVA_OPTS", "").split()  # e.g. a -D to try a setting
         proxy = subprocess.Popen(["java", "-Xms128m", "-Xmx512m", f"-XX:MaxDirectMemorySize={direct}",
-                                  "-XX:+ExitOnOutOfMemoryError", f"-Xlog:gc:file={work}/gc.log",
+                                  "-XX:+ExitOnOutOfMemoryError", f"-Xlog:gc:file={work}/gc.log", *extra,
                                   "-jar", a.jar, "run", "-c", conf],
                                  stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
         procs.append(proxy)

@@ -59,6 +59,8 @@ public final class ClientMemory {
     private final long directPressure;
     private final long directTarget;
     private final Map<EventLoop, Loop> loops = new ConcurrentHashMap<>();
+    /** The loops as an array, for the sums on the data path (no iterator); replaced when one is added. */
+    private volatile Loop[] loopArray = new Loop[0];
     private final LongAdder evicted = new LongAdder();
 
     /**
@@ -83,7 +85,7 @@ public final class ClientMemory {
     /** Bytes all clients hold, as the loops last published (at most 100 ms or 1 MiB behind). */
     public long total() {
         long sum = 0;
-        for (Loop l : loops.values()) {
+        for (Loop l : loopArray) {
             sum += l.published;
         }
         return sum;
@@ -96,7 +98,14 @@ public final class ClientMemory {
 
     /** Opens {@code client}'s account on its loop (called on that loop). */
     public Account open(EventLoop loop, Client client) {
-        return loops.computeIfAbsent(loop, Loop::new).open(client);
+        Loop l = loops.get(loop);
+        if (l == null) {
+            synchronized (loops) { // once per event loop, at its first client
+                l = loops.computeIfAbsent(loop, Loop::new);
+                loopArray = loops.values().toArray(new Loop[0]);
+            }
+        }
+        return l.open(client);
     }
 
     /** One client's entry in its loop's total. */
@@ -140,8 +149,6 @@ public final class ClientMemory {
         private volatile long published;
         private long lastEvictionScanNanos;
         private long lastPressureEvictionNanos = System.nanoTime() - PRESSURE_EVERY_NANOS;
-        /** The other loops' published totals at the last scan (at most 100 ms old). */
-        private long others;
         private boolean scanning;
 
         Loop(EventLoop eventLoop) {
@@ -166,7 +173,7 @@ public final class ClientMemory {
 
         void changed(long delta) {
             total += delta;
-            if (delta > 0 && !scanning && ((budget > 0 && total + others > budget)
+            if (delta > 0 && !scanning && ((budget > 0 && total + sumOfOthers() > budget)
                     || directUsed.getAsLong() > directPressure)) {
                 long now = System.nanoTime();
                 if (now - lastEvictionScanNanos >= TimeUnit.MILLISECONDS.toNanos(1)) {
@@ -182,7 +189,7 @@ public final class ClientMemory {
 
         private long sumOfOthers() {
             long sum = 0;
-            for (Loop l : loops.values()) {
+            for (Loop l : loopArray) {
                 if (l != this) {
                     sum += l.published;
                 }
@@ -204,8 +211,7 @@ public final class ClientMemory {
                 }
                 total = sum;
                 published = sum;
-                others = sumOfOthers();
-                long global = sum + others;
+                long global = sum + sumOfOthers();
                 if (budget > 0 && global > budget) {
                     long toFree = EvictionPlan.share(sum, global, budget);
                     log.warn("client buffers {} MiB (this event loop's clients {} MiB) over max-memory-clients {} MiB:"

@@ -25,9 +25,12 @@ class ProtocolIT {
     @BeforeAll
     static void start() throws Exception {
         redis = ProxyEnvironment.redis(1);
+        // max-pending-output above the limits, so that a reader that stops is sent past them (by
+        // default it is not: its commands wait in its socket once 256 KB are unsent, SlowClientsIT).
         proxy = ProxyFixture.start(redis, """
                 limits {
                   max-bulk-length = 200kb
+                  max-pending-output = 64mb
                   client-output-buffer { hard = 1mb, soft = 512kb }
                 }
                 """);
@@ -153,7 +156,8 @@ class ProtocolIT {
     /** Over the soft limit (512 KB) for longer than soft-seconds (1 s), under the hard one: disconnected too. */
     @Test
     void slowReaderOverTheSoftLimitForSoftSecondsIsDisconnected() throws Exception {
-        try (ProxyFixture soft = ProxyFixture.start(redis, "limits.client-output-buffer { hard = 64mb, soft = 512kb, soft-seconds = 1 }")) {
+        try (ProxyFixture soft = ProxyFixture.start(redis, "limits.max-pending-output = 8mb\n"
+                + "limits.client-output-buffer { hard = 64mb, soft = 512kb, soft-seconds = 1 }")) {
             // 20 MB of replies: the loopback socket buffers absorb a few MB (like Redis, the proxy
             // counts only what it still holds), the rest stays over 512 KB, under the 64 MB hard limit.
             assertSlowReaderDisconnected(soft, 200);

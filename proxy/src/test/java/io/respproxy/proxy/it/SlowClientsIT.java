@@ -165,6 +165,58 @@ class SlowClientsIT {
         }
     }
 
+    /**
+     * A 100 MB value for a client that reads it slowly: the proxy holds it for that client alone
+     * (one reply in flight: its window is one reply of that size), the shared connection goes on
+     * serving the others, and the slow client gets every byte.
+     */
+    @Test
+    void aSlowConsumerOfA100MbValueDelaysNoOneAndGetsItWhole() throws Exception {
+        int size = 100 << 20;
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            j.set("huge".getBytes(StandardCharsets.US_ASCII), new byte[size]);
+        }
+        try (SlowClients.WellBehaved good = new SlowClients.WellBehaved(proxy.writePort(), "good:huge");
+             Socket slow = new Socket()) {
+            slow.setReceiveBufferSize(16 * 1024);
+            slow.connect(new InetSocketAddress("127.0.0.1", proxy.writePort()), 5000);
+            slow.setSoTimeout(10_000);
+            // Two GETs: the second waits in its socket behind the first's 100 MB until they drain.
+            slow.getOutputStream().write(SlowClients.pipeline(2, "GET", "huge"));
+            Thread.sleep(1500);
+            long held = proxy.service().clientMemory().total();
+            assertTrue(held <= size + (4L << 20), "the slow client holds one value, not two: " + (held >> 20) + " MB");
+            InputStream in = new java.io.BufferedInputStream(slow.getInputStream(), 1 << 16);
+            String header = "$" + size + "\r\n";
+            for (int reply = 0; reply < 2; reply++) {
+                byte[] head = in.readNBytes(header.length());
+                assertEquals(header, new String(head, StandardCharsets.US_ASCII), "reply " + reply);
+                long zeros = 0;
+                byte[] buf = new byte[1 << 16];
+                for (long left = size; left > 0; ) {
+                    int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                    assertTrue(n > 0, "EOF in reply " + reply);
+                    for (int i = 0; i < n; i++) {
+                        zeros += buf[i] == 0 ? 1 : 0;
+                    }
+                    left -= n;
+                    if (reply == 0 && left > size / 2) {
+                        Thread.sleep(1); // a slow reader for the first half of the first value
+                    }
+                }
+                assertEquals(size, zeros, "reply " + reply + " is the value");
+                assertEquals("\r\n", new String(in.readNBytes(2), StandardCharsets.US_ASCII));
+            }
+            good.close();
+            assertEquals(List.of(), good.errors());
+            assertTrue(good.slowestMillis() < SlowClients.STALL_BOUND_MILLIS, "slowest well-behaved SET+GET: " + good.slowest());
+        } finally {
+            try (Jedis j = proxy.jedis(proxy.writePort())) {
+                j.del("huge");
+            }
+        }
+    }
+
     /** Past max-memory-clients the clients holding the most are closed; one holding nothing never is. */
     @Test
     void pastTheBudgetTheLargestClientsAreClosed() throws Exception {
@@ -174,9 +226,12 @@ class SlowClientsIT {
             try (SlowClients.WellBehaved good = new SlowClients.WellBehaved(small.writePort(), "good:budget")) {
                 List<SlowClients.NeverReads> stalled = SlowClients.pipelinedGets(small.writePort(), 8, 200, "big");
                 try {
-                    ProxyFixture.await(Duration.ofSeconds(20), "evictions", () -> memory.evictedClients() >= 2);
+                    ProxyFixture.await(Duration.ofSeconds(20), "evictions, and the clients within the budget",
+                            () -> memory.evictedClients() >= 2 && memory.total() <= 4L << 20);
+                    // Two event loops each see the other's total as last published (at most 1 MiB or
+                    // 100 ms behind): a client's growth may pass the budget briefly before a loop acts.
                     long peakAfter = peakClientBuffers(memory, 1000);
-                    assertTrue(peakAfter <= 4L << 20, "client buffers after the evictions: " + (peakAfter >> 10) + " KB");
+                    assertTrue(peakAfter <= 6L << 20, "client buffers after the evictions: " + (peakAfter >> 10) + " KB");
                     int closed = 0;
                     for (SlowClients.NeverReads c : stalled) {
                         closed += c.closedWithin(200) ? 1 : 0;
