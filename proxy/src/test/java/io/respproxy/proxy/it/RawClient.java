@@ -115,6 +115,11 @@ final class RawClient implements AutoCloseable {
 
     /** True when the server closed the connection within {@code millis} (reading and dropping any bytes first). */
     boolean closedWithin(long millis) throws IOException {
+        return closedWithin(socket, in, millis);
+    }
+
+    /** As {@link #closedWithin(long)}, for any socket and its input stream. */
+    static boolean closedWithin(Socket socket, InputStream in, long millis) throws IOException {
         long deadline = System.currentTimeMillis() + millis;
         byte[] buf = new byte[65536];
         while (System.currentTimeMillis() < deadline) {

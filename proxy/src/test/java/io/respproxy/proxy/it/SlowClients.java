@@ -1,11 +1,9 @@
 package io.respproxy.proxy.it;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,22 +52,7 @@ final class SlowClients {
 
         /** True when the proxy closed the connection within {@code millis} (reading what it sent first). */
         boolean closedWithin(long millis) throws IOException {
-            InputStream in = socket.getInputStream();
-            byte[] buf = new byte[1 << 16];
-            long deadline = System.currentTimeMillis() + millis;
-            while (System.currentTimeMillis() < deadline) {
-                socket.setSoTimeout((int) Math.max(1, deadline - System.currentTimeMillis()));
-                try {
-                    if (in.read(buf) < 0) {
-                        return true;
-                    }
-                } catch (SocketTimeoutException e) {
-                    return false;
-                } catch (IOException reset) {
-                    return true;
-                }
-            }
-            return false;
+            return RawClient.closedWithin(socket, socket.getInputStream(), millis);
         }
 
         @Override
