@@ -173,8 +173,7 @@ public final class ClientMemory {
 
         void changed(long delta) {
             total += delta;
-            if (delta > 0 && !scanning && ((budget > 0 && total + sumOfOthers() > budget)
-                    || directUsed.getAsLong() > directPressure)) {
+            if (delta > 0 && !scanning && ((budget > 0 && total + sumOfOthers() > budget) || pressureDue())) {
                 long now = System.nanoTime();
                 if (now - lastEvictionScanNanos >= TimeUnit.MILLISECONDS.toNanos(1)) {
                     lastEvictionScanNanos = now;
@@ -185,6 +184,12 @@ public final class ClientMemory {
             if (Math.abs(total - published) >= PUBLISH_STEP) {
                 published = total;
             }
+        }
+
+        /** The direct memory is past nine tenths of its limit and this loop may act on it again. */
+        private boolean pressureDue() {
+            return System.nanoTime() - lastPressureEvictionNanos >= PRESSURE_EVERY_NANOS
+                    && directUsed.getAsLong() > directPressure;
         }
 
         private long sumOfOthers() {
@@ -213,28 +218,29 @@ public final class ClientMemory {
                 published = sum;
                 long global = sum + sumOfOthers();
                 if (budget > 0 && global > budget) {
-                    long toFree = EvictionPlan.share(sum, global, budget);
-                    log.warn("client buffers {} MiB (this event loop's clients {} MiB) over max-memory-clients {} MiB:"
-                            + " closing the clients holding the most on this loop", global >> 20, sum >> 20, budget >> 20);
-                    evict(toFree, 1);
+                    evict(EvictionPlan.share(sum, global, budget), 1, "client buffers " + (global >> 20)
+                            + " MiB over max-memory-clients " + (budget >> 20) + " MiB");
                     return;
                 }
-                long used = directUsed.getAsLong();
-                long now = System.nanoTime();
-                if (used > directPressure && now - lastPressureEvictionNanos >= PRESSURE_EVERY_NANOS) {
-                    lastPressureEvictionNanos = now;
-                    long toFree = EvictionPlan.share(sum, global, global - (used - directTarget));
-                    log.warn("direct memory {} MiB used, past nine tenths of the JVM's (client buffers {} MiB):"
-                            + " closing the clients holding the most on this loop", used >> 20, global >> 20);
-                    evict(toFree, PRESSURE_FLOOR);
+                if (pressureDue()) {
+                    lastPressureEvictionNanos = System.nanoTime();
+                    long used = directUsed.getAsLong();
+                    evict(EvictionPlan.share(sum, global, global - (used - directTarget)), PRESSURE_FLOOR,
+                            "direct memory " + (used >> 20) + " MiB used, past nine tenths of the JVM's");
                 }
             } finally {
                 scanning = false;
             }
         }
 
-        /** Closes the largest clients holding at least {@code floor} until {@code toFree} bytes are freed. */
-        private void evict(long toFree, long floor) {
+        /**
+         * Closes the largest clients holding at least {@code floor} until {@code toFree} bytes are
+         * freed; logs {@code why} once when it closes any.
+         */
+        private void evict(long toFree, long floor, String why) {
+            if (toFree <= 0) {
+                return;
+            }
             long[] sizes = new long[accounts.size()];
             for (int i = 0; i < sizes.length; i++) {
                 long r = accounts.get(i).reported;
@@ -243,6 +249,9 @@ public final class ClientMemory {
             List<Account> victims = new ArrayList<>();
             for (int i : EvictionPlan.largestFirst(sizes, toFree)) {
                 victims.add(accounts.get(i));
+            }
+            if (!victims.isEmpty()) {
+                log.warn("{}: closing the {} client(s) holding the most on this event loop", why, victims.size());
             }
             for (Account a : victims) {
                 log.warn("Evicting client: {}", a.client.describe());
