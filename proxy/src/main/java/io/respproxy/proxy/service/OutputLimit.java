@@ -10,14 +10,7 @@ import java.time.Duration;
 public record OutputLimit(long hardBytes, long softBytes, Duration softDuration) {
 
     /** Redis's classes, by what the client is doing. */
-    public enum ClientClass {
-        NORMAL, PUBSUB, REPLICA;
-
-        /** The name Redis uses in {@code client-output-buffer-limit} and the log. */
-        public String redisName() {
-            return this == REPLICA ? "replica" : name().toLowerCase(java.util.Locale.ROOT);
-        }
-    }
+    public enum ClientClass { NORMAL, PUBSUB, REPLICA }
 
     /** Whether {@code unsent} bytes break the hard limit. */
     public boolean overHard(long unsent) {
