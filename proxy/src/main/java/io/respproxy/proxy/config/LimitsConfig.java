@@ -20,6 +20,9 @@ import java.time.Duration;
  *                            reads no more of its commands, until they drained to half
  * @param maxPendingInput     commands read ahead, not run, from a client whose replies do not move
  *                            while it has commands waiting (a pipeline written before it is read)
+ * @param tcpNotsentLowat     replies a client's socket may hold not yet sent ({@code TCP_NOTSENT_LOWAT},
+ *                            epoll only; 0 = the kernel's own setting): past it the proxy queues them
+ *                            itself, where {@code max-pending-output} sees them
  * @param clientOutputBuffer  limits on replies queued for a slow client (Redis's normal class)
  * @param pubsubOutputBuffer  the same for a subscribed client (Redis's pubsub class)
  * @param replicaOutputBuffer the same for a replica-like client (Redis's replica class)
@@ -35,6 +38,7 @@ public record LimitsConfig(
         int maxPipelineInFlight,
         long maxPendingOutput,
         long maxPendingInput,
+        long tcpNotsentLowat,
         OutputBuffer clientOutputBuffer,
         OutputBuffer pubsubOutputBuffer,
         OutputBuffer replicaOutputBuffer) {

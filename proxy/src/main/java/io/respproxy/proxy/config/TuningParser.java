@@ -66,6 +66,7 @@ final class TuningParser {
                 in.integer("limits.max-pipeline-in-flight", 1, 1_000_000),
                 in.bytes("limits.max-pending-output", 1024, Long.MAX_VALUE),
                 in.bytes("limits.max-pending-input", 0, Long.MAX_VALUE),
+                in.bytes("limits.tcp-notsent-lowat", 0, Integer.MAX_VALUE),
                 outputBuffer("limits.client-output-buffer"),
                 outputBuffer("limits.client-output-buffer.pubsub"),
                 outputBuffer("limits.client-output-buffer.replica"));

@@ -121,7 +121,8 @@ public final class ProxyDataPlane implements DataPlane {
                 || (sc.protectedMode() == ProtectedMode.AUTO && sc.users().isEmpty());
         var outputLimits = new OutputLimit.Classes(outputLimit(l.clientOutputBuffer()),
                 outputLimit(l.pubsubOutputBuffer()), outputLimit(l.replicaOutputBuffer()));
-        return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.maxPendingOutput(), l.maxPendingInput(), outputLimits,
+        return new SessionSettings(limits, preAuth, l.maxPipelineInFlight(), l.maxPendingOutput(), l.maxPendingInput(),
+                l.tcpNotsentLowat(), outputLimits,
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
                 sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc));

@@ -61,6 +61,9 @@ public final class ProxyServer implements AutoCloseable {
             s.start();
         }
         log.info("network I/O: {} transport, {} event loops", transport.name(), eventLoops);
+        if (!transport.epoll() && services.stream().anyMatch(s -> s.sessionSettings().tcpNotsentLowat() > 0)) {
+            log.info("limits.tcp-notsent-lowat needs the epoll transport: client sockets keep the kernel's setting");
+        }
         for (ListenerSpec l : listeners) {
             ServerBootstrap b = new ServerBootstrap()
                     .group(boss, workers)

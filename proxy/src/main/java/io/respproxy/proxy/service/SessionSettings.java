@@ -13,6 +13,7 @@ import java.util.Set;
  * @param maxPendingOutput  replies waiting for one client (unsent, plus the expected size of those still
  *                          in flight) past which no more of its commands are run or read, until half drained
  * @param maxPendingInput   bytes of commands read ahead, not run, from a client whose replies stand still
+ * @param tcpNotsentLowat   unsent bytes a client's socket may hold (TCP_NOTSENT_LOWAT, epoll; 0 = the kernel's)
  * @param outputLimits      client-output-buffer-limit by client class (normal, pubsub, replica)
  * @param readPortRejectsWrites {@code read-port.writes = reject}
  * @param fallbackToMaster  reads go to the master when no replica is eligible
@@ -26,7 +27,7 @@ import java.util.Set;
  * @param cluster           mode = cluster: the one-node cluster each listener presents; {@link ClusterEmulation#OFF} otherwise
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long maxPendingOutput,
-                              long maxPendingInput, OutputLimit.Classes outputLimits,
+                              long maxPendingInput, long tcpNotsentLowat, OutputLimit.Classes outputLimits,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
                               int databases, ClusterEmulation cluster) {

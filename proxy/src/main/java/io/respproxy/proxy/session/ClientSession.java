@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.EpollSocketChannelConfig;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.respproxy.proxy.backend.BackendPool;
@@ -98,6 +99,10 @@ public final class ClientSession implements ClientHandle {
         // Unwritable past max-pending-output, writable again at half: the event resumes the client.
         ch.config().setWriteBufferWaterMark(new WriteBufferWaterMark((int) Math.min(pause / 2, Integer.MAX_VALUE),
                 (int) Math.min(pause, Integer.MAX_VALUE)));
+        if (settings.tcpNotsentLowat() > 0 && ch.config() instanceof EpollSocketChannelConfig epoll) {
+            // The kernel keeps at most this much unsent: the rest waits here, counted by the window.
+            epoll.setTcpNotSentLowAt(settings.tcpNotsentLowat());
+        }
         writer = new ReplyWriter(ch, pool, settings, meter.listener(), this::describeHere);
         writer.account(service.clientMemory().open(ch.eventLoop(), new ClientMemory.Client() {
             @Override

@@ -86,6 +86,7 @@ class ProxyConfigLoaderTest {
         assertEquals(64L << 20, config.maxMemoryClients());
         LimitsConfig l = config.services().get("cache").limits();
         assertEquals(64L << 10, l.maxPendingOutput());
+        assertEquals(16L << 10, l.tcpNotsentLowat(), "the kernel keeps 16 KB unsent unless told otherwise");
         assertEquals(new LimitsConfig.OutputBuffer(0, 0, Duration.ZERO), l.clientOutputBuffer());
         assertEquals(new LimitsConfig.OutputBuffer(4L << 20, 1L << 20, Duration.ofSeconds(5)), l.pubsubOutputBuffer());
         // Classes not written keep Redis's defaults.

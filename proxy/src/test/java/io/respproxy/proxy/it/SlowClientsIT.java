@@ -84,6 +84,38 @@ class SlowClientsIT {
     }
 
     /**
+     * The kernel takes up to 4 MB of replies per connection (net.ipv4.tcp_wmem) before the proxy
+     * sees a client fall behind; with {@code limits.tcp-notsent-lowat} (16 KB) it takes that much
+     * unsent, and the rest waits in the proxy where the window counts it. What 20 stalled clients
+     * pull out of Redis is what every other client's commands queue behind on the shared
+     * connection when they all stall at once.
+     */
+    @Test
+    void clientsThatStopReadingPullLittleThroughTheSharedConnection() throws Exception {
+        try (Jedis direct = ProxyFixture.direct(redis.master())) {
+            long before = netOutputBytes(direct);
+            List<SlowClients.NeverReads> stalled = SlowClients.pipelinedGets(proxy.writePort(), 20, 5000, "big");
+            long pulled;
+            try {
+                Thread.sleep(2000);
+                pulled = netOutputBytes(direct) - before;
+            } finally {
+                SlowClients.closeAll(stalled);
+            }
+            // Each: max-pending-output (256 KB) and what its estimate lets in flight, 16 KB unsent
+            // in its socket and 16 KB in its receive buffer: 6 MB for the 20 when measured; with
+            // the option at 0 (the kernel's own), 79 MB.
+            assertTrue(pulled < 20L * 768 * 1024, "20 stalled clients pulled " + (pulled >> 10) + " KB from Redis");
+        }
+    }
+
+    private static long netOutputBytes(Jedis direct) {
+        String stats = direct.info("stats");
+        String line = stats.lines().filter(l -> l.startsWith("total_net_output_bytes:")).findFirst().orElseThrow();
+        return Long.parseLong(line.substring(line.indexOf(':') + 1).trim());
+    }
+
+    /**
      * Jedis's pipelines (and the Tcl suite's deferred clients) write every command before reading
      * any reply: once its replies stand still, the proxy reads the rest of its commands ahead so it
      * can finish writing and read, instead of both waiting for ever.
