@@ -371,10 +371,10 @@ public final class ClientSession implements ClientHandle {
     }
 
     private void updateReading() {
-        if (stallCheck == null && input.hasBacklog() && writer.outputFull(queue.size())) {
+        if (stallCheck == null && input.waiting() && writer.outputFull(queue.size())) {
             unsentAtStall = writer.unsentBytes();
             stallCheck = channel.eventLoop().schedule(this::checkOutputStall, OUTPUT_STALL_MILLIS, TimeUnit.MILLISECONDS);
-        } else if (!input.hasBacklog()) {
+        } else if (!input.waiting()) {
             input.readAhead(false);
         }
         input.update(queue.size(), !closing && !closeWhenDrained);
@@ -387,12 +387,15 @@ public final class ClientSession implements ClientHandle {
      */
     private void checkOutputStall() {
         stallCheck = null;
-        if (closing || windowOff || !input.hasBacklog() || !writer.outputFull(queue.size())) {
+        if (closing || windowOff || !input.waiting() || !writer.outputFull(queue.size())) {
             updateReading();
             return;
         }
+        // Draining means an eighth of the window left in 250 ms: a client that reads nothing still
+        // takes a trickle now and then (the kernel compacts its receive queue and opens its window
+        // a little, and with TCP_NOTSENT_LOWAT each trickle reaches the proxy's queue).
         long unsent = writer.unsentBytes();
-        if (unsent < unsentAtStall) {
+        if (unsent < unsentAtStall - Math.max(1, settings.maxPendingOutput() / 8)) {
             unsentAtStall = unsent; // draining: look again later
             stallCheck = channel.eventLoop().schedule(this::checkOutputStall, OUTPUT_STALL_MILLIS, TimeUnit.MILLISECONDS);
         } else if (!input.readingAhead()) {

@@ -55,6 +55,14 @@ final class InputGate {
         return bytes() >= maxReadAhead;
     }
 
+    /**
+     * Commands wait: in the backlog, or as raw bytes behind a paused decoder (the backlog may have
+     * run empty while the decoder waits for its resume, which the client's writability brings).
+     */
+    boolean waiting() {
+        return !backlog.isEmpty() || decoder.paused();
+    }
+
     boolean hasBacklog() {
         return !backlog.isEmpty();
     }

@@ -85,11 +85,13 @@ final class ReplyWriter implements BackendPool.Flushable {
     /**
      * Whether the client's replies have piled up: those its socket has not taken, plus the
      * {@code inFlight} still to come at the size its recent replies had, exceed
-     * {@code max-pending-output}. One command may always be in flight.
+     * {@code max-pending-output}; or its channel is still unwritable (past the limit, and not yet
+     * drained to half: only the writability event resumes the client, so the window must not
+     * reopen before it). One command may always be in flight.
      */
     boolean outputFull(int inFlight) {
         long unsent = unsentBytes();
-        if (unsent > settings.maxPendingOutput()) {
+        if (unsent > settings.maxPendingOutput() || !channel.isWritable()) {
             return true;
         }
         return inFlight > 0 && unsent + estimate.expected(inFlight) > settings.maxPendingOutput();
