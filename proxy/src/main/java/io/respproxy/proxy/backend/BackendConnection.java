@@ -65,6 +65,19 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private long bytesIn;
     /** The pool counted this connection as established (see {@link BackendPool}). */
     boolean established;
+    /**
+     * Requests numbered in the order they are queued: {@link #queued} numbers the next one,
+     * {@link #headSeq} the oldest still pending (handshake steps, queued ahead of everything once
+     * the connection is up, take numbers below it). {@link #scripts} holds the numbers of the
+     * scripts and function calls among them: whether one is still pending.
+     */
+    private long queued;
+    private long headSeq;
+    private final LongRing scripts = new LongRing();
+    /** The pool watches it for a long-running script ({@link BackendPool#scriptSent}). */
+    boolean watchedForScripts;
+    /** Set aside behind a long-running script: no new client uses it, it closes once drained. */
+    private boolean retiring;
 
     /**
      * @param stats its node's counters (bytes, latency)
@@ -102,6 +115,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             pending.addFirst(handshakeReplies.get(i));
             writtenAt.addFirst(0);
         }
+        headSeq -= handshakeReplies.size();
         while (!unsent.isEmpty()) {
             channel.write(unsent.poll(), channel.voidPromise());
         }
@@ -157,11 +171,55 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             blockingReply = reply;
         }
         pending.add(reply);
+        queued++;
         writtenAt.addLast(0);
         unflushed++;
         write(request, source, sourceIndex);
     }
 
+    /**
+     * The request just queued runs a script or a function (EVAL, FCALL...), which may hold the
+     * node for as long as it runs: the pool watches for it ({@link #runsLongScript}).
+     */
+    void lastQueuedRunsScript() {
+        if (!closed) {
+            scripts.addLast(queued - 1);
+        }
+    }
+
+    /** Whether a script or function call is still pending here. */
+    boolean scriptPending() {
+        while (scripts.size() > 0 && scripts.peekFirst() < headSeq) {
+            scripts.pollFirst();
+        }
+        return scripts.size() > 0 && !closed;
+    }
+
+    /**
+     * True when a script or function call is pending and nothing has come back for
+     * {@code afterNanos}. Not only when the script is the oldest request: Redis writes the replies
+     * of the commands pipelined before it only once the loop that ran them ends, after the script,
+     * so those look pending too. (A slow command ahead of a script that has not started yet also
+     * passes: its connection is set aside a little early, which costs a connection, nothing else.)
+     */
+    boolean runsLongScript(long nowNanos, long afterNanos) {
+        return scriptPending() && nowNanos - lastProgressNanos > afterNanos;
+    }
+
+    /**
+     * Sets this shared connection aside: the pool no longer hands it out, the clients with requests
+     * pending here keep sending theirs here ({@link PendingReply#setAside}), and it closes once
+     * nothing is pending.
+     */
+    void retire() {
+        retiring = true;
+        for (PendingReply p : pending) {
+            p.setAside(this);
+        }
+        if (pending.isEmpty()) {
+            close();
+        }
+    }
     /** Sends a request whose replies (if any) are not FIFO-matched: pipe mode only. */
     public void sendRaw(ByteBuf request) {
         if (closed) {
@@ -245,6 +303,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
         closed = true;
         failure = why;
+        scripts.clear();
         run.discard();
         writtenAt.clear();
         unflushed = 0;
@@ -312,6 +371,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {
+                headSeq++;
                 long now = System.nanoTime();
                 lastProgressNanos = now;
                 clock.set(now); // the reply's slot measures the client's latency with this reading
@@ -323,6 +383,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
                     stats.latency.observeNanos(now - written);
                 }
                 head.onReply(frame, error, source, sourceIndex);
+                if (retiring && pending.isEmpty()) {
+                    close();
+                }
                 return;
             }
         }

@@ -48,6 +48,7 @@ public final class BackendPool {
 
     private final Map<BackendKey, BackendConnection[]> shared = new HashMap<>();
     private final StallCheck stalls;
+    private final LongScripts scripts;
     private int nextLane;
     private final ReconnectBackoff backoff;
     /** Nodes being re-dialled after a lost connection, so a burst of losses dials once. */
@@ -79,6 +80,7 @@ public final class BackendPool {
         this.dedicated = new DedicatedPool(loop, dedicatedLimit, settings.dedicatedIdleTimeout().toNanos());
         this.nodeEvents = nodeEvents;
         this.stalls = new StallCheck(this, nodeEvents, settings.commandTimeout());
+        this.scripts = new LongScripts(loop, settings.scriptSetAside(), this::setAside);
         this.backoff = new ReconnectBackoff(settings.reconnectMin(), settings.reconnectMax());
         this.bootstrap = new Bootstrap()
                 .group(loop)
@@ -132,6 +134,34 @@ public final class BackendPool {
             lanes[lane] = c;
         }
         return c;
+    }
+
+    /**
+     * {@code c}, a shared connection, was just sent a script or function call (EVAL, FCALL...): if
+     * it is still running {@code backend.script-set-aside-after} later, the connection is set aside.
+     */
+    public void scriptSent(BackendConnection c) {
+        scripts.sent(c);
+    }
+
+    /**
+     * A script has held {@code c} past {@code backend.script-set-aside-after}: its lane gets a fresh
+     * connection for the commands that come next (they meet the node as its own clients would:
+     * -BUSY past its busy-reply-threshold), and {@code c} closes once its replies are in.
+     */
+    private void setAside(BackendConnection c) {
+        BackendConnection[] lanes = shared.get(c.key());
+        boolean lane = false;
+        for (int i = 0; lanes != null && i < lanes.length; i++) {
+            if (lanes[i] == c) {
+                lanes[i] = null;
+                lane = true;
+            }
+        }
+        if (lane) {
+            stats.node(c.key().node()).scriptSetAsides.increment();
+            c.retire();
+        }
     }
 
     /**

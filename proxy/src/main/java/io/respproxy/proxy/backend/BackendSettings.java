@@ -6,12 +6,14 @@ import java.time.Duration;
  * Settings of the backend side of one service.
  *
  * @param connectionsPerNode   shared connections per (node, db, protocol) on each event loop
+ * @param scriptSetAside       a shared connection whose oldest command is a script or function that has
+ *                             run this long is set aside for a fresh one (zero: never)
  * @param maxDedicatedPerNode  dedicated connections per node over all the service's loops, idle ones included
  * @param dedicatedIdleTimeout an idle dedicated connection is closed after this long (zero: never)
  * @param maxReplyNesting      deepest aggregate nesting accepted in a reply ({@code limits.max-nesting-depth})
  */
 public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
                               Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
-                              int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting,
+                              Duration scriptSetAside, int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting,
                               boolean clusterReadOnly) {
 }

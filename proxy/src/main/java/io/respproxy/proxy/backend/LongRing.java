@@ -28,6 +28,11 @@ final class LongRing {
         size++;
     }
 
+    /** The oldest entry, kept; 0 when empty. */
+    long peekFirst() {
+        return size == 0 ? 0 : items[head];
+    }
+
     /** The oldest entry, removed; 0 when empty. */
     long pollFirst() {
         if (size == 0) {

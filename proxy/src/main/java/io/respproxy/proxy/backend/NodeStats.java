@@ -19,6 +19,8 @@ public final class NodeStats {
     public final LongAdder connectFailures = new LongAdder();
     /** Shared connections opened again after the node lost the previous one. */
     public final LongAdder reconnects = new LongAdder();
+    /** Shared connections set aside behind a long-running script ({@code backend.script-set-aside-after}). */
+    public final LongAdder scriptSetAsides = new LongAdder();
     /** Established connections closed, by {@link BackendFailure.Kind} (CLOSED: the proxy closed it). */
     private final LongAdder[] closed = new LongAdder[BackendFailure.Kind.values().length];
     public final LongAdder bytesSent = new LongAdder();

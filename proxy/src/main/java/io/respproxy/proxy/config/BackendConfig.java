@@ -13,6 +13,9 @@ import java.util.Optional;
  *                           this long is failed and its node marked down; shared and dedicated alike
  * @param connectionsPerNode multiplexed connections per event loop per (node, db, protocol); each
  *                           client keeps to one, assigned round-robin
+ * @param scriptSetAside     a shared connection whose oldest command is a script or function that
+ *                           has run this long is set aside: later commands go to a fresh one
+ *                           ({@link Duration#ZERO}: never)
  * @param reconnectBackoff   delay between reconnect attempts, doubling from min to max
  * @param dedicated          limits on per-client connections (MULTI, blocking, pub/sub)
  */
@@ -22,6 +25,7 @@ public record BackendConfig(
         Duration connectTimeout,
         Duration commandTimeout,
         int connectionsPerNode,
+        Duration scriptSetAside,
         Backoff reconnectBackoff,
         Dedicated dedicated) {
 

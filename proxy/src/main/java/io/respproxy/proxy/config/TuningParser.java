@@ -29,6 +29,7 @@ final class TuningParser {
                 in.duration("backend.connect-timeout", ONE_MS),
                 in.duration("backend.command-timeout", ONE_MS),
                 in.integer("backend.connections-per-node", 1, 64),
+                in.duration("backend.script-set-aside-after", Duration.ZERO),
                 new BackendConfig.Backoff(min, max),
                 new BackendConfig.Dedicated(
                         in.integer("backend.dedicated.max-per-node", 0, 1_000_000),

@@ -118,6 +118,8 @@ final class ProxyMetrics extends Collector {
                         "service", "node")
                 .counter("respproxy_backend_reconnects_total", "Shared backend connections opened again after the "
                         + "node lost the previous one.", "service", "node")
+                .counter("respproxy_backend_script_set_asides_total", "Shared backend connections set aside "
+                        + "behind a long-running script (backend.script-set-aside-after).", "service", "node")
                 .counter("respproxy_backend_sent_bytes_total", "Bytes written to the node.", "service", "node")
                 .counter("respproxy_backend_received_bytes_total", "Bytes read from the node.", "service", "node")
                 .histogram("respproxy_backend_command_duration_seconds", "From the write of a request to the node "
@@ -188,6 +190,7 @@ final class ProxyMetrics extends Collector {
             }
             f.set("respproxy_backend_connect_failures_total", n.connectFailures.sum(), s, node);
             f.set("respproxy_backend_reconnects_total", n.reconnects.sum(), s, node);
+            f.set("respproxy_backend_script_set_asides_total", n.scriptSetAsides.sum(), s, node);
             f.set("respproxy_backend_sent_bytes_total", n.bytesSent.sum(), s, node);
             f.set("respproxy_backend_received_bytes_total", n.bytesReceived.sum(), s, node);
             f.set("respproxy_backend_command_duration_seconds", n.latency.snapshot(), s, node);

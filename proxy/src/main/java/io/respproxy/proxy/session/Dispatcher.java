@@ -29,6 +29,8 @@ final class Dispatcher {
     private final int lane;
     private final Resends resends;
     private final Redirects redirects;
+    /** Set-aside connections this client still has commands on (see {@link #stick}); null: none. */
+    private java.util.List<BackendConnection> stuck;
 
     Dispatcher(ClientSession session, BackendPool pool) {
         this.session = session;
@@ -54,7 +56,7 @@ final class Dispatcher {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
         if (route instanceof Route.ToNode n) {
-            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req));
+            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec.runsScript());
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
         } else if (route instanceof Route.Refuse r) {
@@ -144,7 +146,7 @@ final class Dispatcher {
     /** A command every master (or every node) must run: the same request to each, replies merged by its tip. */
     private void fanOut(Route.FanOut fanOut, RespRequest req, CommandSpec spec) {
         if (fanOut.nodes().size() == 1) {
-            forward(fanOut.nodes().get(0), req, spec.isReadOnly(), -1);
+            forward(fanOut.nodes().get(0), req, spec.isReadOnly(), -1, false);
             return;
         }
         MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forFanOut(spec.responsePolicy()),
@@ -201,7 +203,7 @@ final class Dispatcher {
      * Forwards {@code req} over this loop's shared connection to {@code node}. The request is kept
      * until the reply, to be sent again when the reply proves that safe.
      */
-    void forward(NodeAddress node, RespRequest req, boolean read, int order) {
+    void forward(NodeAddress node, RespRequest req, boolean read, int order, boolean script) {
         if (!read && !session.writes().mayWriteTo(node, order)) {
             // An earlier write is still unanswered on another node (the master changed): this one
             // waits for it, so Redis applies the client's writes in the order it sent them.
@@ -211,6 +213,7 @@ final class Dispatcher {
         ReplySlot slot = session.newSlot(null);
         slot.request = req;
         slot.read = read;
+        slot.script = script;
         // The db and protocol the command is sent with: a re-send keeps them, whatever the client
         // SELECTed or HELLOed since (its later commands must not change this one).
         slot.db = session.state().db();
@@ -265,6 +268,9 @@ final class Dispatcher {
         slot.sentVersion = session.service().topology().version();
         BackendConnection conn = shared(new BackendKey(node, slot.db, slot.protocol));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
+        if (slot.script) {
+            pool.scriptSent(conn);
+        }
         pool.markDirty(conn);
     }
 
@@ -281,9 +287,49 @@ final class Dispatcher {
         return new BackendKey(node, session.state().db(), session.state().protocol());
     }
 
-    /** This client's shared connection (its lane) for {@code key}. */
+    /**
+     * This client's shared connection (its lane) for {@code key}; or, while one the pool set aside
+     * behind a long-running script still has this client's commands pending, that one (see
+     * {@link #stick}).
+     */
     BackendConnection shared(BackendKey key) {
+        if (stuck != null) {
+            BackendConnection c = stuckTo(key);
+            if (c != null) {
+                return c;
+            }
+        }
         return pool.shared(key, lane);
+    }
+
+    /**
+     * {@code c} was set aside with commands of this client pending on it: its next commands for
+     * that node go there too until it has drained and closed, so that Redis runs them after those
+     * (on the lane's fresh connection they could run first).
+     */
+    void stick(BackendConnection c) {
+        if (stuck == null) {
+            stuck = new java.util.ArrayList<>(2);
+        }
+        if (!stuck.contains(c)) {
+            stuck.add(c);
+        }
+    }
+
+    private BackendConnection stuckTo(BackendKey key) {
+        BackendConnection found = null;
+        for (int i = stuck.size() - 1; i >= 0; i--) {
+            BackendConnection c = stuck.get(i);
+            if (!c.isUsable()) {
+                stuck.remove(i);
+            } else if (c.key().equals(key)) {
+                found = c;
+            }
+        }
+        if (stuck.isEmpty()) {
+            stuck = null;
+        }
+        return found;
     }
 
     /**

@@ -72,14 +72,31 @@ final class LocalCommands {
         return HANDLERS.containsKey(container(spec));
     }
 
+    /**
+     * PING goes to the node the client's commands go to, so the client learns what Redis would
+     * tell it there: -BUSY while a script runs past the node's busy-reply-threshold, -LOADING while
+     * it loads its data. With no node to ask (a failover under way, its commands held), the proxy
+     * answers for itself: it is up and will run them.
+     */
     private static void ping(ClientSession s, RespRequest req) {
         if (req.size() > 2) {
             s.writeLocal(Reply.error(s.alloc(), io.respproxy.proxy.resp.ReplyStrings.wrongArity("ping")));
+            return;
+        }
+        NodeAddress node = serverNode(s.shard());
+        if (node != null) {
+            s.dispatcher().forward(node, req.retain(), (ReplySlot.ReplyHook) null);
         } else if (req.size() == 2) {
             s.writeLocal(Reply.bulk(s.alloc(), req.argBytes(1)));
         } else {
             s.writeLocal(SharedReplies.pong());
         }
+    }
+
+    /** The node that answers for the server: the master, or a replica when no master is known; or null. */
+    private static NodeAddress serverNode(Shard shard) {
+        return shard.master() != null ? shard.master()
+                : shard.readReplicas().isEmpty() ? null : shard.readReplicas().get(0);
     }
 
     private static void echo(ClientSession s, RespRequest req) {
@@ -151,8 +168,7 @@ final class LocalCommands {
      */
     static void forwardToServer(ClientSession s, RespRequest req) {
         Shard shard = s.shard();
-        NodeAddress node = shard.master() != null ? shard.master()
-                : shard.readReplicas().isEmpty() ? null : shard.readReplicas().get(0);
+        NodeAddress node = serverNode(shard);
         if (node == null) {
             s.writeLocal(Reply.error(s.alloc(), Reply.noMaster(shard.noMasterReason())));
             return;

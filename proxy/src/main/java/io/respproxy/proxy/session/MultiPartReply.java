@@ -2,6 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.resp.RespReply;
@@ -103,6 +104,13 @@ final class MultiPartReply {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
             onReply(reply, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
+        }
+
+        @Override
+        public void setAside(BackendConnection connection) {
+            if (dispatcher != null) {
+                dispatcher.stick(connection);
+            }
         }
 
         @Override

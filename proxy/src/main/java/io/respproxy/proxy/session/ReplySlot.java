@@ -1,6 +1,7 @@
 package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.resp.RespReply;
@@ -34,6 +35,8 @@ final class ReplySlot implements PendingReply {
     int protocol;
     /** The request only reads: any node may answer it. */
     boolean read;
+    /** The request runs a script or function (the pool watches how long: BackendPool#scriptSent). */
+    boolean script;
     /** A write counted in the session's writes in flight until its final reply or failure. */
     boolean trackedWrite;
     /** What the tracked write is ordered against: its slot in a cluster, else -1 (see WriteOrder). */
@@ -87,6 +90,11 @@ final class ReplySlot implements PendingReply {
             leftFrom = node;
             leftWhy = why;
         }
+    }
+
+    @Override
+    public void setAside(BackendConnection connection) {
+        session.dispatcher().stick(connection);
     }
 
     @Override

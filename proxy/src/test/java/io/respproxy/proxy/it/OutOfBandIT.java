@@ -165,6 +165,51 @@ class OutOfBandIT {
         }
     }
 
+    /**
+     * One event loop, one shared connection: every client's commands share it. A script that runs
+     * past backend.script-set-aside-after has it set aside, so a client that comes after the script
+     * meets the master as Redis's own clients do: PING and SET get -BUSY (busy-reply-threshold is
+     * 100 ms here) instead of waiting behind the script, and PING gets PONG again once it is killed.
+     * A client with a command already queued behind the script keeps its order: its next command
+     * runs after that one.
+     */
+    @Test
+    void aLongScriptOnTheSharedConnectionHoldsOnlyWhatWasQueuedBehindIt() throws Exception {
+        try (ProxyFixture one = ProxyFixture.start(redis, "event-loops = 1", "");
+             RawClient runner = new RawClient(one.writePort());
+             RawClient queued = new RawClient(one.writePort());
+             RawClient later = new RawClient(one.writePort());
+             RawClient killer = new RawClient(one.writePort())) {
+            runner.send(RawClient.command("EVAL", "while true do end", "0"));
+            queued.send(RawClient.command("SET", "aside:order", "first"));
+            Thread.sleep(400);
+            later.send(RawClient.command("PING"));
+            assertTrue(later.readReply().startsWith("-BUSY"), "the master is busy, and PING says so");
+            later.send(RawClient.command("SET", "aside:later", "v"));
+            assertTrue(later.readReply().startsWith("-BUSY"), "a write after the script is refused as Redis would");
+            // Its SET waits behind the script; its next command must not overtake it.
+            queued.send(RawClient.command("APPEND", "aside:order", "+second"));
+            killer.send(RawClient.command("SCRIPT", "KILL"));
+            assertEquals("+OK", killer.readReply());
+            String killed = runner.readReply();
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            String set = queued.readReply();
+            assertTrue(set.equals("+OK") || set.startsWith("-BUSY"), set);
+            String append = queued.readReply();
+            later.send(RawClient.command("PING"));
+            assertEquals("+PONG", later.readReply());
+            later.send(RawClient.command("GET", "aside:order"));
+            String value = later.readReply();
+            if (set.equals("+OK")) {
+                assertEquals(":12", append, "APPEND ran after the SET it was sent after");
+                assertEquals("first+second", value);
+            }
+            long setAside = one.service().backendStats().nodes().values().stream()
+                    .mapToLong(n -> n.scriptSetAsides.sum()).sum();
+            assertEquals(1, setAside, "respproxy_backend_script_set_asides_total counts the connection set aside");
+        }
+    }
+
     /** The kill gets through when every dedicated connection is taken (here the only one, by a BLPOP). */
     @Test
     void scriptKillGetsThroughAtTheDedicatedConnectionCap() throws Exception {

@@ -29,6 +29,7 @@ public final class CommandSpec {
     private final KeyFinder keyFinder;
     private final boolean blockOption;
     private final boolean replicationWait;
+    private final boolean runsScript;
     private final NameIndex subcommands;
     private final CommandInfo info;
 
@@ -45,6 +46,7 @@ public final class CommandSpec {
         keyFinder = KeyFinder.UNDETERMINED;
         blockOption = false;
         replicationWait = false;
+        runsScript = false;
         subcommands = null;
         info = null;
     }
@@ -75,6 +77,7 @@ public final class CommandSpec {
         this.shape = ShapePolicy.shapeOf(fullName, mask, keySpecs, requestPolicy, keyFinder == KeyFinder.UNDETERMINED);
         this.blockOption = ShapePolicy.blocksOnlyWithOption(fullName);
         this.replicationWait = ShapePolicy.isReplicationWait(fullName);
+        this.runsScript = ShapePolicy.runsScript(fullName);
         this.subcommands = subcommands;
     }
 
@@ -168,6 +171,15 @@ public final class CommandSpec {
      */
     public boolean isReplicationWait() {
         return replicationWait;
+    }
+
+    /**
+     * EVAL, EVALSHA, FCALL and their read-only forms: they may run for as long as the script does,
+     * and past the node's busy-reply-threshold the node answers other connections -BUSY while
+     * the one that sent it waits.
+     */
+    public boolean runsScript() {
+        return runsScript;
     }
 
     public boolean isPubSub() {

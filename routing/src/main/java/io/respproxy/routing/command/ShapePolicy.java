@@ -65,6 +65,9 @@ final class ShapePolicy {
     /** Block only when a {@code BLOCK ms} option is given. */
     private static final Set<String> BLOCK_OPTION = Set.of("xread", "xreadgroup");
 
+    /** Run a script or a function, which may hold the node's thread for as long as it runs. */
+    private static final Set<String> RUNS_SCRIPT = Set.of("eval", "evalsha", "eval_ro", "evalsha_ro", "fcall", "fcall_ro");
+
     /** Replication acknowledgement waits (see {@link CommandSpec#isReplicationWait()}). */
     private static final Set<String> REPLICATION_WAIT = Set.of("wait", "waitaof");
 
@@ -105,6 +108,10 @@ final class ShapePolicy {
 
     static boolean blocksOnlyWithOption(String fullName) {
         return BLOCK_OPTION.contains(fullName);
+    }
+
+    static boolean runsScript(String fullName) {
+        return RUNS_SCRIPT.contains(fullName);
     }
 
     static boolean isReplicationWait(String fullName) {

@@ -133,6 +133,16 @@ class CommandTableTest {
     }
 
     @Test
+    void scriptsAndFunctionsAreKnownToRunLong() {
+        for (String name : new String[] {"eval", "EVALSHA", "eval_ro", "evalsha_ro", "FCALL", "fcall_ro"}) {
+            assertTrue(TABLE.lookup(name).runsScript(), name);
+        }
+        assertFalse(spec("SCRIPT", "KILL").runsScript());
+        assertFalse(spec("FUNCTION", "LOAD", "code").runsScript());
+        assertFalse(spec("GET", "k").runsScript());
+    }
+
+    @Test
     void routingShapes() {
         assertEquals(RoutingShape.SINGLE_KEY, spec("GET", "k").shape());
         assertEquals(RoutingShape.SINGLE_KEY, spec("HSET", "h", "f", "v").shape());
