@@ -59,7 +59,7 @@ final class TuningParser {
         return new LimitsConfig(
                 bulk,
                 array,
-                in.integer("limits.max-nesting-depth", 1, 1024),
+                in.integer("limits.max-nesting-depth", 1, 1_000_000),
                 inline,
                 preAuth,
                 in.integer("limits.maxclients", 1, 10_000_000),

@@ -50,7 +50,7 @@ class ProxyConfigLoaderTest {
         LimitsConfig l = s.limits();
         assertEquals(512 * 1024 * 1024, l.maxBulkLength());
         assertEquals(1048576, l.maxArrayLength());
-        assertEquals(64, l.maxNestingDepth());
+        assertEquals(10_000, l.maxNestingDepth());
         assertEquals(64 * 1024, l.maxInlineLength());
         assertEquals(new LimitsConfig.PreAuth(16 * 1024, 32, 16 * 1024), l.preAuth());
         assertEquals(10000, l.maxClients());

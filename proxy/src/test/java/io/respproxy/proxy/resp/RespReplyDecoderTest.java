@@ -179,6 +179,25 @@ class RespReplyDecoderTest {
         assertEquals(List.of("NORMAL " + reply, "NORMAL +OK\r\n"), out);
     }
 
+    /**
+     * What Lua gives for a table that contains itself: Redis nests "*1" until the Lua stack runs
+     * out (7,995 levels in 7.0.15), then an error; the Redis suite's "Script return recursive
+     * object" reads it all. The default limit forwards it whole.
+     */
+    @Test
+    void aScriptsRecursiveTableIsForwardedAtTheDefaultDepth() {
+        int levels = 7_995;
+        String reply = "*1\r\n".repeat(levels) + "-ERR reached lua stack limit\r\n";
+        RespLimits defaults = new RespLimits(1024, 1024, 1024, 10_000);
+        byte[] all = bytes(reply + "+OK\r\n");
+        // whole, and split inside the run of headers and inside the error (every split would be
+        // quadratic in 32 KB)
+        for (int[] splits : new int[][] {{}, {3, 16_001, all.length - 10}}) {
+            assertEquals(List.of("NORMAL " + reply, "NORMAL +OK\r\n"),
+                    decode(decoder(defaults), all, splits, RespReplyDecoderTest::describe));
+        }
+    }
+
     @Test
     void nestingDepthIsLimited() {
         RespLimits depth3 = new RespLimits(1024, 1024, 1024, 3);
