@@ -220,6 +220,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             close();
         }
     }
+
     /** Sends a request whose replies (if any) are not FIFO-matched: pipe mode only. */
     public void sendRaw(ByteBuf request) {
         if (closed) {
