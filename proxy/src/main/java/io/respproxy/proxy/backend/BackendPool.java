@@ -150,18 +150,23 @@ public final class BackendPool {
      * -BUSY past its busy-reply-threshold), and {@code c} closes once its replies are in.
      */
     private void setAside(BackendConnection c) {
-        BackendConnection[] lanes = shared.get(c.key());
-        boolean lane = false;
-        for (int i = 0; lanes != null && i < lanes.length; i++) {
-            if (lanes[i] == c) {
-                lanes[i] = null;
-                lane = true;
-            }
-        }
-        if (lane) {
+        if (leaveLane(c)) {
             stats.node(c.key().node()).scriptSetAsides.increment();
             c.retire();
         }
+    }
+
+    /** Takes {@code c} out of its lane, so the lane dials a new connection; false if it was in none. */
+    private boolean leaveLane(BackendConnection c) {
+        BackendConnection[] lanes = shared.get(c.key());
+        boolean found = false;
+        for (int i = 0; lanes != null && i < lanes.length; i++) {
+            if (lanes[i] == c) {
+                lanes[i] = null;
+                found = true;
+            }
+        }
+        return found;
     }
 
     /**
@@ -324,12 +329,7 @@ public final class BackendPool {
         if (isShared == null) {
             controls.remove(c); // a control connection: counted nowhere else
         } else if (isShared) {
-            BackendConnection[] lanes = shared.get(c.key());
-            for (int i = 0; lanes != null && i < lanes.length; i++) {
-                if (lanes[i] == c) {
-                    lanes[i] = null;
-                }
-            }
+            leaveLane(c);
         } else {
             dedicated.closed(c);
         }

@@ -12,6 +12,8 @@ import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
 import io.respproxy.routing.slot.SlotHash;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Executes a client's {@link Route}s on its event loop: to a node over the client's shared
@@ -30,7 +32,7 @@ final class Dispatcher {
     private final Resends resends;
     private final Redirects redirects;
     /** Set-aside connections this client still has commands on (see {@link #stick}); null: none. */
-    private java.util.List<BackendConnection> stuck;
+    private List<BackendConnection> stuck;
 
     Dispatcher(ClientSession session, BackendPool pool) {
         this.session = session;
@@ -166,7 +168,7 @@ final class Dispatcher {
      * {@code req} (ownership passes here) to each of {@code nodes}, the replies merged by
      * {@code merge} and then given to {@code hook} (a local command's fan-out: INFO in a cluster).
      */
-    void fanOut(java.util.List<NodeAddress> nodes, RespRequest req, ReplyMerge merge, ReplySlot.ReplyHook hook) {
+    void fanOut(List<NodeAddress> nodes, RespRequest req, ReplyMerge merge, ReplySlot.ReplyHook hook) {
         MultiPartReply parent = new MultiPartReply(session.newSlot(hook), this, merge, nodes.size(), true,
                 session.alloc());
         for (int p = 0; p < nodes.size(); p++) {
@@ -309,7 +311,7 @@ final class Dispatcher {
      */
     void stick(BackendConnection c) {
         if (stuck == null) {
-            stuck = new java.util.ArrayList<>(2);
+            stuck = new ArrayList<>(2);
         }
         if (!stuck.contains(c)) {
             stuck.add(c);
@@ -336,7 +338,7 @@ final class Dispatcher {
      * SCRIPT KILL / FUNCTION KILL: on a connection of their own, at once, so they do not queue
      * behind the script they are meant to stop (the shared connection waits for that script).
      */
-    private void outOfBand(java.util.List<NodeAddress> nodes, RespRequest req, CommandSpec spec) {
+    private void outOfBand(List<NodeAddress> nodes, RespRequest req, CommandSpec spec) {
         if (nodes.size() == 1) {
             ByteBuf frame = req.frame().retain();
             req.release();
