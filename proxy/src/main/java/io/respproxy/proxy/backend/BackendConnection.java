@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * the {@link PendingReply} at the head of the FIFO. Writes are not flushed here: the owner
  * flushes once per read batch.
  *
- * <p>Until the handshake is written, requests wait in {@link #unsent}; the handshake itself is
- * the first entries of the FIFO, so its replies are consumed before any client's.
+ * <p>Until the handshake has been answered, requests wait in {@link #unsent}; the handshake
+ * itself is the first entries of the FIFO, so its replies are consumed before any client's.
  */
 public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
@@ -42,7 +42,12 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private final Consumer<BackendConnection> onClose;
     private final Runnable onReadComplete;
     private Channel channel;
+    /** The handshake is through: requests are written as they come, no longer queued in {@link #unsent}. */
     private boolean active;
+    /** Handshake steps not answered yet. */
+    private int handshakeLeft;
+    /** Bytes in {@link #unsent}, counted as sent once written. */
+    private long unsentBytes;
     private boolean closed;
     private FrameSink pipe;
     private boolean dirty;
@@ -100,13 +105,16 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         this.channel = channel;
     }
 
-    /** Writes the handshake ahead of everything else; called once the TCP connection is up. */
+    /**
+     * Writes the handshake; called once the TCP connection is up. Requests queued meanwhile are
+     * written only once every step has answered ({@link #handshakeReplied}): a request written
+     * behind a SELECT the node refuses would run in database 0.
+     */
     void activate(List<ByteBuf> handshake, List<PendingReply> handshakeReplies) {
         if (closed) {
             handshake.forEach(ByteBuf::release);
             return;
         }
-        active = true;
         for (ByteBuf b : handshake) {
             bytesOut += b.readableBytes();
             channel.write(b, channel.voidPromise());
@@ -116,9 +124,60 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             writtenAt.addFirst(0);
         }
         headSeq -= handshakeReplies.size();
+        handshakeLeft = handshakeReplies.size();
+        lastProgressNanos = clock.tick();
+        if (handshakeLeft == 0) {
+            start();
+            return;
+        }
+        stats.bytesSent.add(bytesOut - unsentBytes);
+        bytesOut = unsentBytes;
+        channel.flush();
+    }
+
+    /**
+     * A handshake step answered. An error fails the connection ({@code why}), except one that
+     * says the node is busy with a script or loading its data: Redis would answer each queued
+     * request the same, so each gets that reply ({@code refusal}, as the node worded it) and the
+     * connection closes. Else, after the last step, the queued requests are written.
+     *
+     * @param refusal the node's -BUSY / -LOADING reply (released here), or null
+     * @param why the failure for any other error, or null when the step succeeded
+     */
+    void handshakeReplied(ByteBuf refusal, RespReply.ErrorKind kind, BackendFailure why) {
+        handshakeLeft--;
+        if (refusal != null) {
+            try {
+                // Drop the steps still ahead; their replies are never read.
+                for (; handshakeLeft > 0; handshakeLeft--) {
+                    pending.poll();
+                    writtenAt.pollFirst();
+                    headSeq++;
+                }
+                PendingReply p;
+                while ((p = pending.poll()) != null) {
+                    writtenAt.pollFirst();
+                    headSeq++;
+                    p.onReply(refusal.retainedDuplicate(), kind, null, 0);
+                }
+            } finally {
+                refusal.release();
+            }
+            close();
+        } else if (why != null) {
+            fail(why);
+        } else if (handshakeLeft == 0 && !closed) {
+            start();
+        }
+    }
+
+    /** The handshake is through: writes the requests queued meanwhile. */
+    private void start() {
+        active = true;
         while (!unsent.isEmpty()) {
             channel.write(unsent.poll(), channel.voidPromise());
         }
+        unsentBytes = 0;
         lastProgressNanos = clock.tick();
         writtenAt.setLast(writtenAt.size(), lastProgressNanos);
         unflushed = 0;
@@ -233,6 +292,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private void write(ByteBuf request, ByteBuf source, int sourceIndex) {
         bytesOut += request.readableBytes();
         if (!active) {
+            unsentBytes += request.readableBytes();
             unsent.add(request);
             return;
         }

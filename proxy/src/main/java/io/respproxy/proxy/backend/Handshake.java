@@ -2,6 +2,7 @@ package io.respproxy.proxy.backend;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.respproxy.proxy.resp.RespReply;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +10,8 @@ import java.util.List;
 /**
  * What a new backend connection sends before any client request: HELLO (protocol 3, or 2 with
  * credentials) or AUTH, SELECT, CLIENT SETNAME. The replies are consumed here; an error fails the
- * connection with Redis's error text, which never contains the password.
+ * connection with Redis's error text, which never contains the password, except -BUSY and
+ * -LOADING, which the requests queued behind the handshake get as their own replies.
  */
 record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
 
@@ -62,25 +64,36 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         return new Handshake(requests, replies);
     }
 
-    /** One handshake reply: discarded when fine, fails the connection when an error. */
+    /** One handshake reply: discarded when fine, else handed to {@link BackendConnection#handshakeReplied}. */
     private record Step(BackendConnection conn, String command) implements PendingReply {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
-            try {
-                // The name only labels the connection in CLIENT LIST, and READONLY only lets a
-                // replica serve reads (a refused one answers -MOVED to the master): a node busy with
-                // a script refuses both (-BUSY), and the connection that is to SCRIPT KILL that
-                // script must still come up.
-                if (error && !command.equals("CLIENT SETNAME") && !command.equals("READONLY")) {
-                    String text = reply.toString(StandardCharsets.UTF_8).trim();
-                    if (text.startsWith("-") || text.startsWith("!")) {
-                        text = text.substring(1);
-                    }
-                    conn.fail(new BackendFailure(conn.key().node(), BackendFailure.Kind.HANDSHAKE_FAILED,
-                            command + ": " + firstLine(text)));
-                }
-            } finally {
+            onReply(reply, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
+        }
+
+        @Override
+        public void onReply(ByteBuf reply, RespReply.ErrorKind error, ByteBuf source, int sourceIndex) {
+            // The name only labels the connection in CLIENT LIST, and READONLY only lets a
+            // replica serve reads (a refused one answers -MOVED to the master): a node busy with
+            // a script refuses both (-BUSY), and the connection that is to SCRIPT KILL that
+            // script must still come up.
+            if (error == RespReply.ErrorKind.NONE || command.equals("CLIENT SETNAME") || command.equals("READONLY")) {
                 reply.release();
+                conn.handshakeReplied(null, error, null);
+            } else if (error == RespReply.ErrorKind.BUSY || error == RespReply.ErrorKind.LOADING) {
+                conn.handshakeReplied(reply, error, null);
+            } else {
+                String text;
+                try {
+                    text = reply.toString(StandardCharsets.UTF_8).trim();
+                } finally {
+                    reply.release();
+                }
+                if (text.startsWith("-") || text.startsWith("!")) {
+                    text = text.substring(1);
+                }
+                conn.handshakeReplied(null, error, new BackendFailure(conn.key().node(),
+                        BackendFailure.Kind.HANDSHAKE_FAILED, command + ": " + firstLine(text)));
             }
         }
 

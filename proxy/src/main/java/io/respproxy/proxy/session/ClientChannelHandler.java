@@ -58,7 +58,12 @@ public final class ClientChannelHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("client id={} error", session.id(), cause);
+        if (cause instanceof java.io.IOException) {
+            log.debug("client id={} error", session.id(), cause); // the peer reset or went away
+        } else {
+            // A fault of the proxy's own: the client loses its connection, the log says why.
+            log.warn("client id={} closed after an unexpected error", session.id(), cause);
+        }
         ctx.close();
     }
 }

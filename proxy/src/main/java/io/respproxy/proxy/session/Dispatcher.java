@@ -58,7 +58,7 @@ final class Dispatcher {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
         if (route instanceof Route.ToNode n) {
-            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec.runsScript());
+            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec);
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
         } else if (route instanceof Route.Refuse r) {
@@ -148,7 +148,7 @@ final class Dispatcher {
     /** A command every master (or every node) must run: the same request to each, replies merged by its tip. */
     private void fanOut(Route.FanOut fanOut, RespRequest req, CommandSpec spec) {
         if (fanOut.nodes().size() == 1) {
-            forward(fanOut.nodes().get(0), req, spec.isReadOnly(), -1, false);
+            forward(fanOut.nodes().get(0), req, spec.isReadOnly(), -1, spec);
             return;
         }
         MultiPartReply parent = new MultiPartReply(session.newSlot(null), this, ReplyMerge.forFanOut(spec.responsePolicy()),
@@ -205,7 +205,7 @@ final class Dispatcher {
      * Forwards {@code req} over this loop's shared connection to {@code node}. The request is kept
      * until the reply, to be sent again when the reply proves that safe.
      */
-    void forward(NodeAddress node, RespRequest req, boolean read, int order, boolean script) {
+    void forward(NodeAddress node, RespRequest req, boolean read, int order, CommandSpec spec) {
         if (!read && !session.writes().mayWriteTo(node, order)) {
             // An earlier write is still unanswered on another node (the master changed): this one
             // waits for it, so Redis applies the client's writes in the order it sent them.
@@ -215,10 +215,12 @@ final class Dispatcher {
         ReplySlot slot = session.newSlot(null);
         slot.request = req;
         slot.read = read;
-        slot.script = script;
+        slot.script = spec.runsScript();
         // The db and protocol the command is sent with: a re-send keeps them, whatever the client
-        // SELECTed or HELLOed since (its later commands must not change this one).
-        slot.db = session.state().db();
+        // SELECTed or HELLOed since (its later commands must not change this one). SCRIPT KILL and
+        // the like use no db and must pass while the node is busy, where a new connection for
+        // another db is refused its SELECT: they go on the db-0 connection, which needs none.
+        slot.db = spec.runsWhileBusy() ? 0 : session.state().db();
         slot.protocol = session.state().protocol();
         if (!read) {
             // Counted before the send: a connection that is already closed fails the slot at once.

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.respproxy.testkit.ReplicatedRedis;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -203,6 +204,40 @@ class OutOfBandIT {
             long setAside = one.service().backendStats().nodes().values().stream()
                     .mapToLong(n -> n.scriptSetAsides.sum()).sum();
             assertEquals(1, setAside, "respproxy_backend_script_set_asides_total counts the connection set aside");
+        }
+    }
+
+    /**
+     * In another database, as Redis's own test suite runs (db 9): the connection that replaces the
+     * one set aside must SELECT, which a busy node refuses. SCRIPT KILL still gets through, and
+     * the commands that land on that connection get the node's own -BUSY.
+     */
+    @Test
+    void scriptKillGetsThroughFromADatabaseOtherThanZero() throws Exception {
+        try (ProxyFixture one = ProxyFixture.start(redis, "event-loops = 1", "");
+             RawClient runner = new RawClient(one.writePort());
+             RawClient later = new RawClient(one.writePort());
+             RawClient killer = new RawClient(one.writePort())) {
+            for (RawClient c : List.of(runner, later, killer)) {
+                c.send(RawClient.command("SELECT", "9"));
+                assertEquals("+OK", c.readReply());
+            }
+            runner.send(RawClient.command("EVAL", "while true do end", "0"));
+            Thread.sleep(400);
+            later.send(RawClient.command("GET", "busy:db9"));
+            assertEquals("-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.",
+                    later.readReply(), "the node's own refusal, not the proxy's handshake error");
+            killer.send(RawClient.command("SCRIPT", "KILL"));
+            assertEquals("+OK", killer.readReply());
+            String killed = runner.readReply();
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            later.send(RawClient.command("SET", "busy:db9", "after"));
+            assertEquals("+OK", later.readReply());
+            killer.send(RawClient.command("GET", "busy:db9"));
+            assertEquals("after", killer.readReply(), "the new connection is in db 9");
+        }
+        try (Jedis master = ProxyFixture.direct(redis.master())) {
+            assertEquals(null, master.get("busy:db9"), "nothing landed in db 0");
         }
     }
 

@@ -182,6 +182,15 @@ public final class CommandSpec {
         return runsScript;
     }
 
+    /**
+     * Runs while the node is busy with a script (SCRIPT KILL, FUNCTION KILL, FUNCTION STATS, and
+     * the connection commands the proxy answers itself) and uses no database: the node answers
+     * it on any connection, also on one whose handshake could not SELECT (SELECT is refused -BUSY).
+     */
+    public boolean runsWhileBusy() {
+        return has(CommandFlag.ALLOW_BUSY);
+    }
+
     public boolean isPubSub() {
         return has(CommandFlag.PUBSUB);
     }
