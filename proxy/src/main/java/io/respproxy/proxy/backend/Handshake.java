@@ -26,35 +26,45 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         List<ByteBuf> requests = new ArrayList<>(3);
         List<PendingReply> replies = new ArrayList<>(3);
         byte[] password = creds.password();
+        // A client's own login is refused with the node's words (-WRONGPASS), as Redis answers it.
+        boolean clientsLogin = key.as() != null;
         try {
-            if (key.protocol() == 3) {
+            if (key.protocol() == 3 && (password == null || creds.user() != null)) {
                 List<Object> hello = new ArrayList<>(List.of("HELLO", "3"));
                 if (password != null) {
                     hello.add("AUTH");
-                    hello.add(creds.user() == null ? "default" : creds.user());
+                    hello.add(creds.user());
                     hello.add(password);
                 }
                 hello.add("SETNAME");
                 hello.add(CLIENT_NAME);
                 requests.add(RequestEncoder.encode(alloc, hello.toArray()));
-                replies.add(new Step(conn, "HELLO"));
+                replies.add(new Step(conn, "HELLO", clientsLogin));
             } else {
+                // AUTH with the password alone (requirepass, or the default user's password): not
+                // HELLO's AUTH default, which a default user without a password accepts whatever
+                // the password, where Redis refuses a one-argument AUTH.
                 if (password != null) {
                     requests.add(creds.user() == null
                             ? RequestEncoder.encode(alloc, "AUTH", password)
                             : RequestEncoder.encode(alloc, "AUTH", creds.user(), password));
-                    replies.add(new Step(conn, "AUTH"));
+                    replies.add(new Step(conn, "AUTH", clientsLogin));
                 }
-                requests.add(RequestEncoder.encode(alloc, "CLIENT", "SETNAME", CLIENT_NAME));
-                replies.add(new Step(conn, "CLIENT SETNAME"));
+                if (key.protocol() == 3) {
+                    requests.add(RequestEncoder.encode(alloc, "HELLO", "3", "SETNAME", CLIENT_NAME));
+                    replies.add(new Step(conn, "HELLO", false));
+                } else {
+                    requests.add(RequestEncoder.encode(alloc, "CLIENT", "SETNAME", CLIENT_NAME));
+                    replies.add(new Step(conn, "CLIENT SETNAME", false));
+                }
             }
             if (clusterReadOnly) {
                 requests.add(RequestEncoder.encode(alloc, "READONLY"));
-                replies.add(new Step(conn, "READONLY"));
+                replies.add(new Step(conn, "READONLY", false));
             }
             if (key.db() != 0) {
                 requests.add(RequestEncoder.encode(alloc, "SELECT", Integer.toString(key.db())));
-                replies.add(new Step(conn, "SELECT"));
+                replies.add(new Step(conn, "SELECT", false));
             }
         } finally {
             if (password != null) {
@@ -64,8 +74,12 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         return new Handshake(requests, replies);
     }
 
-    /** One handshake reply: discarded when fine, else handed to {@link BackendConnection#handshakeReplied}. */
-    private record Step(BackendConnection conn, String command) implements PendingReply {
+    /**
+     * One handshake reply: discarded when fine, else handed to {@link BackendConnection#handshakeReplied}.
+     *
+     * @param verbatim an error is the requests' own reply (a client's login refused)
+     */
+    private record Step(BackendConnection conn, String command, boolean verbatim) implements PendingReply {
         @Override
         public void onReply(ByteBuf reply, boolean error) {
             onReply(reply, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
@@ -80,7 +94,7 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
             if (error == RespReply.ErrorKind.NONE || command.equals("CLIENT SETNAME") || command.equals("READONLY")) {
                 reply.release();
                 conn.handshakeReplied(null, error, null);
-            } else if (error == RespReply.ErrorKind.BUSY || error == RespReply.ErrorKind.LOADING) {
+            } else if (verbatim || error == RespReply.ErrorKind.BUSY || error == RespReply.ErrorKind.LOADING) {
                 conn.handshakeReplied(reply, error, null);
             } else {
                 String text;

@@ -19,10 +19,6 @@ public final class ReplyStrings {
 
     public static final String NOAUTH = RoutingErrors.NOAUTH;
     public static final String WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled.";
-    /** AUTH with a password when none is configured (Redis' wording). */
-    public static final String AUTH_NOT_CONFIGURED =
-            "ERR AUTH <password> called without any password configured for the default user. "
-                    + "Are you sure your configuration is correct?";
     public static final String CROSSSLOT = RoutingErrors.CROSSSLOT;
     public static final String NOPROTO = "NOPROTO unsupported protocol version";
     public static final String SYNTAX = RoutingErrors.SYNTAX;

@@ -7,8 +7,17 @@ import io.respproxy.proxy.resp.ReplyStrings;
 import io.respproxy.proxy.service.UserGrant;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.proxy.backend.BackendCredentials;
+import io.respproxy.proxy.backend.BackendKey;
+import io.respproxy.routing.NodeAddress;
+import java.nio.charset.StandardCharsets;
 
-/** AUTH and HELLO against the service's own users (backend credentials are never involved). */
+/**
+ * AUTH and HELLO against the service's own users (backend credentials are never involved); or,
+ * when the service has none, passed through to Redis: the client then logs in to the nodes as
+ * that Redis user (its own backend connections, {@link ClientState#backendAs}), so Redis's ACL
+ * users and their rules apply through the proxy as they do directly.
+ */
 final class Auth {
 
     private Auth() {}
@@ -19,7 +28,7 @@ final class Auth {
             return;
         }
         if (!s.service().users().required()) {
-            s.writeLocal(Reply.error(s.alloc(), ReplyStrings.AUTH_NOT_CONFIGURED));
+            logInToRedis(s, req.size() == 3 ? req.asString(1) : null, req.argBytes(req.size() - 1), null);
             return;
         }
         String user = req.size() == 3 ? req.asString(1) : "default";
@@ -28,6 +37,37 @@ final class Auth {
             s.writeLocal(SharedReplies.ok());
         }
     }
+
+    /**
+     * The client logs in to Redis as {@code user} (null: AUTH with the password alone). The AUTH
+     * goes on a connection that logs in so, whose handshake the node refuses with its own words
+     * (-WRONGPASS); the client's next commands wait for the answer, as Redis runs them after it,
+     * and go on such connections once it is OK. {@code then} runs on success and gives the reply
+     * to write (HELLO's own).
+     */
+    private static void logInToRedis(ClientSession s, String user, byte[] password, ReplySlot.ReplyHook then) {
+        NodeAddress node = LocalCommands.serverNode(s.shard());
+        if (node == null) {
+            java.util.Arrays.fill(password, (byte) 0);
+            s.writeLocal(Reply.error(s.alloc(), Reply.noMaster(s.shard().noMasterReason())));
+            return;
+        }
+        BackendCredentials as = new BackendCredentials(user, password);
+        RespRequest auth = user == null ? RespRequest.of(s.alloc(), new byte[][] {AUTH, password})
+                : RespRequest.of(s.alloc(), new byte[][] {AUTH, user.getBytes(StandardCharsets.UTF_8), password});
+        java.util.Arrays.fill(password, (byte) 0);
+        BackendKey key = s.state().keyFor(node);
+        s.dispatcher().forward(new BackendKey(node, key.db(), key.protocol(), as), auth, (session, reply) -> {
+            if (reply.getByte(reply.readerIndex()) == '-') {
+                return reply;
+            }
+            session.state().backendAs(as);
+            return then == null ? reply : then.replied(session, reply);
+        });
+        s.pinned().raiseBarrier();
+    }
+
+    private static final byte[] AUTH = "AUTH".getBytes(StandardCharsets.US_ASCII);
 
     /** Authenticates or answers the error; returns the grant on success. */
     private static UserGrant check(ClientSession s, String user, byte[] password) {
@@ -76,11 +116,25 @@ final class Auth {
                 return;
             }
         }
-        if (password != null) {
-            if (!s.service().users().required()) {
-                s.writeLocal(Reply.error(s.alloc(), ReplyStrings.AUTH_NOT_CONFIGURED));
+        if (password != null && !s.service().users().required()) {
+            if (name != null && !ClientCommand.validName(name)) {
+                java.util.Arrays.fill(password, (byte) 0);
+                s.writeLocal(Reply.error(s.alloc(), ClientCommand.BAD_NAME));
                 return;
             }
+            String newName = name;
+            int newProto = proto;
+            logInToRedis(s, user, password, (session, reply) -> {
+                reply.release();
+                if (newName != null) {
+                    session.state().name(newName);
+                }
+                session.state().protocol(newProto);
+                return helloReply(session);
+            });
+            return;
+        }
+        if (password != null) {
             if (check(s, user, password) == null) {
                 return;
             }

@@ -1,6 +1,9 @@
 package io.respproxy.proxy.session;
 
+import io.respproxy.proxy.backend.BackendCredentials;
+import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.service.UserGrant;
+import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.route.ClientView;
 import io.respproxy.routing.route.ListenerRole;
 
@@ -21,6 +24,8 @@ final class ClientState implements ClientView {
     private String libVersion;
     private int db;
     private int protocol = 2;
+    /** Who the client logged in to Redis as (AUTH passed through: the service has no users); null: the service's login. */
+    private BackendCredentials backendAs;
     private int readSeq;
     private long lastCommandMillis = createdMillis;
     private String lastCommand = "NULL";
@@ -99,6 +104,19 @@ final class ClientState implements ClientView {
         protocol = p;
     }
 
+    BackendCredentials backendAs() {
+        return backendAs;
+    }
+
+    void backendAs(BackendCredentials as) {
+        backendAs = as;
+    }
+
+    /** The backend connections this client's commands go on at {@code node}: its db, protocol and login. */
+    BackendKey keyFor(NodeAddress node) {
+        return new BackendKey(node, db, protocol, backendAs);
+    }
+
     /** The round-robin position of the client's next read. */
     int nextReadSeq() {
         return readSeq++;
@@ -114,6 +132,7 @@ final class ClientState implements ClientView {
         db = 0;
         protocol = 2;
         name = null;
+        backendAs = null;
         if (!keepUser) {
             grant = null;
         }

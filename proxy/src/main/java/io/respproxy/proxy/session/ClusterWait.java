@@ -1,7 +1,6 @@
 package io.respproxy.proxy.session;
 
 import io.respproxy.proxy.backend.BackendConnection;
-import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.command.CommandSpec;
@@ -35,7 +34,7 @@ final class ClusterWait {
         ClientState state = session.state();
         List<BackendConnection> conns = new ArrayList<>(nodes.size());
         for (NodeAddress n : nodes) {
-            BackendConnection c = session.pool().dedicated(new BackendKey(n, state.db(), state.protocol()));
+            BackendConnection c = session.pool().dedicated(state.keyFor(n));
             if (c == null) {
                 conns.forEach(session.pool()::release);
                 session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));

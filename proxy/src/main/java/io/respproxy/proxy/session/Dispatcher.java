@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.BackendPool;
-import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.backend.RequestEncoder;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.routing.NodeAddress;
@@ -220,8 +219,8 @@ final class Dispatcher {
         // SELECTed or HELLOed since (its later commands must not change this one). SCRIPT KILL and
         // the like use no db and must pass while the node is busy, where a new connection for
         // another db is refused its SELECT: they go on the db-0 connection, which needs none.
-        slot.db = spec.runsWhileBusy() ? 0 : session.state().db();
-        slot.protocol = session.state().protocol();
+        BackendKey as = key(node);
+        slot.sentAs = spec.runsWhileBusy() ? as.inDb(0) : as;
         if (!read) {
             // Counted before the send: a connection that is already closed fails the slot at once.
             slot.trackedWrite = true;
@@ -245,8 +244,13 @@ final class Dispatcher {
 
     /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
     void forward(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
+        forward(key(node), req, hook);
+    }
+
+    /** As {@link #forward(NodeAddress, RespRequest, ReplySlot.ReplyHook)} on the connections of {@code key} (another login). */
+    void forward(BackendKey key, RespRequest req, ReplySlot.ReplyHook hook) {
         ReplySlot slot = session.newSlot(hook);
-        BackendConnection conn = shared(key(node));
+        BackendConnection conn = shared(key);
         send(conn, req, slot);
     }
 
@@ -270,7 +274,7 @@ final class Dispatcher {
         }
         slot.node = node;
         slot.sentVersion = session.service().topology().version();
-        BackendConnection conn = shared(new BackendKey(node, slot.db, slot.protocol));
+        BackendConnection conn = shared(slot.sentAs.on(node));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         if (slot.script) {
             pool.scriptSent(conn);
@@ -288,7 +292,7 @@ final class Dispatcher {
     }
 
     private BackendKey key(NodeAddress node) {
-        return new BackendKey(node, session.state().db(), session.state().protocol());
+        return session.state().keyFor(node);
     }
 
     /**

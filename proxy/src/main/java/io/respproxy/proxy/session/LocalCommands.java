@@ -94,7 +94,7 @@ final class LocalCommands {
     }
 
     /** The node that answers for the server: the master, or a replica when no master is known; or null. */
-    private static NodeAddress serverNode(Shard shard) {
+    static NodeAddress serverNode(Shard shard) {
         return shard.master() != null ? shard.master()
                 : shard.readReplicas().isEmpty() ? null : shard.readReplicas().get(0);
     }

@@ -1,7 +1,6 @@
 package io.respproxy.proxy.session;
 
 import io.respproxy.proxy.backend.BackendConnection;
-import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.routing.NodeAddress;
@@ -241,7 +240,7 @@ final class PinnedSession {
     /** A dedicated connection to {@code node} for the client's db and protocol; null at {@code dedicated.max-per-node}. */
     private BackendConnection connect(NodeAddress node) {
         ClientState state = session.state();
-        return session.pool().dedicated(new BackendKey(node, state.db(), state.protocol()));
+        return session.pool().dedicated(state.keyFor(node));
     }
 
     /**

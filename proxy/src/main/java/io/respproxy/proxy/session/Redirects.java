@@ -149,7 +149,7 @@ final class Redirects {
             return true;
         }
         slot.redirects++;
-        NodeAddress target = redirectTo(r, kind, slot.node, slot.db, slot.protocol);
+        NodeAddress target = redirectTo(r, kind, slot.node, slot.sentAs);
         dispatcher.send(slot, target);
         session.pool().flushBackends();
         return true;
@@ -199,7 +199,7 @@ final class Redirects {
         }
         frame.release();
         part.redirects++;
-        NodeAddress target = redirectTo(r, kind, part.node, session.state().db(), session.state().protocol());
+        NodeAddress target = redirectTo(r, kind, part.node, session.state().keyFor(part.node));
         dispatcher.sendPart(target, part.request().retainedDuplicate(), part);
         session.pool().flushBackends();
         return true;
@@ -208,9 +208,9 @@ final class Redirects {
     /**
      * Where a -MOVED / -ASK {@code r} from {@code from} sends the command, counted: MOVED tells the
      * topology source the slot's new owner; ASK sends ASKING ahead of the command on this client's
-     * shared connection (of {@code db} and {@code protocol}) to the importing node.
+     * shared connection (with the db, protocol and login of {@code sentAs}) to the importing node.
      */
-    private NodeAddress redirectTo(RespReply.Redirect r, RespReply.ErrorKind kind, NodeAddress from, int db, int protocol) {
+    private NodeAddress redirectTo(RespReply.Redirect r, RespReply.ErrorKind kind, NodeAddress from, BackendKey sentAs) {
         var service = session.service();
         NodeAddress target = target(r, from, service.source());
         service.stats().redirects.increment();
@@ -218,7 +218,7 @@ final class Redirects {
             service.source().reportMoved(r.slot(), target);
         } else {
             service.stats().askRedirects.increment();
-            dispatcher.shared(new BackendKey(target, db, protocol)).send(asking(), DISCARD);
+            dispatcher.shared(sentAs.on(target)).send(asking(), DISCARD);
         }
         return target;
     }

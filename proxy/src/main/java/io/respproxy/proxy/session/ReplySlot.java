@@ -3,6 +3,7 @@ package io.respproxy.proxy.session;
 import io.netty.buffer.ByteBuf;
 import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
+import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
 import io.respproxy.proxy.resp.RespReply;
 import io.respproxy.proxy.resp.RespRequest;
@@ -29,10 +30,9 @@ final class ReplySlot implements PendingReply {
 
     /** The request, while it may have to be sent again; null otherwise. */
     RespRequest request;
-    /** Where the request went, and with which db and protocol (kept for re-sends). */
+    /** Where the request went, and with which db, protocol and login (kept for re-sends: the key's node is not used). */
     NodeAddress node;
-    int db;
-    int protocol;
+    BackendKey sentAs;
     /** The request only reads: any node may answer it. */
     boolean read;
     /** The request runs a script or function (the pool watches how long: BackendPool#scriptSent). */

@@ -126,7 +126,7 @@ final class Resubscriber implements HoldQueue.Waiter {
         }
         if (r instanceof Route.Pinned p) {
             BackendKey old = subscription.key();
-            BackendConnection c = session.pool().dedicated(new BackendKey(p.node(), old.db(), old.protocol()));
+            BackendConnection c = session.pool().dedicated(old.on(p.node()));
             // null: every dedicated connection to the node is taken; wait like a held command
             return c != null && subscription.reconnected(c);
         }

@@ -268,16 +268,66 @@ class AuthIT {
     }
 
     @Test
-    void serviceWithoutUsersServesLoopbackClientsAndRefusesAuth() throws Exception {
+    void serviceWithoutUsersServesLoopbackClientsAndPassesAuthToRedis() throws Exception {
         try (ProxyFixture open = ProxyFixture.start(redis); RawClient c = new RawClient(open.writePort())) {
             c.send(RawClient.command("PING"));
             assertEquals("+PONG", c.readReply());
             c.send(RawClient.command("SET", "a:open", "1") + RawClient.command("GET", "a:open"));
             assertEquals("+OK", c.readReply());
             assertEquals("1", c.readReply());
-            c.send(RawClient.command("AUTH", "whatever"));
-            assertEquals("-ERR AUTH <password> called without any password configured for the default user. "
-                    + "Are you sure your configuration is correct?", c.readReply());
+            c.send(RawClient.command("AUTH", "whatever") + RawClient.command("GET", "a:open"));
+            assertEquals(WRONGPASS, c.readReply(), "what this password-protected Redis answers");
+            assertEquals("1", c.readReply(), "the client stays logged in as it was");
+            c.send(RawClient.command("AUTH", ProxyFixture.BACKEND_PASSWORD) + RawClient.command("GET", "a:open"));
+            assertEquals("+OK", c.readReply(), "Redis's own password logs in");
+            assertEquals("1", c.readReply());
+        }
+    }
+
+    /**
+     * With no users of its own, the proxy passes AUTH through: the client logs in to Redis as a
+     * Redis ACL user, whose rules then apply to its commands (and to no one else's).
+     */
+    @Test
+    void serviceWithoutUsersLogsClientsInAsRedisAclUsers() throws Exception {
+        try (ProxyFixture open = ProxyFixture.start(redis, "deny-commands = [SHUTDOWN]");
+             RawClient bob = new RawClient(open.writePort());
+             RawClient other = new RawClient(open.writePort())) {
+            bob.send(RawClient.command("ACL", "SETUSER", "bob", "on", ">123", "+@all", "~x*"));
+            assertEquals("+OK", bob.readReply());
+            bob.send(RawClient.command("AUTH", "bob", "wrong"));
+            assertEquals(WRONGPASS, bob.readReply(), "Redis's refusal");
+            bob.send(RawClient.command("ACL", "WHOAMI"));
+            assertEquals("default", bob.readReply(), "a refused AUTH leaves the client as it was");
+            // Pipelined: the command right behind the AUTH already runs as bob.
+            bob.send(RawClient.command("AUTH", "bob", "123") + RawClient.command("ACL", "WHOAMI"));
+            assertEquals("+OK", bob.readReply());
+            assertEquals("bob", bob.readReply());
+            bob.send(RawClient.command("SET", "x:bob", "1") + RawClient.command("SET", "y:bob", "1"));
+            assertEquals("+OK", bob.readReply());
+            assertEquals("-NOPERM this user has no permissions to access one of the keys used as arguments",
+                    bob.readReply(), "bob's key rule applies through the proxy");
+            other.send(RawClient.command("SET", "y:bob", "1") + RawClient.command("ACL", "WHOAMI"));
+            assertEquals("+OK", other.readReply(), "another client is not bob");
+            assertEquals("default", other.readReply());
+            bob.send(RawClient.command("MULTI") + RawClient.command("ACL", "WHOAMI") + RawClient.command("EXEC"));
+            assertEquals("+OK", bob.readReply());
+            assertEquals("+QUEUED", bob.readReply());
+            assertEquals("[bob]", bob.readReply(), "a transaction's connection logs in as bob too");
+            bob.send(RawClient.command("RESET") + RawClient.command("ACL", "WHOAMI"));
+            assertEquals("+RESET", bob.readReply());
+            assertEquals("default", bob.readReply(), "RESET logs out, as in Redis");
+            bob.send(RawClient.command("HELLO", "3", "AUTH", "bob", "123", "SETNAME", "b")
+                    + RawClient.command("ACL", "WHOAMI"));
+            String hello = bob.readReply();
+            assertTrue(hello.contains("proto=:3"), hello);
+            assertEquals("bob", bob.readReply());
+            bob.send(RawClient.command("HELLO", "2", "AUTH", "bob", "nope"));
+            assertEquals(WRONGPASS, bob.readReply());
+            bob.send(RawClient.command("CLIENT", "GETNAME"));
+            assertEquals("b", bob.readReply(), "a refused HELLO changes nothing");
+            other.send(RawClient.command("ACL", "DELUSER", "bob"));
+            assertEquals(":1", other.readReply());
         }
     }
 }
