@@ -17,8 +17,15 @@ public interface ClientHandle {
     /** Closes the client's connection (any thread). */
     void close();
 
-    /** The client's CLIENT LIST line, computed on its own event loop. */
-    CompletableFuture<String> describe();
+    /**
+     * Tracking invalidations another client redirects here (CLIENT TRACKING ... REDIRECT), each
+     * message a list of keys ({@code null}: a flush), written on this client's loop as it can
+     * receive them.
+     */
+    void trackingMessages(java.util.List<java.util.List<byte[]>> messages);
+
+    /** The client as CLIENT LIST shows it, computed on its own event loop. */
+    CompletableFuture<ClientInfo> info();
 
     /**
      * CLIENT UNBLOCK for this client, done on its own event loop: if it waits in a blocking

@@ -51,6 +51,11 @@ public final class ClientMemory {
 
         /** Closes the client (its buffers are released when the close completes). */
         void evict();
+
+        /** CLIENT NO-EVICT ON: never chosen to be closed (its bytes still count), as in Redis. */
+        default boolean noEvict() {
+            return false;
+        }
     }
 
     private final long budget;
@@ -243,8 +248,9 @@ public final class ClientMemory {
             }
             long[] sizes = new long[accounts.size()];
             for (int i = 0; i < sizes.length; i++) {
-                long r = accounts.get(i).reported;
-                sizes[i] = r >= floor ? r : 0;
+                Account a = accounts.get(i);
+                long r = a.reported;
+                sizes[i] = r >= floor && !a.client.noEvict() ? r : 0;
             }
             List<Account> victims = new ArrayList<>();
             for (int i : EvictionPlan.largestFirst(sizes, toFree)) {

@@ -41,6 +41,11 @@ public final class ClientUsers {
         return !users.isEmpty();
     }
 
+    /** Whether {@code name} is one of the service's users (CLIENT KILL USER's "No such user"). */
+    public boolean exists(String name) {
+        return users.containsKey(name);
+    }
+
     /** The grant for an unauthenticated client when no users are configured. */
     public static UserGrant openAccess() {
         return new UserGrant("default", false, Set.of());

@@ -79,6 +79,8 @@ public final class ServiceRuntime implements AutoCloseable {
     private final ClientMemory clientMemory;
     /** Cluster mode: each shard's master; touched on the source's thread only. */
     private final ShardMasterChanges clusterFailovers;
+    /** Client-side caching: who tracks which keys, and the nodes' invalidations. */
+    private final Tracking tracking;
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendSettings backendSettings,
@@ -98,6 +100,14 @@ public final class ServiceRuntime implements AutoCloseable {
         this.topology = source.current();
         this.failovers = new MasterChanges(name, stats, this::leftMaster);
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
+        this.tracking = new Tracking(name, TRACKING_MAX_KEYS, this::topology, this::pool);
+    }
+
+    /** Keys remembered for tracking clients at most, as Redis's tracking-table-max-keys default. */
+    private static final int TRACKING_MAX_KEYS = 1_000_000;
+
+    public Tracking tracking() {
+        return tracking;
     }
 
     public ClientMemory clientMemory() {
@@ -166,6 +176,7 @@ public final class ServiceRuntime implements AutoCloseable {
             h.wake();
         }
         NodeAddress master = t.primaryShard().master();
+        tracking.topologyChanged(false);
         if (!t.isCluster()) {
             failovers.seen(master, from.leavingMaster());
         } else {
@@ -184,6 +195,8 @@ public final class ServiceRuntime implements AutoCloseable {
      * demotion will discard (one that was frozen and resumes); its dedicated connections close.
      */
     private void leftMaster(NodeAddress old, boolean failoverStarted) {
+        // What the old master acknowledged may be lost, and its invalidations with it.
+        tracking.topologyChanged(true);
         for (BackendPool p : pools.values()) {
             if (failoverStarted) {
                 p.loop().execute(() -> p.leavingNode(old, "being failed over", SILENT_AT_FAILOVER_NANOS));

@@ -12,6 +12,7 @@ import io.respproxy.proxy.resp.RespProtocolError;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
+import io.respproxy.proxy.service.ClientInfo;
 import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
@@ -48,6 +49,8 @@ public final class ClientSession implements ClientHandle {
     private final ClientState state;
     private final RespRequestDecoder decoder;
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
+    /** CLIENT TRACKING: client-side caching state. */
+    private final ClientTracking tracking = new ClientTracking(this);
     private final FailoverHold hold;
     private final PinnedSession pinned;
     private final SessionMeter meter;
@@ -119,6 +122,11 @@ public final class ClientSession implements ClientHandle {
             public void evict() {
                 evicted();
             }
+
+            @Override
+            public boolean noEvict() {
+                return state.noEvict();
+            }
         }), this::inputBytes);
         dispatcher = new Dispatcher(this, pool);
         meter.connected(pool.clock());
@@ -151,6 +159,7 @@ public final class ClientSession implements ClientHandle {
         service.stats().connectedClients.decrementAndGet();
         meter.disconnected(decoder);
         service.sessions().remove(state.id());
+        tracking.disable();
         pinned.abandon();
         hold.clear();
         writer.discard();
@@ -200,9 +209,10 @@ public final class ClientSession implements ClientHandle {
     private void handle(RespRequest req) {
         Router router = service.router();
         CommandSpec spec = router.lookup(req);
-        state.commandStarted(spec.isKnown() ? spec.name() : "unknown");
+        state.commandStarted(spec.isKnown() ? spec.name() : "unknown", req.frame().readableBytes());
         meter.begin(spec, req);
         try {
+            tracking.beforeCommand(spec, req);
             if (state.authenticated() && pinned.intercept(req, spec)) {
                 return;
             }
@@ -223,6 +233,27 @@ public final class ClientSession implements ClientHandle {
         }
         queue.add(slot);
         return slot;
+    }
+
+    /**
+     * Writes a frame that answers no command (a tracking invalidation) after every reply still
+     * on its way, so it never overtakes a value read before it; not counted as a reply and never
+     * suppressed by CLIENT REPLY, as Redis sends pushes. Called on this client's loop, in a task.
+     */
+    void push(ByteBuf frame) {
+        if (closing || closeWhenDrained) {
+            frame.release();
+            return;
+        }
+        ReplySlot slot = new ReplySlot(this, null);
+        slot.reply = frame;
+        queue.add(slot);
+        drain();
+        writer.flushNow(); // a task of its own, outside any read batch whose end would flush it
+    }
+
+    ClientTracking tracking() {
+        return tracking;
     }
 
     /** Queues a reply the proxy built itself, in order behind anything still in flight. */
@@ -431,6 +462,7 @@ public final class ClientSession implements ClientHandle {
     void reset() {
         boolean keepUser = !service.users().required();
         state.reset(keepUser);
+        tracking.disable();
         repliesOff = false;
         repliesToSkip = 0;
         if (!keepUser) {
@@ -534,8 +566,15 @@ public final class ClientSession implements ClientHandle {
     }
 
     @Override
-    public CompletableFuture<String> describe() {
-        return onLoop(() -> channel == null ? state.describe("", "") : describeHere());
+    public void trackingMessages(java.util.List<java.util.List<byte[]>> messages) {
+        if (channel != null) {
+            channel.eventLoop().execute(() -> ClientTracking.receive(this, messages, true));
+        }
+    }
+
+    @Override
+    public CompletableFuture<ClientInfo> info() {
+        return onLoop(() -> infoHere(false));
     }
 
     @Override
@@ -555,6 +594,49 @@ public final class ClientSession implements ClientHandle {
     }
 
     private String describeHere() {
-        return state.describe(ClientCommand.addr(channel.remoteAddress()), ClientCommand.addr(channel.localAddress()));
+        return infoHere(false).line();
+    }
+
+    /**
+     * This client as CLIENT LIST shows it, read on its own loop. {@code asking}: it is the client
+     * running CLIENT INFO / LIST, whose command is in progress (its bytes count in qbuf and argv-mem).
+     */
+    ClientInfo infoHere(boolean asking) {
+        long now = System.currentTimeMillis();
+        StringBuilder flags = new StringBuilder(4);
+        PinnedSession.Mode m = pinned.mode();
+        if (m == PinnedSession.Mode.SUBSCRIBED) {
+            flags.append('P');
+        }
+        if (m == PinnedSession.Mode.TRANSACTION) {
+            flags.append('x');
+        }
+        if (m == PinnedSession.Mode.BLOCKED) {
+            flags.append('b');
+        }
+        flags.append(tracking.flags());
+        if (state.noEvict()) {
+            flags.append('e');
+        }
+        if (state.noTouch()) {
+            flags.append('T');
+        }
+        if (flags.isEmpty()) {
+            flags.append('N');
+        }
+        long unsent = writer == null ? 0 : writer.unsentBytes();
+        String events = (decoder != null && decoder.paused() ? "" : "r") + (unsent > 0 ? "w" : "");
+        return new ClientInfo(state.id(),
+                channel == null ? "" : ClientCommand.addr(channel.remoteAddress()),
+                channel == null ? "" : ClientCommand.addr(channel.localAddress()),
+                ClientCommand.fd(channel), state.name(), state.ageSeconds(now), asking ? 0 : state.idleSeconds(now),
+                flags.toString(), state.db(),
+                pinned.subscribed(SubscriptionState.Space.CHANNEL), pinned.subscribed(SubscriptionState.Space.PATTERN),
+                pinned.subscribed(SubscriptionState.Space.SHARD), pinned.multiQueued(),
+                inputBytes() + (asking ? state.commandBytes() : 0), asking ? state.commandBytes() : 0,
+                queue.size(), unsent, events.isEmpty() ? "" : events,
+                state.lastCommand().toLowerCase(java.util.Locale.ROOT), state.user(), tracking.redirectForList(),
+                state.protocol(),
+                state.libName(), state.libVersion(), state.listener());
     }
 }

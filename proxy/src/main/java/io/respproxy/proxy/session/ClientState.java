@@ -29,6 +29,9 @@ final class ClientState implements ClientView {
     private int readSeq;
     private long lastCommandMillis = createdMillis;
     private String lastCommand = "NULL";
+    private long commandBytes;
+    private boolean noEvict;
+    private boolean noTouch;
 
     ClientState(long id, String listener, ListenerRole role) {
         this.id = id;
@@ -122,9 +125,10 @@ final class ClientState implements ClientView {
         return readSeq++;
     }
 
-    void commandStarted(String commandName) {
+    void commandStarted(String commandName, long bytes) {
         lastCommandMillis = System.currentTimeMillis();
         lastCommand = commandName;
+        commandBytes = bytes;
     }
 
     /** RESET: back to a fresh connection's state (the user stays only when none is required). */
@@ -133,26 +137,66 @@ final class ClientState implements ClientView {
         protocol = 2;
         name = null;
         backendAs = null;
+        noEvict = false;
+        noTouch = false;
         if (!keepUser) {
             grant = null;
         }
     }
 
-    /** One CLIENT LIST line, with Redis's field names where they mean the same. */
-    String describe(String addr, String laddr) {
-        long now = System.currentTimeMillis();
-        return "id=" + id
-                + " addr=" + addr
-                + " laddr=" + laddr
-                + " name=" + (name == null ? "" : name)
-                + " age=" + (now - createdMillis) / 1000
-                + " idle=" + (now - lastCommandMillis) / 1000
-                + " db=" + db
-                + " user=" + (grant == null ? "" : grant.name())
-                + " resp=" + protocol
-                + " cmd=" + lastCommand.toLowerCase(java.util.Locale.ROOT)
-                + " lib-name=" + (libName == null ? "" : libName)
-                + " lib-ver=" + (libVersion == null ? "" : libVersion)
-                + " listener=" + listener;
+    /** Seconds since the connection was accepted, and since its last command (CLIENT LIST's age, idle). */
+    long ageSeconds(long nowMillis) {
+        return (nowMillis - createdMillis) / 1000;
+    }
+
+    long idleSeconds(long nowMillis) {
+        return (nowMillis - lastCommandMillis) / 1000;
+    }
+
+    /** The last command's name, {@code container|sub} for a subcommand; "NULL" before any. */
+    String lastCommand() {
+        return lastCommand;
+    }
+
+    /** Bytes of the command running now (CLIENT LIST's argv-mem for the client asking). */
+    long commandBytes() {
+        return commandBytes;
+    }
+
+    String libName() {
+        return libName;
+    }
+
+    String libVersion() {
+        return libVersion;
+    }
+
+    /**
+     * The user as Redis would name it: the service's user the client authenticated as, the Redis
+     * user it logged in as (AUTH passed through), or {@code default}.
+     */
+    String user() {
+        if (backendAs != null) {
+            return backendAs.user() == null ? "default" : backendAs.user();
+        }
+        return grant == null ? "default" : grant.name();
+    }
+
+    /** CLIENT NO-EVICT ON: the client-buffer budget never closes this client. */
+    boolean noEvict() {
+        return noEvict;
+    }
+
+    void noEvict(boolean on) {
+        noEvict = on;
+    }
+
+    /** CLIENT NO-TOUCH ON (flag T); the node decides what touching means. */
+    boolean noTouch() {
+        return noTouch;
+    }
+
+    void noTouch(boolean on) {
+        noTouch = on;
     }
 }

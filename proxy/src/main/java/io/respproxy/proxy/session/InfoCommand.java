@@ -154,7 +154,7 @@ final class InfoCommand {
             }
             String header = trimmed.lines().findFirst().orElse("").toLowerCase(Locale.ROOT);
             String replaced = switch (header) {
-                case "# clients" -> clientsSection(s);
+                case "# clients" -> clientsSection(s, blockedOnNode(trimmed));
                 case "# stats" -> statsSection(s);
                 case "# replication" -> replicationSection(s);
                 case "# server" -> trimmed + "\r\nrespproxy_version:" + ProxyVersion.get() + "\r\n";
@@ -171,14 +171,42 @@ final class InfoCommand {
         return out.toString();
     }
 
+    /**
+     * The node's own blocked_clients, or -1. The proxy counts a client blocked once it sent its
+     * BLPOP; the node only once it ran it. A client that waits for "blocked" before acting (as
+     * Redis's own tests do: then it pushes, unblocks, or changes the key) must see the node's
+     * view, or its next command can reach the node before the blocking one.
+     */
+    private static int blockedOnNode(String clientsBlock) {
+        for (String line : clientsBlock.split("\r\n")) {
+            if (line.startsWith("blocked_clients:")) {
+                try {
+                    return Integer.parseInt(line.substring("blocked_clients:".length()).trim());
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
     private static String clientsSection(ClientSession s) {
+        return clientsSection(s, -1);
+    }
+
+    /** @param blockedOnNode the master's count (-1: unknown): the proxy reports its own, at most that. */
+    private static String clientsSection(ClientSession s, int blockedOnNode) {
         ServiceRuntime.ServiceStats st = s.service().stats();
         int blocked = st.blockedClients.get();
+        if (blockedOnNode >= 0 && !s.service().topology().isCluster()) {
+            blocked = Math.min(blocked, blockedOnNode);
+        }
         int pubsub = st.pubsubClients.get();
         return "# Clients\r\nconnected_clients:" + st.connectedClients.get()
                 + "\r\nmaxclients:" + s.settings().maxClients()
                 + "\r\nblocked_clients:" + blocked
-                + "\r\npubsub_clients:" + pubsub + "\r\n";
+                + "\r\npubsub_clients:" + pubsub
+                + "\r\ntracking_clients:" + s.service().tracking().clients() + "\r\n";
     }
 
     private static String statsSection(ClientSession s) {

@@ -39,6 +39,8 @@ final class PinnedSession {
      * a CLIENT UNBLOCK naming it): it is closed, not pooled, when the mode ends.
      */
     private boolean tainted;
+    /** Commands queued in the open MULTI (CLIENT LIST's multi=). */
+    private int queuedInMulti;
 
     PinnedSession(ClientSession session) {
         this.session = session;
@@ -66,7 +68,20 @@ final class PinnedSession {
             stats.pubsubClients.incrementAndGet();
         }
         session.outputClass(next == Mode.SUBSCRIBED ? OutputLimit.ClientClass.PUBSUB : OutputLimit.ClientClass.NORMAL);
+        if (next == Mode.TRANSACTION) {
+            queuedInMulti = 0;
+        }
         mode = next;
+    }
+
+    /** CLIENT LIST's multi=: commands queued in the open MULTI, -1 outside one. */
+    int multiQueued() {
+        return mode == Mode.TRANSACTION ? queuedInMulti : -1;
+    }
+
+    /** Channels, patterns and shard channels subscribed (CLIENT LIST's sub, psub, ssub). */
+    int subscribed(SubscriptionState.Space space) {
+        return subscription == null ? 0 : subscription.state().count(space);
     }
 
     boolean isBlockedOrSubscribed() {
@@ -184,6 +199,9 @@ final class PinnedSession {
                     barrier = true;
                     session.input().addFirst(req);
                     return true;
+                }
+                if (mode == Mode.TRANSACTION && !name.equals("exec") && !name.equals("discard") && !name.equals("multi")) {
+                    queuedInMulti++;
                 }
                 return transaction.command(req, spec, name);
             }

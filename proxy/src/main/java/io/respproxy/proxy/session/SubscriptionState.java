@@ -219,6 +219,14 @@ final class SubscriptionState {
                 name.getBytes(StandardCharsets.ISO_8859_1)};
     }
 
+    int count(Space space) {
+        return switch (space) {
+            case CHANNEL -> channels.size();
+            case PATTERN -> patterns.size();
+            case SHARD -> shardChannels.size();
+        };
+    }
+
     int subscriptions() {
         return channels.size() + patterns.size() + shardChannels.size();
     }

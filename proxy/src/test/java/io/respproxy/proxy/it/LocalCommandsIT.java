@@ -113,6 +113,94 @@ class LocalCommandsIT {
         }
     }
 
+    /** CLIENT INFO / LIST with Redis 7's fields, LIST's filters, and CLIENT KILL's forms and errors. */
+    @Test
+    void clientListInfoAndKillSpeakRedis() throws Exception {
+        try (RawClient c = new RawClient(proxy.writePort());
+             RawClient sub = new RawClient(proxy.writePort());
+             RawClient multi = new RawClient(proxy.writePort());
+             RawClient victim = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("CLIENT", "INFO"));
+            String info = c.readReply().strip();
+            // The pattern Redis's own suite checks (unit/introspection), with this command's 26 bytes as qbuf.
+            assertTrue(info.matches("id=\\d+ addr=127\\.0\\.0\\.1:\\d+ laddr=127\\.0\\.0\\.1:\\d+ fd=\\d+ name= age=\\d+ "
+                    + "idle=\\d+ flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=26 qbuf-free=\\d+ argv-mem=\\d+ "
+                    + "multi-mem=0 rbs=\\d+ rbp=\\d+ obl=0 oll=0 omem=0 tot-mem=\\d+ events=r cmd=client\\|info "
+                    + "user=default redir=-1 resp=2 .*"), info);
+            sub.send(RawClient.command("SUBSCRIBE", "l:ch1", "l:ch2"));
+            sub.readReply();
+            sub.readReply();
+            sub.send(RawClient.command("PSUBSCRIBE", "l:p*"));
+            sub.readReply();
+            multi.send(RawClient.command("MULTI") + RawClient.command("SET", "l:m", "1") + RawClient.command("INCR", "l:n"));
+            assertEquals("+OK", multi.readReply());
+            assertEquals("+QUEUED", multi.readReply());
+            assertEquals("+QUEUED", multi.readReply());
+            c.send(RawClient.command("CLIENT", "LIST", "TYPE", "pubsub"));
+            List<String> pubsub = c.readReply().lines().toList();
+            assertEquals(1, pubsub.size(), pubsub.toString());
+            assertTrue(pubsub.get(0).contains(" flags=P ") && pubsub.get(0).contains(" sub=2 psub=1 ssub=0 ")
+                    && pubsub.get(0).contains(" cmd=psubscribe "), pubsub.get(0));
+            multi.send(RawClient.command("CLIENT", "ID"));
+            assertEquals("+QUEUED", multi.readReply());
+            c.send(RawClient.command("CLIENT", "LIST", "TYPE", "normal"));
+            String normal = c.readReply();
+            assertTrue(normal.lines().anyMatch(l -> l.contains(" flags=x ") && l.contains(" multi=3 ")), normal);
+            assertTrue(normal.lines().noneMatch(l -> l.contains(" flags=P ")), normal);
+            c.send(RawClient.command("CLIENT", "LIST", "ID", "abc"));
+            assertEquals("-ERR Invalid client ID", c.readReply());
+            c.send(RawClient.command("CLIENT", "LIST", "TYPE", "wrong"));
+            assertEquals("-ERR Unknown client type 'wrong'", c.readReply());
+            // CLIENT KILL's errors, as Redis words them.
+            c.send(RawClient.command("CLIENT", "KILL"));
+            assertEquals("-ERR wrong number of arguments for 'client|kill' command", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "ID", "10", "wrong_arg"));
+            assertEquals("-ERR syntax error", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "ID", "str"));
+            assertEquals("-ERR client-id should be greater than 0", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "ID", "0"));
+            assertEquals("-ERR client-id should be greater than 0", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "TYPE", "wrong_type"));
+            assertEquals("-ERR Unknown client type 'wrong_type'", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "USER", "wrong_user"));
+            assertEquals("-ERR No such user 'wrong_user'", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "SKIPME", "yes_or_no"));
+            assertEquals("-ERR syntax error", c.readReply());
+            c.send(RawClient.command("CLIENT", "KILL", "127.0.0.1:1"));
+            assertEquals("-ERR No such client", c.readReply());
+            // By type, by address (the old form), by id.
+            c.send(RawClient.command("CLIENT", "KILL", "TYPE", "pubsub"));
+            assertEquals(":1", c.readReply());
+            assertTrue(sub.closedWithin(3000), "the subscriber was closed");
+            victim.send(RawClient.command("CLIENT", "INFO"));
+            String victimAddr = clientField(victim.readReply(), "addr");
+            c.send(RawClient.command("CLIENT", "KILL", victimAddr));
+            assertEquals("+OK", c.readReply());
+            assertTrue(victim.closedWithin(3000), "the client at " + victimAddr + " was closed");
+            multi.send(RawClient.command("DISCARD") + RawClient.command("CLIENT", "ID"));
+            assertEquals("+OK", multi.readReply());
+            String multiId = multi.readReply().substring(1);
+            c.send(RawClient.command("CLIENT", "KILL", "ID", multiId, "SKIPME", "yes"));
+            assertEquals(":1", c.readReply());
+            assertTrue(multi.closedWithin(3000));
+            // Itself, with SKIPME no: the reply comes, then the connection closes.
+            c.send(RawClient.command("CLIENT", "INFO"));
+            String myId = clientField(c.readReply(), "id");
+            c.send(RawClient.command("CLIENT", "KILL", "ID", myId, "SKIPME", "no"));
+            assertEquals(":1", c.readReply());
+            assertTrue(c.closedWithin(3000), "a client that kills itself is closed after the reply");
+        }
+    }
+
+    private static String clientField(String clientLine, String name) {
+        for (String kv : clientLine.strip().split(" ")) {
+            if (kv.startsWith(name + "=")) {
+                return kv.substring(name.length() + 1);
+            }
+        }
+        throw new AssertionError("no " + name + " in " + clientLine);
+    }
+
     @Test
     void infoHasTheMastersFieldsAndAProxySection() throws Exception {
         try (Jedis j = proxy.jedis(proxy.writePort())) {

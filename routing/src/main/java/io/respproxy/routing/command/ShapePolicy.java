@@ -34,11 +34,6 @@ final class ShapePolicy {
             Map.entry("unsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("punsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("sunsubscribe", RoutingShape.UNSUBSCRIBE),
-            // tracking state lives on the backend connection the client's reads use, which is shared
-            Map.entry("client|tracking", RoutingShape.UNSUPPORTED),
-            Map.entry("client|caching", RoutingShape.UNSUPPORTED),
-            Map.entry("client|trackinginfo", RoutingShape.UNSUPPORTED),
-            Map.entry("client|kill", RoutingShape.UNSUPPORTED),
             Map.entry("client|pause", RoutingShape.UNSUPPORTED),
             Map.entry("client|unpause", RoutingShape.UNSUPPORTED),
             Map.entry("monitor", RoutingShape.UNSUPPORTED),

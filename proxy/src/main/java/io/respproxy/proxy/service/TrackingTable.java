@@ -1,0 +1,160 @@
+package io.respproxy.proxy.service;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Which of the proxy's clients may hold which keys in a client-side cache (CLIENT TRACKING), and
+ * whom an invalidation from a node concerns. Default-mode clients are remembered per key when
+ * they read it (before the read is sent, so no invalidation can slip between the read and the
+ * remembering); a key is forgotten once invalidated, as in Redis. Broadcast clients name
+ * prefixes and hear of every key under them. Bounded like Redis's {@code tracking-table-max-keys}:
+ * past the bound, keys are dropped and their clients told to invalidate them. Thread-safe: clients
+ * remember from their loops, invalidations arrive on the listener's.
+ */
+public final class TrackingTable {
+
+    /** A key as bytes, compared by content. */
+    record Key(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && Arrays.equals(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    /**
+     * A broadcast client: its prefixes (an empty one: every key), and whether it hears only the
+     * masters (a client that reads from masters; every node applying a write reports it, and it
+     * should hear of it once, as from Redis) or every node (one that reads from replicas, which
+     * must hear when the replica it reads from has the change).
+     */
+    private record Broadcast(List<byte[]> prefixes, boolean mastersOnly) {}
+
+    private final Map<Key, Set<Long>> keys = new ConcurrentHashMap<>();
+    private final AtomicInteger size = new AtomicInteger();
+    private final Map<Long, Broadcast> broadcast = new ConcurrentHashMap<>();
+    private volatile int maxKeys;
+
+    /** @param maxKeys keys remembered at most (0: no bound) */
+    public TrackingTable(int maxKeys) {
+        this.maxKeys = maxKeys;
+    }
+
+    public void maxKeys(int max) {
+        maxKeys = max;
+    }
+
+    /** Keys remembered now. */
+    public int size() {
+        return size.get();
+    }
+
+    /**
+     * Client {@code id} read {@code key} and may cache it. Returns the invalidations that keeping
+     * the bound made necessary (client id -> keys dropped), usually none.
+     */
+    public Map<Long, List<byte[]>> remember(long id, byte[] key) {
+        // One atomic step with the key's removal by invalidate(): never added to a set just dropped.
+        keys.compute(new Key(key), (k, ids) -> {
+            if (ids == null) {
+                size.incrementAndGet();
+                ids = ConcurrentHashMap.newKeySet();
+            }
+            ids.add(id);
+            return ids;
+        });
+        int max = maxKeys;
+        return max > 0 && size.get() > max ? evict(size.get() - max) : Map.of();
+    }
+
+    /** Drops {@code n} keys (in no particular order), returning whom to tell. */
+    private Map<Long, List<byte[]>> evict(int n) {
+        Map<Long, List<byte[]>> out = new HashMap<>();
+        Iterator<Map.Entry<Key, Set<Long>>> it = keys.entrySet().iterator();
+        while (n > 0 && it.hasNext()) {
+            Map.Entry<Key, Set<Long>> e = it.next();
+            if (keys.remove(e.getKey(), e.getValue())) {
+                size.decrementAndGet();
+                n--;
+                for (Long id : e.getValue()) {
+                    out.computeIfAbsent(id, i -> new ArrayList<>()).add(e.getKey().bytes());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Client {@code id} hears of every key under {@code prefixes} from now on (replacing any it had). */
+    public void broadcast(long id, List<byte[]> prefixes, boolean mastersOnly) {
+        broadcast.put(id, new Broadcast(List.copyOf(prefixes), mastersOnly));
+    }
+
+    /** Client {@code id} stopped broadcast tracking (its remembered keys are dropped lazily, as Redis does). */
+    public void stopBroadcast(long id) {
+        broadcast.remove(id);
+    }
+
+    /** Every key is gone (FLUSHALL, or the node's tracking connection lost): nothing remembered. */
+    public void clear() {
+        keys.clear();
+        size.set(0);
+    }
+
+    /**
+     * The node said {@code invalidated} keys changed. Default-mode clients get one message per key
+     * they read (the key is forgotten); broadcast clients one message per prefix of theirs that
+     * matched, with its keys ({@code fromMaster}: the change was reported by a master). Returns
+     * client id -> messages (each a list of keys), in key order.
+     */
+    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, boolean fromMaster) {
+        Map<Long, List<List<byte[]>>> out = new LinkedHashMap<>();
+        for (byte[] k : invalidated) {
+            Set<Long> ids = keys.remove(new Key(k));
+            if (ids != null) {
+                size.decrementAndGet();
+                for (Long id : ids) {
+                    out.computeIfAbsent(id, i -> new ArrayList<>()).add(List.of(k));
+                }
+            }
+        }
+        for (Map.Entry<Long, Broadcast> b : broadcast.entrySet()) {
+            if (b.getValue().mastersOnly() && !fromMaster) {
+                continue;
+            }
+            for (byte[] prefix : b.getValue().prefixes()) {
+                List<byte[]> matched = new ArrayList<>();
+                for (byte[] k : invalidated) {
+                    if (startsWith(k, prefix)) {
+                        matched.add(k);
+                    }
+                }
+                if (!matched.isEmpty()) {
+                    out.computeIfAbsent(b.getKey(), i -> new ArrayList<>()).add(matched);
+                }
+            }
+        }
+        return out;
+    }
+
+    static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}

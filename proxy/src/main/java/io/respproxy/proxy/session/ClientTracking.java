@@ -1,0 +1,393 @@
+package io.respproxy.proxy.session;
+
+import io.netty.buffer.ByteBuf;
+import io.respproxy.proxy.resp.ReplyStrings;
+import io.respproxy.proxy.resp.RespRequest;
+import io.respproxy.proxy.resp.RespWriter;
+import io.respproxy.proxy.resp.SharedReplies;
+import io.respproxy.proxy.service.ClientHandle;
+import io.respproxy.proxy.service.Tracking;
+import io.respproxy.routing.command.CommandSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client's CLIENT TRACKING state, as Redis keeps it per connection: on or off, default or
+ * broadcast (with prefixes), OPTIN/OPTOUT with CLIENT CACHING, NOLOOP, REDIRECT. Keys the client
+ * reads are remembered in the service's {@link Tracking} before the read is sent; invalidations
+ * come back through {@link #invalidate} and are written in the client's reply order, after the
+ * replies already on their way (so a value read before a change never arrives after its
+ * invalidation), as RESP3 pushes or, redirected to a RESP2 subscriber, as messages on
+ * {@code __redis__:invalidate}. Owned by the client's loop.
+ */
+final class ClientTracking implements Tracking.Client {
+
+    static final String CHANNEL = "__redis__:invalidate";
+
+    private final ClientSession session;
+    private boolean on;
+    private boolean bcast;
+    private boolean optIn;
+    private boolean optOut;
+    private boolean noLoop;
+    /** CLIENT CACHING was given for the next command. */
+    private boolean caching;
+    private boolean brokenRedirect;
+    private long redirect;
+    private final List<byte[]> prefixes = new ArrayList<>();
+
+    ClientTracking(ClientSession session) {
+        this.session = session;
+    }
+
+    boolean on() {
+        return on;
+    }
+
+    /** CLIENT LIST's redir=: -1 when not tracking. */
+    long redirectForList() {
+        return on ? redirect : -1;
+    }
+
+    /** CLIENT LIST's flags: t tracking, R broken redirect, B broadcast. */
+    String flags() {
+        if (!on) {
+            return "";
+        }
+        return "t" + (brokenRedirect ? "R" : "") + (bcast ? "B" : "");
+    }
+
+    /**
+     * Before {@code spec} runs: a read of a default-mode client that caches it (OPTIN after CLIENT
+     * CACHING yes, OPTOUT unless CLIENT CACHING no) remembers its keys; any command but CLIENT
+     * CACHING itself uses up a CACHING given before it (outside MULTI, as Redis).
+     */
+    void beforeCommand(CommandSpec spec, RespRequest req) {
+        if (!on) {
+            return;
+        }
+        boolean cachingCommand = spec.name().equals("client|caching");
+        if (!bcast && spec.isReadOnly() && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
+            int n = spec.keyCount(req);
+            for (int i = 0; i < n; i++) {
+                session.service().tracking().remember(session.id(), req.argBytes(spec.keyIndex(req, i)));
+            }
+        }
+        if (!cachingCommand && session.pinned().mode() != PinnedSession.Mode.TRANSACTION) {
+            caching = false;
+        }
+    }
+
+    /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP]. */
+    void command(RespRequest req) {
+        if (req.size() < 3) {
+            error(ReplyStrings.wrongArity("client|tracking"));
+            return;
+        }
+        long redir = 0;
+        boolean wantBcast = false;
+        boolean wantIn = false;
+        boolean wantOut = false;
+        boolean wantNoLoop = false;
+        List<byte[]> newPrefixes = new ArrayList<>();
+        for (int j = 3; j < req.size(); j++) {
+            boolean more = j + 1 < req.size();
+            if (req.equalsIgnoreCase(j, "REDIRECT") && more) {
+                j++;
+                if (redir != 0) {
+                    error("ERR A client can only redirect to a single other client");
+                    return;
+                }
+                redir = req.parseLong(j, Long.MIN_VALUE);
+                if (redir == Long.MIN_VALUE) {
+                    error(ReplyStrings.NOT_INTEGER);
+                    return;
+                }
+                if (session.service().sessions().get(redir) == null) {
+                    error("ERR The client ID you want redirect to does not exist");
+                    return;
+                }
+            } else if (req.equalsIgnoreCase(j, "BCAST")) {
+                wantBcast = true;
+            } else if (req.equalsIgnoreCase(j, "OPTIN")) {
+                wantIn = true;
+            } else if (req.equalsIgnoreCase(j, "OPTOUT")) {
+                wantOut = true;
+            } else if (req.equalsIgnoreCase(j, "NOLOOP")) {
+                wantNoLoop = true;
+            } else if (req.equalsIgnoreCase(j, "PREFIX") && more) {
+                j++;
+                newPrefixes.add(req.argBytes(j));
+            } else {
+                error(ReplyStrings.SYNTAX);
+                return;
+            }
+        }
+        if (req.equalsIgnoreCase(2, "ON")) {
+            if (!wantBcast && !newPrefixes.isEmpty()) {
+                error("ERR PREFIX option requires BCAST mode to be enabled");
+                return;
+            }
+            if (on && bcast != wantBcast) {
+                error("ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then "
+                        + "re-enabling it with a different mode.");
+                return;
+            }
+            if (wantBcast && (wantIn || wantOut)) {
+                error("ERR OPTIN and OPTOUT are not compatible with BCAST");
+                return;
+            }
+            if (wantIn && wantOut) {
+                error("ERR You can't use both OPTIN and OPTOUT");
+                return;
+            }
+            if ((wantIn && optOut) || (wantOut && optIn)) {
+                error("ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then "
+                        + "re-enabling it with a different mode.");
+                return;
+            }
+            if (wantBcast && !prefixesFit(newPrefixes)) {
+                return;
+            }
+            enable(redir, wantBcast, wantIn, wantOut, wantNoLoop, newPrefixes);
+        } else if (req.equalsIgnoreCase(2, "OFF")) {
+            disable();
+            session.writeLocal(SharedReplies.ok());
+        } else {
+            error(ReplyStrings.SYNTAX);
+        }
+    }
+
+    /** Redis's rule: no prefix of a client may be a prefix of another of its prefixes. */
+    private boolean prefixesFit(List<byte[]> wanted) {
+        for (int i = 0; i < wanted.size(); i++) {
+            for (byte[] existing : prefixes) {
+                if (overlap(existing, wanted.get(i))) {
+                    error("ERR Prefix '" + text(wanted.get(i)) + "' overlaps with an existing prefix '" + text(existing)
+                            + "'. Prefixes for a single client must not overlap.");
+                    return false;
+                }
+            }
+            for (int j = i + 1; j < wanted.size(); j++) {
+                if (overlap(wanted.get(i), wanted.get(j))) {
+                    error("ERR Prefix '" + text(wanted.get(i)) + "' overlaps with another provided prefix '"
+                            + text(wanted.get(j)) + "'. Prefixes for a single client must not overlap.");
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean overlap(byte[] a, byte[] b) {
+        int n = Math.min(a.length, b.length);
+        return java.util.Arrays.equals(a, 0, n, b, 0, n);
+    }
+
+    private void enable(long redir, boolean wantBcast, boolean wantIn, boolean wantOut, boolean wantNoLoop,
+                        List<byte[]> newPrefixes) {
+        on = true;
+        brokenRedirect = false;
+        redirect = redir;
+        bcast = wantBcast;
+        optIn = wantIn;
+        optOut = wantOut;
+        noLoop = wantNoLoop;
+        Tracking tracking = session.service().tracking();
+        if (bcast) {
+            if (newPrefixes.isEmpty()) {
+                newPrefixes.add(new byte[0]);
+            }
+            for (byte[] p : newPrefixes) {
+                if (prefixes.stream().noneMatch(q -> java.util.Arrays.equals(p, q))) {
+                    prefixes.add(p);
+                }
+            }
+            tracking.table().broadcast(session.id(), prefixes,
+                    session.state().role() != io.respproxy.routing.route.ListenerRole.READ);
+        }
+        // The reply waits until every node the proxy serves from reports changes to it, and the
+        // client's next commands wait for the reply: a read right behind it is covered.
+        ReplySlot slot = session.newSlot(null);
+        tracking.enable(session.id(), this, session.channel().eventLoop()).whenComplete((ok, e) ->
+                session.channel().eventLoop().execute(() -> {
+                    slot.onReply(SharedReplies.ok(), false);
+                    session.resumeOutsideReadBatch();
+                }));
+        session.pinned().raiseBarrier();
+    }
+
+    /** CLIENT TRACKING OFF, RESET, or the client left. */
+    void disable() {
+        if (on) {
+            session.service().tracking().disable(session.id());
+        }
+        on = false;
+        bcast = false;
+        optIn = false;
+        optOut = false;
+        noLoop = false;
+        caching = false;
+        brokenRedirect = false;
+        redirect = 0;
+        prefixes.clear();
+    }
+
+    /** CLIENT CACHING YES|NO. */
+    void caching(RespRequest req) {
+        if (req.size() != 3) {
+            error(ReplyStrings.wrongArity("client|caching"));
+            return;
+        }
+        if (!on) {
+            error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT "
+                    + "mode enabled");
+            return;
+        }
+        if (req.equalsIgnoreCase(2, "YES")) {
+            if (!optIn) {
+                error("ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.");
+                return;
+            }
+        } else if (req.equalsIgnoreCase(2, "NO")) {
+            if (!optOut) {
+                error("ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.");
+                return;
+            }
+        } else {
+            error(ReplyStrings.SYNTAX);
+            return;
+        }
+        caching = true;
+        session.writeLocal(SharedReplies.ok());
+    }
+
+    /** CLIENT GETREDIR: the redirect id, 0 without one, -1 when not tracking. */
+    void getRedir() {
+        session.writeLocal(Reply.integer(session.alloc(), on ? redirect : -1));
+    }
+
+    /** CLIENT TRACKINGINFO: flags, redirect, prefixes. */
+    void info() {
+        int proto = session.state().protocol();
+        List<String> flags = new ArrayList<>();
+        if (!on) {
+            flags.add("off");
+        } else {
+            flags.add("on");
+            if (bcast) {
+                flags.add("bcast");
+            }
+            if (optIn) {
+                flags.add("optin");
+                if (caching) {
+                    flags.add("caching-yes");
+                }
+            }
+            if (optOut) {
+                flags.add("optout");
+                if (caching) {
+                    flags.add("caching-no");
+                }
+            }
+            if (noLoop) {
+                flags.add("noloop");
+            }
+            if (brokenRedirect) {
+                flags.add("broken_redirect");
+            }
+        }
+        ByteBuf out = session.alloc().buffer(128);
+        RespWriter.mapHeader(out, proto, 3);
+        RespWriter.bulk(out, "flags");
+        RespWriter.setHeader(out, proto, flags.size());
+        for (String f : flags) {
+            RespWriter.bulk(out, f);
+        }
+        RespWriter.bulk(out, "redirect");
+        RespWriter.integer(out, on ? redirect : -1);
+        RespWriter.bulk(out, "prefixes");
+        RespWriter.arrayHeader(out, prefixes.size());
+        for (byte[] p : prefixes) {
+            RespWriter.bulk(out, p);
+        }
+        session.writeLocal(out);
+    }
+
+    @Override
+    public void invalidate(List<List<byte[]>> messages) {
+        session.channel().eventLoop().execute(() -> deliver(messages));
+    }
+
+    @Override
+    public void flushAll() {
+        session.channel().eventLoop().execute(() -> deliver(null));
+    }
+
+    /** On this client's loop: to itself, or to the client it redirects to. */
+    private void deliver(List<List<byte[]>> messages) {
+        if (!on || session.closing()) {
+            return;
+        }
+        if (redirect == 0) {
+            receive(session, messages, false);
+            return;
+        }
+        ClientHandle target = session.service().sessions().get(redirect);
+        if (target == null) {
+            brokenRedirect = true;
+            if (session.state().protocol() == 3) {
+                ByteBuf out = session.alloc().buffer(48);
+                RespWriter.pushHeader(out, 3, 2);
+                RespWriter.bulk(out, "tracking-redir-broken");
+                RespWriter.integer(out, redirect);
+                session.push(out);
+            }
+            return;
+        }
+        target.trackingMessages(messages);
+    }
+
+    /**
+     * Writes invalidations to {@code to} (on its loop): RESP3 pushes, or, to a RESP2 client that
+     * others redirect to and that is subscribed, messages on {@value #CHANNEL}; a RESP2 client
+     * cannot get them otherwise (as in Redis). {@code messages} null: a flush (a null key list).
+     */
+    static void receive(ClientSession to, List<List<byte[]>> messages, boolean redirected) {
+        int proto = to.state().protocol();
+        boolean subscribed = to.pinned().mode() == PinnedSession.Mode.SUBSCRIBED;
+        if (proto != 3 && !(redirected && subscribed)) {
+            return;
+        }
+        List<List<byte[]>> each = messages == null ? java.util.Collections.singletonList(null) : messages;
+        ByteBuf out = to.alloc().buffer(64);
+        for (List<byte[]> keys : each) {
+            if (proto == 3) {
+                RespWriter.pushHeader(out, 3, 2);
+                RespWriter.bulk(out, "invalidate");
+            } else {
+                RespWriter.arrayHeader(out, 3);
+                RespWriter.bulk(out, "message");
+                RespWriter.bulk(out, CHANNEL);
+            }
+            if (keys == null) {
+                RespWriter.nullArray(out, proto);
+            } else {
+                RespWriter.arrayHeader(out, keys.size());
+                for (byte[] k : keys) {
+                    RespWriter.bulk(out, k);
+                }
+            }
+        }
+        to.push(out);
+    }
+
+    private static String text(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    private void error(String message) {
+        session.writeLocal(Reply.error(session.alloc(), message));
+    }
+}

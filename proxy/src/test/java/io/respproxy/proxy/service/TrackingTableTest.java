@@ -1,0 +1,68 @@
+package io.respproxy.proxy.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class TrackingTableTest {
+
+    private static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Client id -> its messages, each rendered as the keys it carries. */
+    private static String render(Map<Long, List<List<byte[]>>> out) {
+        StringBuilder sb = new StringBuilder();
+        out.forEach((id, messages) -> {
+            sb.append(id).append('=');
+            for (List<byte[]> m : messages) {
+                sb.append(m.stream().map(k -> new String(k, StandardCharsets.UTF_8)).toList());
+            }
+            sb.append(' ');
+        });
+        return sb.toString().trim();
+    }
+
+    @Test
+    void aKeyReadIsInvalidatedOncePerReaderThenForgotten() {
+        TrackingTable t = new TrackingTable(0);
+        t.remember(1, b("k"));
+        t.remember(2, b("k"));
+        t.remember(1, b("other"));
+        assertEquals(2, t.size());
+        String first = render(t.invalidate(List.of(b("k"), b("unread")), true));
+        assertTrue(first.equals("1=[k] 2=[k]") || first.equals("2=[k] 1=[k]"), first);
+        assertEquals("", render(t.invalidate(List.of(b("k")), true)), "forgotten once invalidated, as in Redis");
+        assertEquals(1, t.size());
+    }
+
+    @Test
+    void broadcastClientsGetOneMessagePerMatchingPrefix() {
+        TrackingTable t = new TrackingTable(0);
+        t.broadcast(7, List.of(b("a:"), b("b:")), true);
+        t.broadcast(8, List.of(new byte[0]), false);
+        String out = render(t.invalidate(List.of(b("a:1"), b("c:1"), b("b:2"), b("a:2")), true));
+        assertEquals("7=[a:1, a:2][b:2] 8=[a:1, c:1, b:2, a:2]", out);
+        assertEquals("8=[x]", render(t.invalidate(List.of(b("x")), false)),
+                "a replica's report reaches only the clients that read from replicas");
+        t.stopBroadcast(8);
+        assertEquals("", render(t.invalidate(List.of(b("x")), true)));
+    }
+
+    @Test
+    void pastTheBoundKeysAreDroppedAndTheirReadersTold() {
+        TrackingTable t = new TrackingTable(2);
+        assertTrue(t.remember(1, b("k1")).isEmpty());
+        assertTrue(t.remember(1, b("k2")).isEmpty());
+        Map<Long, List<byte[]>> dropped = t.remember(2, b("k3"));
+        assertEquals(2, t.size());
+        assertEquals(1, dropped.values().stream().mapToInt(List::size).sum(), "one key dropped to keep the bound");
+        t.clear();
+        assertEquals(0, t.size());
+        assertEquals("", render(t.invalidate(List.of(b("k1"), b("k2"), b("k3")), true)));
+    }
+}
