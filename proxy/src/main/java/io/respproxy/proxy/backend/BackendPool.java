@@ -297,8 +297,8 @@ public final class BackendPool {
                         }
                     }
                 }
-                Handshake hs = Handshake.build(f.channel().alloc(), key,
-                        key.as() != null ? key.as() : settings.credentials(), settings.clusterReadOnly(), conn);
+                Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(),
+                        settings.clusterReadOnly(), conn);
                 conn.activate(hs.requests(), hs.replies());
             } else {
                 nodeStats.connectFailures.increment();

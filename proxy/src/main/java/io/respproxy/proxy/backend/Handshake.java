@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * What a new backend connection sends before any client request: HELLO (protocol 3, or 2 with
- * credentials) or AUTH, SELECT, CLIENT SETNAME. The replies are consumed here; an error fails the
+ * credentials) or AUTH, SELECT, CLIENT SETNAME, with the service's credentials; then, for a
+ * client that logged in to Redis itself (AUTH passed through), AUTH as that client. The replies are consumed here; an error fails the
  * connection with Redis's error text, which never contains the password, except -BUSY and
  * -LOADING, which the requests queued behind the handshake get as their own replies.
  */
@@ -26,8 +27,6 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
         List<ByteBuf> requests = new ArrayList<>(3);
         List<PendingReply> replies = new ArrayList<>(3);
         byte[] password = creds.password();
-        // A client's own login is refused with the node's words (-WRONGPASS), as Redis answers it.
-        boolean clientsLogin = key.as() != null;
         try {
             if (key.protocol() == 3 && (password == null || creds.user() != null)) {
                 List<Object> hello = new ArrayList<>(List.of("HELLO", "3"));
@@ -39,7 +38,7 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
                 hello.add("SETNAME");
                 hello.add(CLIENT_NAME);
                 requests.add(RequestEncoder.encode(alloc, hello.toArray()));
-                replies.add(new Step(conn, "HELLO", clientsLogin));
+                replies.add(new Step(conn, "HELLO", false));
             } else {
                 // AUTH with the password alone (requirepass, or the default user's password): not
                 // HELLO's AUTH default, which a default user without a password accepts whatever
@@ -48,7 +47,7 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
                     requests.add(creds.user() == null
                             ? RequestEncoder.encode(alloc, "AUTH", password)
                             : RequestEncoder.encode(alloc, "AUTH", creds.user(), password));
-                    replies.add(new Step(conn, "AUTH", clientsLogin));
+                    replies.add(new Step(conn, "AUTH", false));
                 }
                 if (key.protocol() == 3) {
                     requests.add(RequestEncoder.encode(alloc, "HELLO", "3", "SETNAME", CLIENT_NAME));
@@ -65,6 +64,19 @@ record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
             if (key.db() != 0) {
                 requests.add(RequestEncoder.encode(alloc, "SELECT", Integer.toString(key.db())));
                 replies.add(new Step(conn, "SELECT", false));
+            }
+            if (key.as() != null) {
+                // Last, as on a client's own connection to Redis: it AUTHed there after its SELECT,
+                // and a user without the right to SELECT still works in the db it was in. Refused
+                // with the node's words (-WRONGPASS), as Redis answers the client's AUTH.
+                byte[] own = key.as().password();
+                try {
+                    requests.add(key.as().user() == null ? RequestEncoder.encode(alloc, "AUTH", own)
+                            : RequestEncoder.encode(alloc, "AUTH", key.as().user(), own));
+                } finally {
+                    java.util.Arrays.fill(own, (byte) 0);
+                }
+                replies.add(new Step(conn, "AUTH", true));
             }
         } finally {
             if (password != null) {

@@ -26,6 +26,9 @@ import java.time.Duration;
  * @param clientOutputBuffer  limits on replies queued for a slow client (Redis's normal class)
  * @param pubsubOutputBuffer  the same for a subscribed client (Redis's pubsub class)
  * @param replicaOutputBuffer the same for a replica-like client (Redis's replica class)
+ * @param trackingMaxKeys     keys remembered for CLIENT TRACKING clients at most (Redis's
+ *                            {@code tracking-table-max-keys}; 0 = no bound): past it, keys are
+ *                            dropped and their clients told to invalidate them
  */
 public record LimitsConfig(
         int maxBulkLength,
@@ -41,7 +44,8 @@ public record LimitsConfig(
         long tcpNotsentLowat,
         OutputBuffer clientOutputBuffer,
         OutputBuffer pubsubOutputBuffer,
-        OutputBuffer replicaOutputBuffer) {
+        OutputBuffer replicaOutputBuffer,
+        int trackingMaxKeys) {
 
     /** Caps that apply before AUTH succeeds (when the service has users). */
     public record PreAuth(int maxBulkLength, int maxArrayLength, int maxInlineLength) {}

@@ -70,7 +70,8 @@ final class TuningParser {
                 in.bytes("limits.tcp-notsent-lowat", 0, Integer.MAX_VALUE),
                 outputBuffer("limits.client-output-buffer"),
                 outputBuffer("limits.client-output-buffer.pubsub"),
-                outputBuffer("limits.client-output-buffer.replica"));
+                outputBuffer("limits.client-output-buffer.replica"),
+                in.integer("limits.tracking-max-keys", 0, Integer.MAX_VALUE));
     }
 
     /** One client class's output limits: {@code hard}, {@code soft}, {@code soft-seconds} under {@code section}. */

@@ -100,11 +100,8 @@ public final class ServiceRuntime implements AutoCloseable {
         this.topology = source.current();
         this.failovers = new MasterChanges(name, stats, this::leftMaster);
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
-        this.tracking = new Tracking(name, TRACKING_MAX_KEYS, this::topology, this::pool);
+        this.tracking = new Tracking(name, sessionSettings.trackingMaxKeys(), this::topology, this::pool);
     }
-
-    /** Keys remembered for tracking clients at most, as Redis's tracking-table-max-keys default. */
-    private static final int TRACKING_MAX_KEYS = 1_000_000;
 
     public Tracking tracking() {
         return tracking;
@@ -159,6 +156,7 @@ public final class ServiceRuntime implements AutoCloseable {
     public void reconfigure(ClientUsers nextUsers, SessionSettings nextSettings) {
         users = nextUsers;
         sessionSettings = nextSettings;
+        tracking.maxKeys(nextSettings.trackingMaxKeys());
         router = newRouter(router.table(), nextSettings);
     }
 

@@ -25,12 +25,13 @@ import java.util.Set;
  * @param holdMaxCommands   commands held at once per service (beyond: -TRYAGAIN at once)
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  * @param cluster           mode = cluster: the one-node cluster each listener presents; {@link ClusterEmulation#OFF} otherwise
+ * @param trackingMaxKeys   keys remembered for CLIENT TRACKING clients at most (0: no bound)
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long maxPendingOutput,
                               long maxPendingInput, long tcpNotsentLowat, OutputLimit.Classes outputLimits,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
-                              int databases, ClusterEmulation cluster) {
+                              int databases, ClusterEmulation cluster, int trackingMaxKeys) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);

@@ -130,7 +130,15 @@ public final class Tracking {
 
     /** Remembers a key client {@code id} read; tells whoever the table's bound dropped. */
     public void remember(long id, byte[] key) {
-        Map<Long, List<byte[]>> dropped = table.remember(id, key);
+        tellDropped(table.remember(id, key));
+    }
+
+    /** A new bound for the table (a reload, or CONFIG SET tracking-table-max-keys through the proxy). */
+    public void maxKeys(int max) {
+        tellDropped(table.maxKeys(max));
+    }
+
+    private void tellDropped(Map<Long, List<byte[]>> dropped) {
         for (Map.Entry<Long, List<byte[]>> e : dropped.entrySet()) {
             Client c = clients.get(e.getKey());
             if (c != null) {

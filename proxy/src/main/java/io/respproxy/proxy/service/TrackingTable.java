@@ -58,8 +58,31 @@ public final class TrackingTable {
         this.maxKeys = maxKeys;
     }
 
-    public void maxKeys(int max) {
+    /** A new bound; returns the invalidations that keeping it made necessary (client id -> keys dropped). */
+    public Map<Long, List<byte[]>> maxKeys(int max) {
         maxKeys = max;
+        int over = size.get() - max;
+        return max > 0 && over > 0 ? evict(over) : Map.of();
+    }
+
+    /** Keys remembered for each client, summed (INFO's tracking_total_items). */
+    public long items() {
+        long n = 0;
+        for (Set<Long> ids : keys.values()) {
+            n += ids.size();
+        }
+        return n;
+    }
+
+    /** Distinct broadcast prefixes (INFO's tracking_total_prefixes). */
+    public int prefixes() {
+        Set<Key> distinct = new java.util.HashSet<>();
+        for (Broadcast b : broadcast.values()) {
+            for (byte[] p : b.prefixes()) {
+                distinct.add(new Key(p));
+            }
+        }
+        return distinct.size();
     }
 
     /** Keys remembered now. */
@@ -131,7 +154,11 @@ public final class TrackingTable {
             if (ids != null) {
                 size.decrementAndGet();
                 for (Long id : ids) {
-                    out.computeIfAbsent(id, i -> new ArrayList<>()).add(List.of(k));
+                    // A client now in broadcast mode hears of keys through its prefixes only (its
+                    // reads from before are forgotten, as Redis skips them).
+                    if (!broadcast.containsKey(id)) {
+                        out.computeIfAbsent(id, i -> new ArrayList<>()).add(List.of(k));
+                    }
                 }
             }
         }

@@ -36,6 +36,14 @@ final class ClientTracking implements Tracking.Client {
     private boolean brokenRedirect;
     private long redirect;
     private final List<byte[]> prefixes = new ArrayList<>();
+    /**
+     * NOLOOP: keys this client wrote in the last {@link #OWN_WRITE_NANOS}, with how many writes
+     * and until when. The node reports changes, not who made them; a change of a key the client
+     * itself just wrote is taken for its own and not reported to it (once per write), as Redis
+     * does for the last writer of a key in one turn of its loop.
+     */
+    private final java.util.Map<java.nio.ByteBuffer, long[]> ownWrites = new java.util.HashMap<>();
+    private static final long OWN_WRITE_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(100);
 
     ClientTracking(ClientSession session) {
         this.session = session;
@@ -68,14 +76,43 @@ final class ClientTracking implements Tracking.Client {
             return;
         }
         boolean cachingCommand = spec.name().equals("client|caching");
-        if (!bcast && spec.isReadOnly() && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
+        // A script's declared keys too: Redis remembers them when the script reads; the proxy
+        // cannot see inside, so it remembers them always (an extra invalidation, never a missing one).
+        boolean reads = spec.isReadOnly() || spec.runsScript();
+        if (!bcast && reads && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
             int n = spec.keyCount(req);
             for (int i = 0; i < n; i++) {
                 session.service().tracking().remember(session.id(), req.argBytes(spec.keyIndex(req, i)));
             }
         }
+        if (noLoop && spec.isWrite() && !spec.isPubSub()) {
+            int n = spec.keyCount(req);
+            long until = System.nanoTime() + OWN_WRITE_NANOS;
+            for (int i = 0; i < n; i++) {
+                long[] e = ownWrites.computeIfAbsent(java.nio.ByteBuffer.wrap(req.argBytes(spec.keyIndex(req, i))),
+                        k -> new long[2]);
+                e[0]++;
+                e[1] = until;
+            }
+        }
         if (!cachingCommand && session.pinned().mode() != PinnedSession.Mode.TRANSACTION) {
             caching = false;
+        }
+    }
+
+    /**
+     * CONFIG SET on its way to the master: {@code tracking-table-max-keys} bounds the proxy's table
+     * too, since it is the proxy that remembers its clients' keys (the master's own table holds
+     * nothing for them).
+     */
+    void configSet(RespRequest req) {
+        for (int i = 2; i + 1 < req.size(); i += 2) {
+            if (req.equalsIgnoreCase(i, "tracking-table-max-keys")) {
+                long max = req.parseLong(i + 1, -1);
+                if (max >= 0 && max <= Integer.MAX_VALUE) {
+                    session.service().tracking().maxKeys((int) max);
+                }
+            }
         }
     }
 
@@ -228,6 +265,7 @@ final class ClientTracking implements Tracking.Client {
         optIn = false;
         optOut = false;
         noLoop = false;
+        ownWrites.clear();
         caching = false;
         brokenRedirect = false;
         redirect = 0;
@@ -330,6 +368,12 @@ final class ClientTracking implements Tracking.Client {
         if (!on || session.closing()) {
             return;
         }
+        if (noLoop && messages != null && !ownWrites.isEmpty()) {
+            messages = withoutOwnWrites(messages);
+            if (messages.isEmpty()) {
+                return;
+            }
+        }
         if (redirect == 0) {
             receive(session, messages, false);
             return;
@@ -347,6 +391,31 @@ final class ClientTracking implements Tracking.Client {
             return;
         }
         target.trackingMessages(messages);
+    }
+
+    /** NOLOOP: the messages without the keys this client itself just wrote (each write counted once). */
+    private List<List<byte[]>> withoutOwnWrites(List<List<byte[]>> messages) {
+        long now = System.nanoTime();
+        ownWrites.values().removeIf(e -> e[1] - now < 0);
+        List<List<byte[]>> out = new ArrayList<>(messages.size());
+        for (List<byte[]> m : messages) {
+            List<byte[]> kept = new ArrayList<>(m.size());
+            for (byte[] k : m) {
+                java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(k);
+                long[] e = ownWrites.get(key);
+                if (e != null) {
+                    if (--e[0] == 0) {
+                        ownWrites.remove(key);
+                    }
+                } else {
+                    kept.add(k);
+                }
+            }
+            if (!kept.isEmpty()) {
+                out.add(kept);
+            }
+        }
+        return out;
     }
 
     /**

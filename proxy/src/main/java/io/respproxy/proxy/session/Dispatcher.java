@@ -57,6 +57,9 @@ final class Dispatcher {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
         if (route instanceof Route.ToNode n) {
+            if (spec.name().equals("config|set")) {
+                session.tracking().configSet(req);
+            }
             forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec);
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);

@@ -215,7 +215,10 @@ final class InfoCommand {
                 + "\r\ntotal_commands_processed:" + st.commandsProcessed.sum()
                 + "\r\nrejected_connections:" + st.rejectedConnections.sum()
                 + "\r\nevicted_clients:" + s.service().clientMemory().evictedClients()
-                + "\r\ntotal_error_replies:" + st.errorReplies.sum() + "\r\n";
+                + "\r\ntotal_error_replies:" + st.errorReplies.sum()
+                + "\r\ntracking_total_keys:" + s.service().tracking().table().size()
+                + "\r\ntracking_total_items:" + s.service().tracking().table().items()
+                + "\r\ntracking_total_prefixes:" + s.service().tracking().table().prefixes() + "\r\n";
     }
 
     /**

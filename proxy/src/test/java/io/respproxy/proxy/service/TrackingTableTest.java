@@ -49,6 +49,9 @@ class TrackingTableTest {
         assertEquals("7=[a:1, a:2][b:2] 8=[a:1, c:1, b:2, a:2]", out);
         assertEquals("8=[x]", render(t.invalidate(List.of(b("x")), false)),
                 "a replica's report reaches only the clients that read from replicas");
+        t.remember(7, b("a:read"));
+        assertEquals("7=[a:read] 8=[a:read]", render(t.invalidate(List.of(b("a:read")), true)),
+                "through its prefix only, not also as a key it read in default mode");
         t.stopBroadcast(8);
         assertEquals("", render(t.invalidate(List.of(b("x")), true)));
     }
