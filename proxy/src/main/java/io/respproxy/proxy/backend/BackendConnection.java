@@ -246,8 +246,18 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** The number of the request queued last (see {@link #pendingFrom}). */
+    public long lastQueued() {
+        return queued - 1;
+    }
+
+    /** Whether the request numbered {@code seq} (from {@link #lastQueued}) has not been answered yet. */
+    public boolean pendingFrom(long seq) {
+        return !closed && seq >= headSeq;
+    }
+
     /** Whether a script or function call is still pending here. */
-    boolean scriptPending() {
+    public boolean scriptPending() {
         while (scripts.size() > 0 && scripts.peekFirst() < headSeq) {
             scripts.pollFirst();
         }
@@ -267,14 +277,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     /**
      * Sets this shared connection aside: the pool no longer hands it out, the clients with requests
-     * pending here keep sending theirs here ({@link PendingReply#setAside}), and it closes once
-     * nothing is pending.
+     * pending here keep sending theirs here (they know where theirs are pending), and it closes
+     * once nothing is pending.
      */
     void retire() {
         retiring = true;
-        for (PendingReply p : pending) {
-            p.setAside(this);
-        }
         if (pending.isEmpty()) {
             close();
         }

@@ -121,20 +121,46 @@ public final class BackendPool {
         return lane;
     }
 
-    /** The multiplexed connection of {@code lane} (see {@link #nextLane()}) for {@code key}, dialled on first use. */
+    /**
+     * The multiplexed connection of {@code lane} (see {@link #nextLane()}) for {@code key}, dialled
+     * on first use. While a script or function call is pending on it, one of the lane's spares
+     * instead (dialled when needed, {@value #SPARES} at most): a command queued behind a script
+     * waits for it to end, where Redis would run it or answer -BUSY, and a client that waits for
+     * that -BUSY before it kills the script would wait for ever. When every spare has a script
+     * pending too, the lane's own connection (set aside if the script runs long, see
+     * {@link #scriptSent}).
+     */
     public BackendConnection shared(BackendKey key, int lane) {
         BackendConnection[] lanes = shared.get(key);
         if (lanes == null) {
-            lanes = new BackendConnection[settings.connectionsPerNode()];
+            lanes = new BackendConnection[settings.connectionsPerNode() * (1 + SPARES)];
             shared.put(key, lanes);
         }
-        BackendConnection c = lanes[lane];
+        int base = lane * (1 + SPARES);
+        BackendConnection c = lanes[base];
         if (c == null || !c.isUsable()) {
             c = open(key, true);
-            lanes[lane] = c;
+            lanes[base] = c;
+        }
+        if (!c.scriptPending()) {
+            return c;
+        }
+        for (int j = 1; j <= SPARES; j++) {
+            BackendConnection spare = lanes[base + j];
+            if (spare == null || !spare.isUsable()) {
+                spare = open(key, true);
+                lanes[base + j] = spare;
+                return spare;
+            }
+            if (!spare.scriptPending()) {
+                return spare;
+            }
         }
         return c;
     }
+
+    /** Spare connections per lane, for while scripts are pending on its own. */
+    private static final int SPARES = 3;
 
     /**
      * {@code c}, a shared connection, was just sent a script or function call (EVAL, FCALL...): if

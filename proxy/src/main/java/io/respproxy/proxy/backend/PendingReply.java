@@ -43,14 +43,6 @@ public interface PendingReply {
     default void nodeLeft(String why) {}
 
     /**
-     * The connection this request waits on was set aside behind a long-running script (see
-     * {@code BackendPool}): new commands go to a fresh connection, and a client with a request
-     * here sends its next ones here too, until this connection drains, so Redis still runs them in
-     * the order it sent them.
-     */
-    default void setAside(BackendConnection connection) {}
-
-    /**
      * No reply will come: the connection failed or closed.
      *
      * @param written true when the request had been written to the socket, so it may have been applied

@@ -81,6 +81,7 @@ public final class ServiceRuntime implements AutoCloseable {
     private final ShardMasterChanges clusterFailovers;
     /** Client-side caching: who tracks which keys, and the nodes' invalidations. */
     private final Tracking tracking;
+    private final ClientPause pause = new ClientPause();
 
     public ServiceRuntime(String name, TopologySource source, ServerFacts facts, CommandTable commands, ClientUsers users,
                           SessionSettings sessionSettings, BackendSettings backendSettings,
@@ -105,6 +106,11 @@ public final class ServiceRuntime implements AutoCloseable {
 
     public Tracking tracking() {
         return tracking;
+    }
+
+    /** CLIENT PAUSE / UNPAUSE of this service's clients. */
+    public ClientPause pause() {
+        return pause;
     }
 
     public ClientMemory clientMemory() {

@@ -54,6 +54,11 @@ final class ClientCommand {
             case "INFO" -> s.writeLocal(Reply.bulk(s.alloc(), s.infoHere(true).line() + "\n"));
             case "LIST" -> list(s, req);
             case "KILL" -> kill(s, req);
+            case "PAUSE" -> pause(s, req);
+            case "UNPAUSE" -> {
+                s.service().pause().unpause();
+                s.writeLocal(SharedReplies.ok());
+            }
             case "REPLY" -> reply(s, req);
             case "UNBLOCK" -> unblock(s, req);
             case "GETREDIR" -> s.tracking().getRedir();
@@ -96,6 +101,34 @@ final class ClientCommand {
             }
         }
         return true;
+    }
+
+    /** CLIENT PAUSE timeout [WRITE|ALL]: the service's clients (see {@link io.respproxy.proxy.service.ClientPause}). */
+    private static void pause(ClientSession s, RespRequest req) {
+        if (req.size() < 3 || req.size() > 4) {
+            s.writeLocal(Reply.error(s.alloc(), ReplyStrings.wrongArity("client|pause")));
+            return;
+        }
+        long millis = req.parseLong(2, Long.MIN_VALUE);
+        if (millis == Long.MIN_VALUE) {
+            s.writeLocal(Reply.error(s.alloc(), "ERR timeout is not an integer or out of range"));
+            return;
+        }
+        if (millis < 0) {
+            s.writeLocal(Reply.error(s.alloc(), "ERR timeout is negative"));
+            return;
+        }
+        boolean all = true;
+        if (req.size() == 4) {
+            if (req.equalsIgnoreCase(3, "WRITE")) {
+                all = false;
+            } else if (!req.equalsIgnoreCase(3, "ALL")) {
+                s.writeLocal(Reply.error(s.alloc(), "ERR CLIENT PAUSE mode must be WRITE or ALL"));
+                return;
+            }
+        }
+        s.service().pause().pause(millis, all);
+        s.writeLocal(SharedReplies.ok());
     }
 
     /** CLIENT NO-EVICT / NO-TOUCH ON|OFF: flags of the client (e, T in CLIENT LIST); NO-EVICT spares it from the buffer budget. */

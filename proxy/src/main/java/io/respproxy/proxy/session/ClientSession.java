@@ -13,6 +13,8 @@ import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.proxy.service.ClientInfo;
+import io.respproxy.proxy.service.ClientPause;
+import io.respproxy.routing.command.CommandFlag;
 import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
@@ -49,6 +51,9 @@ public final class ClientSession implements ClientHandle {
     private final ClientState state;
     private final RespRequestDecoder decoder;
     private final ArrayDeque<ReplySlot> queue = new ArrayDeque<>();
+    /** Waiting for a CLIENT PAUSE to end, and how the pause wakes this client (on its loop). */
+    private boolean pauseWaiting;
+    private final ClientPause.Waiter pauseWaiter = this::wakeFromPause;
     /** CLIENT TRACKING: client-side caching state. */
     private final ClientTracking tracking = new ClientTracking(this);
     private final FailoverHold hold;
@@ -159,6 +164,7 @@ public final class ClientSession implements ClientHandle {
         service.stats().connectedClients.decrementAndGet();
         meter.disconnected(decoder);
         service.sessions().remove(state.id());
+        service.pause().leave(pauseWaiter);
         tracking.disable();
         pinned.abandon();
         hold.clear();
@@ -195,10 +201,109 @@ public final class ClientSession implements ClientHandle {
         handle(req);
     }
 
-    /** True while new commands must wait: too many in flight, a barrier, or held commands ahead. */
+    /** True while new commands must wait: too many in flight, a barrier, held commands ahead, a CLIENT PAUSE. */
     private boolean mustWait() {
         return input.full(queue.size()) || (!windowOff && writer.outputFull(queue.size())) || hold.holding()
-                || pinned.waitingForBarrier(queue.isEmpty()) || writes.blocking();
+                || pinned.waitingForBarrier(queue.isEmpty()) || writes.blocking() || pauseWaiting;
+    }
+
+    /**
+     * CLIENT PAUSE: a command the pause holds goes back to the head of the client's input, and the
+     * client waits until UNPAUSE or the pause's end (a timer of its own wakes it then). A command
+     * Redis would refuse at once (unknown, wrong arity, before AUTH) is not held. Also learns
+     * which scripts and functions declare no-writes, for the pauses to come.
+     */
+    private boolean paused(CommandSpec spec, RespRequest req) {
+        ClientPause pause = service.pause();
+        learnScripts(pause, spec, req);
+        if (pause.until() == 0 && !pinnedInTransaction()) {
+            return false;
+        }
+        boolean writes = spec.isKnown() && pauseWrites(pause, spec, req);
+        if (pinnedInTransaction() && !spec.name().equals("exec") && !spec.name().equals("discard")) {
+            pinned.queued(writes);
+        }
+        if (!spec.isKnown() || !spec.acceptsArgCount(req.size()) || !state.authenticated() || !pause.holds(writes)) {
+            return false;
+        }
+        input.addFirst(req);
+        pauseWaiting = true;
+        pause.await(pauseWaiter);
+        long until = pause.until();
+        if (until != 0) {
+            channel.eventLoop().schedule(this::pauseEnded, Math.max(1, until - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+        return true;
+    }
+
+    private boolean pinnedInTransaction() {
+        return pinned.mode() == PinnedSession.Mode.TRANSACTION;
+    }
+
+    /** What CLIENT PAUSE WRITE holds: Redis's write and may-replicate commands; scripts unless known no-writes. */
+    private boolean pauseWrites(ClientPause pause, CommandSpec spec, RespRequest req) {
+        switch (spec.name()) {
+            case "exec" -> {
+                return pinned.transactionWrites();
+            }
+            case "eval" -> {
+                return req.size() < 2 || !ClientPause.declaresNoWrites(req.argBytes(1));
+            }
+            case "evalsha" -> {
+                return req.size() < 2 || !pause.scriptReadOnly(req.asString(1));
+            }
+            case "fcall" -> {
+                return req.size() < 2 || !pause.functionReadOnly(req.asString(1));
+            }
+            default -> {
+                return spec.has(CommandFlag.WRITE) || spec.has(CommandFlag.MAY_REPLICATE) || MAY_REPLICATE.contains(spec.name());
+            }
+        }
+    }
+
+    /**
+     * Redis's may-replicate commands that are not writes: COMMAND INFO does not report the flag,
+     * so the table does not know it.
+     */
+    private static final java.util.Set<String> MAY_REPLICATE = java.util.Set.of("publish", "spublish", "pfcount",
+            "script|flush");
+
+    private static void learnScripts(ClientPause pause, CommandSpec spec, RespRequest req) {
+        switch (spec.name()) {
+            case "script|load" -> {
+                if (req.size() == 3) {
+                    pause.scriptSeen(req.argBytes(2));
+                }
+            }
+            case "eval" -> {
+                if (req.size() >= 2 && req.frame().readableBytes() > 0 && ClientPause.declaresNoWrites(req.argBytes(1))) {
+                    pause.scriptSeen(req.argBytes(1));
+                }
+            }
+            case "function|load" -> {
+                if (req.size() >= 3) {
+                    pause.libraryLoaded(req.argBytes(req.size() - 1));
+                }
+            }
+            default -> { }
+        }
+    }
+
+    /** Any thread: the pause ended; this client resumes on its own loop. */
+    private void wakeFromPause() {
+        Channel ch = channel;
+        if (ch != null) {
+            ch.eventLoop().execute(this::pauseEnded);
+        }
+    }
+
+    /** The pause ended (UNPAUSE, or its timer): the held command runs again, and may be held again. */
+    private void pauseEnded() {
+        if (pauseWaiting) {
+            pauseWaiting = false;
+            service.pause().leave(pauseWaiter);
+            resumeOutsideReadBatch();
+        }
     }
 
     /** Bytes of the client's commands the proxy holds: read but not yet run, and a partial one. */
@@ -209,6 +314,9 @@ public final class ClientSession implements ClientHandle {
     private void handle(RespRequest req) {
         Router router = service.router();
         CommandSpec spec = router.lookup(req);
+        if (paused(spec, req)) {
+            return;
+        }
         state.commandStarted(spec.isKnown() ? spec.name() : "unknown", req.frame().readableBytes());
         meter.begin(spec, req);
         try {

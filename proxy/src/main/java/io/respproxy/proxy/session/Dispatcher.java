@@ -30,8 +30,13 @@ final class Dispatcher {
     private final int lane;
     private final Resends resends;
     private final Redirects redirects;
-    /** Set-aside connections this client still has commands on (see {@link #stick}); null: none. */
-    private List<BackendConnection> stuck;
+    /**
+     * Shared connections this client may have requests pending on ({@link #sentCount} of them), and
+     * the number of its last one on each: arrays, nothing allocated per command.
+     */
+    private BackendConnection[] sentOn = new BackendConnection[2];
+    private long[] lastSent = new long[2];
+    private int sentCount;
 
     Dispatcher(ClientSession session, BackendPool pool) {
         this.session = session;
@@ -200,6 +205,7 @@ final class Dispatcher {
         part.keep(request);
         BackendConnection conn = shared(key(node));
         conn.send(request, part);
+        sentOn(conn);
         pool.markDirty(conn);
     }
 
@@ -255,6 +261,7 @@ final class Dispatcher {
         ReplySlot slot = session.newSlot(hook);
         BackendConnection conn = shared(key);
         send(conn, req, slot);
+        sentOn(conn);
     }
 
     /**
@@ -279,6 +286,7 @@ final class Dispatcher {
         slot.sentVersion = session.service().topology().version();
         BackendConnection conn = shared(slot.sentAs.on(node));
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
+        sentOn(conn);
         if (slot.script) {
             pool.scriptSent(conn);
         }
@@ -299,48 +307,42 @@ final class Dispatcher {
     }
 
     /**
-     * This client's shared connection (its lane) for {@code key}; or, while one the pool set aside
-     * behind a long-running script still has this client's commands pending, that one (see
-     * {@link #stick}).
+     * This client's shared connection for {@code key}: where it still has a request pending for
+     * that key, that one, so that Redis runs its commands in the order it sent them (its lane may
+     * hand out a spare while a script is pending, or a fresh connection after setting one aside
+     * behind a long script); else its lane's ({@link BackendPool#shared}). The caller sends on it
+     * and then calls {@link #sentOn}.
      */
     BackendConnection shared(BackendKey key) {
-        if (stuck != null) {
-            BackendConnection c = stuckTo(key);
-            if (c != null) {
+        for (int i = sentCount - 1; i >= 0; i--) {
+            BackendConnection c = sentOn[i];
+            if (!c.pendingFrom(lastSent[i])) {
+                sentCount--;
+                sentOn[i] = sentOn[sentCount];
+                lastSent[i] = lastSent[sentCount];
+                sentOn[sentCount] = null;
+            } else if (c.key().equals(key)) {
                 return c;
             }
         }
         return pool.shared(key, lane);
     }
 
-    /**
-     * {@code c} was set aside with commands of this client pending on it: its next commands for
-     * that node go there too until it has drained and closed, so that Redis runs them after those
-     * (on the lane's fresh connection they could run first).
-     */
-    void stick(BackendConnection c) {
-        if (stuck == null) {
-            stuck = new ArrayList<>(2);
-        }
-        if (!stuck.contains(c)) {
-            stuck.add(c);
-        }
-    }
-
-    private BackendConnection stuckTo(BackendKey key) {
-        BackendConnection found = null;
-        for (int i = stuck.size() - 1; i >= 0; i--) {
-            BackendConnection c = stuck.get(i);
-            if (!c.isUsable()) {
-                stuck.remove(i);
-            } else if (c.key().equals(key)) {
-                found = c;
+    /** A request of this client was just queued on {@code c}, a shared connection. */
+    void sentOn(BackendConnection c) {
+        for (int i = 0; i < sentCount; i++) {
+            if (sentOn[i] == c) {
+                lastSent[i] = c.lastQueued();
+                return;
             }
         }
-        if (stuck.isEmpty()) {
-            stuck = null;
+        if (sentCount == sentOn.length) {
+            sentOn = java.util.Arrays.copyOf(sentOn, sentCount * 2);
+            lastSent = java.util.Arrays.copyOf(lastSent, sentCount * 2);
         }
-        return found;
+        sentOn[sentCount] = c;
+        lastSent[sentCount] = c.lastQueued();
+        sentCount++;
     }
 
     /**

@@ -201,6 +201,7 @@ final class InfoCommand {
         if (blockedOnNode >= 0 && !s.service().topology().isCluster()) {
             blocked = Math.min(blocked, blockedOnNode);
         }
+        blocked += s.service().pause().waiting(); // paused clients are blocked, as in Redis
         int pubsub = st.pubsubClients.get();
         return "# Clients\r\nconnected_clients:" + st.connectedClients.get()
                 + "\r\nmaxclients:" + s.settings().maxClients()

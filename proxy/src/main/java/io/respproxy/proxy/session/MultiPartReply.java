@@ -107,13 +107,6 @@ final class MultiPartReply {
         }
 
         @Override
-        public void setAside(BackendConnection connection) {
-            if (dispatcher != null) {
-                dispatcher.stick(connection);
-            }
-        }
-
-        @Override
         public void nodeLeft(String why) {
             if (!read && node != null) {
                 leftFrom = node;

@@ -41,6 +41,8 @@ final class PinnedSession {
     private boolean tainted;
     /** Commands queued in the open MULTI (CLIENT LIST's multi=). */
     private int queuedInMulti;
+    /** A command queued in the open MULTI writes: CLIENT PAUSE WRITE holds its EXEC. */
+    private boolean multiWrites;
 
     PinnedSession(ClientSession session) {
         this.session = session;
@@ -70,8 +72,19 @@ final class PinnedSession {
         session.outputClass(next == Mode.SUBSCRIBED ? OutputLimit.ClientClass.PUBSUB : OutputLimit.ClientClass.NORMAL);
         if (next == Mode.TRANSACTION) {
             queuedInMulti = 0;
+            multiWrites = false;
         }
         mode = next;
+    }
+
+    /** A command is being queued in the open MULTI; {@code writes}: as CLIENT PAUSE WRITE counts it. */
+    void queued(boolean writes) {
+        multiWrites |= writes;
+    }
+
+    /** Whether EXEC would run a command that writes (CLIENT PAUSE WRITE holds it then). */
+    boolean transactionWrites() {
+        return mode == Mode.TRANSACTION && multiWrites;
     }
 
     /** CLIENT LIST's multi=: commands queued in the open MULTI, -1 outside one. */

@@ -2,6 +2,7 @@ package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
@@ -218,7 +219,9 @@ final class Redirects {
             service.source().reportMoved(r.slot(), target);
         } else {
             service.stats().askRedirects.increment();
-            dispatcher.shared(sentAs.on(target)).send(asking(), DISCARD);
+            BackendConnection c = dispatcher.shared(sentAs.on(target));
+            c.send(asking(), DISCARD);
+            dispatcher.sentOn(c);
         }
         return target;
     }

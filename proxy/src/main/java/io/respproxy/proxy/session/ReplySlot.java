@@ -93,11 +93,6 @@ final class ReplySlot implements PendingReply {
     }
 
     @Override
-    public void setAside(BackendConnection connection) {
-        session.dispatcher().stick(connection);
-    }
-
-    @Override
     public void onReply(ByteBuf frame, boolean error) {
         onReply(frame, error ? RespReply.ErrorKind.OTHER : RespReply.ErrorKind.NONE, null, 0);
     }

@@ -167,36 +167,34 @@ class OutOfBandIT {
     }
 
     /**
-     * One event loop, one shared connection: every client's commands share it. A script that runs
-     * past backend.script-set-aside-after has it set aside, so a client that comes after the script
-     * meets the master as Redis's own clients do: PING and SET get -BUSY (busy-reply-threshold is
-     * 100 ms here) instead of waiting behind the script, and PING gets PONG again once it is killed.
-     * A client with a command already queued behind the script keeps its order: its next command
-     * runs after that one.
+     * One event loop: every client's commands share its lane. A script pending on the lane's
+     * connection sends other clients to a spare, and a script that runs past
+     * backend.script-set-aside-after has its connection set aside, so the others meet the master
+     * as Redis's own clients do: PING and SET get -BUSY (busy-reply-threshold is 100 ms here)
+     * instead of waiting behind the script, and PING gets PONG again once it is killed. The
+     * script's own client keeps its order: what it pipelined behind the script runs after it.
      */
     @Test
     void aLongScriptOnTheSharedConnectionHoldsOnlyWhatWasQueuedBehindIt() throws Exception {
         try (ProxyFixture one = ProxyFixture.start(redis, "event-loops = 1", "");
              RawClient runner = new RawClient(one.writePort());
-             RawClient queued = new RawClient(one.writePort());
              RawClient later = new RawClient(one.writePort());
              RawClient killer = new RawClient(one.writePort())) {
-            runner.send(RawClient.command("EVAL", "while true do end", "0"));
-            queued.send(RawClient.command("SET", "aside:order", "first"));
+            runner.send(RawClient.command("EVAL", "while true do end", "0")
+                    + RawClient.command("SET", "aside:order", "first"));
             Thread.sleep(400);
             later.send(RawClient.command("PING"));
             assertTrue(later.readReply().startsWith("-BUSY"), "the master is busy, and PING says so");
             later.send(RawClient.command("SET", "aside:later", "v"));
             assertTrue(later.readReply().startsWith("-BUSY"), "a write after the script is refused as Redis would");
-            // Its SET waits behind the script; its next command must not overtake it.
-            queued.send(RawClient.command("APPEND", "aside:order", "+second"));
+            // The runner's SET waits behind its script; its next command must not overtake it.
+            runner.send(RawClient.command("APPEND", "aside:order", "+second"));
             killer.send(RawClient.command("SCRIPT", "KILL"));
             assertEquals("+OK", killer.readReply());
             String killed = runner.readReply();
             assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
-            // Behind the script on its connection, Redis reads the SET only once the script ends.
-            assertEquals("+OK", queued.readReply(), "the SET queued behind the script ran after it");
-            assertEquals(":12", queued.readReply(), "APPEND ran after the SET it was sent after");
+            assertEquals("+OK", runner.readReply(), "the SET pipelined behind the script ran after it");
+            assertEquals(":12", runner.readReply(), "APPEND ran after the SET it was sent after");
             later.send(RawClient.command("PING"));
             assertEquals("+PONG", later.readReply());
             later.send(RawClient.command("GET", "aside:order"));
@@ -204,6 +202,36 @@ class OutOfBandIT {
             long setAside = one.service().backendStats().nodes().values().stream()
                     .mapToLong(n -> n.scriptSetAsides.sum()).sum();
             assertEquals(1, setAside, "respproxy_backend_script_set_asides_total counts the connection set aside");
+        }
+    }
+
+    /**
+     * Redis's suite does this ("Timedout read-only scripts can be killed by SCRIPT KILL even when
+     * use pcall"): one client starts a script that never ends, another PINGs at once and kills the
+     * script only once PING says -BUSY. Queued on the shared connection behind the script, the PING
+     * would wait for the script's end, and the script would never be killed.
+     */
+    @Test
+    void aCommandSentRightBehindAnotherClientsScriptIsAnsweredBusy() throws Exception {
+        try (ProxyFixture one = ProxyFixture.start(redis, "event-loops = 1", "");
+             RawClient runner = new RawClient(one.writePort());
+             RawClient other = new RawClient(one.writePort())) {
+            runner.send(RawClient.command("EVAL", "while true do end", "0"));
+            // As the suite's wait_for_condition: PING until it says -BUSY (the first may run before
+            // the script does, on a connection of its own as on Redis). Each PING must be answered.
+            String ping = "";
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (!ping.startsWith("-BUSY") && System.nanoTime() < deadline) {
+                other.send(RawClient.command("PING"));
+                ping = other.readReply();
+            }
+            assertTrue(ping.startsWith("-BUSY"), "answered as Redis answers it, not stuck behind the script: " + ping);
+            other.send(RawClient.command("SCRIPT", "KILL"));
+            assertEquals("+OK", other.readReply());
+            String killed = runner.readReply();
+            assertTrue(killed.startsWith("-") && killed.toLowerCase().contains("killed"), killed);
+            runner.send(RawClient.command("PING"));
+            assertEquals("+PONG", runner.readReply());
         }
     }
 

@@ -34,8 +34,6 @@ final class ShapePolicy {
             Map.entry("unsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("punsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("sunsubscribe", RoutingShape.UNSUBSCRIBE),
-            Map.entry("client|pause", RoutingShape.UNSUPPORTED),
-            Map.entry("client|unpause", RoutingShape.UNSUPPORTED),
             Map.entry("monitor", RoutingShape.UNSUPPORTED),
             Map.entry("sync", RoutingShape.UNSUPPORTED),
             Map.entry("psync", RoutingShape.UNSUPPORTED),

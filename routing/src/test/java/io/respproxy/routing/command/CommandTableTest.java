@@ -176,7 +176,7 @@ class CommandTableTest {
         assertEquals(RoutingShape.LOCAL, spec("COMMAND", "GETKEYS", "GET", "k").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "TRACKING", "ON").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "KILL", "ID", "1").shape());
-        assertEquals(RoutingShape.UNSUPPORTED, spec("CLIENT", "PAUSE", "10").shape());
+        assertEquals(RoutingShape.LOCAL, spec("CLIENT", "PAUSE", "10").shape());
         assertEquals(RoutingShape.UNSUPPORTED, spec("MONITOR").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "GETREDIR").shape());
         assertEquals(RoutingShape.OUT_OF_BAND, spec("SCRIPT", "KILL").shape());
