@@ -347,6 +347,26 @@ public final class ServiceRuntime implements AutoCloseable {
         /** Accepted sockets, counted before the session starts: what maxclients limits. */
         public final AtomicInteger openConnections = new AtomicInteger();
         public final LongAdder errorReplies = new LongAdder();
+        /** Error replies the proxy worded itself (refusals, lost connections), not the nodes'. */
+        public final LongAdder ownErrorReplies = new LongAdder();
+        /**
+         * What INFO's Stats counts from: CONFIG RESETSTAT through the proxy moves these to the
+         * current values (INFO shows the difference), so that /metrics counters never go back.
+         */
+        private volatile long[] infoBase = new long[4];
+
+        /** CONFIG RESETSTAT: INFO's Stats count from now. */
+        public void resetInfoStats() {
+            infoBase = new long[] {connectionsReceived.sum(), commandsProcessed.sum(), rejectedConnections.sum(),
+                ownErrorReplies.sum()};
+        }
+
+        /** INFO's values since the last CONFIG RESETSTAT: connections received, commands, rejected, own errors. */
+        public long[] sinceReset() {
+            long[] base = infoBase;
+            return new long[] {connectionsReceived.sum() - base[0], commandsProcessed.sum() - base[1],
+                rejectedConnections.sum() - base[2], ownErrorReplies.sum() - base[3]};
+        }
         /** Commands waiting for a master right now (failover hold). */
         public final AtomicInteger heldCommands = new AtomicInteger();
         public final LongAdder holdTimeouts = new LongAdder();

@@ -368,7 +368,11 @@ public final class ClientSession implements ClientHandle {
     void writeLocal(ByteBuf reply) {
         ReplySlot slot = newSlot(null);
         slot.reply = reply;
-        meter.answered(slot, reply.isReadable() && reply.getByte(reply.readerIndex()) == '-');
+        boolean error = reply.isReadable() && reply.getByte(reply.readerIndex()) == '-';
+        if (error) {
+            service.stats().ownErrorReplies.increment();
+        }
+        meter.answered(slot, error);
         drain();
     }
 

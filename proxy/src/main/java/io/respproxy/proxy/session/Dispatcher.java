@@ -64,6 +64,8 @@ final class Dispatcher {
         if (route instanceof Route.ToNode n) {
             if (spec.name().equals("config|set")) {
                 session.tracking().configSet(req);
+            } else if (spec.name().equals("config|resetstat")) {
+                session.service().stats().resetInfoStats(); // the proxy's part of INFO's Stats
             }
             forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec);
         } else if (route instanceof Route.Local) {

@@ -155,7 +155,7 @@ final class InfoCommand {
             String header = trimmed.lines().findFirst().orElse("").toLowerCase(Locale.ROOT);
             String replaced = switch (header) {
                 case "# clients" -> clientsSection(s, blockedOnNode(trimmed));
-                case "# stats" -> statsSection(s);
+                case "# stats" -> statsSection(s, infoField(trimmed, "total_error_replies"));
                 case "# replication" -> replicationSection(s);
                 case "# server" -> trimmed + "\r\nrespproxy_version:" + ProxyVersion.get() + "\r\n";
                 default -> trimmed + "\r\n";
@@ -178,10 +178,15 @@ final class InfoCommand {
      * view, or its next command can reach the node before the blocking one.
      */
     private static int blockedOnNode(String clientsBlock) {
-        for (String line : clientsBlock.split("\r\n")) {
-            if (line.startsWith("blocked_clients:")) {
+        return (int) infoField(clientsBlock, "blocked_clients");
+    }
+
+    /** A numeric {@code name:value} line of an INFO block, or -1. */
+    private static long infoField(String block, String name) {
+        for (String line : block.split("\r\n")) {
+            if (line.startsWith(name + ":")) {
                 try {
-                    return Integer.parseInt(line.substring("blocked_clients:".length()).trim());
+                    return Long.parseLong(line.substring(name.length() + 1).trim());
                 } catch (NumberFormatException e) {
                     return -1;
                 }
@@ -211,12 +216,23 @@ final class InfoCommand {
     }
 
     private static String statsSection(ClientSession s) {
+        return statsSection(s, -1);
+    }
+
+    /**
+     * The proxy's Stats since CONFIG RESETSTAT. {@code total_error_replies} is the node's own
+     * count ({@code nodeErrors}, -1: unknown) plus the errors the proxy worded itself: the node
+     * counts what its scripts' redis.call met even when the script caught it, which the proxy
+     * cannot see.
+     */
+    private static String statsSection(ClientSession s, long nodeErrors) {
         ServiceRuntime.ServiceStats st = s.service().stats();
-        return "# Stats\r\ntotal_connections_received:" + st.connectionsReceived.sum()
-                + "\r\ntotal_commands_processed:" + st.commandsProcessed.sum()
-                + "\r\nrejected_connections:" + st.rejectedConnections.sum()
+        long[] since = st.sinceReset();
+        return "# Stats\r\ntotal_connections_received:" + since[0]
+                + "\r\ntotal_commands_processed:" + since[1]
+                + "\r\nrejected_connections:" + since[2]
                 + "\r\nevicted_clients:" + s.service().clientMemory().evictedClients()
-                + "\r\ntotal_error_replies:" + st.errorReplies.sum()
+                + "\r\ntotal_error_replies:" + (Math.max(0, nodeErrors) + since[3])
                 + "\r\ntracking_total_keys:" + s.service().tracking().table().size()
                 + "\r\ntracking_total_items:" + s.service().tracking().table().items()
                 + "\r\ntracking_total_prefixes:" + s.service().tracking().table().prefixes() + "\r\n";

@@ -150,6 +150,7 @@ final class ReplySlot implements PendingReply {
 
     /** Fills the slot with an error the proxy words itself. */
     void fail(String error) {
+        session.service().stats().ownErrorReplies.increment();
         dropRequest();
         untrack();
         reply = Reply.error(session.alloc(), error);

@@ -201,6 +201,34 @@ class LocalCommandsIT {
         throw new AssertionError("no " + name + " in " + clientLine);
     }
 
+    /**
+     * CONFIG RESETSTAT zeroes INFO's Stats as on Redis; total_error_replies counts the node's
+     * errors (one a script caught with pcall included, which the client never saw) and the
+     * proxy's own.
+     */
+    @Test
+    void resetstatZeroesStatsAndErrorRepliesCountTheNodesAndTheProxys() throws Exception {
+        try (ProxyFixture open = ProxyFixture.start(redis, "deny-commands = [SHUTDOWN]");
+             RawClient c = new RawClient(open.writePort())) {
+            c.send(RawClient.command("GET", "a", "b") + RawClient.command("NOSUCHCOMMAND"));
+            c.readReply();
+            c.readReply();
+            c.send(RawClient.command("CONFIG", "RESETSTAT"));
+            assertEquals("+OK", c.readReply());
+            c.send(RawClient.command("INFO", "stats"));
+            String info = c.readReply();
+            assertEquals("0", field(info, "total_error_replies"), info);
+            assertEquals("0", field(info, "total_connections_received"), info);
+            c.send(RawClient.command("EVAL", "return redis.pcall('select', 99) and 1", "0"));
+            assertEquals(":1", c.readReply(), "the script caught the error");
+            c.send(RawClient.command("NOSUCHCOMMAND"));
+            assertTrue(c.readReply().startsWith("-ERR unknown command"));
+            c.send(RawClient.command("INFO", "stats"));
+            info = c.readReply();
+            assertEquals("2", field(info, "total_error_replies"), "the node's one and the proxy's one: " + info);
+        }
+    }
+
     @Test
     void infoHasTheMastersFieldsAndAProxySection() throws Exception {
         try (Jedis j = proxy.jedis(proxy.writePort())) {

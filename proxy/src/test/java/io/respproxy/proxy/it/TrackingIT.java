@@ -166,4 +166,48 @@ class TrackingIT {
             client.shutdown();
         }
     }
+
+    /**
+     * A Sentinel failover: every tracking client is told to flush (what the old master
+     * acknowledged may be gone, and the proxy's listener there with it), and invalidations come
+     * from the new master afterwards.
+     */
+    @Test
+    void aSentinelFailoverFlushesTrackingClientsAndTrackingGoesOnAtTheNewMaster() throws Exception {
+        try (io.respproxy.testkit.SentinelDeployment s = SentinelFailoverIT.sentinel();
+             ProxyFixture sp = ProxyFixture.sentinel(s, "");
+             RawClient tracker = new RawClient(sp.writePort());
+             RawClient writer = new RawClient(sp.writePort())) {
+            tracker.send(RawClient.command("HELLO", "3"));
+            tracker.readReply();
+            tracker.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            assertEquals("+OK", tracker.readReply());
+            writer.send(RawClient.command("SET", "f:k", "v1"));
+            assertEquals("+OK", writer.readReply());
+            tracker.send(RawClient.command("GET", "f:k"));
+            assertEquals("v1", tracker.readReply());
+            io.respproxy.testkit.RedisNode promoted = s.failover(Duration.ofSeconds(30));
+            SentinelFailoverIT.awaitProxyMaster(sp, promoted);
+            tracker.socket().setSoTimeout(15_000);
+            assertEquals(">[invalidate, (nil)]", tracker.readReply(), "told to flush at the master change");
+            tracker.socket().setSoTimeout(5000);
+            // Sentinel closes client connections on the nodes it reconfigures, the proxy's listeners
+            // among them: each loss and each return flushes again. Let that settle.
+            Thread.sleep(3000);
+            tracker.socket().setSoTimeout(300);
+            try {
+                while (true) {
+                    assertEquals(">[invalidate, (nil)]", tracker.readReply(), "only flushes while it settles");
+                }
+            } catch (java.net.SocketTimeoutException settled) {
+                tracker.socket().setSoTimeout(5000);
+            }
+            // Now tracked again, at the new master.
+            tracker.send(RawClient.command("GET", "f:k"));
+            assertEquals("v1", tracker.readReply());
+            writer.send(RawClient.command("SET", "f:k", "v2"));
+            assertEquals("+OK", writer.readReply());
+            assertEquals(">[invalidate, [f:k]]", tracker.readReply(), "the new master's change reaches the client");
+        }
+    }
 }
