@@ -91,6 +91,13 @@ final class Transaction {
             refuse(req, denied ? RoutingErrors.denied(spec) : RoutingErrors.noPermission(req));
             return true;
         }
+        if ((name.equals("client|pause") || name.equals("client|unpause")) && pinned.mode() == Mode.TRANSACTION) {
+            // Queued on the dedicated connection it would pause the node itself at EXEC, every
+            // client of it included; the proxy pauses its own clients, which it cannot do at EXEC.
+            refuse(req, "ERR CLIENT " + (name.endsWith("unpause") ? "UNPAUSE" : "PAUSE")
+                    + " inside MULTI is not supported by respproxy (it pauses the proxy's clients, not the node)");
+            return true;
+        }
         if (name.equals("select") && pinned.mode() == Mode.TRANSACTION) {
             // Applied at EXEC on the dedicated connection: it no longer matches its pool key, and
             // the client's db changes if EXEC runs.

@@ -156,6 +156,14 @@ class PauseIT {
             assertEquals("-ERR CLIENT PAUSE mode must be WRITE or ALL", c.readReply());
             c.send(RawClient.command("CLIENT", "PAUSE"));
             assertFalse(c.readReply().startsWith("+"), "CLIENT PAUSE needs a timeout");
+            // Inside MULTI it would reach the node at EXEC and pause the node itself.
+            c.send(RawClient.command("MULTI") + RawClient.command("CLIENT", "PAUSE", "60000", "WRITE")
+                    + RawClient.command("EXEC") + RawClient.command("SET", "p:after", "1"));
+            assertEquals("+OK", c.readReply());
+            assertEquals("-ERR CLIENT PAUSE inside MULTI is not supported by respproxy (it pauses the proxy's clients, "
+                    + "not the node)", c.readReply());
+            assertTrue(c.readReply().startsWith("-EXECABORT"));
+            assertEquals("+OK", c.readReply(), "neither the proxy nor the node is paused");
         }
     }
 }
