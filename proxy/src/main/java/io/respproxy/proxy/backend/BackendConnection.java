@@ -106,11 +106,13 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Writes the handshake; called once the TCP connection is up. Requests queued meanwhile are
-     * written only once every step has answered ({@link #handshakeReplied}): a request written
-     * behind a SELECT the node refuses would run in database 0.
+     * Writes the handshake; called once the TCP connection is up. With {@code gate}, requests
+     * queued meanwhile are written only once every step has answered ({@link #handshakeReplied}):
+     * a request written behind a SELECT or a client's AUTH that the node refuses would run in
+     * database 0, or as the wrong user. Without (db 0, the service's login), they follow the
+     * handshake at once: no round trip more for a new connection.
      */
-    void activate(List<ByteBuf> handshake, List<PendingReply> handshakeReplies) {
+    void activate(List<ByteBuf> handshake, List<PendingReply> handshakeReplies, boolean gate) {
         if (closed) {
             handshake.forEach(ByteBuf::release);
             return;
@@ -126,7 +128,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         headSeq -= handshakeReplies.size();
         handshakeLeft = handshakeReplies.size();
         lastProgressNanos = clock.tick();
-        if (handshakeLeft == 0) {
+        if (handshakeLeft == 0 || !gate) {
             start();
             return;
         }
@@ -146,7 +148,13 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      */
     void handshakeReplied(ByteBuf refusal, RespReply.ErrorKind kind, BackendFailure why) {
         handshakeLeft--;
-        if (refusal != null) {
+        if (refusal != null && active) {
+            // Requests already follow the handshake (not gated): their own replies are on the way;
+            // answering them here would put every later reply out of step.
+            String text = refusal.toString(java.nio.charset.StandardCharsets.UTF_8).trim();
+            refusal.release();
+            fail(new BackendFailure(key.node(), BackendFailure.Kind.HANDSHAKE_FAILED, text.substring(1)));
+        } else if (refusal != null) {
             try {
                 // Drop the steps still ahead; their replies are never read.
                 for (; handshakeLeft > 0; handshakeLeft--) {
@@ -166,7 +174,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             close();
         } else if (why != null) {
             fail(why);
-        } else if (handshakeLeft == 0 && !closed) {
+        } else if (handshakeLeft == 0 && !closed && !active) {
             start();
         }
     }

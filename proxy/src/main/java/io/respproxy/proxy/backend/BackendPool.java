@@ -325,7 +325,7 @@ public final class BackendPool {
                 }
                 Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(),
                         settings.clusterReadOnly(), conn);
-                conn.activate(hs.requests(), hs.replies());
+                conn.activate(hs.requests(), hs.replies(), Handshake.gates(key));
             } else {
                 nodeStats.connectFailures.increment();
                 String why = nodeFailed(key.node(), done.cause());

@@ -16,6 +16,11 @@ import java.util.List;
  */
 record Handshake(List<ByteBuf> requests, List<PendingReply> replies) {
 
+    /** Requests wait for the handshake's replies: it selects a db or logs in as a client (see BackendConnection#activate). */
+    static boolean gates(BackendKey key) {
+        return key.db() != 0 || key.as() != null;
+    }
+
     static final String CLIENT_NAME = "respproxy";
 
     /**

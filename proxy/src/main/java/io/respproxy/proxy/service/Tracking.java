@@ -128,9 +128,12 @@ public final class Tracking {
         });
     }
 
-    /** Remembers a key client {@code id} read; tells whoever the table's bound dropped. */
-    public void remember(long id, byte[] key) {
-        tellDropped(table.remember(id, key));
+    /**
+     * Remembers a key client {@code id} read from {@code node} ({@link TrackingTable#ANY_NODE}: any);
+     * tells whoever the table's bound dropped.
+     */
+    public void remember(long id, byte[] key, Object node) {
+        tellDropped(table.remember(id, key, node));
     }
 
     /** A new bound for the table (a reload, or CONFIG SET tracking-table-max-keys through the proxy). */
@@ -321,7 +324,7 @@ public final class Tracking {
             keys.add(key);
             i = RespValues.skip(frame, i);
         }
-        for (Map.Entry<Long, List<List<byte[]>>> e : table.invalidate(keys, isMaster(node)).entrySet()) {
+        for (Map.Entry<Long, List<List<byte[]>>> e : table.invalidate(keys, node, isMaster(node)).entrySet()) {
             Client c = clients.get(e.getKey());
             if (c != null) {
                 c.invalidate(e.getValue());

@@ -48,7 +48,16 @@ public final class TrackingTable {
      */
     private record Broadcast(List<byte[]> prefixes, boolean mastersOnly) {}
 
-    private final Map<Key, Set<Long>> keys = new ConcurrentHashMap<>();
+    /**
+     * Key -> the clients that read it, each with the node whose report of a change concerns it
+     * (the node its read went to; {@link #ANY_NODE}: it may read from any). Every node that applies
+     * a write reports it: one reader must not be consumed by another node's report, or its next
+     * read would be remembered and then forgotten by the late duplicate.
+     */
+    private final Map<Key, Map<Long, Object>> keys = new ConcurrentHashMap<>();
+
+    /** A reader whose reads may go to any node (the read port): every node's report concerns it. */
+    public static final Object ANY_NODE = new Object();
     private final AtomicInteger size = new AtomicInteger();
     private final Map<Long, Broadcast> broadcast = new ConcurrentHashMap<>();
     private volatile int maxKeys;
@@ -68,7 +77,7 @@ public final class TrackingTable {
     /** Keys remembered for each client, summed (INFO's tracking_total_items). */
     public long items() {
         long n = 0;
-        for (Set<Long> ids : keys.values()) {
+        for (Map<Long, Object> ids : keys.values()) {
             n += ids.size();
         }
         return n;
@@ -94,14 +103,14 @@ public final class TrackingTable {
      * Client {@code id} read {@code key} and may cache it. Returns the invalidations that keeping
      * the bound made necessary (client id -> keys dropped), usually none.
      */
-    public Map<Long, List<byte[]>> remember(long id, byte[] key) {
+    public Map<Long, List<byte[]>> remember(long id, byte[] key, Object node) {
         // One atomic step with the key's removal by invalidate(): never added to a set just dropped.
         keys.compute(new Key(key), (k, ids) -> {
             if (ids == null) {
                 size.incrementAndGet();
-                ids = ConcurrentHashMap.newKeySet();
+                ids = new ConcurrentHashMap<>();
             }
-            ids.add(id);
+            ids.put(id, node);
             return ids;
         });
         int max = maxKeys;
@@ -111,13 +120,13 @@ public final class TrackingTable {
     /** Drops {@code n} keys (in no particular order), returning whom to tell. */
     private Map<Long, List<byte[]>> evict(int n) {
         Map<Long, List<byte[]>> out = new HashMap<>();
-        Iterator<Map.Entry<Key, Set<Long>>> it = keys.entrySet().iterator();
+        Iterator<Map.Entry<Key, Map<Long, Object>>> it = keys.entrySet().iterator();
         while (n > 0 && it.hasNext()) {
-            Map.Entry<Key, Set<Long>> e = it.next();
+            Map.Entry<Key, Map<Long, Object>> e = it.next();
             if (keys.remove(e.getKey(), e.getValue())) {
                 size.decrementAndGet();
                 n--;
-                for (Long id : e.getValue()) {
+                for (Long id : e.getValue().keySet()) {
                     out.computeIfAbsent(id, i -> new ArrayList<>()).add(e.getKey().bytes());
                 }
             }
@@ -144,21 +153,32 @@ public final class TrackingTable {
     /**
      * The node said {@code invalidated} keys changed. Default-mode clients get one message per key
      * they read (the key is forgotten); broadcast clients one message per prefix of theirs that
-     * matched, with its keys ({@code fromMaster}: the change was reported by a master). Returns
+     * matched, with its keys ({@code from}: the node that reported it; {@code fromMaster}: a master). Returns
      * client id -> messages (each a list of keys), in key order.
      */
-    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, boolean fromMaster) {
+    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, Object from, boolean fromMaster) {
         Map<Long, List<List<byte[]>>> out = new LinkedHashMap<>();
         for (byte[] k : invalidated) {
-            Set<Long> ids = keys.remove(new Key(k));
-            if (ids != null) {
-                size.decrementAndGet();
-                for (Long id : ids) {
-                    // A client now in broadcast mode hears of keys through its prefixes only (its
-                    // reads from before are forgotten, as Redis skips them).
-                    if (!broadcast.containsKey(id)) {
-                        out.computeIfAbsent(id, i -> new ArrayList<>()).add(List.of(k));
+            List<Long> told = new ArrayList<>(2);
+            keys.computeIfPresent(new Key(k), (key, ids) -> {
+                ids.entrySet().removeIf(e -> {
+                    boolean concerned = e.getValue() == ANY_NODE || e.getValue().equals(from);
+                    if (concerned) {
+                        told.add(e.getKey());
                     }
+                    return concerned;
+                });
+                if (ids.isEmpty()) {
+                    size.decrementAndGet();
+                    return null;
+                }
+                return ids;
+            });
+            for (Long id : told) {
+                // A client now in broadcast mode hears of keys through its prefixes only (its
+                // reads from before are forgotten, as Redis skips them).
+                if (!broadcast.containsKey(id)) {
+                    out.computeIfAbsent(id, i -> new ArrayList<>()).add(List.of(k));
                 }
             }
         }

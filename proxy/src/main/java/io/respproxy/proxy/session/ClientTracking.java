@@ -82,7 +82,8 @@ final class ClientTracking implements Tracking.Client {
         if (!bcast && reads && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
             int n = spec.keyCount(req);
             for (int i = 0; i < n; i++) {
-                session.service().tracking().remember(session.id(), req.argBytes(spec.keyIndex(req, i)));
+                byte[] key = req.argBytes(spec.keyIndex(req, i));
+                session.service().tracking().remember(session.id(), key, readsFrom(key));
             }
         }
         if (noLoop && spec.isWrite() && !spec.isPubSub()) {
@@ -114,6 +115,22 @@ final class ClientTracking implements Tracking.Client {
                 }
             }
         }
+    }
+
+    /**
+     * The node whose report of a change of {@code key} concerns this client: on a port that reads
+     * from masters, the master that holds the key (any other node's report of the same write is a
+     * duplicate); on the read and auto ports, any node (its reads go to replicas).
+     */
+    private Object readsFrom(byte[] key) {
+        if (session.state().role() != io.respproxy.routing.route.ListenerRole.WRITE) {
+            return io.respproxy.proxy.service.TrackingTable.ANY_NODE;
+        }
+        io.respproxy.routing.Topology t = session.service().topology();
+        io.respproxy.routing.Shard shard = t.isCluster()
+                ? t.shardForSlot(io.respproxy.routing.slot.SlotHash.slot(key)) : t.primaryShard();
+        return shard == null || shard.master() == null ? io.respproxy.proxy.service.TrackingTable.ANY_NODE
+                : shard.master();
     }
 
     /** CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p]... [BCAST] [OPTIN] [OPTOUT] [NOLOOP]. */

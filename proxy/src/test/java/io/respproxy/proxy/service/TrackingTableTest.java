@@ -30,14 +30,25 @@ class TrackingTableTest {
     @Test
     void aKeyReadIsInvalidatedOncePerReaderThenForgotten() {
         TrackingTable t = new TrackingTable(0);
-        t.remember(1, b("k"));
-        t.remember(2, b("k"));
-        t.remember(1, b("other"));
+        t.remember(1, b("k"), "m");
+        t.remember(2, b("k"), TrackingTable.ANY_NODE);
+        t.remember(1, b("other"), "m");
         assertEquals(2, t.size());
-        String first = render(t.invalidate(List.of(b("k"), b("unread")), true));
+        String first = render(t.invalidate(List.of(b("k"), b("unread")), "m", true));
         assertTrue(first.equals("1=[k] 2=[k]") || first.equals("2=[k] 1=[k]"), first);
-        assertEquals("", render(t.invalidate(List.of(b("k")), true)), "forgotten once invalidated, as in Redis");
+        assertEquals("", render(t.invalidate(List.of(b("k")), "m", true)), "forgotten once invalidated, as in Redis");
         assertEquals(1, t.size());
+    }
+
+    /** Every node that applies a write reports it: a reader is told by the node it reads from only. */
+    @Test
+    void aReplicasDuplicateReportDoesNotConsumeAMasterReader() {
+        TrackingTable t = new TrackingTable(0);
+        t.remember(1, b("k"), "master");
+        t.remember(2, b("k"), TrackingTable.ANY_NODE);
+        assertEquals("2=[k]", render(t.invalidate(List.of(b("k")), "replica", false)), "the read-port reader only");
+        assertEquals("1=[k]", render(t.invalidate(List.of(b("k")), "master", true)));
+        assertEquals(0, t.size());
     }
 
     @Test
@@ -45,27 +56,27 @@ class TrackingTableTest {
         TrackingTable t = new TrackingTable(0);
         t.broadcast(7, List.of(b("a:"), b("b:")), true);
         t.broadcast(8, List.of(new byte[0]), false);
-        String out = render(t.invalidate(List.of(b("a:1"), b("c:1"), b("b:2"), b("a:2")), true));
+        String out = render(t.invalidate(List.of(b("a:1"), b("c:1"), b("b:2"), b("a:2")), "m", true));
         assertEquals("7=[a:1, a:2][b:2] 8=[a:1, c:1, b:2, a:2]", out);
-        assertEquals("8=[x]", render(t.invalidate(List.of(b("x")), false)),
+        assertEquals("8=[x]", render(t.invalidate(List.of(b("x")), "r", false)),
                 "a replica's report reaches only the clients that read from replicas");
-        t.remember(7, b("a:read"));
-        assertEquals("7=[a:read] 8=[a:read]", render(t.invalidate(List.of(b("a:read")), true)),
+        t.remember(7, b("a:read"), "m");
+        assertEquals("7=[a:read] 8=[a:read]", render(t.invalidate(List.of(b("a:read")), "m", true)),
                 "through its prefix only, not also as a key it read in default mode");
         t.stopBroadcast(8);
-        assertEquals("", render(t.invalidate(List.of(b("x")), true)));
+        assertEquals("", render(t.invalidate(List.of(b("x")), "m", true)));
     }
 
     @Test
     void pastTheBoundKeysAreDroppedAndTheirReadersTold() {
         TrackingTable t = new TrackingTable(2);
-        assertTrue(t.remember(1, b("k1")).isEmpty());
-        assertTrue(t.remember(1, b("k2")).isEmpty());
-        Map<Long, List<byte[]>> dropped = t.remember(2, b("k3"));
+        assertTrue(t.remember(1, b("k1"), "m").isEmpty());
+        assertTrue(t.remember(1, b("k2"), "m").isEmpty());
+        Map<Long, List<byte[]>> dropped = t.remember(2, b("k3"), "m");
         assertEquals(2, t.size());
         assertEquals(1, dropped.values().stream().mapToInt(List::size).sum(), "one key dropped to keep the bound");
         t.clear();
         assertEquals(0, t.size());
-        assertEquals("", render(t.invalidate(List.of(b("k1"), b("k2"), b("k3")), true)));
+        assertEquals("", render(t.invalidate(List.of(b("k1"), b("k2"), b("k3")), "m", true)));
     }
 }
