@@ -13,9 +13,8 @@ import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ClientHandle;
 import io.respproxy.proxy.service.ClientInfo;
-import io.respproxy.proxy.service.ClientPause;
-import io.respproxy.routing.command.CommandFlag;
 import io.respproxy.proxy.service.ClientMemory;
+import io.respproxy.proxy.service.ClientPause;
 import io.respproxy.proxy.service.ClientUsers;
 import io.respproxy.proxy.service.HoldQueue;
 import io.respproxy.proxy.service.OutputLimit;
@@ -23,6 +22,7 @@ import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.SessionSettings;
 import io.respproxy.proxy.service.UserGrant;
 import io.respproxy.routing.Shard;
+import io.respproxy.routing.command.CommandFlag;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.route.ListenerRole;
 import io.respproxy.routing.route.Route;
@@ -276,7 +276,7 @@ public final class ClientSession implements ClientHandle {
                 }
             }
             case "eval" -> {
-                if (req.size() >= 2 && req.frame().readableBytes() > 0 && ClientPause.declaresNoWrites(req.argBytes(1))) {
+                if (req.size() >= 2 && ClientPause.declaresNoWrites(req.argBytes(1))) {
                     pause.scriptSeen(req.argBytes(1));
                 }
             }
