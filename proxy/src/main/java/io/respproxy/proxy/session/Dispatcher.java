@@ -11,7 +11,6 @@ import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
 import io.respproxy.routing.slot.SlotHash;
-import java.util.ArrayList;
 import java.util.List;
 
 /**

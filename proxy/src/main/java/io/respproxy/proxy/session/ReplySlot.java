@@ -1,7 +1,6 @@
 package io.respproxy.proxy.session;
 
 import io.netty.buffer.ByteBuf;
-import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.backend.BackendFailure;
 import io.respproxy.proxy.backend.BackendKey;
 import io.respproxy.proxy.backend.PendingReply;
