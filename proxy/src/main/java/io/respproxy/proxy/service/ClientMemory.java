@@ -52,6 +52,14 @@ public final class ClientMemory {
         /** Closes the client (its buffers are released when the close completes). */
         void evict();
 
+        /**
+         * Bytes queued for this client in its loop's {@link SharedFrames}: counted there, once for
+         * every client queued on them, not in {@link #bufferBytes}; they rank the client for eviction.
+         */
+        default long sharedBytes() {
+            return 0;
+        }
+
         /** CLIENT NO-EVICT ON: never chosen to be closed (its bytes still count), as in Redis. */
         default boolean noEvict() {
             return false;
@@ -103,6 +111,15 @@ public final class ClientMemory {
 
     /** Opens {@code client}'s account on its loop (called on that loop). */
     public Account open(EventLoop loop, Client client) {
+        return loop(loop).open(client);
+    }
+
+    /** The frames shared by clients of {@code loop} that are behind (called on that loop). */
+    public SharedFrames sharedFrames(EventLoop loop) {
+        return loop(loop).shared;
+    }
+
+    private Loop loop(EventLoop loop) {
         Loop l = loops.get(loop);
         if (l == null) {
             synchronized (loops) { // once per event loop, at its first client
@@ -110,7 +127,7 @@ public final class ClientMemory {
                 loopArray = loops.values().toArray(new Loop[0]);
             }
         }
-        return l.open(client);
+        return l;
     }
 
     /** One client's entry in its loop's total. */
@@ -149,7 +166,9 @@ public final class ClientMemory {
     private final class Loop {
         private final EventLoop eventLoop;
         private final List<Account> accounts = new ArrayList<>();
-        /** The sum of every account's last report. */
+        /** Frames several of its clients are behind on, counted once in the total. */
+        private final SharedFrames shared = new SharedFrames(this::changed);
+        /** The sum of every account's last report, and the shared frames' bytes. */
         private long total;
         private volatile long published;
         private long lastEvictionScanNanos;
@@ -214,7 +233,8 @@ public final class ClientMemory {
             }
             scanning = true;
             try {
-                long sum = 0;
+                long sum = shared.bytes();
+                shared.counted();
                 for (Account a : accounts) {
                     a.reported = a.client.bufferBytes();
                     sum += a.reported;
@@ -249,7 +269,7 @@ public final class ClientMemory {
             long[] sizes = new long[accounts.size()];
             for (int i = 0; i < sizes.length; i++) {
                 Account a = accounts.get(i);
-                long r = a.reported;
+                long r = a.reported + a.client.sharedBytes();
                 sizes[i] = r >= floor && !a.client.noEvict() ? r : 0;
             }
             List<Account> victims = new ArrayList<>();

@@ -115,7 +115,12 @@ public final class ClientSession implements ClientHandle {
         writer.account(service.clientMemory().open(ch.eventLoop(), new ClientMemory.Client() {
             @Override
             public long bufferBytes() {
-                return writer.unsentBytes() + inputBytes();
+                return writer.heldBytes() + inputBytes();
+            }
+
+            @Override
+            public long sharedBytes() {
+                return writer.sharedBytes();
             }
 
             @Override
@@ -132,7 +137,7 @@ public final class ClientSession implements ClientHandle {
             public boolean noEvict() {
                 return state.noEvict();
             }
-        }), this::inputBytes);
+        }), this::inputBytes, service.clientMemory().sharedFrames(ch.eventLoop()));
         dispatcher = new Dispatcher(this, pool);
         meter.connected(pool.clock());
         service.stats().connectedClients.incrementAndGet();

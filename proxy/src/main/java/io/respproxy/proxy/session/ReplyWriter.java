@@ -10,6 +10,8 @@ import io.respproxy.proxy.service.ClientMemory;
 import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.proxy.service.SessionSettings;
+import io.respproxy.proxy.service.SharedFrames;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -23,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * the soft limit for longer than the soft duration, a client that does not read its replies is
  * closed. Tells the session when the client's replies pile up ({@link #outputFull}), so it runs
  * no more of its commands until they drain.
+ *
+ * <p>While the client is behind, its pub/sub messages and invalidation pushes are queued as
+ * references into the loop's {@link SharedFrames} (several subscribers behind on one message hold
+ * it once), and everything after them waits in that queue too, in order; the queue goes to the
+ * channel 64 KB at a time as the client's socket takes it.
  */
 final class ReplyWriter implements BackendPool.Flushable {
 
@@ -51,6 +58,13 @@ final class ReplyWriter implements BackendPool.Flushable {
     private final Supplier<String> describe;
     private ClientMemory.Account account;
     private LongSupplier inputBytes;
+    private SharedFrames shared;
+    /** Frames held in {@link #shared} for this client, in order, after what the channel has. */
+    private final ArrayDeque<SharedFrames.Frame> queued = new ArrayDeque<>();
+    /** The size of the frames in {@link #queued}. */
+    private long queuedBytes;
+    /** What one entry of {@link #queued} costs this client (a reference in the queue's array). */
+    private static final int QUEUE_ENTRY_BYTES = 8;
 
     ReplyWriter(Channel channel, BackendPool pool, SessionSettings settings, ListenerStats stats,
                 Supplier<String> describe) {
@@ -63,15 +77,16 @@ final class ReplyWriter implements BackendPool.Flushable {
         this.estimate = new ReplyEstimate(settings.maxPendingOutput());
     }
 
-    /** The client's entry in the process's buffer budget, and what its input side holds. */
-    void account(ClientMemory.Account account, LongSupplier inputBytes) {
+    /** The client's entry in the process's buffer budget, what its input side holds, its loop's shared frames. */
+    void account(ClientMemory.Account account, LongSupplier inputBytes, SharedFrames shared) {
         this.account = account;
         this.inputBytes = inputBytes;
+        this.shared = shared;
     }
 
     /** Brings the client's entry in the budget up to date (a delta: cheap). */
     void account() {
-        account.update(unsentBytes() + inputBytes.getAsLong());
+        account.update(heldBytes() + inputBytes.getAsLong());
     }
 
     void closeAccount() {
@@ -97,8 +112,25 @@ final class ReplyWriter implements BackendPool.Flushable {
         return inFlight > 0 && unsent + estimate.expected(inFlight) > settings.maxPendingOutput();
     }
 
-    /** Replies written to the client that its socket has not taken yet (and those gathered here). */
+    /**
+     * Replies written to the client that its socket has not taken yet (and those gathered here):
+     * what its output limit counts, as Redis counts a client's output buffer.
+     */
     long unsentBytes() {
+        return channelBytes() + queuedBytes;
+    }
+
+    /** What this client alone holds in the proxy: {@link #unsentBytes} but the frames it shares. */
+    long heldBytes() {
+        return channelBytes() + (long) queued.size() * QUEUE_ENTRY_BYTES;
+    }
+
+    /** Frames queued for this client in its loop's shared frames: counted there, once. */
+    long sharedBytes() {
+        return queuedBytes;
+    }
+
+    private long channelBytes() {
         var out = channel.unsafe().outboundBuffer();
         return (out == null ? 0 : out.totalPendingWriteBytes()) + run.pendingBytes() + spill.heldBytes();
     }
@@ -113,6 +145,10 @@ final class ReplyWriter implements BackendPool.Flushable {
         bytesOut += size;
         estimate.replied(size);
         wrote = true;
+        if (!queued.isEmpty()) {
+            enqueue(reply); // after the frames queued before it
+            return;
+        }
         if (spill.behind() && channel.isActive()) {
             writeRun();
             spill.add(reply, source);
@@ -139,8 +175,9 @@ final class ReplyWriter implements BackendPool.Flushable {
         }
         writeRun();
         bytesOut += frame.readableBytes();
-        if (spill.behind() && channel.isActive()) {
-            spill.add(frame, frame.unwrap());
+        if (!queued.isEmpty() || (spill.behind() && channel.isActive())) {
+            spill.emit();
+            enqueue(frame);
         } else {
             spill.emit();
             channel.write(frame, channel.voidPromise());
@@ -148,6 +185,49 @@ final class ReplyWriter implements BackendPool.Flushable {
         wrote = true;
         flushSoon();
         checkOutputLimit();
+    }
+
+    private void enqueue(ByteBuf frame) {
+        SharedFrames.Frame f = shared.take(frame);
+        queued.add(f);
+        queuedBytes += f.length();
+        shared.report();
+    }
+
+    /**
+     * Hands queued frames to the channel while it is writable ({@code all}: whatever it holds),
+     * copied 64 KB at a time (a frame that large as it is), each released from the shared frames.
+     */
+    private void drain(boolean all) {
+        while (!closed && !queued.isEmpty() && (all || channel.isWritable())) {
+            SharedFrames.Frame first = queued.peek();
+            ByteBuf out;
+            if (first.length() >= SpillChunks.CHUNK) {
+                out = first.retainedSlice();
+                dequeue();
+            } else {
+                out = SpillChunks.chunk();
+                while (!queued.isEmpty() && queued.peek().length() <= out.writableBytes()) {
+                    queued.peek().copyTo(out);
+                    dequeue();
+                }
+            }
+            channel.write(out, channel.voidPromise()); // may turn it unwritable, or close it
+        }
+        shared.report();
+    }
+
+    private void dequeue() {
+        SharedFrames.Frame f = queued.poll();
+        queuedBytes -= f.length();
+        shared.release(f);
+    }
+
+    private void discardQueued() {
+        while (!queued.isEmpty()) {
+            dequeue();
+        }
+        shared.report();
     }
 
     /** Replies were written from a backend read: flushed when that read batch ends. */
@@ -161,11 +241,12 @@ final class ReplyWriter implements BackendPool.Flushable {
     @Override
     public void flushNow() {
         flushQueued = false;
-        if ((wrote || !spill.isEmpty()) && !closed) {
+        if ((wrote || !spill.isEmpty() || !queued.isEmpty()) && !closed) {
             wrote = false;
             writeRun();
             if (!spill.behind()) {
                 spill.emit(); // caught up: what was gathered while behind goes out now
+                drain(false);
             }
             countBytes();
             channel.flush();
@@ -185,9 +266,10 @@ final class ReplyWriter implements BackendPool.Flushable {
         if (closed) {
             return;
         }
-        closed = true;
         writeRun();
         spill.emit();
+        drain(true);
+        closed = true;
         countBytes();
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
@@ -204,6 +286,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         closed = true;
         run.discard();
         spill.discard();
+        discardQueued();
     }
 
     void checkOutputLimit() {
@@ -211,7 +294,7 @@ final class ReplyWriter implements BackendPool.Flushable {
             return;
         }
         long pending = unsentBytes();
-        account.update(pending + inputBytes.getAsLong());
+        account();
         OutputLimit limit = settings.outputLimits().of(clientClass);
         if (limit.overHard(pending)) {
             disconnect();
@@ -236,6 +319,7 @@ final class ReplyWriter implements BackendPool.Flushable {
         closed = true;
         run.discard();
         spill.discard();
+        discardQueued();
         channel.close();
     }
 }

@@ -59,10 +59,15 @@ final class SpillChunks {
             emit();
         }
         if (chunk == null) {
-            chunk = ALLOC.directBuffer(CHUNK, CHUNK);
+            chunk = chunk();
         }
         chunk.writeBytes(frame, frame.readerIndex(), size);
         frame.release();
+    }
+
+    /** An empty chunk of the client's own. */
+    static ByteBuf chunk() {
+        return ALLOC.directBuffer(CHUNK, CHUNK);
     }
 
     /** Hands the partial chunk to the channel (the client is writable again, or before a frame that is not behind). */

@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -195,6 +196,55 @@ class SlowClientsIT {
             reader.close();
             SlowClients.closeAll(stalled);
         }
+    }
+
+    /**
+     * Stalled subscribers behind on the same messages hold them once: each is still closed at its
+     * pub/sub limit (1 MB here, counted in full for each, as Redis counts it), but together they
+     * hold about one limit's worth beside what each holds for itself (its 256 KB window), not one
+     * per subscriber. Every message differs, so nothing is saved by messages repeating.
+     */
+    @Test
+    void stalledSubscribersHoldTheMessagesTheyAreBehindOnOnce() throws Exception {
+        ListenerStats write = listener("write");
+        long closesBefore = write.outputLimitCloses.sum();
+        int n = 12;
+        List<SlowClients.NeverReads> stalled = SlowClients.stalledSubscribers(proxy.writePort(), n, "shared");
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread publisher = new Thread(() -> {
+            try (Jedis p = proxy.jedis(proxy.writePort())) {
+                String fill = "y".repeat(1000);
+                for (long i = 0; !stop.get(); i++) {
+                    p.publish("shared", i + fill);
+                }
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        try (Jedis j = proxy.jedis(proxy.writePort())) {
+            ProxyFixture.await(Duration.ofSeconds(10), n + " subscribers", () -> j.pubsubNumSub("shared")
+                    .getOrDefault("shared", 0L) == n);
+            publisher.start();
+            long peak = 0;
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (write.outputLimitCloses.sum() - closesBefore < n && System.currentTimeMillis() < deadline) {
+                peak = Math.max(peak, proxy.service().clientMemory().total());
+                Thread.sleep(5);
+            }
+            assertEquals(n, write.outputLimitCloses.sum() - closesBefore, "each stalled subscriber closed at 1 MB");
+            for (SlowClients.NeverReads c : stalled) {
+                assertTrue(c.closedWithin(5000), "a stalled subscriber's connection is closed");
+            }
+            System.out.println(n + " stalled subscribers held at most " + (peak >> 10) + " KB in the proxy");
+            // Unshared, the 12 hold 12 MB when they reach their limits together (checked: 12 MB; shared 4.7 MB).
+            assertTrue(peak < 8L << 20, n + " stalled subscribers held " + (peak >> 10) + " KB in the proxy");
+        } finally {
+            stop.set(true);
+            publisher.join(5000);
+            SlowClients.closeAll(stalled);
+        }
+        assertEquals(null, failure.get(), "the publisher saw no error");
     }
 
     /**
