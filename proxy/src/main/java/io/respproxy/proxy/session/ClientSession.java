@@ -722,6 +722,9 @@ public final class ClientSession implements ClientHandle {
         long now = System.currentTimeMillis();
         StringBuilder flags = new StringBuilder(4);
         PinnedSession.Mode m = pinned.mode();
+        if (m == PinnedSession.Mode.MONITOR) {
+            flags.append('O');
+        }
         if (m == PinnedSession.Mode.SUBSCRIBED) {
             flags.append('P');
         }

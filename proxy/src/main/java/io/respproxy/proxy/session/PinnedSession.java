@@ -10,7 +10,7 @@ import io.respproxy.routing.route.Route;
 
 /**
  * A client's connection-bound state that cannot travel over a multiplexed connection: a
- * transaction (WATCH ... MULTI ... EXEC), a blocking command, a subscription. Each takes a
+ * transaction (WATCH ... MULTI ... EXEC), a blocking command, a subscription, MONITOR. Each takes a
  * dedicated backend connection for as long as the state lasts and gives it back after.
  *
  * <p>Entering a state is a barrier: the command waits until every earlier command of the client
@@ -22,7 +22,7 @@ import io.respproxy.routing.route.Route;
  */
 final class PinnedSession {
 
-    enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED }
+    enum Mode { NONE, WATCHING, TRANSACTION, BLOCKED, SUBSCRIBED, MONITOR }
 
     private final ClientSession session;
     private final Transaction transaction;
@@ -138,6 +138,10 @@ final class PinnedSession {
             req.release();
             return;
         }
+        if (spec.shape() == RoutingShape.MONITOR) {
+            monitor(conn, req);
+            return;
+        }
         if (spec.shape() == RoutingShape.SUBSCRIBE) {
             mode(Mode.SUBSCRIBED);
             subscription = new Subscription(session, this::end);
@@ -153,6 +157,46 @@ final class PinnedSession {
                 blocked = BlockedConnection.send(session, conn, req, spec, this::end);
             }
         }
+    }
+
+    /**
+     * MONITOR: from now on the client talks to the node on {@code conn} as if connected to it, and
+     * whatever the node sends (+OK, the line for every command it runs, its answers to the
+     * client's later commands: "-ERR Replica can't interact with the keyspace" for most) goes to
+     * the client as it comes, so the two stay in the node's order. The connection is never given
+     * back to a pool (it stays in monitor mode); if it dies, the client's connection is closed, as
+     * a node that goes away closes its monitors'.
+     */
+    private void monitor(BackendConnection conn, RespRequest req) {
+        dedicated = conn;
+        tainted = true;
+        mode(Mode.MONITOR);
+        conn.fairReads();
+        conn.pipeTo(new BackendConnection.FrameSink() {
+            @Override
+            public void onFrame(io.netty.buffer.ByteBuf frame) {
+                if (dedicated == conn) {
+                    session.writeUnordered(frame);
+                } else {
+                    frame.release();
+                }
+            }
+
+            @Override
+            public void onClosed(io.respproxy.proxy.backend.BackendFailure why) {
+                if (dedicated == conn) {
+                    session.close();
+                }
+            }
+        });
+        toMonitor(req);
+    }
+
+    private void toMonitor(RespRequest req) {
+        session.meter().answeredUnordered(); // its answer is one of the frames the node streams
+        dedicated.sendRaw(req.frame().retainedDuplicate());
+        req.release();
+        session.pool().markDirty(dedicated);
     }
 
     /**
@@ -232,6 +276,10 @@ final class PinnedSession {
                 }
                 session.writeLocal(Reply.error(session.alloc(), Reply.subscribedContext(req)));
                 req.release();
+                return true;
+            }
+            case MONITOR -> {
+                toMonitor(req);
                 return true;
             }
             default -> {

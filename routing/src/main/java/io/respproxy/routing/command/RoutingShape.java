@@ -54,8 +54,14 @@ public enum RoutingShape {
      */
     BLOCKING,
     /**
-     * Changes a connection's state in a way a multiplexing proxy cannot carry (CLIENT TRACKING,
-     * MONITOR, SYNC, PSYNC, REPLCONF): refused with an error that says so; the connection stays open.
+     * MONITOR: the client is piped to a dedicated connection on the master (a replica on the read
+     * port), where the node streams every command it runs, until it disconnects or RESETs. Refused
+     * in a cluster, where it would watch one master of several.
+     */
+    MONITOR,
+    /**
+     * Changes a connection's state in a way a multiplexing proxy cannot carry (SYNC, PSYNC,
+     * REPLCONF): refused with an error that says so; the connection stays open.
      */
     UNSUPPORTED,
     /** Not in the table: the proxy replies {@code -ERR unknown command}. */

@@ -34,7 +34,7 @@ final class ShapePolicy {
             Map.entry("unsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("punsubscribe", RoutingShape.UNSUBSCRIBE),
             Map.entry("sunsubscribe", RoutingShape.UNSUBSCRIBE),
-            Map.entry("monitor", RoutingShape.UNSUPPORTED),
+            Map.entry("monitor", RoutingShape.MONITOR),
             Map.entry("sync", RoutingShape.UNSUPPORTED),
             Map.entry("psync", RoutingShape.UNSUPPORTED),
             Map.entry("replconf", RoutingShape.UNSUPPORTED),

@@ -92,6 +92,8 @@ public final class Router {
             // proxy pins it to the node of its first key instead when one comes (transactionNode).
             case MULTI -> pinned(topology.isCluster() ? anyShard(topology, client.affinity()) : topology.primaryShard(),
                     false, role, readSeq);
+            case MONITOR -> topology.isCluster() ? new Route.Refuse(RoutingErrors.MONITOR_IN_CLUSTER)
+                    : pinned(topology.primaryShard(), true, role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
             case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)
                     : data(RoutingShape.SINGLE_SLOT, spec, args, client, role, topology, readSeq);

@@ -62,7 +62,11 @@ public final class RoutingErrors {
         return "ERR " + args.asString(0).toUpperCase(Locale.ROOT) + " without MULTI";
     }
 
-    /** A command a multiplexing proxy cannot carry ({@code CLIENT TRACKING}, {@code MONITOR}). */
+    /** MONITOR through a cluster-mode service: one connection would watch one master of several. */
+    public static final String MONITOR_IN_CLUSTER = "ERR respproxy: MONITOR in cluster mode would watch one"
+            + " master of several; run it on each node";
+
+    /** A command a multiplexing proxy cannot carry ({@code SYNC}, {@code PSYNC}, {@code REPLCONF}). */
     public static String unsupported(CommandSpec spec) {
         return "ERR " + spec.name().replace('|', ' ').toUpperCase(Locale.ROOT)
                 + " is not supported by respproxy (the proxy multiplexes backend connections)";

@@ -177,7 +177,8 @@ class CommandTableTest {
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "TRACKING", "ON").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "KILL", "ID", "1").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "PAUSE", "10").shape());
-        assertEquals(RoutingShape.UNSUPPORTED, spec("MONITOR").shape());
+        assertEquals(RoutingShape.MONITOR, spec("MONITOR").shape());
+        assertEquals(RoutingShape.UNSUPPORTED, spec("SYNC").shape());
         assertEquals(RoutingShape.LOCAL, spec("CLIENT", "GETREDIR").shape());
         assertEquals(RoutingShape.OUT_OF_BAND, spec("SCRIPT", "KILL").shape());
         assertEquals(RoutingShape.OUT_OF_BAND, spec("FUNCTION", "KILL").shape());

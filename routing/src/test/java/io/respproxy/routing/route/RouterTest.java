@@ -101,7 +101,8 @@ class RouterTest {
             Map.entry(RoutingShape.SUBSCRIBE, new String[] {"SUBSCRIBE", "c"}),
             Map.entry(RoutingShape.UNSUBSCRIBE, new String[] {"UNSUBSCRIBE"}),
             Map.entry(RoutingShape.BLOCKING, new String[] {"BLPOP", A, "0"}),
-            Map.entry(RoutingShape.UNSUPPORTED, new String[] {"MONITOR"}),
+            Map.entry(RoutingShape.MONITOR, new String[] {"MONITOR"}),
+            Map.entry(RoutingShape.UNSUPPORTED, new String[] {"SYNC"}),
             Map.entry(RoutingShape.UNKNOWN, new String[] {"NOSUCHCOMMAND", "x"})));
 
     @Test
@@ -160,7 +161,9 @@ class RouterTest {
             assertEquals(new Route.Pinned(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.SUBSCRIBE)));
             assertEquals(Route.LOCAL, route(STATIC, role, SAMPLES.get(RoutingShape.UNSUBSCRIBE)));
             assertEquals(new Route.Pinned(M, false), route(STATIC, role, SAMPLES.get(RoutingShape.BLOCKING)));
-            assertEquals(new Route.Refuse("ERR MONITOR is not supported by respproxy (the proxy multiplexes backend connections)"),
+            assertEquals(new Route.Pinned(replicas ? R1 : M, true), route(STATIC, role, SAMPLES.get(RoutingShape.MONITOR)),
+                    "MONITOR watches the node the port reads from");
+            assertEquals(new Route.Refuse("ERR SYNC is not supported by respproxy (the proxy multiplexes backend connections)"),
                     route(STATIC, role, SAMPLES.get(RoutingShape.UNSUPPORTED)));
             assertEquals(new Route.Refuse("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: 'x' "),
                     route(STATIC, role, SAMPLES.get(RoutingShape.UNKNOWN)));
@@ -235,6 +238,7 @@ class RouterTest {
                     route(CLUSTER, role, "BLPOP", A, B, "0"));
             assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
             assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
+            assertEquals(new Route.Refuse(RoutingErrors.MONITOR_IN_CLUSTER), route(CLUSTER, role, "MONITOR"));
             assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? ScanCursor.replicaTag(R1) : 0, 0), 2),
                     route(CLUSTER, role, "SCAN", "0"));
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
