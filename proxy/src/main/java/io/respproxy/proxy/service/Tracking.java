@@ -1,5 +1,6 @@
 package io.respproxy.proxy.service;
 
+
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.respproxy.proxy.backend.BackendConnection;
@@ -12,6 +13,8 @@ import io.respproxy.proxy.resp.RespValues;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
+import io.respproxy.routing.command.CommandTable;
+import io.respproxy.routing.command.ScriptCalls;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -134,6 +137,74 @@ public final class Tracking {
      */
     public void remember(long id, byte[] key, Object node) {
         tellDropped(table.remember(id, key, node));
+    }
+
+    /**
+     * Runs {@code then} on {@code loop} once every invalidation {@code node} sent before now has
+     * been handed to its clients' loops: a PING on the node's listener, whose PONG comes after
+     * every push the node wrote before it ran (and the clients' deliveries, queued on their loops
+     * before {@code then}). A reply held until then comes after the invalidations of writes that
+     * ran before the command it answers, as on Redis. At once when the node has no confirmed
+     * listener (nothing to wait for), or when the fence's connection fails.
+     */
+    public void fence(NodeAddress node, EventLoop loop, Runnable then) {
+        EventLoop h = host;
+        if (h == null) {
+            loop.execute(then);
+            return;
+        }
+        h.execute(() -> {
+            BackendConnection c = listeners.get(node);
+            if (c == null || !c.isUsable() || confirming.contains(node)) {
+                loop.execute(then);
+                return;
+            }
+            c.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "PING"), new PendingReply() {
+                @Override
+                public void onReply(ByteBuf reply, boolean error) {
+                    reply.release();
+                    loop.execute(then);
+                }
+
+                @Override
+                public void onFailure(BackendFailure failure, boolean written) {
+                    loop.execute(then);
+                }
+            });
+            BackendPool pool = pools.apply(h);
+            pool.markDirty(c);
+            pool.flushBackends();
+        });
+    }
+
+    /** Scripts (by SHA1) the proxy saw, and whether they may call a read-only command ({@link ScriptCalls}). */
+    private final Map<String, Boolean> scriptReads = new ConcurrentHashMap<>();
+    private static final int MAX_SCRIPTS = 10_000;
+
+    /**
+     * Whether a tracking client's script may read, which decides whether its declared keys are
+     * remembered (as Redis remembers them only when the script calls a read-only command): from
+     * the body of an EVAL (remembered for EVALSHA), from what a SCRIPT LOAD or EVAL of it showed for
+     * an EVALSHA; true when the proxy cannot tell (an unseen script, FCALL).
+     */
+    public boolean scriptMayRead(String command, byte[] bodyOrSha, CommandTable commands) {
+        if (command.startsWith("eval") && !command.startsWith("evalsha")) {
+            return scriptSeen(bodyOrSha, commands);
+        }
+        if (command.startsWith("evalsha")) {
+            return !Boolean.FALSE.equals(scriptReads.get(new String(bodyOrSha, java.nio.charset.StandardCharsets.UTF_8)
+                    .toLowerCase(java.util.Locale.ROOT)));
+        }
+        return true;
+    }
+
+    /** A script body the proxy saw (SCRIPT LOAD, a tracking client's EVAL): whether it may read, remembered. */
+    public boolean scriptSeen(byte[] body, CommandTable commands) {
+        boolean reads = ScriptCalls.mayRead(new String(body, java.nio.charset.StandardCharsets.UTF_8), commands);
+        if (scriptReads.size() < MAX_SCRIPTS) {
+            scriptReads.put(ClientPause.sha1(body), reads);
+        }
+        return reads;
     }
 
     /** A new bound for the table (a reload, or CONFIG SET tracking-table-max-keys through the proxy). */

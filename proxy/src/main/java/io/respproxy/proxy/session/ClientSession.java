@@ -29,6 +29,7 @@ import io.respproxy.routing.route.Route;
 import io.respproxy.routing.route.Router;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -273,11 +274,12 @@ public final class ClientSession implements ClientHandle {
     private static final java.util.Set<String> MAY_REPLICATE = java.util.Set.of("publish", "spublish", "pfcount",
             "script|flush");
 
-    private static void learnScripts(ClientPause pause, CommandSpec spec, RespRequest req) {
+    private void learnScripts(ClientPause pause, CommandSpec spec, RespRequest req) {
         switch (spec.name()) {
             case "script|load" -> {
                 if (req.size() == 3) {
                     pause.scriptSeen(req.argBytes(2));
+                    service.tracking().scriptSeen(req.argBytes(2), service.router().table());
                 }
             }
             case "eval" -> {
@@ -339,6 +341,7 @@ public final class ClientSession implements ClientHandle {
     /** A new place in the reply order (suppressed under CLIENT REPLY OFF/SKIP). */
     ReplySlot newSlot(ReplySlot.ReplyHook hook) {
         ReplySlot slot = new ReplySlot(this, hook);
+        slot.keys = tracking.keysOfCommand();
         meter.assign(slot);
         if (repliesOff || repliesToSkip > 0) {
             slot.suppressed = true;
@@ -349,20 +352,59 @@ public final class ClientSession implements ClientHandle {
     }
 
     /**
-     * Writes a frame that answers no command (a tracking invalidation) after every reply still
-     * on its way, so it never overtakes a value read before it; not counted as a reply and never
-     * suppressed by CLIENT REPLY, as Redis sends pushes. Called on this client's loop, in a task.
+     * Writes a frame that answers no command (a tracking invalidation of {@code keys}; null: a
+     * flush) in the place Redis would: after the reply of the last command still on its way that
+     * named one of the keys (the invalidation may come from it, and a value it read must not be
+     * cached after it), before the replies of the commands after that (a write that ran before
+     * them is reported before their replies; those replies wait for it: see {@link #slotFilled}).
+     * Not counted as a reply and never suppressed by CLIENT REPLY, as Redis sends pushes. Called
+     * on this client's loop, in a task.
      */
-    void push(ByteBuf frame) {
+    void push(ByteBuf frame, java.util.List<byte[]> keys) {
         if (closing || closeWhenDrained) {
             frame.release();
             return;
         }
+        ReplySlot before = keys == null ? null : firstAfterLastNaming(keys);
+        if (before != null && before == queue.peek()) {
+            writer.writeUnordered(frame); // nothing is owed before it: now, as Redis sends it
+            writer.flushNow();
+            return;
+        }
+        if (before != null) {
+            if (before.pushesBefore == null) {
+                before.pushesBefore = new ArrayList<>(2);
+            }
+            before.pushesBefore.add(frame);
+            return;
+        }
         ReplySlot slot = new ReplySlot(this, null);
         slot.reply = frame;
+        slot.push = true;
         queue.add(slot);
         drain();
         writer.flushNow(); // a task of its own, outside any read batch whose end would flush it
+    }
+
+    /**
+     * The queued slot after the last one whose command named one of {@code keys} (or that is an
+     * invalidation itself), and not before one that has invalidations to write already; null:
+     * none after it.
+     */
+    private ReplySlot firstAfterLastNaming(java.util.List<byte[]> keys) {
+        ReplySlot candidate = null;
+        boolean next = true;
+        for (ReplySlot s : queue) {
+            if (next || s.pushesBefore != null) {
+                candidate = s; // and never before an earlier invalidation: they keep their order
+                next = false;
+            }
+            if (s.push || s.names(keys)) {
+                next = true;
+                candidate = null;
+            }
+        }
+        return candidate;
     }
 
     ClientTracking tracking() {
@@ -390,6 +432,17 @@ public final class ClientSession implements ClientHandle {
             slot.discard(); // the client is gone (its queue was already emptied)
             return;
         }
+        if (slot.node != null && tracking.fencesReplies()) {
+            slot.fenced = true;
+            service.tracking().fence(slot.node, channel.eventLoop(), () -> {
+                slot.fenced = false;
+                if (!closing && queue.peek() == slot) {
+                    drain();
+                    writer.flushNow();
+                }
+            });
+            return;
+        }
         if (queue.peek() == slot) {
             drain();
             writer.flushSoon();
@@ -399,8 +452,14 @@ public final class ClientSession implements ClientHandle {
     /** Writes every filled slot from the head of the queue; resumes reading when there is room again. */
     private void drain() {
         ReplySlot head;
-        while ((head = queue.peek()) != null && head.done()) {
+        while ((head = queue.peek()) != null && head.done() && !head.fenced) {
             queue.poll();
+            if (head.pushesBefore != null) {
+                for (ByteBuf p : head.pushesBefore) {
+                    writer.writeUnordered(p);
+                }
+                head.pushesBefore = null;
+            }
             ByteBuf reply = head.reply;
             ByteBuf source = head.source;
             head.reply = null;

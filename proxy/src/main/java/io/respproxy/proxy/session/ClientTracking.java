@@ -35,6 +35,9 @@ final class ClientTracking implements Tracking.Client {
     private boolean caching;
     private boolean brokenRedirect;
     private long redirect;
+    /** The keys of the command being handled (see {@link #keepKeys}), and those of the open MULTI. */
+    private List<byte[]> commandKeys;
+    private List<byte[]> transactionKeys;
     private final List<byte[]> prefixes = new ArrayList<>();
     /**
      * NOLOOP: keys this client wrote in the last {@link #OWN_WRITE_NANOS}, with how many writes
@@ -72,13 +75,15 @@ final class ClientTracking implements Tracking.Client {
      * CACHING itself uses up a CACHING given before it (outside MULTI, as Redis).
      */
     void beforeCommand(CommandSpec spec, RespRequest req) {
+        commandKeys = null;
         if (!on) {
             return;
         }
+        keepKeys(spec, req);
         boolean cachingCommand = spec.name().equals("client|caching");
-        // A script's declared keys too: Redis remembers them when the script reads; the proxy
-        // cannot see inside, so it remembers them always (an extra invalidation, never a missing one).
-        boolean reads = spec.isReadOnly() || spec.runsScript();
+        // A script's declared keys too, as Redis remembers them, when the script calls a read
+        // (as far as its body tells: see ScriptCalls).
+        boolean reads = spec.isReadOnly() || (spec.runsScript() && scriptMayRead(spec, req));
         if (!bcast && reads && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
             int n = spec.keyCount(req);
             for (int i = 0; i < n; i++) {
@@ -99,6 +104,58 @@ final class ClientTracking implements Tracking.Client {
         if (!cachingCommand && session.pinned().mode() != PinnedSession.Mode.TRANSACTION) {
             caching = false;
         }
+    }
+
+    /**
+     * The keys of the command about to run (for its reply slot: an invalidation of one of them is
+     * written after that reply); a transaction's EXEC names every key its queued commands named.
+     */
+    private void keepKeys(CommandSpec spec, RespRequest req) {
+        String name = spec.name();
+        boolean inTransaction = session.pinned().mode() == PinnedSession.Mode.TRANSACTION;
+        if (name.equals("multi")) {
+            transactionKeys = new ArrayList<>();
+            return;
+        }
+        if (name.equals("exec") || name.equals("discard")) {
+            commandKeys = transactionKeys;
+            transactionKeys = null;
+            return;
+        }
+        if (!spec.isKnown() || !spec.acceptsArgCount(req.size())) {
+            return;
+        }
+        int n = spec.keyCount(req);
+        if (n <= 0) {
+            return;
+        }
+        List<byte[]> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(req.argBytes(spec.keyIndex(req, i)));
+        }
+        commandKeys = keys;
+        if (inTransaction && transactionKeys != null) {
+            transactionKeys.addAll(keys);
+        }
+    }
+
+    /** The keys of the command being handled now (see {@link #keepKeys}); null when not tracking. */
+    List<byte[]> keysOfCommand() {
+        return commandKeys;
+    }
+
+    /**
+     * Whether this client's replies wait for its nodes' invalidations sent before them: a RESP3
+     * client that gets its own invalidations, as Redis writes an invalidation of a write that ran
+     * before a command ahead of that command's reply on the same connection.
+     */
+    boolean fencesReplies() {
+        return on && redirect == 0 && session.state().protocol() == 3;
+    }
+
+    private boolean scriptMayRead(CommandSpec spec, RespRequest req) {
+        return req.size() < 2 || session.service().tracking().scriptMayRead(spec.name(), req.argBytes(1),
+                session.service().router().table());
     }
 
     /**
@@ -403,7 +460,7 @@ final class ClientTracking implements Tracking.Client {
                 RespWriter.pushHeader(out, 3, 2);
                 RespWriter.bulk(out, "tracking-redir-broken");
                 RespWriter.integer(out, redirect);
-                session.push(out);
+                session.push(out, null);
             }
             return;
         }
@@ -447,8 +504,8 @@ final class ClientTracking implements Tracking.Client {
             return;
         }
         List<List<byte[]>> each = messages == null ? java.util.Collections.singletonList(null) : messages;
-        ByteBuf out = to.alloc().buffer(64);
         for (List<byte[]> keys : each) {
+            ByteBuf out = to.alloc().buffer(64);
             if (proto == 3) {
                 RespWriter.pushHeader(out, 3, 2);
                 RespWriter.bulk(out, "invalidate");
@@ -465,8 +522,8 @@ final class ClientTracking implements Tracking.Client {
                     RespWriter.bulk(out, k);
                 }
             }
+            to.push(out, keys);
         }
-        to.push(out);
     }
 
     private static String text(byte[] b) {

@@ -42,6 +42,18 @@ final class ReplySlot implements PendingReply {
     int order = -1;
     /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
     boolean suppressed;
+    /**
+     * A tracking client's command: the keys it names (a transaction's EXEC: those of its queued
+     * commands), so that an invalidation of one of them is written after this reply, not before
+     * (see {@link ClientSession#push}); null otherwise.
+     */
+    java.util.List<byte[]> keys;
+    /** Filled, but held until its node's invalidations sent before it are in (see Tracking#fence). */
+    boolean fenced;
+    /** An invalidation queued in the place of a reply (it comes after every reply before it). */
+    boolean push;
+    /** Invalidations to write before this slot's reply, in order; null when none. */
+    java.util.List<ByteBuf> pushesBefore;
     /** The topology version when the request was last sent, and when a node refused it with -READONLY. */
     long sentVersion;
     long refusedVersion;
@@ -79,6 +91,21 @@ final class ReplySlot implements PendingReply {
 
     boolean done() {
         return reply != null;
+    }
+
+    /** Whether this command named {@code key} (a tracking client's; false when keys were not kept). */
+    boolean names(java.util.List<byte[]> invalidated) {
+        if (keys == null) {
+            return false;
+        }
+        for (byte[] k : keys) {
+            for (byte[] i : invalidated) {
+                if (java.util.Arrays.equals(k, i)) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     @Override
@@ -175,6 +202,10 @@ final class ReplySlot implements PendingReply {
     void discard() {
         dropRequest();
         untrack();
+        if (pushesBefore != null) {
+            pushesBefore.forEach(ByteBuf::release);
+            pushesBefore = null;
+        }
         if (reply != null) {
             reply.release();
             reply = null;

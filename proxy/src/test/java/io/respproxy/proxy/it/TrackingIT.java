@@ -71,6 +71,94 @@ class TrackingIT {
         }
     }
 
+    /**
+     * Where Redis puts an invalidation among a RESP3 client's replies, through the proxy: one for
+     * a write that ran before a command comes before that command's reply (here before PONG, the
+     * write answered before PING was sent); one caused by the client's own command comes after
+     * that command's reply (HDEL, and a transaction's EXEC), so a value the command read is never
+     * cached after its invalidation. One that comes while a command waits (BLPOP) is sent at once.
+     */
+    @Test
+    void invalidationsComeWhereRedisPutsThemAmongTheReplies() throws Exception {
+        try (RawClient tracker = new RawClient(proxy.writePort()); RawClient writer = new RawClient(proxy.writePort())) {
+            tracker.send(RawClient.command("HELLO", "3"));
+            tracker.readReply();
+            tracker.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            assertEquals("+OK", tracker.readReply());
+            for (int round = 0; round < 20; round++) {
+                // (A write pipelined ahead of a read of the same key would bring an invalidation
+                // Redis does not send: the proxy remembers the read before it is sent.)
+                writer.send(RawClient.command("SET", "o:k", "1"));
+                assertEquals("+OK", writer.readReply());
+                tracker.send(RawClient.command("GET", "o:k"));
+                assertEquals("1", tracker.readReply());
+                writer.send(RawClient.command("INCR", "o:k"));
+                assertEquals(":2", writer.readReply());
+                tracker.send(RawClient.command("PING"));
+                assertEquals(">[invalidate, [o:k]]", tracker.readReply(), "round " + round + ": the earlier write first");
+                assertEquals("+PONG", tracker.readReply());
+
+                writer.send(RawClient.command("HSET", "o:h", "f", "1"));
+                assertEquals(":1", writer.readReply());
+                tracker.send(RawClient.command("HGET", "o:h", "f"));
+                assertEquals("1", tracker.readReply());
+                tracker.send(RawClient.command("HDEL", "o:h", "f"));
+                assertEquals(":1", tracker.readReply(), "round " + round + ": its own write's reply first");
+                assertEquals(">[invalidate, [o:h]]", tracker.readReply());
+
+                tracker.send(RawClient.command("GET", "o:k"));
+                assertEquals("2", tracker.readReply());
+                tracker.send(RawClient.command("MULTI") + RawClient.command("INCR", "o:k") + RawClient.command("EXEC"));
+                assertEquals("+OK", tracker.readReply());
+                assertEquals("+QUEUED", tracker.readReply());
+                assertEquals("[:3]", tracker.readReply(), "round " + round + ": the transaction's reply first");
+                assertEquals(">[invalidate, [o:k]]", tracker.readReply());
+                writer.send(RawClient.command("DEL", "o:k"));
+                assertEquals(":1", writer.readReply());
+            }
+            // A write while the client waits on another key: the invalidation comes at once, not
+            // after the wait's reply.
+            tracker.send(RawClient.command("GET", "o:k"));
+            assertEquals("(nil)", tracker.readReply());
+            tracker.send(RawClient.command("BLPOP", "o:list", "2"));
+            Thread.sleep(100);
+            long start = System.nanoTime();
+            writer.send(RawClient.command("SET", "o:k", "x"));
+            assertEquals("+OK", writer.readReply());
+            assertEquals(">[invalidate, [o:k]]", tracker.readReply());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 1000, "the invalidation came while BLPOP waited: " + millis + " ms");
+            assertEquals("(nil)", tracker.readReply(), "then BLPOP timed out");
+        }
+    }
+
+    /** A script's declared keys are tracked when it calls a read, as in Redis; not when it only writes. */
+    @Test
+    void aScriptIsTrackedWhenItReads() throws Exception {
+        try (RawClient tracker = new RawClient(proxy.writePort()); RawClient writer = new RawClient(proxy.writePort())) {
+            tracker.send(RawClient.command("HELLO", "3"));
+            tracker.readReply();
+            tracker.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            assertEquals("+OK", tracker.readReply());
+            String writes = "redis.call('set', KEYS[1], 'x')";
+            tracker.send(RawClient.command("EVAL", writes, "1", "s:k"));
+            tracker.readReply();
+            tracker.send(RawClient.command("SCRIPT", "LOAD", writes));
+            String sha = tracker.readReply();
+            tracker.send(RawClient.command("EVALSHA", sha, "1", "s:k2"));
+            tracker.readReply();
+            writer.send(RawClient.command("MSET", "s:k", "1", "s:k2", "1"));
+            assertEquals("+OK", writer.readReply());
+            tracker.send(RawClient.command("PING"));
+            assertEquals("+PONG", tracker.readReply(), "a script that only writes tracks nothing");
+            tracker.send(RawClient.command("EVAL", "return redis.call('get', KEYS[1])", "1", "s:k"));
+            assertEquals("1", tracker.readReply());
+            writer.send(RawClient.command("SET", "s:k", "2"));
+            assertEquals("+OK", writer.readReply());
+            assertEquals(">[invalidate, [s:k]]", tracker.readReply(), "a script that reads tracks its keys");
+        }
+    }
+
     @Test
     void broadcastWithPrefixesRedirectedToAResp2Subscriber() throws Exception {
         try (RawClient sub = new RawClient(proxy.writePort());
