@@ -155,8 +155,8 @@ final class InfoCommand {
             String header = trimmed.lines().findFirst().orElse("").toLowerCase(Locale.ROOT);
             String replaced = switch (header) {
                 case "# clients" -> clientsSection(s, blockedOnNode(trimmed));
-                case "# stats" -> statsSection(s, infoField(trimmed, "total_error_replies"));
-                case "# replication" -> replicationSection(s);
+                case "# stats" -> mergeFields(trimmed, statsFields(s, infoField(trimmed, "total_error_replies")));
+                case "# replication" -> replicationSection(s) + nodeReplicationFields(trimmed);
                 case "# server" -> trimmed + "\r\nrespproxy_version:" + ProxyVersion.get() + "\r\n";
                 default -> trimmed + "\r\n";
             };
@@ -216,7 +216,56 @@ final class InfoCommand {
     }
 
     private static String statsSection(ClientSession s) {
-        return statsSection(s, -1);
+        StringBuilder sb = new StringBuilder("# Stats\r\n");
+        statsFields(s, -1).forEach((k, v) -> sb.append(k).append(':').append(v).append("\r\n"));
+        return sb.toString();
+    }
+
+    /**
+     * The node's INFO {@code block} (header first) with {@code ours} in place of its own values
+     * of those fields, and those of ours it lacks at the end: the node's other fields (its
+     * keyspace hits, expired keys, MIGRATE's cached sockets...) stay, as Redis would show them.
+     */
+    static String mergeFields(String block, java.util.Map<String, String> ours) {
+        StringBuilder out = new StringBuilder(block.length() + 256);
+        java.util.Set<String> done = new java.util.HashSet<>();
+        for (String line : block.split("\r\n")) {
+            int colon = line.indexOf(':');
+            String name = line.startsWith("#") || colon < 0 ? null : line.substring(0, colon);
+            if (name != null && ours.containsKey(name)) {
+                out.append(name).append(':').append(ours.get(name));
+                done.add(name);
+            } else {
+                out.append(line);
+            }
+            out.append("\r\n");
+        }
+        ours.forEach((k, v) -> {
+            if (!done.contains(k)) {
+                out.append(k).append(':').append(v).append("\r\n");
+            }
+        });
+        return out.toString();
+    }
+
+    /** What the proxy says itself in Replication: the node's own fields that describe its replicas and its master go. */
+    private static final java.util.regex.Pattern PROXY_REPLICATION_FIELD = java.util.regex.Pattern.compile(
+            "(role|connected_slaves|slave\\d+|master_host|master_port|master_link_status|master_last_io_seconds_ago"
+                    + "|master_sync_in_progress|slave_read_repl_offset|slave_repl_offset|slave_priority|slave_read_only"
+                    + "|replica_announced|master_link_down_since_seconds):.*");
+
+    /**
+     * The node's Replication fields that are about its replication stream (master_replid,
+     * master_repl_offset, the backlog...), which the proxy's view of the topology keeps.
+     */
+    static String nodeReplicationFields(String block) {
+        StringBuilder out = new StringBuilder();
+        for (String line : block.split("\r\n")) {
+            if (!line.startsWith("#") && line.indexOf(':') > 0 && !PROXY_REPLICATION_FIELD.matcher(line).matches()) {
+                out.append(line).append("\r\n");
+            }
+        }
+        return out.toString();
     }
 
     /**
@@ -225,17 +274,19 @@ final class InfoCommand {
      * counts what its scripts' redis.call met even when the script caught it, which the proxy
      * cannot see.
      */
-    private static String statsSection(ClientSession s, long nodeErrors) {
+    private static java.util.Map<String, String> statsFields(ClientSession s, long nodeErrors) {
         ServiceRuntime.ServiceStats st = s.service().stats();
         long[] since = st.sinceReset();
-        return "# Stats\r\ntotal_connections_received:" + since[0]
-                + "\r\ntotal_commands_processed:" + since[1]
-                + "\r\nrejected_connections:" + since[2]
-                + "\r\nevicted_clients:" + s.service().clientMemory().evictedClients()
-                + "\r\ntotal_error_replies:" + (Math.max(0, nodeErrors) + since[3])
-                + "\r\ntracking_total_keys:" + s.service().tracking().table().size()
-                + "\r\ntracking_total_items:" + s.service().tracking().table().items()
-                + "\r\ntracking_total_prefixes:" + s.service().tracking().table().prefixes() + "\r\n";
+        java.util.Map<String, String> f = new java.util.LinkedHashMap<>();
+        f.put("total_connections_received", Long.toString(since[0]));
+        f.put("total_commands_processed", Long.toString(since[1]));
+        f.put("rejected_connections", Long.toString(since[2]));
+        f.put("evicted_clients", Long.toString(s.service().clientMemory().evictedClients()));
+        f.put("total_error_replies", Long.toString(Math.max(0, nodeErrors) + since[3]));
+        f.put("tracking_total_keys", Long.toString(s.service().tracking().table().size()));
+        f.put("tracking_total_items", Long.toString(s.service().tracking().table().items()));
+        f.put("tracking_total_prefixes", Long.toString(s.service().tracking().table().prefixes()));
+        return f;
     }
 
     /**
