@@ -12,7 +12,10 @@
 #   env UNITS="unit/type/list unit/multi" runs only those units; UNIT_TIMEOUT (s) as run-suite.sh.
 #   env REDIS_SUITE: the runner, default ../shared/redis-suite/run-suite.sh beside the repository.
 #   env JAR: the proxy's jar (default proxy/target/respproxy.jar; built when missing).
-# Output: run-suite.sh's per-unit counts and total, then the tests that pass against Redis alone
+# Runs the runner once per unit; between units, a node left busy by a script that a failed test
+# never killed gets SCRIPT KILL / FUNCTION KILL (said in the output), as the suite's own harness
+# would start a fresh server.
+# Output: run-suite.sh's per-unit counts and the total, then the tests that pass against Redis alone
 # (its baseline-ok-direct.txt, or baseline-ok-cluster-mode.txt for cluster) but not through the
 # proxy, one per line as "unit<TAB>test" (also in OUTDIR/differs.txt). Needs tclsh (apt-get
 # install tcl), redis-server, redis-sentinel, redis-cli, python3. Takes 10-20 minutes per mode.
@@ -73,11 +76,13 @@ BASELINE=$(dirname "$RUNNER")/baseline-ok-direct.txt
 case "$MODE" in
   static)
     P=$(free_port); start_redis r "$P"
+    DATA_PORTS=$P
     TOPOLOGY="mode = static
     static.servers = [\"127.0.0.1:$P\"]" ;;
   sentinel)
     PM=$(free_port); PR=$(free_port)
     start_redis m "$PM"; start_redis r "$PR" "replicaof 127.0.0.1 $PM"
+    DATA_PORTS="$PM $PR"
     wait_for 30 "the replica in sync" sh -c "redis-cli -p $PR info replication | grep -q 'master_link_status:up'"
     SENT=()
     for i in 1 2 3; do
@@ -96,6 +101,7 @@ case "$MODE" in
       P=$(free_port); start_redis "c$i" "$P" "cluster-enabled yes" "cluster-config-file $WORK/c$i/nodes.conf"
       NODES+=("127.0.0.1:$P")
     done
+    DATA_PORTS="${NODES[*]##*:}"
     redis-cli --cluster create "${NODES[@]}" --cluster-replicas 0 --cluster-yes > "$WORK/create.log"
     wait_for 30 "the cluster to be ok" sh -c "redis-cli -p ${NODES[0]##*:} cluster info | grep -q 'cluster_state:ok'"
     TOPOLOGY="mode = cluster
@@ -122,7 +128,31 @@ if [ "$MODE" = cluster ]; then
 fi
 
 echo "respproxy ($MODE mode) on 127.0.0.1:$PW; suite output in $OUT"
-"$RUNNER" 127.0.0.1 "$PW" "$OUT" "${SUITE_ARGS[@]}" | tee "$OUT/summary.txt"
+# One runner call per unit, so that between units a script a failed test left running forever
+# (its SCRIPT KILL was in the part that did not run) is killed on the nodes: the suite's own
+# harness starts a fresh server per unit, which external mode does not, and one such script
+# otherwise fails every later unit with -BUSY (seen in cluster mode: "EXEC and script timeout").
+ALL_UNITS=$(sed -n '/^UNITS=\${UNITS:-"/,/"}$/p' "$RUNNER" | sed -e 's/^UNITS=\${UNITS:-"//' -e 's/"}$//')
+unbusy() {
+  local p
+  for p in $DATA_PORTS; do
+    if cli "$p" ping 2>&1 | grep -q BUSY; then
+      cli "$p" script kill > /dev/null 2>&1; cli "$p" function kill > /dev/null 2>&1
+      echo "redis_suite: 127.0.0.1:$p was left busy by a script after that unit: killed it"
+    fi
+  done
+}
+: > "$OUT/summary.txt"; : > "$OUT/ok.txt"; : > "$OUT/err.txt"
+for u in ${UNITS:-$ALL_UNITS}; do
+  d="$OUT/units/$(echo "$u" | tr / _)"
+  UNITS="$u" "$RUNNER" 127.0.0.1 "$PW" "$d" "${SUITE_ARGS[@]}" | grep -v '^TOTAL\|^distinct' | tee -a "$OUT/summary.txt"
+  cat "$d/ok.txt" >> "$OUT/ok.txt"; cat "$d/err.txt" >> "$OUT/err.txt"
+  mv "$d"/*.log "$OUT/" 2> /dev/null || true
+  unbusy | tee -a "$OUT/summary.txt"
+done
+rm -rf "$OUT/units"
+echo "TOTAL ok=$(wc -l < "$OUT/ok.txt") err=$(wc -l < "$OUT/err.txt") (against Redis alone: $(wc -l < "$BASELINE"))" \
+  | tee -a "$OUT/summary.txt"
 comm -23 <(sort -u "$BASELINE") <(sort -u "$OUT/ok.txt") > "$OUT/differs.txt" || true
 echo "passing against Redis alone ($(basename "$BASELINE"): $(wc -l < "$BASELINE")), not through respproxy ($MODE): $(wc -l < "$OUT/differs.txt") distinct names"
 cat "$OUT/differs.txt"
