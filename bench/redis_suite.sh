@@ -44,14 +44,23 @@ OUT=$(cd "$OUT" && pwd)
 WORK=$(mktemp -d /tmp/respproxy-suite-work.XXXXXX)
 PIDS=()
 cleanup() {
-  local p
+  local p i
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # A redis-server busy with a script does not act on SIGTERM: after 5 s, SIGKILL what is left.
+  for i in $(seq 50); do
+    for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && break; done
+    kill -0 "$p" 2>/dev/null || break
+    sleep 0.1
+  done
+  for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+# A cluster node's bus listens 10000 above its port: Redis refuses ports above 55535.
+free_cluster_port() { local p; p=$(free_port); while [ "$p" -gt 55535 ]; do p=$(free_port); done; echo "$p"; }
 cli() { redis-cli -h 127.0.0.1 -p "$@"; }
 wait_for() { # SECONDS WHAT COMMAND...
   local deadline=$((SECONDS + $1)) what=$2; shift 2
@@ -98,7 +107,7 @@ case "$MODE" in
   cluster)
     NODES=()
     for i in 1 2 3; do
-      P=$(free_port); start_redis "c$i" "$P" "cluster-enabled yes" "cluster-config-file $WORK/c$i/nodes.conf"
+      P=$(free_cluster_port); start_redis "c$i" "$P" "cluster-enabled yes" "cluster-config-file $WORK/c$i/nodes.conf"
       NODES+=("127.0.0.1:$P")
     done
     DATA_PORTS="${NODES[*]##*:}"

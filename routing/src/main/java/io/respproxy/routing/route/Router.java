@@ -154,7 +154,7 @@ public final class Router {
     private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, int seq) {
         int n = spec.keyCount(args);
         if (n < 0) {
-            return new Route.Refuse(RoutingErrors.SYNTAX);
+            return new Route.Refuse(RoutingErrors.keysNotFound(spec, args));
         }
         if (n == 0) {
             return anyShard(t, seq);
@@ -337,7 +337,7 @@ public final class Router {
     private Route split(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t, int seq) {
         int n = spec.keyCount(args);
         if (n <= 0) {
-            return n < 0 ? new Route.Refuse(RoutingErrors.SYNTAX) : toNode(t.primaryShard(), read, role, seq);
+            return n < 0 ? new Route.Refuse(RoutingErrors.keysNotFound(spec, args)) : toNode(t.primaryShard(), read, role, seq);
         }
         int[] keyArgs = new int[n];
         spec.keyIndexes(args, keyArgs);

@@ -244,6 +244,11 @@ class RouterTest {
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
                     "XREAD without BLOCK is a plain read of one slot");
             assertEquals(new Route.Refuse("ERR syntax error"), route(CLUSTER, role, "EVAL", "s", "5", A));
+            // Keys not found because arguments are missing: the node's arity error, which it checks first.
+            assertEquals(new Route.Refuse("ERR wrong number of arguments for 'getex' command"), route(CLUSTER, role, "GETEX"));
+            assertEquals(new Route.Refuse("ERR wrong number of arguments for 'mset' command"), route(CLUSTER, role, "MSET", A));
+            assertEquals(new Route.Refuse("ERR wrong number of arguments for 'lmpop' command"),
+                    route(CLUSTER, role, "LMPOP", "1"));
         }
     }
 
