@@ -153,10 +153,12 @@ public final class Router {
      */
     private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, int seq) {
         int n = spec.keyCount(args);
-        if (n < 0) {
-            return new Route.Refuse(RoutingErrors.keysNotFound(spec, args));
+        if (n < 0 && !spec.acceptsArgCount(args.size())) {
+            return new Route.Refuse(RoutingErrors.arity(spec)); // what a node checks first
         }
-        if (n == 0) {
+        if (n <= 0) {
+            // No keys, or none to be found in these arguments (EVAL with a bad numkeys, MSET with
+            // an odd count): a cluster node runs such a command itself, and answers its own error.
             return anyShard(t, seq);
         }
         int slot = -1;
@@ -197,8 +199,8 @@ public final class Router {
             // refused, which fails the transaction as any refusal does.
             return new Route.Refuse(RoutingErrors.inClusterTransaction(spec));
         }
-        if (spec.keyCount(args) == 0) {
-            return null;
+        if (spec.keyCount(args) <= 0) {
+            return null; // runs wherever the transaction does (none to be found: the node answers its error)
         }
         Object owner = ownerOfKeys(spec, args, t, 0);
         if (!(owner instanceof Shard s)) {
@@ -337,7 +339,8 @@ public final class Router {
     private Route split(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t, int seq) {
         int n = spec.keyCount(args);
         if (n <= 0) {
-            return n < 0 ? new Route.Refuse(RoutingErrors.keysNotFound(spec, args)) : toNode(t.primaryShard(), read, role, seq);
+            return n < 0 && !spec.acceptsArgCount(args.size()) ? new Route.Refuse(RoutingErrors.arity(spec))
+                    : toNode(t.primaryShard(), read, role, seq); // the node answers a bad key count itself
         }
         int[] keyArgs = new int[n];
         spec.keyIndexes(args, keyArgs);

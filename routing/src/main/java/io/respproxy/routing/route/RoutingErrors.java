@@ -62,14 +62,9 @@ public final class RoutingErrors {
         return "ERR " + args.asString(0).toUpperCase(Locale.ROOT) + " without MULTI";
     }
 
-    /**
-     * The keys of a command could not be found in its arguments (a cluster needs them to route):
-     * Redis's arity error when the count of arguments is wrong, which a node checks first, else
-     * a syntax error.
-     */
-    public static String keysNotFound(CommandSpec spec, CommandArgs args) {
-        return spec.acceptsArgCount(args.size()) ? SYNTAX
-                : "ERR wrong number of arguments for '" + spec.name() + "' command";
+    /** Redis's arity error, which a node checks before anything else (a cluster node before the keys). */
+    public static String arity(CommandSpec spec) {
+        return "ERR wrong number of arguments for '" + spec.name() + "' command";
     }
 
     /** MONITOR through a cluster-mode service: one connection would watch one master of several. */
