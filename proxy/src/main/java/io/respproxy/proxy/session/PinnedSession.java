@@ -18,7 +18,7 @@ import io.respproxy.routing.route.Route;
  * waits, later commands wait too, as they would on a real Redis connection.
  *
  * <p>This class pins the client to its connection and gives it back; what is sent on it is the
- * state's own: {@link Transaction}, {@link BlockedConnection}, {@link Subscription}.
+ * state's own: {@link Transaction}, {@link BlockedConnection}, {@link Subscription}, {@link MonitorPipe}.
  */
 final class PinnedSession {
 
@@ -139,7 +139,10 @@ final class PinnedSession {
             return;
         }
         if (spec.shape() == RoutingShape.MONITOR) {
-            monitor(conn, req);
+            dedicated = conn;
+            tainted = true; // in monitor mode for good: never given back to a pool
+            mode(Mode.MONITOR);
+            MonitorPipe.start(session, conn, req, () -> dedicated == conn);
             return;
         }
         if (spec.shape() == RoutingShape.SUBSCRIBE) {
@@ -157,46 +160,6 @@ final class PinnedSession {
                 blocked = BlockedConnection.send(session, conn, req, spec, this::end);
             }
         }
-    }
-
-    /**
-     * MONITOR: from now on the client talks to the node on {@code conn} as if connected to it, and
-     * whatever the node sends (+OK, the line for every command it runs, its answers to the
-     * client's later commands: "-ERR Replica can't interact with the keyspace" for most) goes to
-     * the client as it comes, so the two stay in the node's order. The connection is never given
-     * back to a pool (it stays in monitor mode); if it dies, the client's connection is closed, as
-     * a node that goes away closes its monitors'.
-     */
-    private void monitor(BackendConnection conn, RespRequest req) {
-        dedicated = conn;
-        tainted = true;
-        mode(Mode.MONITOR);
-        conn.fairReads();
-        conn.pipeTo(new BackendConnection.FrameSink() {
-            @Override
-            public void onFrame(io.netty.buffer.ByteBuf frame) {
-                if (dedicated == conn) {
-                    session.writeUnordered(frame);
-                } else {
-                    frame.release();
-                }
-            }
-
-            @Override
-            public void onClosed(io.respproxy.proxy.backend.BackendFailure why) {
-                if (dedicated == conn) {
-                    session.close();
-                }
-            }
-        });
-        toMonitor(req);
-    }
-
-    private void toMonitor(RespRequest req) {
-        session.meter().answeredUnordered(); // its answer is one of the frames the node streams
-        dedicated.sendRaw(req.frame().retainedDuplicate());
-        req.release();
-        session.pool().markDirty(dedicated);
     }
 
     /**
@@ -279,7 +242,7 @@ final class PinnedSession {
                 return true;
             }
             case MONITOR -> {
-                toMonitor(req);
+                MonitorPipe.send(session, dedicated, req);
                 return true;
             }
             default -> {
