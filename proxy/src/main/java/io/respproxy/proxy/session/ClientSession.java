@@ -335,6 +335,7 @@ public final class ClientSession implements ClientHandle {
             dispatcher.execute(route, req, spec);
         } finally {
             meter.end();
+            tracking.commandEnded(); // a slot made later (an asynchronous reply) names no keys
         }
     }
 

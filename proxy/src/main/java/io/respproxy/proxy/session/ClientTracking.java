@@ -139,6 +139,11 @@ final class ClientTracking implements Tracking.Client {
         }
     }
 
+    /** The command was handled: slots made from now on are not its. */
+    void commandEnded() {
+        commandKeys = null;
+    }
+
     /** The keys of the command being handled now (see {@link #keepKeys}); null when not tracking. */
     List<byte[]> keysOfCommand() {
         return commandKeys;
