@@ -314,9 +314,11 @@ public final class BackendPool {
                 conn.established = true;
                 nodeStats.connections.incrementAndGet();
                 nodeStats.opened.increment();
+                boolean reconnect = false;
                 if (Boolean.TRUE.equals(isShared) && !lostShared.isEmpty()) {
                     Integer lost = lostShared.remove(key);
                     if (lost != null) {
+                        reconnect = true;
                         nodeStats.reconnects.increment();
                         if (lost > 1) {
                             lostShared.put(key, lost - 1);
@@ -325,7 +327,14 @@ public final class BackendPool {
                 }
                 Handshake hs = Handshake.build(f.channel().alloc(), key, settings.credentials(),
                         settings.clusterReadOnly(), conn);
-                conn.activate(hs.requests(), hs.replies(), Handshake.gates(key));
+                // After a lost connection the node may be dying: a killed process's sockets close
+                // one by one, and while its listening socket is open the kernel still completes new
+                // connections (seen in CI: a reconnect reset a moment after the loss). Requests
+                // wait for the handshake's replies, so none is written to a process that never
+                // reads it (a reset then fails them as not sent, and they wait for a node) and
+                // none counts as "may have been applied" when it cannot have been. One round trip,
+                // on reconnects only.
+                conn.activate(hs.requests(), hs.replies(), Handshake.gates(key) || reconnect);
             } else {
                 nodeStats.connectFailures.increment();
                 String why = nodeFailed(key.node(), done.cause());
