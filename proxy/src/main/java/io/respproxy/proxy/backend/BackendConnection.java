@@ -85,6 +85,20 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private boolean retiring;
 
     /**
+     * Client-side caching (service/Tracking): the id of the node's connection this one's
+     * {@code CLIENT TRACKING ON REDIRECT id OPTIN} names (0: tracking never asked for; -1: the node
+     * refused it), and what to do when this connection closes (the keys it registered at the node
+     * will never be reported).
+     */
+    private long trackingRedirect;
+    private Runnable trackingLost;
+    /** Where this connection's own invalidation pushes go (RESP3, {@link #TRACKING_INLINE}). */
+    private Consumer<ByteBuf> trackingPushes;
+
+    /** {@link #trackingRedirect()} of a RESP3 connection that tracks without redirect: pushes come inline. */
+    public static final long TRACKING_INLINE = Long.MAX_VALUE;
+
+    /**
      * @param stats its node's counters (bytes, latency)
      * @param clock its loop's clock reading: replies store theirs there, flushes stamp requests with it
      */
@@ -405,6 +419,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             channel.close();
         }
         onClose.accept(this);
+        if (trackingLost != null && trackingRedirect > 0) {
+            trackingLost.run();
+        }
         // Failures arrive outside a read batch (close, timeout, refused connect): flush the
         // clients that just got their error replies, or they would wait for unrelated traffic.
         onReadComplete.run();
@@ -431,6 +448,30 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** See {@link #trackingRedirect}: the listener id asked for, 0 none, -1 refused. */
+    public long trackingRedirect() {
+        return trackingRedirect;
+    }
+
+    /**
+     * {@code CLIENT TRACKING ON [REDIRECT id]} was sent on this connection ({@code redirect}: the
+     * id, or {@link #TRACKING_INLINE}); {@code lost} runs (on this connection's loop) if it
+     * closes while tracking; {@code pushes} takes the invalidations the node pushes on this
+     * connection itself (ownership passes), in their place among the replies.
+     */
+    public void trackingRequested(long redirect, Runnable lost, Consumer<ByteBuf> pushes) {
+        trackingRedirect = redirect;
+        trackingLost = lost;
+        trackingPushes = pushes;
+    }
+
+    /** The node answered the request for {@code redirect}: OK ({@code ok}) or an error (never ask again here). */
+    public void trackingAnswered(long redirect, boolean ok) {
+        if (!ok && trackingRedirect == redirect) {
+            trackingRedirect = -1;
+        }
+    }
+
     /** Closes without error once nothing is pending (idle dedicated connections). */
     public void close() {
         fail(new BackendFailure(key.node(), BackendFailure.Kind.CLOSED, null));
@@ -444,6 +485,15 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      */
     public void onFrame(ByteBuf frame, RespReply.ErrorKind error, boolean push, ByteBuf source, int sourceIndex) {
         bytesIn += frame.readableBytes();
+        if (push && pipe == null && trackingRedirect != 0) {
+            // A connection that tracks for the proxy: its invalidations, never a reply.
+            if (trackingPushes != null) {
+                trackingPushes.accept(frame);
+            } else {
+                frame.release();
+            }
+            return;
+        }
         if (!push || pipe == null) {
             PendingReply head = pending.poll();
             if (head != null) {

@@ -11,6 +11,22 @@ import io.respproxy.proxy.resp.RespReply;
 public interface PendingReply {
 
     /**
+     * For a request whose reply nobody waits for (ASKING, CLIENT CACHING YES, the proxy's own
+     * PUBLISH): the reply is released; a failure needs no word, since what was sent behind the
+     * request fails with it and says so.
+     */
+    PendingReply DISCARD = new PendingReply() {
+        @Override
+        public void onReply(ByteBuf reply, boolean error) {
+            reply.release();
+        }
+
+        @Override
+        public void onFailure(BackendFailure failure, boolean written) {
+        }
+    };
+
+    /**
      * The reply arrived. Ownership of {@code reply} (one whole RESP frame) passes to the callee,
      * which must release it or hand it on.
      *

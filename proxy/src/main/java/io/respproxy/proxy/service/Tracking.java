@@ -30,13 +30,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Client-side caching through the proxy, multiplexed. While any client of the service tracks,
- * the proxy keeps one connection per node it serves from (the master, the replicas that serve
- * reads, every node in a cluster) with {@code CLIENT TRACKING ON BCAST}: the node tells it of
- * every key that changes (written, expired, evicted) and of flushes. The {@link TrackingTable}
- * says which of the proxy's clients that concerns; each is told on its own loop. A client is
- * told to flush everything when the proxy's connection to a node is lost and again when it is
- * back (what changed meanwhile is unknown), and when the master changes. The listeners live on
- * one event loop (the first tracking client's) and are touched only there.
+ * the proxy keeps two connections per node it serves from (the master, the replicas that serve
+ * reads, every node in a cluster). One has {@code CLIENT TRACKING ON BCAST}: the node tells it of
+ * every key that changes (written, expired, evicted) and of flushes, but only once per turn of
+ * its loop, keys sorted. The other is the redirect target of the shared data connections, which
+ * track in OPTIN mode: a tracking client's read goes out behind {@code CLIENT CACHING YES}, and
+ * the node reports a change of a key read so as each write runs, in the order of the writes, as
+ * Redis reports them to its own tracking clients. A read that went out so is reported by the
+ * target alone; any other (in a transaction, on a dedicated connection, before the node's target
+ * is up) by the broadcast. The {@link TrackingTable} says which of the proxy's clients a report
+ * concerns; each is told on its own loop. A client is told to flush everything when the proxy's
+ * connection to a node is lost and again when it is back (what changed meanwhile is unknown),
+ * and when the master changes. The listeners live on one event loop (the first tracking
+ * client's) and are touched only there.
  */
 public final class Tracking {
 
@@ -44,11 +50,21 @@ public final class Tracking {
 
     /** A tracking client as the fan-out sees it: called on any thread, it hands over to its own loop. */
     public interface Client {
-        /** Invalidation messages for it, each a list of keys. */
-        void invalidate(List<List<byte[]>> messages);
+        /**
+         * Invalidation messages for it, each a list of keys; {@code inline}: reported among the
+         * replies of a connection of the caller's loop, so a client on that loop places them
+         * now, after every reply already in (they were written before the report).
+         */
+        void invalidate(List<List<byte[]>> messages, boolean inline);
+
+        /** Keys the table's bound dropped: no write of anyone's, so NOLOOP does not hide them. */
+        void dropped(List<List<byte[]>> messages);
 
         /** Every key may have changed (a flush, a lost node connection, a failover). */
         void flushAll();
+
+        /** Whether its reads go to masters (a writing port): a replica's report of a change is not for it. */
+        boolean readsFromMasters();
     }
 
     private final String service;
@@ -58,9 +74,16 @@ public final class Tracking {
     private final java.util.function.Function<EventLoop, BackendPool> pools;
     /** Where the listeners live; set by the first client, never changed. */
     private volatile EventLoop host;
-    /** Host loop only: the listener per node, and those not yet confirmed by the node. */
+    /**
+     * Host loop only: the broadcast listener and the redirect target per node, and the nodes
+     * whose listener or target the node has not confirmed yet.
+     */
     private final Map<NodeAddress, BackendConnection> listeners = new HashMap<>();
+    private final Map<NodeAddress, BackendConnection> targets = new HashMap<>();
     private final Set<NodeAddress> confirming = new LinkedHashSet<>();
+    private final Set<NodeAddress> targetsConfirming = new LinkedHashSet<>();
+    /** The client id of each node's confirmed redirect target (read by the clients' loops). */
+    private final Map<NodeAddress, Long> targetIds = new ConcurrentHashMap<>();
     private final List<CompletableFuture<Void>> waitingForListeners = new ArrayList<>();
     private boolean retryScheduled;
 
@@ -97,7 +120,7 @@ public final class Tracking {
         CompletableFuture<Void> ready = new CompletableFuture<>();
         host.execute(() -> {
             reconcile();
-            if (confirming.isEmpty()) {
+            if (allConfirmed()) {
                 ready.complete(null);
             } else {
                 waitingForListeners.add(ready);
@@ -106,10 +129,17 @@ public final class Tracking {
         return ready;
     }
 
-    /** Client {@code id} stopped tracking, or left. */
+    /**
+     * Client {@code id} stopped tracking, or left. Once no client tracks, nothing reports changes
+     * any more and the table is emptied (Redis keeps a client's keys after CLIENT TRACKING OFF until
+     * they change or a flush; with no listener the proxy would never hear of either).
+     */
     public void disable(long id) {
         if (clients.remove(id) != null) {
             table.stopBroadcast(id);
+            if (clients.isEmpty()) {
+                table.clear();
+            }
             EventLoop h = host;
             if (h != null) {
                 h.execute(this::reconcile);
@@ -154,27 +184,105 @@ public final class Tracking {
             return;
         }
         h.execute(() -> {
+            List<BackendConnection> both = new ArrayList<>(2);
             BackendConnection c = listeners.get(node);
-            if (c == null || !c.isUsable() || confirming.contains(node)) {
+            if (c != null && c.isUsable() && !confirming.contains(node)) {
+                both.add(c);
+            }
+            BackendConnection t = targets.get(node);
+            if (t != null && t.isUsable() && targetIds.containsKey(node)) {
+                both.add(t);
+            }
+            if (both.isEmpty()) {
                 loop.execute(then);
                 return;
             }
-            c.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "PING"), new PendingReply() {
+            int[] left = {both.size()};
+            Runnable one = () -> {
+                if (--left[0] == 0) {
+                    loop.execute(then);
+                }
+            };
+            BackendPool pool = pools.apply(h);
+            for (BackendConnection conn : both) {
+                conn.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "PING"), new PendingReply() {
+                    @Override
+                    public void onReply(ByteBuf reply, boolean error) {
+                        reply.release();
+                        one.run();
+                    }
+
+                    @Override
+                    public void onFailure(BackendFailure failure, boolean written) {
+                        one.run();
+                    }
+                });
+                pool.markDirty(conn);
+            }
+            pool.flushBackends();
+        });
+    }
+
+    /**
+     * A tracking client's read of {@code keys} goes out on {@code conn} (a shared data connection
+     * to {@code node}, on the client's loop): it is preceded by {@code CLIENT CACHING YES} (and,
+     * the first time, by {@code CLIENT TRACKING ON OPTIN}), so the node reports a change of these
+     * keys as the write runs, and the keys are remembered as reported by that report alone
+     * ({@link TrackingTable.Via}). A RESP3 connection gets the reports itself, among its replies,
+     * so each is placed exactly where Redis would write it; a RESP2 one redirects them to the
+     * node's target. When the node has no target yet (RESP2), or refused tracking on this
+     * connection, the broadcast listener reports them (in its order); a refusal also flushes
+     * every cache, since the keys read there until the refusal came back were taken for tracked.
+     */
+    public void cachingRead(BackendConnection conn, NodeAddress node, long id, List<byte[]> keys) {
+        boolean inline = conn.key().protocol() == 3;
+        Long target = inline ? Long.valueOf(BackendConnection.TRACKING_INLINE) : targetIds.get(node);
+        long asked = conn.trackingRedirect();
+        if (target == null || asked < 0) {
+            return;
+        }
+        EventLoop h = host;
+        io.netty.buffer.ByteBufAllocator alloc = io.netty.buffer.ByteBufAllocator.DEFAULT;
+        if (asked != target) {
+            conn.trackingRequested(target, () -> h.execute(() -> {
+                if (!clients.isEmpty()) {
+                    flushEveryone("a connection that tracked keys at " + node + " closed");
+                }
+            }), inline ? frame -> {
+                try {
+                    pushed(node, frame, conn);
+                } finally {
+                    frame.release();
+                }
+            } : null);
+            ByteBuf on = inline ? RequestEncoder.encode(alloc, "CLIENT", "TRACKING", "ON", "OPTIN")
+                    : RequestEncoder.encode(alloc, "CLIENT", "TRACKING", "ON", "REDIRECT", Long.toString(target), "OPTIN");
+            conn.send(on, new PendingReply() {
                 @Override
                 public void onReply(ByteBuf reply, boolean error) {
+                    String text = error ? reply.toString(java.nio.charset.StandardCharsets.UTF_8).trim() : null;
                     reply.release();
-                    loop.execute(then);
+                    conn.trackingAnswered(target, !error);
+                    if (error) {
+                        // The keys read there meanwhile were taken for tracked by the node: they
+                        // are not, so every cache forgets them (the broadcast tells from now on).
+                        log.warn("[{}] {} refused client tracking on a data connection ({}): changes of keys "
+                                + "read there are reported by broadcast only", service, node, text);
+                        h.execute(() -> flushEveryone("tracking refused on a data connection"));
+                    }
                 }
 
                 @Override
                 public void onFailure(BackendFailure failure, boolean written) {
-                    loop.execute(then);
+                    // the connection closed: its trackingLost says it
                 }
             });
-            BackendPool pool = pools.apply(h);
-            pool.markDirty(c);
-            pool.flushBackends();
-        });
+        }
+        conn.send(RequestEncoder.encode(alloc, "CLIENT", "CACHING", "YES"), PendingReply.DISCARD);
+        TrackingTable.Via via = new TrackingTable.Via(node, inline ? conn : target, conn::isUsable);
+        for (byte[] key : keys) {
+            tellDropped(table.remember(id, key, via));
+        }
     }
 
     /** Scripts (by SHA1) the proxy saw, and whether they may call a read-only command ({@link ScriptCalls}). */
@@ -220,7 +328,7 @@ public final class Tracking {
                 for (byte[] k : e.getValue()) {
                     messages.add(List.of(k));
                 }
-                c.invalidate(messages);
+                c.dropped(messages);
             }
         }
     }
@@ -237,15 +345,32 @@ public final class Tracking {
                 e.getValue().close();
             }
         }
+        for (var it = targets.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!want.contains(e.getKey())) {
+                it.remove();
+                targetsConfirming.remove(e.getKey());
+                targetIds.remove(e.getKey());
+                e.getValue().close();
+            }
+        }
         for (NodeAddress n : want) {
             BackendConnection c = listeners.get(n);
             if (c == null || !c.isUsable()) {
                 open(n);
             }
+            BackendConnection t = targets.get(n);
+            if (t == null || !t.isUsable()) {
+                openTarget(n);
+            }
         }
-        if (confirming.isEmpty()) {
+        if (allConfirmed()) {
             releaseWaiters();
         }
+    }
+
+    private boolean allConfirmed() {
+        return confirming.isEmpty() && targetsConfirming.isEmpty();
     }
 
     private static Set<NodeAddress> nodes(Topology t) {
@@ -268,7 +393,7 @@ public final class Tracking {
             @Override
             public void onFrame(ByteBuf frame) {
                 try {
-                    pushed(node, frame);
+                    pushed(node, frame, null);
                 } finally {
                     frame.release();
                 }
@@ -302,16 +427,73 @@ public final class Tracking {
         pool.flushBackends();
     }
 
+    /**
+     * The redirect target of {@code node}'s data connections: a RESP3 connection that only
+     * learns its client id ({@code CLIENT ID}); the data connections name it when they track.
+     */
+    private void openTarget(NodeAddress node) {
+        BackendPool pool = pools.apply(host);
+        BackendConnection c = pool.control(new BackendKey(node, 0, 3));
+        targets.put(node, c);
+        targetsConfirming.add(node);
+        targetIds.remove(node);
+        c.pipeTo(new BackendConnection.FrameSink() {
+            @Override
+            public void onFrame(ByteBuf frame) {
+                try {
+                    Long id = targetIds.get(node);
+                    if (id != null && targets.get(node) == c) {
+                        pushed(node, frame, id);
+                    }
+                } finally {
+                    frame.release();
+                }
+            }
+
+            @Override
+            public void onClosed(BackendFailure why) {
+                host.execute(() -> lost(node, c, why));
+            }
+        });
+        c.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "CLIENT", "ID"), new PendingReply() {
+            @Override
+            public void onReply(ByteBuf reply, boolean error) {
+                long id = error || reply.getByte(reply.readerIndex()) != ':' ? -1
+                        : RespValues.count(reply, reply.readerIndex());
+                reply.release();
+                if (id < 0) {
+                    log.warn("[{}] {} refused CLIENT ID: changes are reported by broadcast only", service, node);
+                    c.close();
+                    return;
+                }
+                if (targets.get(node) == c) {
+                    targetIds.put(node, id);
+                }
+                confirmed(node, c);
+            }
+
+            @Override
+            public void onFailure(BackendFailure failure, boolean written) {
+                // onClosed says it
+            }
+        });
+        pool.markDirty(c);
+        pool.flushBackends();
+    }
+
     /** The node listens: whatever its clients cached while it did not may be stale. */
     private void confirmed(NodeAddress node, BackendConnection c) {
-        if (listeners.get(node) != c) {
+        if (listeners.get(node) == c) {
+            confirming.remove(node);
+        } else if (targets.get(node) == c) {
+            targetsConfirming.remove(node);
+        } else {
             return;
         }
-        boolean again = confirming.remove(node) && lostWhileTracking.remove(node);
-        if (again) {
+        if (!confirming.contains(node) && !targetsConfirming.contains(node) && lostWhileTracking.remove(node)) {
             flushEveryone(node + " listens again");
         }
-        if (confirming.isEmpty()) {
+        if (allConfirmed()) {
             releaseWaiters();
         }
     }
@@ -328,18 +510,23 @@ public final class Tracking {
 
     /** Host loop: a listener closed. Clients flush; the listener comes back after a second (the node may be down). */
     private void lost(NodeAddress node, BackendConnection c, BackendFailure why) {
-        if (listeners.get(node) != c) {
+        if (listeners.get(node) == c) {
+            listeners.remove(node);
+            confirming.remove(node);
+        } else if (targets.get(node) == c) {
+            targets.remove(node);
+            targetsConfirming.remove(node);
+            targetIds.remove(node);
+        } else {
             return; // closed on purpose (node left) or already replaced
         }
-        listeners.remove(node);
-        confirming.remove(node);
         if (!clients.isEmpty()) {
             lostWhileTracking.add(node);
             log.info("[{}] tracking connection to {} lost ({}): tracking clients flush their caches", service, node,
                     why.message(false));
             flushEveryone("lost " + node);
         }
-        if (confirming.isEmpty()) {
+        if (allConfirmed()) {
             releaseWaiters(); // a client that enabled tracking now is served by the flush when it is back
         }
         if (!retryScheduled) {
@@ -368,8 +555,13 @@ public final class Tracking {
         return false;
     }
 
-    /** A push from {@code node}'s listener: {@code >2 invalidate [keys]} or {@code >2 invalidate _} (a flush). */
-    private void pushed(NodeAddress node, ByteBuf frame) {
+    /**
+     * A push from {@code node}: {@code >2 invalidate [keys]} or {@code >2 invalidate _} (a flush).
+     * {@code reporter}: null from the broadcast listener (host loop); the id of the node's redirect
+     * target (host loop); a RESP3 data connection that tracks itself (its own loop, in its place
+     * among that connection's replies, and so handed to the clients of that loop at once).
+     */
+    private void pushed(NodeAddress node, ByteBuf frame, Object reporter) {
         int at = frame.readerIndex();
         if (frame.getByte(at) != '>' || RespValues.count(frame, at) != 2) {
             return;
@@ -380,8 +572,23 @@ public final class Tracking {
             return;
         }
         byte t = frame.getByte(value);
-        if (t == '_' || ((t == '*') && RespValues.count(frame, value) < 0)) {
-            flushEveryone("the node flushed");
+        // A null in any form (RESP3 _, a null array or bulk) is a flush.
+        if (t != '*' || RespValues.count(frame, value) < 0) {
+            if (reporter != null) {
+                return; // every tracking data connection reports the flush: the listener's one says it
+            }
+            if (isMaster(node)) {
+                flushEveryone("the node flushed");
+            } else {
+                // Its master's listener reports the same flush to the clients that read from
+                // masters; those that read from replicas hear it from the replica (the table
+                // keeps their keys: a later report of one is only a spare invalidation).
+                for (Client c : clients.values()) {
+                    if (!c.readsFromMasters()) {
+                        c.flushAll();
+                    }
+                }
+            }
             return;
         }
         long n = RespValues.count(frame, value);
@@ -395,10 +602,12 @@ public final class Tracking {
             keys.add(key);
             i = RespValues.skip(frame, i);
         }
-        for (Map.Entry<Long, List<List<byte[]>>> e : table.invalidate(keys, node, isMaster(node)).entrySet()) {
+        boolean inline = reporter instanceof BackendConnection;
+        for (Map.Entry<Long, List<List<byte[]>>> e : table.invalidate(keys, node, isMaster(node), reporter)
+                .entrySet()) {
             Client c = clients.get(e.getKey());
             if (c != null) {
-                c.invalidate(e.getValue());
+                c.invalidate(e.getValue(), inline);
             }
         }
     }

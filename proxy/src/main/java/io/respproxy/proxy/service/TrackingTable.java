@@ -58,6 +58,15 @@ public final class TrackingTable {
 
     /** A reader whose reads may go to any node (the read port): every node's report concerns it. */
     public static final Object ANY_NODE = new Object();
+
+    /**
+     * A reader whose read went to {@code node} on a connection the node tracks for the proxy
+     * ({@link Tracking#cachingRead}): only the reports of {@code reporter} concern it (the node
+     * sends them there as each write runs), not the node's broadcast (which tells of the same
+     * change later, in key order), as long as the connection is {@code open}: a closed one
+     * reports nothing more.
+     */
+    public record Via(Object node, Object reporter, java.util.function.BooleanSupplier open) {}
     private final AtomicInteger size = new AtomicInteger();
     private final Map<Long, Broadcast> broadcast = new ConcurrentHashMap<>();
     private volatile int maxKeys;
@@ -134,6 +143,12 @@ public final class TrackingTable {
         return out;
     }
 
+    /** Whether client {@code id} is remembered as having read {@code key} (and not told of a change since). */
+    public boolean tracks(long id, byte[] key) {
+        Map<Long, Object> ids = keys.get(new Key(key));
+        return ids != null && ids.containsKey(id);
+    }
+
     /** Client {@code id} hears of every key under {@code prefixes} from now on (replacing any it had). */
     public void broadcast(long id, List<byte[]> prefixes, boolean mastersOnly) {
         broadcast.put(id, new Broadcast(List.copyOf(prefixes), mastersOnly));
@@ -150,19 +165,31 @@ public final class TrackingTable {
         size.set(0);
     }
 
+    /** As {@link #invalidate(List, Object, boolean, Object)} from a node's broadcast listener. */
+    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, Object from, boolean fromMaster) {
+        return invalidate(invalidated, from, fromMaster, null);
+    }
+
     /**
      * The node said {@code invalidated} keys changed. Default-mode clients get one message per key
      * they read (the key is forgotten); broadcast clients one message per prefix of theirs that
-     * matched, with its keys ({@code from}: the node that reported it; {@code fromMaster}: a master). Returns
-     * client id -> messages (each a list of keys), in key order.
+     * matched, with its keys ({@code from}: the node that reported it; {@code fromMaster}: a
+     * master; {@code reporter}: null for the node's broadcast, else what reported the keys read
+     * through tracking connections ({@link Via#reporter()}), which concerns no broadcast client).
+     * Returns client id -> messages (each a list of keys), in the order of {@code invalidated}.
      */
-    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, Object from, boolean fromMaster) {
+    public Map<Long, List<List<byte[]>>> invalidate(List<byte[]> invalidated, Object from, boolean fromMaster,
+                                                    Object reporter) {
         Map<Long, List<List<byte[]>>> out = new LinkedHashMap<>();
         for (byte[] k : invalidated) {
             List<Long> told = new ArrayList<>(2);
             keys.computeIfPresent(new Key(k), (key, ids) -> {
                 ids.entrySet().removeIf(e -> {
-                    boolean concerned = e.getValue() == ANY_NODE || e.getValue().equals(from);
+                    Object v = e.getValue();
+                    boolean concerned = v instanceof Via via
+                            ? (reporter == null ? via.node().equals(from) && !via.open().getAsBoolean()
+                                    : reporter.equals(via.reporter()))
+                            : v == ANY_NODE || v.equals(from);
                     if (concerned) {
                         told.add(e.getKey());
                     }
@@ -182,7 +209,8 @@ public final class TrackingTable {
                 }
             }
         }
-        for (Map.Entry<Long, Broadcast> b : broadcast.entrySet()) {
+        for (Map.Entry<Long, Broadcast> b : reporter != null ? Map.<Long, Broadcast>of().entrySet()
+                : broadcast.entrySet()) {
             if (b.getValue().mastersOnly() && !fromMaster) {
                 continue;
             }

@@ -60,23 +60,10 @@ final class BlockedConnection {
      * them, and no other client's commands queue behind it.
      */
     static void raiseReplicationOffset(ClientSession session, BackendConnection conn) {
-        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), DISCARD_REPLY);
+        conn.send(RequestEncoder.encode(session.alloc(), "PUBLISH", WAIT_CHANNEL, ""), PendingReply.DISCARD);
     }
 
     static final String WAIT_CHANNEL = "__respproxy__:wait";
-
-    /** The reply to the proxy's own PUBLISH: nobody waits for it. */
-    private static final PendingReply DISCARD_REPLY = new PendingReply() {
-        @Override
-        public void onReply(ByteBuf reply, boolean error) {
-            reply.release();
-        }
-
-        @Override
-        public void onFailure(BackendFailure failure, boolean written) {
-            // The WAIT behind it fails with the same failure and tells the client.
-        }
-    };
 
     /** Sends CLIENT ID on {@code conn}, ahead of the blocking command about to follow. */
     private static BlockedConnection identify(ClientSession session, BackendConnection conn) {

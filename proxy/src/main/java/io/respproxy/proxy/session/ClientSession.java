@@ -343,6 +343,7 @@ public final class ClientSession implements ClientHandle {
     ReplySlot newSlot(ReplySlot.ReplyHook hook) {
         ReplySlot slot = new ReplySlot(this, hook);
         slot.keys = tracking.keysOfCommand();
+        slot.cachedKeys = tracking.cachedKeysOfCommand();
         meter.assign(slot);
         if (repliesOff || repliesToSkip > 0) {
             slot.suppressed = true;
@@ -359,14 +360,15 @@ public final class ClientSession implements ClientHandle {
      * cached after it), before the replies of the commands after that (a write that ran before
      * them is reported before their replies; those replies wait for it: see {@link #slotFilled}).
      * Not counted as a reply and never suppressed by CLIENT REPLY, as Redis sends pushes. Called
-     * on this client's loop, in a task.
+     * on this client's loop. {@code afterReplies}: the node wrote it after every reply already
+     * here (it came among the replies of the connection they came on): after those too.
      */
-    void push(ByteBuf frame, java.util.List<byte[]> keys) {
+    void push(ByteBuf frame, java.util.List<byte[]> keys, boolean afterReplies) {
         if (closing || closeWhenDrained) {
             frame.release();
             return;
         }
-        ReplySlot before = keys == null ? null : firstAfterLastNaming(keys);
+        ReplySlot before = keys == null ? null : firstAfterLastNaming(keys, afterReplies);
         if (before != null && before == queue.peek()) {
             writer.writeUnordered(frame); // nothing is owed before it: now, as Redis sends it
             writer.flushNow();
@@ -389,10 +391,10 @@ public final class ClientSession implements ClientHandle {
 
     /**
      * The queued slot after the last one whose command named one of {@code keys} (or that is an
-     * invalidation itself), and not before one that has invalidations to write already; null:
+     * invalidation itself, or, {@code afterFilled}, that has its reply already), and not before one that has invalidations to write already; null:
      * none after it.
      */
-    private ReplySlot firstAfterLastNaming(java.util.List<byte[]> keys) {
+    private ReplySlot firstAfterLastNaming(java.util.List<byte[]> keys, boolean afterFilled) {
         ReplySlot candidate = null;
         boolean next = true;
         for (ReplySlot s : queue) {
@@ -400,7 +402,7 @@ public final class ClientSession implements ClientHandle {
                 candidate = s; // and never before an earlier invalidation: they keep their order
                 next = false;
             }
-            if (s.push || s.names(keys)) {
+            if (s.push || s.names(keys) || (afterFilled && s.done())) {
                 next = true;
                 candidate = null;
             }
@@ -745,7 +747,7 @@ public final class ClientSession implements ClientHandle {
     @Override
     public void trackingMessages(java.util.List<java.util.List<byte[]>> messages) {
         if (channel != null) {
-            channel.eventLoop().execute(() -> ClientTracking.receive(this, messages, true));
+            channel.eventLoop().execute(() -> ClientTracking.receive(this, messages, true, false));
         }
     }
 

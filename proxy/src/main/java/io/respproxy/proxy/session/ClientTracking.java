@@ -38,6 +38,8 @@ final class ClientTracking implements Tracking.Client {
     /** The keys of the command being handled (see {@link #keepKeys}), and those of the open MULTI. */
     private List<byte[]> commandKeys;
     private List<byte[]> transactionKeys;
+    /** The keys the command being handled reads and this client may cache (null: none). */
+    private List<byte[]> cachedKeys;
     private final List<byte[]> prefixes = new ArrayList<>();
     /**
      * NOLOOP: keys this client wrote in the last {@link #OWN_WRITE_NANOS}, with how many writes
@@ -76,27 +78,38 @@ final class ClientTracking implements Tracking.Client {
      */
     void beforeCommand(CommandSpec spec, RespRequest req) {
         commandKeys = null;
+        cachedKeys = null;
         if (!on) {
             return;
         }
         keepKeys(spec, req);
-        boolean cachingCommand = spec.name().equals("client|caching");
+        // Any CLIENT subcommand leaves a CLIENT CACHING in force (Redis resets it after other commands).
+        boolean cachingCommand = spec.name().startsWith("client|");
         // A script's declared keys too, as Redis remembers them, when the script calls a read
         // (as far as its body tells: see ScriptCalls).
         boolean reads = spec.isReadOnly() || (spec.runsScript() && scriptMayRead(spec, req));
         if (!bcast && reads && !spec.isPubSub() && !((optIn && !caching) || (optOut && caching))) {
             int n = spec.keyCount(req);
+            if (n > 0) {
+                cachedKeys = new ArrayList<>(n);
+            }
             for (int i = 0; i < n; i++) {
                 byte[] key = req.argBytes(spec.keyIndex(req, i));
                 session.service().tracking().remember(session.id(), key, readsFrom(key));
+                cachedKeys.add(key);
             }
         }
         if (noLoop && spec.isWrite() && !spec.isPubSub()) {
             int n = spec.keyCount(req);
             long until = System.nanoTime() + OWN_WRITE_NANOS;
             for (int i = 0; i < n; i++) {
-                long[] e = ownWrites.computeIfAbsent(java.nio.ByteBuffer.wrap(req.argBytes(spec.keyIndex(req, i))),
-                        k -> new long[2]);
+                byte[] key = req.argBytes(spec.keyIndex(req, i));
+                // Only a write whose report would reach this client: any other left here would
+                // hide a later report of the key (an eviction from the table) that is not its own.
+                if (!bcast && !session.service().tracking().table().tracks(session.id(), key)) {
+                    continue;
+                }
+                long[] e = ownWrites.computeIfAbsent(java.nio.ByteBuffer.wrap(key), k -> new long[2]);
                 e[0]++;
                 e[1] = until;
             }
@@ -142,6 +155,15 @@ final class ClientTracking implements Tracking.Client {
     /** The command was handled: slots made from now on are not its. */
     void commandEnded() {
         commandKeys = null;
+        cachedKeys = null;
+    }
+
+    /**
+     * The keys the command being handled reads and this client caches, for its reply slot: sent
+     * on a shared connection, the node is asked to track them ({@link Dispatcher#send}).
+     */
+    List<byte[]> cachedKeysOfCommand() {
+        return cachedKeys;
     }
 
     /** The keys of the command being handled now (see {@link #keepKeys}); null when not tracking. */
@@ -320,8 +342,7 @@ final class ClientTracking implements Tracking.Client {
                     prefixes.add(p);
                 }
             }
-            tracking.table().broadcast(session.id(), prefixes,
-                    session.state().role() != io.respproxy.routing.route.ListenerRole.READ);
+            tracking.table().broadcast(session.id(), prefixes, readsFromMasters());
         }
         // The reply waits until every node the proxy serves from reports changes to it, and the
         // client's next commands wait for the reply: a read right behind it is covered.
@@ -433,28 +454,46 @@ final class ClientTracking implements Tracking.Client {
     }
 
     @Override
-    public void invalidate(List<List<byte[]>> messages) {
-        session.channel().eventLoop().execute(() -> deliver(messages));
+    public void invalidate(List<List<byte[]>> messages, boolean inline) {
+        if (inline && session.channel().eventLoop().inEventLoop()) {
+            deliver(messages, true, true);
+            return;
+        }
+        session.channel().eventLoop().execute(() -> deliver(messages, false, true));
+    }
+
+    @Override
+    public void dropped(List<List<byte[]>> messages) {
+        session.channel().eventLoop().execute(() -> deliver(messages, false, false));
+    }
+
+    @Override
+    public boolean readsFromMasters() {
+        return session.state().role() != io.respproxy.routing.route.ListenerRole.READ;
     }
 
     @Override
     public void flushAll() {
-        session.channel().eventLoop().execute(() -> deliver(null));
+        session.channel().eventLoop().execute(() -> deliver(null, false, false));
     }
 
-    /** On this client's loop: to itself, or to the client it redirects to. */
-    private void deliver(List<List<byte[]>> messages) {
+    /**
+     * On this client's loop: to itself, or to the client it redirects to. {@code afterReplies}:
+     * the node reported it after every reply this client has received (see {@link ClientSession#push}).
+     * {@code changes}: reports of writes (NOLOOP hides this client's own), not keys dropped.
+     */
+    private void deliver(List<List<byte[]>> messages, boolean afterReplies, boolean changes) {
         if (!on || session.closing()) {
             return;
         }
-        if (noLoop && messages != null && !ownWrites.isEmpty()) {
+        if (changes && noLoop && messages != null && !ownWrites.isEmpty()) {
             messages = withoutOwnWrites(messages);
             if (messages.isEmpty()) {
                 return;
             }
         }
         if (redirect == 0) {
-            receive(session, messages, false);
+            receive(session, messages, false, afterReplies);
             return;
         }
         ClientHandle target = session.service().sessions().get(redirect);
@@ -465,7 +504,7 @@ final class ClientTracking implements Tracking.Client {
                 RespWriter.pushHeader(out, 3, 2);
                 RespWriter.bulk(out, "tracking-redir-broken");
                 RespWriter.integer(out, redirect);
-                session.push(out, null);
+                session.push(out, null, false);
             }
             return;
         }
@@ -502,7 +541,7 @@ final class ClientTracking implements Tracking.Client {
      * others redirect to and that is subscribed, messages on {@value #CHANNEL}; a RESP2 client
      * cannot get them otherwise (as in Redis). {@code messages} null: a flush (a null key list).
      */
-    static void receive(ClientSession to, List<List<byte[]>> messages, boolean redirected) {
+    static void receive(ClientSession to, List<List<byte[]>> messages, boolean redirected, boolean afterReplies) {
         int proto = to.state().protocol();
         boolean subscribed = to.pinned().mode() == PinnedSession.Mode.SUBSCRIBED;
         if (proto != 3 && !(redirected && subscribed)) {
@@ -527,7 +566,7 @@ final class ClientTracking implements Tracking.Client {
                     RespWriter.bulk(out, k);
                 }
             }
-            to.push(out, keys);
+            to.push(out, keys, afterReplies);
         }
     }
 

@@ -286,6 +286,9 @@ final class Dispatcher {
         slot.node = node;
         slot.sentVersion = session.service().topology().version();
         BackendConnection conn = shared(slot.sentAs.on(node));
+        if (slot.cachedKeys != null) {
+            session.service().tracking().cachingRead(conn, node, session.id(), slot.cachedKeys);
+        }
         conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
         sentOn(conn);
         if (slot.script) {

@@ -34,19 +34,6 @@ final class Redirects {
                 .asReadOnly());
     }
 
-    /** The reply to ASKING, which nobody waits for: +OK, or an error the command's own reply will show. */
-    private static final PendingReply DISCARD = new PendingReply() {
-        @Override
-        public void onReply(ByteBuf reply, boolean error) {
-            reply.release();
-        }
-
-        @Override
-        public void onFailure(BackendFailure failure, boolean written) {
-            // the command sent behind it fails on its own
-        }
-    };
-
     private final ClientSession session;
     private final Dispatcher dispatcher;
 
@@ -220,7 +207,7 @@ final class Redirects {
         } else {
             service.stats().askRedirects.increment();
             BackendConnection c = dispatcher.shared(sentAs.on(target));
-            c.send(asking(), DISCARD);
+            c.send(asking(), PendingReply.DISCARD);
             dispatcher.sentOn(c);
         }
         return target;

@@ -48,6 +48,8 @@ final class ReplySlot implements PendingReply {
      * (see {@link ClientSession#push}); null otherwise.
      */
     java.util.List<byte[]> keys;
+    /** The keys this read lets its tracking client cache (null: none): see {@link Dispatcher#send}. */
+    java.util.List<byte[]> cachedKeys;
     /** Filled, but held until its node's invalidations sent before it are in (see Tracking#fence). */
     boolean fenced;
     /** An invalidation queued in the place of a reply (it comes after every reply before it). */

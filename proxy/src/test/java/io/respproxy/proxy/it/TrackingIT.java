@@ -159,6 +159,48 @@ class TrackingIT {
         }
     }
 
+    /**
+     * A write of several keys a client read is reported key by key in the order the write changed
+     * them, as Redis reports it (the node's broadcast would say both at once, sorted): to a RESP3
+     * client among its replies, and redirected to a RESP2 subscriber. Also after the first
+     * report, when the keys are read again.
+     */
+    @Test
+    void severalKeysOfOneWriteAreReportedInTheOrderOfTheWrite() throws Exception {
+        try (RawClient sub = new RawClient(proxy.writePort());
+             RawClient resp3 = new RawClient(proxy.writePort());
+             RawClient resp2 = new RawClient(proxy.writePort());
+             RawClient writer = new RawClient(proxy.writePort())) {
+            sub.send(RawClient.command("CLIENT", "ID"));
+            String subId = sub.readReply().substring(1);
+            sub.send(RawClient.command("SUBSCRIBE", "__redis__:invalidate"));
+            assertEquals("[subscribe, __redis__:invalidate, :1]", sub.readReply());
+            resp3.send(RawClient.command("HELLO", "3"));
+            resp3.readReply();
+            resp3.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            assertEquals("+OK", resp3.readReply());
+            resp2.send(RawClient.command("CLIENT", "TRACKING", "ON", "REDIRECT", subId));
+            assertEquals("+OK", resp2.readReply());
+            for (int round = 0; round < 2; round++) {
+                for (RawClient c : new RawClient[] {resp3, resp2}) {
+                    c.send(RawClient.command("MGET", "o:a", "o:b", "o:c"));
+                    c.readReply();
+                }
+                writer.send(RawClient.command("MSET", "o:c", "1", "o:a", "1", "o:b", "1"));
+                assertEquals("+OK", writer.readReply());
+                for (String key : new String[] {"o:c", "o:a", "o:b"}) {
+                    assertEquals(">[invalidate, [" + key + "]]", resp3.readReply(), "round " + round);
+                    assertEquals("[message, __redis__:invalidate, [" + key + "]]", sub.readReply(), "round " + round);
+                }
+            }
+            resp3.send(RawClient.command("PING"));
+            assertEquals("+PONG", resp3.readReply(), "each key once");
+            writer.send(RawClient.command("PUBLISH", "__redis__:invalidate", "mark"));
+            writer.readReply();
+            assertEquals("[message, __redis__:invalidate, mark]", sub.readReply(), "each key once");
+        }
+    }
+
     @Test
     void broadcastWithPrefixesRedirectedToAResp2Subscriber() throws Exception {
         try (RawClient sub = new RawClient(proxy.writePort());

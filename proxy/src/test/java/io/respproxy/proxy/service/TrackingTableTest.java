@@ -51,6 +51,31 @@ class TrackingTableTest {
         assertEquals(0, t.size());
     }
 
+    /**
+     * A read the node tracks for the proxy is reported by the connection it tracks on (or its
+     * redirect target), in the order of the writes: the broadcast's report of the same change (keys sorted) must not take it first. Once
+     * that connection is closed, the broadcast is all that is left.
+     */
+    @Test
+    void aReadTrackedByTheNodeIsToldByItsRedirectedReportsOnly() {
+        TrackingTable t = new TrackingTable(0);
+        boolean[] open = {true};
+        TrackingTable.Via via = new TrackingTable.Via("m", "conn", () -> open[0]);
+        t.remember(1, b("key1"), via);
+        t.remember(1, b("key2"), via);
+        t.broadcast(9, List.of(new byte[0]), true);
+        assertEquals("9=[key1, key2]", render(t.invalidate(List.of(b("key1"), b("key2")), "m", true, null)),
+                "the broadcast tells broadcast clients only");
+        assertEquals("", render(t.invalidate(List.of(b("key2")), "m", true, "other conn")), "another connection's report");
+        assertEquals("1=[key2]", render(t.invalidate(List.of(b("key2")), "m", true, "conn")),
+                "the target's report, to no broadcast client");
+        assertEquals("1=[key1]", render(t.invalidate(List.of(b("key1")), "m", true, "conn")));
+        t.remember(1, b("key3"), via);
+        open[0] = false;
+        assertEquals("1=[key3] 9=[key3]", render(t.invalidate(List.of(b("key3")), "m", true, null)),
+                "its connection closed: the broadcast tells it");
+    }
+
     @Test
     void broadcastClientsGetOneMessagePerMatchingPrefix() {
         TrackingTable t = new TrackingTable(0);
