@@ -130,6 +130,11 @@ final class ReplySlot implements PendingReply {
         if (Redirects.isClusterRefusal(error) && request != null && session.dispatcher().redirects().follow(this, frame, error)) {
             return; // not applied there: sent where the cluster says (the frame was released)
         }
+        if ((error == RespReply.ErrorKind.LOADING || error == RespReply.ErrorKind.MASTERDOWN) && read && request != null
+                && resends == 0 && node != null && session.dispatcher().resends().retryReadElsewhere(this, node)) {
+            frame.release(); // a read the node did not run: another node that has the data answers it
+            return;
+        }
         if (error == RespReply.ErrorKind.READONLY && request != null && session.dispatcher().resends().rerouteReadOnly(this)) {
             frame.release(); // the master was demoted: -READONLY proves the write was not applied
             return;

@@ -37,6 +37,20 @@ final class Resends {
      * which the read waits for a node like any command that was never sent. False when closing.
      */
     boolean retryRead(ReplySlot slot, NodeAddress failed) {
+        return retryRead(slot, failed, false);
+    }
+
+    /**
+     * A read that {@code refused} answered -LOADING or -MASTERDOWN (a replica loading its data, or
+     * one whose master link is down with {@code replica-serve-stale-data no}) goes to another node
+     * that serves the same data, the master last, into the same reply slot. False when there is
+     * none, or when closing: the client then gets the node's answer, as from Redis.
+     */
+    boolean retryReadElsewhere(ReplySlot slot, NodeAddress refused) {
+        return retryRead(slot, refused, true);
+    }
+
+    private boolean retryRead(ReplySlot slot, NodeAddress failed, boolean elsewhere) {
         if (session.closing()) {
             return false;
         }
@@ -53,7 +67,10 @@ final class Resends {
         }
         // In a cluster the key's shard decides; the routes above were its only candidates.
         NodeAddress master = t.isCluster() ? null : t.primaryShard().master();
-        return resend(slot, master != null && !master.equals(failed) ? master : failed);
+        if (master != null && !master.equals(failed)) {
+            return resend(slot, master);
+        }
+        return !elsewhere && resend(slot, failed);
     }
 
     private boolean resend(ReplySlot slot, NodeAddress node) {

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientType;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.params.ClientKillParams;
 
 /**
  * A replica that dies stops receiving reads: once the health check has marked it down, reads on
@@ -228,5 +231,59 @@ class ReplicaFailureIT {
             stalled.resume();
         }
         ProxyFixture.await(Duration.ofSeconds(10), "the resumed replica back in rotation", () -> proxy.readReplicaCount() == 2);
+    }
+    /**
+     * A replica with {@code replica-serve-stale-data no} answers reads -MASTERDOWN while its link
+     * to the master is down (here cut again and again with CLIENT KILL TYPE MASTER, faster than
+     * any health check): those reads go to another node and the client sees only values. The
+     * replica's own error count proves it did refuse reads meanwhile.
+     */
+    @Test
+    void readsAReplicaRefusesWithMasterdownAreAnsweredByAnotherNode() throws Exception {
+        ProxyFixture.await(Duration.ofSeconds(15), "two read replicas", () -> proxy.readReplicaCount() == 2);
+        try (Jedis w = proxy.jedis(proxy.writePort())) {
+            w.set("f:stale", "v");
+            assertEquals(2, w.waitReplicas(2, 2000));
+        }
+        RedisNode strict = redis.replicas().get(1);
+        AtomicBoolean cutting = new AtomicBoolean(true);
+        Thread cutter;
+        try (Jedis d = ProxyFixture.direct(strict)) {
+            d.configSet("replica-serve-stale-data", "no");
+            d.configResetStat();
+            cutter = new Thread(() -> {
+                try (Jedis k = ProxyFixture.direct(strict)) {
+                    while (cutting.get()) {
+                        k.clientKill(new ClientKillParams().type(ClientType.MASTER));
+                        Thread.sleep(5);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            cutter.start();
+            int values = 0;
+            List<String> errors = new ArrayList<>();
+            try (Jedis r = proxy.jedis(proxy.readPort())) {
+                long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+                while (System.nanoTime() < until) {
+                    try {
+                        if ("v".equals(r.get("f:stale"))) {
+                            values++;
+                        }
+                    } catch (JedisDataException e) {
+                        errors.add(e.getMessage());
+                    }
+                }
+            } finally {
+                cutting.set(false);
+                cutter.join(5000);
+            }
+            String stats = d.info("errorstats");
+            d.configSet("replica-serve-stale-data", "yes");
+            assertTrue(stats.contains("errorstat_MASTERDOWN:count="), "the replica refused reads meanwhile: " + stats);
+            assertEquals(List.of(), errors.stream().distinct().limit(3).toList(), "client errors");
+            assertTrue(values > 100, values + " reads answered");
+        }
     }
 }
