@@ -182,7 +182,9 @@ final class Transaction {
             req.release();
             return true;
         }
-        boolean ends = shape == RoutingShape.EXEC || (pinned.mode() == Mode.WATCHING && shape == RoutingShape.UNWATCH);
+        // EXEC or DISCARD without MULTI (while WATCHing) is refused by the node, which keeps the
+        // watches: the connection stays the client's, or the pool would lend a watched connection.
+        boolean ends = pinned.mode() == Mode.TRANSACTION ? shape == RoutingShape.EXEC : shape == RoutingShape.UNWATCH;
         ending = ends;
         session.dispatcher().send(dedicated, req, ends ? (s, reply) -> {
             if (exec && selectedAtExec >= 0 && executed(reply)) {

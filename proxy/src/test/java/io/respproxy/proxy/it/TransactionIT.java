@@ -85,6 +85,41 @@ class TransactionIT {
         }
     }
 
+    /**
+     * EXEC or DISCARD without MULTI while WATCHing is refused and the watch stays, as in Redis: a
+     * later transaction is still aborted by a write to the watched key, and the watched
+     * connection is not lent to another client (whose transaction it would abort).
+     */
+    @Test
+    void execOrDiscardWithoutMultiKeepsTheWatch() throws Exception {
+        for (String end : new String[] {"EXEC", "DISCARD"}) {
+            try (RawClient a = new RawClient(proxy.writePort()); Jedis b = proxy.jedis(proxy.writePort())) {
+                a.send(RawClient.command("WATCH", "tx:w"));
+                assertEquals("+OK", a.readReply());
+                a.send(RawClient.command(end));
+                assertEquals("-ERR " + end + " without MULTI", a.readReply());
+                b.set("tx:w", "b");
+                // Other clients' transactions run on connections without a watch.
+                for (int i = 0; i < 4; i++) {
+                    try (RawClient other = new RawClient(proxy.writePort())) {
+                        other.send(RawClient.command("MULTI") + RawClient.command("SET", "tx:other", "o")
+                                + RawClient.command("EXEC"));
+                        assertEquals("+OK", other.readReply());
+                        assertEquals("+QUEUED", other.readReply());
+                        assertEquals("[+OK]", other.readReply(), end + ": another client's EXEC");
+                    }
+                }
+                a.send(RawClient.command("MULTI"));
+                assertEquals("+OK", a.readReply());
+                a.send(RawClient.command("SET", "tx:w", "a"));
+                assertEquals("+QUEUED", a.readReply());
+                a.send(RawClient.command("EXEC"));
+                assertEquals("(nil)", a.readReply(), end + " without MULTI kept the watch");
+                assertEquals("b", b.get("tx:w"));
+            }
+        }
+    }
+
     @Test
     void nestedMultiIsAnErrorAndTheTransactionGoesOn() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort())) {
