@@ -34,6 +34,15 @@ final class PinnedSession {
     /** While subscribed: the subscription's connection, re-established when it dies. */
     private Subscription subscription;
     private boolean barrier;
+    /** A command waits for the replies to the subscribed connection's commands (see {@link #intercept}). */
+    private boolean subscriptionWait;
+
+    private void subscriptionAnswered() {
+        if (subscriptionWait) {
+            subscriptionWait = false;
+            session.channel().eventLoop().execute(session::resumeOutsideReadBatch);
+        }
+    }
     /**
      * The dedicated connection's state was changed in a way the pool cannot know (SELECT in MULTI,
      * a CLIENT UNBLOCK naming it): it is closed, not pooled, when the mode ends.
@@ -103,7 +112,7 @@ final class PinnedSession {
 
     /** True while the next command must wait: for a barrier to clear, or for a blocking reply. */
     boolean waitingForBarrier(boolean queueEmpty) {
-        if (barrier && queueEmpty) {
+        if (barrier && queueEmpty && !subscriptionWait) {
             barrier = false;
         }
         return barrier || mode == Mode.BLOCKED;
@@ -237,6 +246,16 @@ final class PinnedSession {
                 if (session.state().protocol() == 3) {
                     return false;
                 }
+                if (subscription.state().answering()) {
+                    // Redis answers this command after the (UN)SUBSCRIBE ahead of it, in whatever mode
+                    // that leaves (the last UNSUBSCRIBE ends it): it waits for their replies and is
+                    // handled again then.
+                    barrier = true;
+                    session.input().addFirst(req);
+                    subscriptionWait = true;
+                    subscription.whenAnswered(this::subscriptionAnswered);
+                    return true;
+                }
                 session.writeLocal(Reply.error(session.alloc(), Reply.subscribedContext(req)));
                 req.release();
                 return true;
@@ -315,6 +334,7 @@ final class PinnedSession {
 
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
+        subscriptionAnswered(); // a command waiting on the subscription runs in the mode that follows
         transaction.reset(mode == Mode.TRANSACTION || mode == Mode.WATCHING);
         mode(Mode.NONE);
         blocked = null;

@@ -125,6 +125,18 @@ final class Subscription {
             resubscriber.settled();
         }
         endIfOver();
+        if (answered != null && !state.answering()) {
+            Runnable then = answered;
+            answered = null;
+            then.run();
+        }
+    }
+
+    /** Runs once, when every command sent so far has all its replies (see {@link PinnedSession#intercept}). */
+    private Runnable answered;
+
+    void whenAnswered(Runnable then) {
+        answered = then;
     }
 
     /**

@@ -145,6 +145,16 @@ final class SubscriptionState {
     }
 
     /** Nothing is subscribed and nothing is owed: subscribed mode is over. */
+    /** A command of the client's ((UN)SUBSCRIBE, PING) has not had all its replies yet. */
+    boolean answering() {
+        for (Owed o : owed) {
+            if (!o.resubscription) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     boolean over() {
         return channels.isEmpty() && patterns.isEmpty() && shardChannels.isEmpty() && owed.isEmpty();
     }

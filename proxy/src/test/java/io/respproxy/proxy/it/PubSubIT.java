@@ -130,6 +130,32 @@ class PubSubIT {
         }
     }
 
+    /**
+     * Commands pipelined behind a RESP2 client's (UN)SUBSCRIBE are answered after it, in the mode
+     * it leaves, as Redis runs them: behind the last UNSUBSCRIBE they run; behind a SUBSCRIBE, or
+     * an UNSUBSCRIBE that leaves a pattern, they are refused, after its reply.
+     */
+    @Test
+    void commandsPipelinedBehindAnUnsubscribeRunInTheModeItLeaves() throws Exception {
+        String refused = "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                + "allowed in this context";
+        try (RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SUBSCRIBE", "ps:u") + RawClient.command("GET", "ps:u:k"));
+            assertEquals("[subscribe, ps:u, :1]", c.readReply());
+            assertEquals(refused, c.readReply(), "refused after the SUBSCRIBE's reply");
+            c.send(RawClient.command("PSUBSCRIBE", "ps:p*") + RawClient.command("UNSUBSCRIBE", "ps:u")
+                    + RawClient.command("GET", "ps:u:k"));
+            assertEquals("[psubscribe, ps:p*, :2]", c.readReply());
+            assertEquals("[unsubscribe, ps:u, :1]", c.readReply());
+            assertEquals(refused, c.readReply(), "a pattern is left: still subscribed");
+            c.send(RawClient.command("PUNSUBSCRIBE") + RawClient.command("SET", "ps:u:k", "v")
+                    + RawClient.command("GET", "ps:u:k"));
+            assertEquals("[punsubscribe, ps:p*, :0]", c.readReply());
+            assertEquals("+OK", c.readReply(), "the last unsubscribe ended subscribed mode");
+            assertEquals("v", c.readReply());
+        }
+    }
+
     @Test
     void resp3SubscriptionGetsPushesAndRunsCommands() throws Exception {
         try (RawClient c = new RawClient(proxy.writePort()); Jedis pub = proxy.jedis(proxy.writePort())) {
