@@ -299,7 +299,12 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
 
     @Override
     public void close() {
-        scheduler.shutdownNow();
+        scheduler.shutdownNow(); // a probe still running would dial while the prober closes
+        try {
+            scheduler.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         prober.close();
         if (ownsResources) {
             resources.shutdown(0, 2, TimeUnit.SECONDS);

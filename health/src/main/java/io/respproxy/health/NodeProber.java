@@ -36,6 +36,7 @@ public final class NodeProber implements AutoCloseable {
     private final Map<NodeAddress, StatefulRedisConnection<String, String>> probeConnections = new ConcurrentHashMap<>();
     private final Map<NodeAddress, StatefulRedisConnection<String, String>> roleConnections = new ConcurrentHashMap<>();
     private final Consumer<NodeAddress> onServerClose;
+    private volatile boolean closed; // no dialling once set (Lettuce itself would)
 
     /**
      * @param timeout          connect timeout, and probe timeout
@@ -113,6 +114,9 @@ public final class NodeProber implements AutoCloseable {
 
     private CompletableFuture<StatefulRedisConnection<String, String>> connection(NodeAddress node,
             Map<NodeAddress, StatefulRedisConnection<String, String>> connections) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new IllegalStateException("health prober closed"));
+        }
         StatefulRedisConnection<String, String> existing = connections.get(node);
         if (existing != null) {
             if (existing.isOpen()) {
@@ -128,6 +132,10 @@ public final class NodeProber implements AutoCloseable {
         return client.connectAsync(io.lettuce.core.codec.StringCodec.UTF8, redisUri)
                 .toCompletableFuture()
                 .thenApply(conn -> {
+                    if (closed) { // dialled while close() ran
+                        conn.closeAsync();
+                        throw new IllegalStateException("health prober closed");
+                    }
                     StatefulRedisConnection<String, String> previous = connections.put(node, conn);
                     if (previous != null && previous != conn) {
                         previous.closeAsync();
@@ -161,10 +169,18 @@ public final class NodeProber implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         // Out of the maps first, so their closing is not reported as the server's doing; the
         // client's shutdown closes them (closing them here too only makes Lettuce warn).
         probeConnections.clear();
         roleConnections.clear();
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        try { // Lettuce's shutdown() waits without bound for every channel close to be reported
+            client.shutdownAsync(0, 2, TimeUnit.SECONDS).get(3, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            org.slf4j.LoggerFactory.getLogger(NodeProber.class)
+                    .warn("health prober: Lettuce did not close cleanly ({}); going on", describe(e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
