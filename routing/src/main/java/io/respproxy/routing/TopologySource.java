@@ -31,6 +31,14 @@ public interface TopologySource extends AutoCloseable {
         return announced;
     }
 
+    /**
+     * The Sentinels this source asks, each with whether it answered the last query (for
+     * /topology), in the order they were configured or learned; empty for other sources.
+     */
+    default java.util.Map<NodeAddress, Boolean> sentinels() {
+        return java.util.Map.of();
+    }
+
     /** The service's {@code nat} map, as configured and as applied so far (for /topology). */
     default AddressMap addressMap() {
         return AddressMap.NONE;

@@ -6,6 +6,7 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.ListOfMapsOutput;
 import io.lettuce.core.output.MapOutput;
 import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.output.ValueOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -137,6 +138,9 @@ final class SentinelLink implements AutoCloseable {
                     new CommandArgs<>(CODEC).add("REPLICAS").add(name)).toCompletableFuture();
             var sentinels = c.dispatch(CommandType.SENTINEL, new ListOfMapsOutput<>(CODEC),
                     new CommandArgs<>(CODEC).add("SENTINELS").add(name)).toCompletableFuture();
+            // Sentinel 6.2+; an older one refuses it, and its reports are not deduplicated.
+            var myId = c.dispatch(CommandType.SENTINEL, new ValueOutput<>(CODEC),
+                    new CommandArgs<>(CODEC).add("MYID")).toCompletableFuture().exceptionally(e -> null);
             return addr.thenCompose(a -> {
                 if (a == null || a.size() < 2) {
                     // Not monitored here: the other answers are errors; do not wait for them.
@@ -145,7 +149,8 @@ final class SentinelLink implements AutoCloseable {
                 }
                 NodeAddress m = nat.reachable(a.get(0), Integer.parseInt(a.get(1)));
                 return master.thenCombine(replicas, (mi, rs) -> new Object[] {mi, rs})
-                        .thenCombine(sentinels, (mr, ss) -> report(m, cast(mr[0]), castList(mr[1]), ss));
+                        .thenCombine(sentinels, (mr, ss) -> report(m, cast(mr[0]), castList(mr[1]), ss))
+                        .thenCombine(myId, SentinelReport::withId);
             }).orTimeout(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
         }).whenCompleteAsync((r, e) -> {
             if (e != null) {

@@ -18,15 +18,28 @@ import java.util.Set;
  *                    {@code failover_in_progress}, ...)
  * @param replicas    its {@code SENTINEL REPLICAS} answer
  * @param sentinels   the other Sentinels it knows ({@code SENTINEL SENTINELS})
+ * @param id          its run id ({@code SENTINEL MYID}), or null when it did not say: one Sentinel
+ *                    known by two addresses (a configured hostname, the IP it announces) is one voice
  */
 public record SentinelReport(NodeAddress sentinel, NodeAddress master, long configEpoch, NodeAddress flagged,
                              Set<String> masterFlags,
-                             List<Replica> replicas, List<NodeAddress> sentinels) {
+                             List<Replica> replicas, List<NodeAddress> sentinels, String id) {
 
     public SentinelReport {
         masterFlags = Set.copyOf(masterFlags);
         replicas = List.copyOf(replicas);
         sentinels = List.copyOf(sentinels);
+    }
+
+    /** This report with the Sentinel's run id. */
+    public SentinelReport withId(String runId) {
+        return new SentinelReport(sentinel, master, configEpoch, flagged, masterFlags, replicas, sentinels, runId);
+    }
+
+    /** A report without the Sentinel's run id. */
+    public SentinelReport(NodeAddress sentinel, NodeAddress master, long configEpoch, NodeAddress flagged,
+                          Set<String> masterFlags, List<Replica> replicas, List<NodeAddress> sentinels) {
+        this(sentinel, master, configEpoch, flagged, masterFlags, replicas, sentinels, null);
     }
 
     /** A replica as one Sentinel lists it. */

@@ -243,30 +243,80 @@ public final class SentinelTopologySource implements TopologySource {
         queryInFlight = true;
         long seq = ++queries;
         lastQueryNanos = System.nanoTime();
-        List<SentinelLink> asked = new ArrayList<>(links.values());
-        List<CompletableFuture<SentinelReport>> answers = new ArrayList<>(asked.size());
-        for (SentinelLink l : asked) {
+        List<SentinelLink> asked = new ArrayList<>(links.size());
+        List<CompletableFuture<SentinelReport>> answers = new ArrayList<>(links.size());
+        int unreachable = 0;
+        for (SentinelLink l : links.values()) {
+            if (l.lastFailure() != null && !l.connected()) {
+                // It failed the last query and has no connection: asked again, but not waited for
+                // (a blackholed Sentinel would hold every query for its timeout). It counts as not
+                // answering; once it answers, the next query waits for it again.
+                l.query().exceptionally(e -> null);
+                noteAnswer(l, false);
+                unreachable++;
+                continue;
+            }
+            asked.add(l);
             answers.add(l.query().exceptionally(e -> null));
         }
+        int notWaitedFor = unreachable;
         thread.afterAll(answers, () -> {
             queryInFlight = false;
             List<SentinelReport> reports = new ArrayList<>();
             Set<NodeAddress> answered = new HashSet<>();
+            Map<String, NodeAddress> byId = new HashMap<>();
+            int twice = 0;
             for (int i = 0; i < asked.size(); i++) {
                 SentinelReport r = answers.get(i).join();
                 noteAnswer(asked.get(i), r != null);
                 if (r != null) {
+                    NodeAddress first = r.id() == null ? null : byId.putIfAbsent(r.id(), asked.get(i).address());
+                    if (first != null) {
+                        sameSentinel(asked.get(i), first);
+                        twice++;
+                        continue;
+                    }
                     reports.add(r);
                     answered.add(asked.get(i).address());
                     named.put(asked.get(i).address(), r.master());
                 }
             }
-            apply(seq, SentinelAgreement.of(settings.masterName(), reports, asked.size() - reports.size()), answered);
+            int silent = asked.size() - twice - reports.size() + notWaitedFor;
+            Map<NodeAddress, Boolean> view = new LinkedHashMap<>();
+            for (NodeAddress a : links.keySet()) {
+                view.put(a, Boolean.TRUE.equals(answering.get(a)));
+            }
+            sentinelView = java.util.Collections.unmodifiableMap(view);
+            apply(seq, SentinelAgreement.of(settings.masterName(), reports, silent), answered);
             if (queryAgain) {
                 queryAgain = false;
                 query();
             }
         });
+    }
+
+    /**
+     * Addresses of a Sentinel the proxy already asks by another address (same run id), with that
+     * one: never learned again, so one Sentinel is one voice in the majority.
+     */
+    private final Map<NodeAddress, NodeAddress> aliases = new HashMap<>();
+
+    /** {@code twin} answered with the run id of {@code first}: one Sentinel, asked once from now on. */
+    private void sameSentinel(SentinelLink twin, NodeAddress first) {
+        log.info("[{}] Sentinel {} is {} (same run id): asked once", service, twin.address(), first);
+        aliases.put(twin.address(), first);
+        links.remove(twin.address());
+        answering.remove(twin.address());
+        named.remove(twin.address());
+        twin.close();
+    }
+
+    /** What {@link #sentinels()} returns: the links and their last answer, after each query (any thread). */
+    private volatile Map<NodeAddress, Boolean> sentinelView = Map.of();
+
+    @Override
+    public Map<NodeAddress, Boolean> sentinels() {
+        return sentinelView;
     }
 
     private void noteAnswer(SentinelLink link, boolean ok) {
@@ -298,7 +348,7 @@ public final class SentinelTopologySource implements TopologySource {
         keptWithoutSentinels = false;
         agreed = next;
         for (NodeAddress s : next.sentinels()) {
-            if (!links.containsKey(s)) {
+            if (!links.containsKey(s) && !aliases.containsKey(s)) {
                 log.info("[{}] learned Sentinel {} from the others", service, s);
                 addLink(s);
             }

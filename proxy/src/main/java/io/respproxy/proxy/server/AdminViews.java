@@ -33,7 +33,8 @@ final class AdminViews {
             ServiceView s = services.get(i);
             Json.key(sb, i == 0, s.name());
             io.respproxy.routing.Topology t = s.runtime().topology();
-            TopologyJson.append(sb, s.mode(), t, s.topologyAgeNanos(), s.nodes(t), s.runtime().source().addressMap());
+            TopologyJson.append(sb, s.mode(), t, s.topologyAgeNanos(), s.nodes(t), s.runtime().source().addressMap(),
+                    s.runtime().source().sentinels());
         }
         return sb.append("}}").toString();
     }

@@ -24,7 +24,7 @@ final class TopologyJson {
      * @param ageNanos time since the snapshot was published, or -1 before the first one
      */
     static void append(StringBuilder sb, String mode, Topology t, long ageNanos, List<NodeReport> nodes,
-                       AddressMap nat) {
+                       AddressMap nat, Map<io.respproxy.routing.NodeAddress, Boolean> sentinels) {
         sb.append('{');
         Json.key(sb, true, "mode");
         Json.str(sb, mode);
@@ -52,6 +52,20 @@ final class TopologyJson {
         sb.append(']');
         Json.key(sb, false, "nat");
         nat(sb, nat);
+        if (!sentinels.isEmpty()) {
+            // The Sentinels asked (one entry per Sentinel, whatever addresses it is known by).
+            Json.key(sb, false, "sentinels").append('[');
+            boolean first = true;
+            for (Map.Entry<io.respproxy.routing.NodeAddress, Boolean> e : sentinels.entrySet()) {
+                sb.append(first ? "{" : ",{");
+                first = false;
+                Json.key(sb, true, "address");
+                Json.str(sb, e.getKey().toString());
+                Json.key(sb, false, "answering").append(e.getValue());
+                sb.append('}');
+            }
+            sb.append(']');
+        }
         sb.append('}');
     }
 

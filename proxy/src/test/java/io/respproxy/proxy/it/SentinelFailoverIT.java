@@ -193,6 +193,53 @@ class SentinelFailoverIT {
         }
     }
 
+    /**
+     * One Sentinel configured by hostname and learned again by the address the others announce
+     * is one Sentinel: asked once, one voice in the majority (it is dropped under its second
+     * address and not learned again). A configured address that accepts connections and never
+     * answers (a blackholed Sentinel) is shown as not answering and does not hold the queries:
+     * a failover is followed without a client error.
+     */
+    @Test
+    void aSentinelKnownByTwoAddressesIsAskedOnceAndASilentOneHoldsNothing() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getByName("127.0.0.1"));
+             SentinelDeployment s = sentinel()) {
+            java.util.List<String> configured = new java.util.ArrayList<>();
+            configured.add("localhost:" + s.sentinels().get(0).port());
+            configured.add("127.0.0.1:" + s.sentinels().get(1).port());
+            configured.add("127.0.0.1:" + silent.getLocalPort());
+            try (ProxyFixture proxy = ProxyFixture.sentinelAt(s, configured, "")) {
+                java.util.List<NodeAddress> want = java.util.List.of(
+                        new NodeAddress("localhost", s.sentinels().get(0).port()),
+                        new NodeAddress("127.0.0.1", s.sentinels().get(1).port()),
+                        new NodeAddress("127.0.0.1", silent.getLocalPort()),
+                        new NodeAddress("127.0.0.1", s.sentinels().get(2).port()));
+                Map<NodeAddress, Boolean> answering = Map.of(want.get(0), true, want.get(1), true, want.get(2), false,
+                        want.get(3), true);
+                ProxyFixture.await(Duration.ofSeconds(15), "the third Sentinel learned, the silent one not answering",
+                        () -> proxy.service().source().sentinels().equals(answering));
+                Thread.sleep(2500); // queries go on: the hostname's twin must not come back
+                assertEquals(want, java.util.List.copyOf(proxy.service().source().sentinels().keySet()),
+                        "each Sentinel once, " + new NodeAddress("127.0.0.1", s.sentinels().get(0).port())
+                                + " being " + want.get(0));
+                AppendWorkload w = running(proxy, "tw:");
+                long before = System.nanoTime();
+                RedisNode promoted = s.failover(Duration.ofSeconds(30));
+                long sentinelsMs = (System.nanoTime() - before) / 1_000_000;
+                awaitProxyMaster(proxy, promoted);
+                long proxyMs = (System.nanoTime() - before) / 1_000_000;
+                s.awaitReplicasInSync(Duration.ofSeconds(30));
+                Thread.sleep(500);
+                AppendWorkload.Result r = w.stopAndVerify(s.master());
+                System.out.println("SentinelFailoverIT a Sentinel known twice and a silent one: the Sentinels named "
+                        + "the new master after " + sentinelsMs + " ms, the proxy wrote there after " + proxyMs
+                        + " ms; " + r);
+                assertEquals(0, r.errors(), "client errors: " + r.errorSamples());
+                assertEquals(0, r.lost());
+            }
+        }
+    }
+
     /** Sentinels that require a password get the proxy's sentinel.password (the data nodes get backend.password). */
     @Test
     void sentinelCredentialsAreUsed() throws Exception {

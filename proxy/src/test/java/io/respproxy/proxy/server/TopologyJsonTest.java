@@ -59,7 +59,7 @@ class TopologyJsonTest {
                 new NodeState(new NodeAddress("127.0.0.1", 7005), false, null, NodeState.NOT_PROBED));
         Topology t = Topology.single(7, Shard.withMaster("orders", A, List.of(B)));
         StringBuilder sb = new StringBuilder();
-        TopologyJson.append(sb, "static", t, 2_500_000_000L, NodeReport.of(t, states, RULE), nat);
+        TopologyJson.append(sb, "static", t, 2_500_000_000L, NodeReport.of(t, states, RULE), nat, java.util.Map.of());
         String json = sb.toString();
         assertEquals("{\"mode\":\"static\",\"version\":7,\"age_seconds\":2.5,\"shards\":[{\"id\":\"orders\","
                 + "\"master\":\"127.0.0.1:7001\",\"replicas\":["
@@ -96,7 +96,7 @@ class TopologyJsonTest {
         List<NodeState> states = List.of(master(A, "ip=127.0.0.1,port=7002,state=online,offset=5000,lag=0"),
                 replica(B, A, true, null), replica(e, C, true, null));
         StringBuilder sb = new StringBuilder();
-        TopologyJson.append(sb, "cluster", t, -1, NodeReport.of(t, states, RULE), AddressMap.NONE);
+        TopologyJson.append(sb, "cluster", t, -1, NodeReport.of(t, states, RULE), AddressMap.NONE, java.util.Map.of());
         JsonObject o = StrictJson.parse(sb.toString()).getAsJsonObject();
         assertEquals("null", o.get("age_seconds").toString());
         JsonObject m1 = o.getAsJsonArray("shards").get(0).getAsJsonObject();
