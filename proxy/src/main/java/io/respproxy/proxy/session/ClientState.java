@@ -39,11 +39,6 @@ final class ClientState implements ClientView {
         this.role = role;
     }
 
-    @Override
-    public int affinity() {
-        return (int) id;
-    }
-
     long id() {
         return id;
     }

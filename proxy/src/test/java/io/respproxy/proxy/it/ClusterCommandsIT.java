@@ -173,6 +173,38 @@ class ClusterCommandsIT {
     }
 
     /**
+     * PUBLISH answers how many subscribers got the message, as one Redis would: the subscribers
+     * and the publishers of the proxy's clients all go to the home shard's master (slot 0's), so
+     * its count is theirs (the cluster bus still carries the message to every other node).
+     */
+    @Test
+    void publishCountsTheSubscribersOfTheProxysClients() throws Exception {
+        List<RawClient> subs = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawClient c = new RawClient(proxy.writePort());
+                subs.add(c);
+                c.send(RawClient.command("SUBSCRIBE", "pc:count"));
+                assertEquals("[subscribe, pc:count, :1]", c.readReply());
+            }
+            for (int i = 0; i < 3; i++) {
+                try (Jedis pub = proxy.jedis(proxy.writePort())) {
+                    assertEquals(3L, pub.publish("pc:count", "m" + i), "publisher " + i);
+                }
+            }
+            for (RawClient c : subs) {
+                for (int i = 0; i < 3; i++) {
+                    assertEquals("[message, pc:count, m" + i + "]", c.readReply());
+                }
+            }
+        } finally {
+            for (RawClient c : subs) {
+                c.close();
+            }
+        }
+    }
+
+    /**
      * A client's subscriptions share one connection, on the node of its first shard channel:
      * SSUBSCRIBE to a channel another node serves is refused with an error that says so (not the
      * node's -MOVED, which a plain client could not follow, naming a backend address), and the

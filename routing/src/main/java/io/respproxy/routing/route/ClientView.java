@@ -8,12 +8,4 @@ public interface ClientView {
 
     /** The client's user may only read ({@code users[].read-only}). */
     boolean readOnlyUser();
-
-    /**
-     * Which master a cluster client's keyless writes (PUBLISH, EVAL without keys) go to, so that
-     * they keep the order the client sent them in, as on one Redis; stable for the connection.
-     */
-    default int affinity() {
-        return 0;
-    }
 }

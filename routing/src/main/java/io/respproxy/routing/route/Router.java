@@ -88,10 +88,9 @@ public final class Router {
             case EXEC -> new Route.Refuse(RoutingErrors.withoutMulti(args));
             case UNKNOWN -> new Route.Refuse(RoutingErrors.unknownCommand(args));
             case OUT_OF_BAND -> outOfBand(topology);
-            // Cluster: a transaction without keys runs on the client's keyless-write master; the
-            // proxy pins it to the node of its first key instead when one comes (transactionNode).
-            case MULTI -> pinned(topology.isCluster() ? anyShard(topology, client.affinity()) : topology.primaryShard(),
-                    false, role, readSeq);
+            // Cluster: a transaction without keys runs on the home shard's master; the proxy pins
+            // it to the node of its first key instead when one comes (transactionNode).
+            case MULTI -> pinned(topology.isCluster() ? home(topology) : topology.primaryShard(), false, role, readSeq);
             case MONITOR -> topology.isCluster() ? new Route.Refuse(RoutingErrors.MONITOR_IN_CLUSTER)
                     : pinned(topology.primaryShard(), true, role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
@@ -141,7 +140,7 @@ public final class Router {
             case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
-                Object owner = ownerOfKeys(spec, args, t, read ? readSeq : client.affinity());
+                Object owner = ownerOfKeys(spec, args, t, read, readSeq);
                 yield owner instanceof Shard s ? toNode(s, read, role, readSeq) : (Route) owner;
             }
         };
@@ -151,7 +150,7 @@ public final class Router {
      * The shard owning every key of the request (a keyless request: one chosen round-robin), or
      * the refusal: keys in different slots, an unserved slot, undeterminable keys.
      */
-    private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, int seq) {
+    private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, boolean spread, int seq) {
         int n = spec.keyCount(args);
         if (n < 0 && !spec.acceptsArgCount(args.size())) {
             return new Route.Refuse(RoutingErrors.arity(spec)); // what a node checks first
@@ -159,7 +158,8 @@ public final class Router {
         if (n <= 0) {
             // No keys, or none to be found in these arguments (EVAL with a bad numkeys, MSET with
             // an odd count): a cluster node runs such a command itself, and answers its own error.
-            return anyShard(t, seq);
+            // Reads spread over the shards; the rest go home.
+            return spread ? anyShard(t, seq) : home(t);
         }
         int slot = -1;
         for (int k = 0; k < n; k++) {
@@ -178,7 +178,7 @@ public final class Router {
         if (!t.isCluster()) {
             return pinned(t.primaryShard(), read, role, readSeq);
         }
-        Object owner = ownerOfKeys(spec, args, t, readSeq);
+        Object owner = ownerOfKeys(spec, args, t, false, readSeq);
         return owner instanceof Shard s ? pinned(s, read, role, readSeq) : (Route) owner;
     }
 
@@ -202,7 +202,7 @@ public final class Router {
         if (spec.keyCount(args) <= 0) {
             return null; // runs wherever the transaction does (none to be found: the node answers its error)
         }
-        Object owner = ownerOfKeys(spec, args, t, 0);
+        Object owner = ownerOfKeys(spec, args, t, false, 0);
         if (!(owner instanceof Shard s)) {
             return (Route) owner;
         }
@@ -210,6 +210,18 @@ public final class Router {
     }
 
     /** A shard for a command without keys: the {@code seq}-th, round-robin. */
+    /**
+     * Where a cluster's keyless commands go that are not reads: PUBLISH, a keyless EVAL, FCALL or
+     * MULTI, SUBSCRIBE and PSUBSCRIBE. One shard for every client (the one serving slot 0), as
+     * they would all reach one Redis: a PUBLISH counts the subscribers the proxy placed there,
+     * keyless scripts and transactions of different clients run one after the other, in the
+     * order they came. (A PUBLISH reaches every node's subscribers anyway, by the cluster bus.)
+     */
+    private static Shard home(Topology t) {
+        Shard s = t.shardForSlot(0);
+        return s != null ? s : t.shards().get(0);
+    }
+
     private static Shard anyShard(Topology t, int seq) {
         List<Shard> shards = t.shards();
         return shards.get(Math.floorMod(seq, shards.size()));

@@ -207,7 +207,7 @@ class RouterTest {
             assertEquals(crossSlot, route(CLUSTER, role, "RENAME", A, A2), "one node, two slots: Redis refuses it too");
             // hash tags put keys in one slot
             assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "RENAME", "{" + A + "}x", "{" + A + "}y"));
-            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "PUBLISH", "c", "m"), "keyless: round-robin from shard 0");
+            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "PUBLISH", "c", "m"), "keyless: the home shard, slot 0's");
             Route mget = route(CLUSTER, role, "MGET", A, B, A2);
             Route.Split split = assertInstanceOf(Route.Split.class, mget);
             assertEquals(3, split.parts().size(), "one part per slot");
@@ -374,26 +374,39 @@ class RouterTest {
         assertEquals(new Route.Refuse(RoutingErrors.SCAN_NODE_GONE), route(c3, ListenerRole.READ, "SCAN", cursor));
     }
 
-    /** MULTI has no key: a keyless transaction runs on the client's keyless-write master; its first key pins it (transactionNode). */
+    /**
+     * A cluster's keyless commands that are not reads go to one shard, slot 0's, whatever the
+     * turn (as they would all reach one Redis); keyless reads spread over the shards.
+     */
+    @Test
+    void keylessWritesAndSubscriptionsGoHomeInACluster() {
+        ArrayCommandArgs publish = ArrayCommandArgs.of("PUBLISH", "c", "m");
+        ArrayCommandArgs subscribe = ArrayCommandArgs.of("SUBSCRIBE", "c");
+        ArrayCommandArgs eval = ArrayCommandArgs.of("EVAL", "return 1", "0");
+        ArrayCommandArgs lolwut = ArrayCommandArgs.of("LOLWUT");
+        java.util.Set<NodeAddress> reads = new java.util.HashSet<>();
+        for (int seq = 0; seq < 4; seq++) {
+            assertEquals(new Route.ToNode(M, false), router.route(router.lookup(publish), publish, OPEN, ListenerRole.WRITE,
+                    CLUSTER, seq));
+            assertEquals(new Route.ToNode(M, false), router.route(router.lookup(eval), eval, OPEN, ListenerRole.WRITE,
+                    CLUSTER, seq));
+            assertEquals(new Route.Pinned(M, true), router.route(router.lookup(subscribe), subscribe, OPEN,
+                    ListenerRole.WRITE, CLUSTER, seq));
+            reads.add(((Route.ToNode) router.route(router.lookup(lolwut), lolwut, OPEN, ListenerRole.WRITE, CLUSTER,
+                    seq)).node());
+        }
+        assertEquals(java.util.Set.of(M, M2), reads, "keyless reads spread over the shards");
+    }
+
+    /**
+     * MULTI has no key: a keyless transaction runs on the home shard's master, the same for every
+     * client (as on one Redis); its first key pins it (transactionNode).
+     */
     @Test
     void transactionsInAClusterSnapshot() {
         ArrayCommandArgs multi = ArrayCommandArgs.of("MULTI");
-        ClientView second = new ClientView() {
-            public boolean authenticated() {
-                return true;
-            }
-
-            public boolean readOnlyUser() {
-                return false;
-            }
-
-            public int affinity() {
-                return 1;
-            }
-        };
         for (int seq = 0; seq < 3; seq++) {
             assertEquals(new Route.Pinned(M, false), router.route(router.lookup(multi), multi, OPEN, ListenerRole.READ, CLUSTER, seq));
-            assertEquals(new Route.Pinned(M2, false), router.route(router.lookup(multi), multi, second, ListenerRole.READ, CLUSTER, seq));
         }
 
         assertEquals(new Route.Pinned(M, false), transactionNode(CLUSTER, "SET", A, "v"));
