@@ -27,6 +27,12 @@ final class MasterChanges {
     private long retriedBefore;
     private long failedBefore;
     private long timedOutBefore;
+    /**
+     * Writes to {@link #last} that failed as may-have-been-applied, counted when it was published
+     * and when writes lost it: those that failed at its death (a kill) come before the loss.
+     */
+    private long failedOnMasterSince;
+    private long failedOnMasterAtLoss;
 
     /**
      * @param left told when the service left a master: {@code (master, false)} once another is
@@ -65,19 +71,28 @@ final class MasterChanges {
                 retriedBefore = stats.retried.sum();
                 failedBefore = stats.maybeApplied.sum();
                 timedOutBefore = stats.holdTimeouts.sum();
+                failedOnMasterAtLoss = stats.maybeAppliedOn(last);
             }
             return;
         }
         NodeAddress previous = last;
         last = master;
         leftEarly = null;
+        long failedOnPreviousBeforeLoss = failedOnMasterAtLoss - failedOnMasterSince;
         if (previous == null || previous.equals(master) && lostAtNanos == 0) {
+            if (previous == null) {
+                failedOnMasterSince = stats.maybeAppliedOn(master);
+            }
             return;
         }
+        failedOnMasterSince = stats.maybeAppliedOn(master);
+        // Failed as may-have-been-applied: the writes in flight on the old master when it died
+        // (they fail before the proxy knows it is gone), and any while there was no master.
         String counts = lostAtNanos == 0 ? "" : String.format("; writes had no master for %d ms: %d commands held, "
                         + "%d re-sent, %d failed as may-have-been-applied, %d timed out",
                 (System.nanoTime() - lostAtNanos) / 1_000_000, stats.holdsStarted.sum() - heldBefore,
-                stats.retried.sum() - retriedBefore, stats.maybeApplied.sum() - failedBefore,
+                stats.retried.sum() - retriedBefore,
+                failedOnPreviousBeforeLoss + stats.maybeApplied.sum() - failedBefore,
                 stats.holdTimeouts.sum() - timedOutBefore);
         lostAtNanos = 0;
         if (previous.equals(master)) {

@@ -376,6 +376,22 @@ public final class ServiceRuntime implements AutoCloseable {
         public final LongAdder retried = new LongAdder();
         /** Writes failed with "the command may have been applied" (in flight when their node was lost), ever. */
         public final LongAdder maybeApplied = new LongAdder();
+        /** {@link #maybeApplied} by the node the write was sent to (few nodes: the service's). */
+        private final java.util.Map<NodeAddress, LongAdder> maybeAppliedOn = new ConcurrentHashMap<>();
+
+        /** A write sent to {@code node} failed with "the command may have been applied". */
+        public void mayHaveBeenApplied(NodeAddress node) {
+            maybeApplied.increment();
+            if (node != null) {
+                maybeAppliedOn.computeIfAbsent(node, n -> new LongAdder()).increment();
+            }
+        }
+
+        /** Writes sent to {@code node} that failed as may-have-been-applied, ever. */
+        long maybeAppliedOn(NodeAddress node) {
+            LongAdder a = node == null ? null : maybeAppliedOn.get(node);
+            return a == null ? 0 : a.sum();
+        }
         /** Times the master moved to another node. */
         public final LongAdder failovers = new LongAdder();
         /** Commands a cluster node redirected (-MOVED, -ASK) that the proxy followed, ever. */

@@ -142,7 +142,7 @@ final class ReplySlot implements PendingReply {
         if (leftFrom != null && leftFrom.equals(node) && error == RespReply.ErrorKind.NONE) {
             // Acknowledged by a master the proxy has left: it may be discarded by its demotion.
             frame.release();
-            session.service().stats().maybeApplied.increment();
+            session.service().stats().mayHaveBeenApplied(node);
             fail(Reply.acknowledgedAfterLeaving(node, leftWhy));
             return;
         }
@@ -176,7 +176,7 @@ final class ReplySlot implements PendingReply {
         }
         // A read that failed was not applied anywhere, whatever was written.
         if (written && !read) {
-            session.service().stats().maybeApplied.increment();
+            session.service().stats().mayHaveBeenApplied(failure.node());
         }
         fail(failure.message(written && !read));
     }

@@ -71,6 +71,12 @@ class SentinelFailoverIT {
      */
     @Test
     void killedMasterFailsOnlyWritesInFlightAndStallsNoLongerThanTheFailover() throws Exception {
+        ch.qos.logback.classic.Logger failoverLog = (ch.qos.logback.classic.Logger)
+                org.slf4j.LoggerFactory.getLogger("io.respproxy.proxy.service.MasterChanges");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        failoverLog.addAppender(logged);
         try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
              ReadLoad reads = new ReadLoad(proxy.readPort(), "k9:0")) {
             AppendWorkload w = running(proxy, "k9:");
@@ -103,6 +109,21 @@ class SentinelFailoverIT {
             }
             assertEquals(0, reads.errors(), "reads go to replicas: " + reads.errorSamples());
             assertTrue(reads.longestStallMs() < 1000, "reads do not wait for the failover: " + reads);
+            // The WARN line of each failover counts the writes that failed at the kill, which
+            // fail before the proxy knows the master is gone.
+            long counted = 0;
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            for (ch.qos.logback.classic.spi.ILoggingEvent e : java.util.List.copyOf(logged.list)) {
+                java.util.regex.Matcher f = java.util.regex.Pattern
+                        .compile("failover: .*, (\\d+) failed as may-have-been-applied").matcher(e.getFormattedMessage());
+                if (f.find()) {
+                    lines.add(e.getFormattedMessage());
+                    counted += Long.parseLong(f.group(1));
+                }
+            }
+            assertEquals(r.maybeApplied(), counted, "the failover lines: " + lines);
+        } finally {
+            failoverLog.detachAppender(logged);
         }
     }
 
