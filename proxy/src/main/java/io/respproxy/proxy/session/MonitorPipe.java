@@ -18,12 +18,23 @@ final class MonitorPipe {
 
     private MonitorPipe() {}
 
-    /** Pipes {@code conn} to the client while {@code current} says it is still the client's, and sends {@code req} (MONITOR). */
-    static void start(ClientSession session, BackendConnection conn, RespRequest req, BooleanSupplier current) {
+    /**
+     * Pipes {@code conn} to the client while {@code current} says it is still the client's, and
+     * sends {@code req} (MONITOR). {@code alsoWatched}: one more node of a cluster's, whose answer
+     * to MONITOR the client does not get (it gets the pinned node's).
+     */
+    static void start(ClientSession session, BackendConnection conn, RespRequest req, BooleanSupplier current,
+                      boolean alsoWatched) {
         conn.fairReads();
+        boolean[] answered = {!alsoWatched};
         conn.pipeTo(new BackendConnection.FrameSink() {
             @Override
             public void onFrame(ByteBuf frame) {
+                if (!answered[0]) {
+                    answered[0] = true;
+                    frame.release();
+                    return;
+                }
                 if (current.getAsBoolean()) {
                     session.writeUnordered(frame);
                 } else {
@@ -38,12 +49,20 @@ final class MonitorPipe {
                 }
             }
         });
-        send(session, conn, req);
+        if (alsoWatched) {
+            sendRaw(session, conn, req);
+        } else {
+            send(session, conn, req);
+        }
     }
 
     /** A command of the monitoring client, sent as it is (ownership of {@code req} passes here). */
     static void send(ClientSession session, BackendConnection conn, RespRequest req) {
         session.meter().answeredUnordered(); // its answer is one of the frames the node streams
+        sendRaw(session, conn, req);
+    }
+
+    private static void sendRaw(ClientSession session, BackendConnection conn, RespRequest req) {
         conn.sendRaw(req.frame().retainedDuplicate());
         req.release();
         session.pool().markDirty(conn);

@@ -4,9 +4,12 @@ import io.respproxy.proxy.backend.BackendConnection;
 import io.respproxy.proxy.resp.RespRequest;
 import io.respproxy.proxy.service.OutputLimit;
 import io.respproxy.routing.NodeAddress;
+import io.respproxy.routing.Shard;
 import io.respproxy.routing.command.CommandSpec;
 import io.respproxy.routing.command.RoutingShape;
 import io.respproxy.routing.route.Route;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A client's connection-bound state that cannot travel over a multiplexed connection: a
@@ -151,7 +154,10 @@ final class PinnedSession {
             dedicated = conn;
             tainted = true; // in monitor mode for good: never given back to a pool
             mode(Mode.MONITOR);
-            MonitorPipe.start(session, conn, req, () -> dedicated == conn);
+            MonitorPipe.start(session, conn, req, () -> dedicated == conn, false);
+            if (session.service().topology().isCluster()) {
+                monitorOtherMasters(node);
+            }
             return;
         }
         if (spec.shape() == RoutingShape.SUBSCRIBE) {
@@ -299,6 +305,32 @@ final class PinnedSession {
     }
 
     /** A dedicated connection to {@code node} for the client's db and protocol; null at {@code dedicated.max-per-node}. */
+    /**
+     * Cluster MONITOR: the other masters' lines too, each on a dedicated connection of its own,
+     * interleaved as they arrive (their +OK swallowed: the client gets the pinned node's). The
+     * client's later commands go to the pinned node only. Masters that join later are not watched.
+     */
+    private void monitorOtherMasters(NodeAddress pinnedNode) {
+        List<BackendConnection> others = new ArrayList<>();
+        for (Shard shard : session.service().topology().shards()) {
+            NodeAddress m = shard.master();
+            if (m == null || m.equals(pinnedNode)) {
+                continue;
+            }
+            BackendConnection c = connect(m);
+            if (c == null) {
+                continue; // dedicated.max-per-node reached there: that master is not watched
+            }
+            others.add(c);
+            MonitorPipe.start(session, c, RespRequest.of(session.alloc(), "MONITOR"),
+                    () -> mode == Mode.MONITOR && monitorOthers.contains(c), true);
+        }
+        monitorOthers = others;
+    }
+
+    /** Cluster MONITOR's connections to the other masters ({@link #monitorOtherMasters}). */
+    private List<BackendConnection> monitorOthers = List.of();
+
     private BackendConnection connect(NodeAddress node) {
         ClientState state = session.state();
         return session.pool().dedicated(state.keyFor(node));
@@ -335,6 +367,11 @@ final class PinnedSession {
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
         subscriptionAnswered(); // a command waiting on the subscription runs in the mode that follows
+        for (BackendConnection other : monitorOthers) {
+            other.pipeTo(null);
+            other.close();
+        }
+        monitorOthers = List.of();
         transaction.reset(mode == Mode.TRANSACTION || mode == Mode.WATCHING);
         mode(Mode.NONE);
         blocked = null;

@@ -173,6 +173,41 @@ class ClusterCommandsIT {
     }
 
     /**
+     * MONITOR through a cluster: one +OK, then what every master runs (keys of every shard),
+     * each command once, interleaved as the masters send their lines.
+     */
+    @Test
+    void monitorWatchesEveryMaster() throws Exception {
+        try (ProxyFixture open = ProxyFixture.cluster(cluster, "deny-commands = []");
+             RawClient monitor = new RawClient(open.writePort()); Jedis writer = open.jedis(open.writePort())) {
+            monitor.send(RawClient.command("MONITOR"));
+            assertEquals("+OK", monitor.readReply());
+            java.util.Set<String> written = new java.util.TreeSet<>();
+            java.util.Set<Integer> shards = new java.util.HashSet<>();
+            for (int i = 0; i < 30; i++) {
+                String key = "mc:" + i;
+                writer.set(key, "v");
+                written.add(key);
+                int slot = io.respproxy.routing.slot.SlotHash.slot(key.getBytes(StandardCharsets.UTF_8));
+                shards.add(open.service().topology().shards().indexOf(open.service().topology().shardForSlot(slot)));
+            }
+            assertEquals(cluster.masters().size(), shards.size(), "the keys are on every master");
+            java.util.List<String> seen = new ArrayList<>();
+            monitor.socket().setSoTimeout(5000);
+            while (seen.size() < written.size()) {
+                String line = monitor.readReply();
+                assertTrue(line.matches("\\+\\d+\\.\\d+ \\[.*"), "a monitor line, not another +OK: " + line);
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"SET\" \"(mc:\\d+)\"").matcher(line);
+                if (m.find()) {
+                    seen.add(m.group(1));
+                }
+            }
+            assertEquals(written, new java.util.TreeSet<>(seen), "every SET, of every master");
+            assertEquals(written.size(), seen.size(), "each once");
+        }
+    }
+
+    /**
      * PUBLISH answers how many subscribers got the message, as one Redis would: the subscribers
      * and the publishers of the proxy's clients all go to the home shard's master (slot 0's), so
      * its count is theirs (the cluster bus still carries the message to every other node).

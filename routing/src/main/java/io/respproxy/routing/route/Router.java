@@ -91,7 +91,8 @@ public final class Router {
             // Cluster: a transaction without keys runs on the home shard's master; the proxy pins
             // it to the node of its first key instead when one comes (transactionNode).
             case MULTI -> pinned(topology.isCluster() ? home(topology) : topology.primaryShard(), false, role, readSeq);
-            case MONITOR -> topology.isCluster() ? new Route.Refuse(RoutingErrors.MONITOR_IN_CLUSTER)
+            // Cluster: pinned to the home master; the session watches the other masters too.
+            case MONITOR -> topology.isCluster() ? pinned(home(topology), false, role, readSeq)
                     : pinned(topology.primaryShard(), true, role, readSeq);
             case WATCH, SUBSCRIBE -> pinnedByKeys(spec, args, shape == RoutingShape.SUBSCRIBE, role, topology, readSeq);
             case BLOCKING -> spec.isBlocking(args) ? blocking(spec, args, client, role, topology, readSeq)

@@ -67,10 +67,6 @@ public final class RoutingErrors {
         return "ERR wrong number of arguments for '" + spec.name() + "' command";
     }
 
-    /** MONITOR through a cluster-mode service: one connection would watch one master of several. */
-    public static final String MONITOR_IN_CLUSTER = "ERR respproxy: MONITOR in cluster mode would watch one"
-            + " master of several; run it on each node";
-
     /** A command a multiplexing proxy cannot carry ({@code SYNC}, {@code PSYNC}, {@code REPLCONF}). */
     public static String unsupported(CommandSpec spec) {
         return "ERR " + spec.name().replace('|', ' ').toUpperCase(Locale.ROOT)

@@ -238,7 +238,7 @@ class RouterTest {
                     route(CLUSTER, role, "BLPOP", A, B, "0"));
             assertEquals(new Route.Pinned(M2, false), route(CLUSTER, role, "WATCH", B));
             assertEquals(new Route.Pinned(readB, true), route(CLUSTER, role, "SSUBSCRIBE", B));
-            assertEquals(new Route.Refuse(RoutingErrors.MONITOR_IN_CLUSTER), route(CLUSTER, role, "MONITOR"));
+            assertEquals(new Route.Pinned(M, false), route(CLUSTER, role, "MONITOR"), "the home master (and the others)");
             assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? ScanCursor.replicaTag(R1) : 0, 0), 2),
                     route(CLUSTER, role, "SCAN", "0"));
             assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
