@@ -33,12 +33,13 @@ import org.slf4j.LoggerFactory;
  * the proxy keeps two connections per node it serves from (the master, the replicas that serve
  * reads, every node in a cluster). One has {@code CLIENT TRACKING ON BCAST}: the node tells it of
  * every key that changes (written, expired, evicted) and of flushes, but only once per turn of
- * its loop, keys sorted. The other is the redirect target of the shared data connections, which
- * track in OPTIN mode: a tracking client's read goes out behind {@code CLIENT CACHING YES}, and
- * the node reports a change of a key read so as each write runs, in the order of the writes, as
- * Redis reports them to its own tracking clients. A read that went out so is reported by the
- * target alone; any other (in a transaction, on a dedicated connection, before the node's target
- * is up) by the broadcast. The {@link TrackingTable} says which of the proxy's clients a report
+ * its loop, keys sorted. The other is the redirect target of the shared RESP2 data connections.
+ * Shared data connections track in OPTIN mode: a tracking client's read goes out behind
+ * {@code CLIENT CACHING YES}, and the node reports a change of a key read so as each write runs,
+ * in the order of the writes, as Redis reports them to its own tracking clients: among the
+ * replies of a RESP3 connection itself, to the target for a RESP2 one. A read that went out so is
+ * reported that way alone; any other (in a transaction, on a dedicated connection, before the
+ * node's target is up) by the broadcast. The {@link TrackingTable} says which of the proxy's clients a report
  * concerns; each is told on its own loop. A client is told to flush everything when the proxy's
  * connection to a node is lost and again when it is back (what changed meanwhile is unknown),
  * and when the master changes. The listeners live on one event loop (the first tracking
