@@ -385,16 +385,21 @@ public final class Tracking {
         return out;
     }
 
-    private void open(NodeAddress node) {
-        BackendPool pool = pools.apply(host);
-        BackendConnection c = pool.control(new BackendKey(node, 0, 3));
-        listeners.put(node, c);
-        confirming.add(node);
+    /**
+     * Host loop: a new RESP3 control connection to {@code node}, whose pushes go to
+     * {@link #pushed} with the reporter {@code reporter} names ({@link #SKIP}: not passed on) and
+     * whose loss to {@link #lost}.
+     */
+    private BackendConnection listening(NodeAddress node, java.util.function.Function<BackendConnection, Object> reporter) {
+        BackendConnection c = pools.apply(host).control(new BackendKey(node, 0, 3));
         c.pipeTo(new BackendConnection.FrameSink() {
             @Override
             public void onFrame(ByteBuf frame) {
                 try {
-                    pushed(node, frame, null);
+                    Object from = reporter.apply(c);
+                    if (from != SKIP) {
+                        pushed(node, frame, from);
+                    }
                 } finally {
                     frame.release();
                 }
@@ -405,6 +410,17 @@ public final class Tracking {
                 host.execute(() -> lost(node, c, why));
             }
         });
+        return c;
+    }
+
+    /** A push from a target that is not (or no longer) the node's confirmed one: ignored. */
+    private static final Object SKIP = new Object();
+
+    private void open(NodeAddress node) {
+        BackendPool pool = pools.apply(host);
+        BackendConnection c = listening(node, conn -> null);
+        listeners.put(node, c);
+        confirming.add(node);
         c.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "CLIENT", "TRACKING", "ON", "BCAST"),
                 new PendingReply() {
                     @Override
@@ -434,28 +450,13 @@ public final class Tracking {
      */
     private void openTarget(NodeAddress node) {
         BackendPool pool = pools.apply(host);
-        BackendConnection c = pool.control(new BackendKey(node, 0, 3));
+        BackendConnection c = listening(node, conn -> {
+            Long id = targetIds.get(node);
+            return id != null && targets.get(node) == conn ? id : SKIP;
+        });
         targets.put(node, c);
         targetsConfirming.add(node);
         targetIds.remove(node);
-        c.pipeTo(new BackendConnection.FrameSink() {
-            @Override
-            public void onFrame(ByteBuf frame) {
-                try {
-                    Long id = targetIds.get(node);
-                    if (id != null && targets.get(node) == c) {
-                        pushed(node, frame, id);
-                    }
-                } finally {
-                    frame.release();
-                }
-            }
-
-            @Override
-            public void onClosed(BackendFailure why) {
-                host.execute(() -> lost(node, c, why));
-            }
-        });
         c.send(RequestEncoder.encode(io.netty.buffer.ByteBufAllocator.DEFAULT, "CLIENT", "ID"), new PendingReply() {
             @Override
             public void onReply(ByteBuf reply, boolean error) {
