@@ -201,11 +201,35 @@ public final class BackendPool {
      * {@code dedicated.max-per-node} to this node, all of them in use.
      */
     public BackendConnection dedicated(BackendKey key) {
-        BackendConnection idle = dedicated.take(key);
-        if (idle != null) {
-            return idle;
+        BackendConnection conn = dedicated.take(key);
+        if (conn == null && dedicated.admit(key.node())) {
+            conn = open(key, false);
         }
-        return dedicated.admit(key.node()) ? open(key, false) : null;
+        if (conn != null) {
+            keepSpares(key);
+        }
+        return conn;
+    }
+
+    /**
+     * Opens idle connections for {@code key} up to {@code dedicated.spares}, so the next stateful
+     * session of this loop is written at once. Without one, a client's BLPOP waits for a connect
+     * and a handshake while a command another client sends right after it (the LPUSH meant to
+     * wake it, a DEL) goes out on a shared connection at once and reaches Redis first: on Redis
+     * itself, the one sent first runs first. Only as many as the service's cap leaves room for.
+     */
+    private void keepSpares(BackendKey key) {
+        for (int n = dedicated.idleCount(key); n < settings.dedicatedSpares(); n++) {
+            if (!dedicated.admitSpare(key.node())) {
+                return;
+            }
+            dedicated.giveBack(open(key, false)); // not pooled if it failed at once (backoff)
+        }
+    }
+
+    /** A client of the service entered ({@code +1}) or left ({@code -1}) MONITOR (see {@link DedicatedLimit#monitoring}). */
+    public void monitoring(int delta) {
+        dedicated.limit().monitoring(delta);
     }
 
     /** Gives back a dedicated connection whose state ended cleanly (see {@link DedicatedPool#giveBack}). */

@@ -10,10 +10,12 @@ import java.time.Duration;
  *                             run this long is set aside for a fresh one (zero: never)
  * @param maxDedicatedPerNode  dedicated connections per node over all the service's loops, idle ones included
  * @param dedicatedIdleTimeout an idle dedicated connection is closed after this long (zero: never)
+ * @param dedicatedSpares      idle dedicated connections a loop keeps ready per key once one was used
  * @param maxReplyNesting      deepest aggregate nesting accepted in a reply ({@code limits.max-nesting-depth})
  */
 public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
                               Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
-                              Duration scriptSetAside, int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int maxReplyNesting,
+                              Duration scriptSetAside, int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int dedicatedSpares,
+                              int maxReplyNesting,
                               boolean clusterReadOnly) {
 }

@@ -20,6 +20,8 @@ public final class DedicatedLimit {
     /** Of those, idle in some loop's pool. */
     private final Map<NodeAddress, AtomicInteger> idle = new ConcurrentHashMap<>();
     private final List<DedicatedPool> pools = new CopyOnWriteArrayList<>();
+    /** Clients of the service in MONITOR mode now. */
+    private final AtomicInteger monitors = new AtomicInteger();
 
     public DedicatedLimit(int maxPerNode) {
         this.maxPerNode = maxPerNode;
@@ -67,6 +69,19 @@ public final class DedicatedLimit {
         }
         open.get(node).incrementAndGet();
         return true;
+    }
+
+    /**
+     * A client of the service entered ({@code +1}) or left ({@code -1}) MONITOR mode. While one
+     * is in it, no spare connection is opened: the monitor would see its handshake (CLIENT
+     * SETNAME, SELECT) among the commands of clients, where Redis shows only theirs.
+     */
+    public void monitoring(int delta) {
+        monitors.addAndGet(delta);
+    }
+
+    boolean anyoneMonitoring() {
+        return monitors.get() > 0;
     }
 
     /** Dedicated connections to {@code node} open now, idle ones included. */

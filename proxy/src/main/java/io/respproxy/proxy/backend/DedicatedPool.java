@@ -30,6 +30,10 @@ final class DedicatedPool {
         this.idleTimeoutNanos = idleTimeoutNanos;
     }
 
+    DedicatedLimit limit() {
+        return limit;
+    }
+
     /** The loop this pool's connections live on: where other loops send {@link #closeOldestIdle}. */
     EventLoop loop() {
         return loop;
@@ -46,6 +50,20 @@ final class DedicatedPool {
             }
         }
         return null;
+    }
+
+    /** Idle connections for {@code key} in this loop (spares being opened included). */
+    int idleCount(BackendKey key) {
+        ArrayDeque<Idle> forKey = idle.get(key);
+        return forKey == null ? 0 : forKey.size();
+    }
+
+    /**
+     * Counts one more spare connection to {@code node}, about to be opened: only where the cap
+     * leaves room (a spare never closes another connection to make it) and no monitor would see it.
+     */
+    boolean admitSpare(NodeAddress node) {
+        return !limit.anyoneMonitoring() && limit.tryAcquire(node);
     }
 
     /**

@@ -38,6 +38,8 @@ public record BackendConfig(
      * @param maxPerNode  at most this many per node over all event loops of the service, idle ones
      *                    included (closed to make room); with all in use, more pinned sessions get an error
      * @param idleTimeout a pinned connection returned to the pool and unused this long is closed (0 = never)
+     * @param spares      idle connections each event loop keeps ready per node, db and protocol once a
+     *                    client has used one, so that the next pinned session need not connect first
      */
-    public record Dedicated(int maxPerNode, Duration idleTimeout) {}
+    public record Dedicated(int maxPerNode, Duration idleTimeout, int spares) {}
 }

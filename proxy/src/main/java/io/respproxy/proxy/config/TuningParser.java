@@ -33,7 +33,8 @@ final class TuningParser {
                 new BackendConfig.Backoff(min, max),
                 new BackendConfig.Dedicated(
                         in.integer("backend.dedicated.max-per-node", 0, 1_000_000),
-                        in.duration("backend.dedicated.idle-timeout", Duration.ZERO)));
+                        in.duration("backend.dedicated.idle-timeout", Duration.ZERO),
+                        in.integer("backend.dedicated.spares", 0, 64)));
     }
 
     /** AUTH takes a user only with a password: a user alone is a half-written setting. */

@@ -149,7 +149,8 @@ public final class ProxyDataPlane implements DataPlane {
                 : BackendCredentials.NONE;
         return new BackendSettings(creds, b.connectTimeout(), b.commandTimeout(),
                 b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
-                b.scriptSetAside(), b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), sc.limits().maxNestingDepth(),
+                b.scriptSetAside(), b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), b.dedicated().spares(),
+                sc.limits().maxNestingDepth(),
                 sc.mode() == Mode.CLUSTER);
     }
 

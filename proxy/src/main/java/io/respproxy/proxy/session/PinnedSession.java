@@ -81,6 +81,9 @@ final class PinnedSession {
         } else if (next == Mode.SUBSCRIBED) {
             stats.pubsubClients.incrementAndGet();
         }
+        if (mode == Mode.MONITOR || next == Mode.MONITOR) {
+            session.pool().monitoring(next == Mode.MONITOR ? 1 : -1);
+        }
         session.outputClass(next == Mode.SUBSCRIBED ? OutputLimit.ClientClass.PUBSUB : OutputLimit.ClientClass.NORMAL);
         if (next == Mode.TRANSACTION) {
             queuedInMulti = 0;
@@ -144,8 +147,12 @@ final class PinnedSession {
             transaction.beginDeferred(req, node);
             return;
         }
+        if (spec.shape() == RoutingShape.MONITOR) {
+            mode(Mode.MONITOR); // before connecting: no spare connection opens for the monitor to see
+        }
         BackendConnection conn = connect(node);
         if (conn == null) {
+            mode(Mode.NONE);
             session.writeLocal(Reply.error(session.alloc(), Reply.TOO_MANY_DEDICATED));
             req.release();
             return;
@@ -153,7 +160,6 @@ final class PinnedSession {
         if (spec.shape() == RoutingShape.MONITOR) {
             dedicated = conn;
             tainted = true; // in monitor mode for good: never given back to a pool
-            mode(Mode.MONITOR);
             MonitorPipe.start(session, conn, req, () -> dedicated == conn, false);
             if (session.service().topology().isCluster()) {
                 monitorOtherMasters(node);

@@ -45,7 +45,7 @@ class ProxyConfigLoaderTest {
         assertEquals(Duration.ofSeconds(5), b.commandTimeout());
         assertEquals(1, b.connectionsPerNode());
         assertEquals(new BackendConfig.Backoff(Duration.ofMillis(100), Duration.ofSeconds(5)), b.reconnectBackoff());
-        assertEquals(new BackendConfig.Dedicated(256, Duration.ofSeconds(60)), b.dedicated());
+        assertEquals(new BackendConfig.Dedicated(256, Duration.ofSeconds(60), 1), b.dedicated());
 
         LimitsConfig l = s.limits();
         assertEquals(512 * 1024 * 1024, l.maxBulkLength());

@@ -92,8 +92,9 @@ class BackendSettingsIT {
             tx.incr("idle:n");
             tx.exec();
             long released = System.nanoTime();
-            // The transaction's connection went back to the pool, idle.
-            assertEquals(shared + 1, proxy.service().backendConnections());
+            // The transaction's connection went back to the pool, idle, beside the spare its loop
+            // opened when the transaction took it.
+            assertEquals(shared + 2, proxy.service().backendConnections());
             ProxyFixture.await(Duration.ofSeconds(5), "the idle dedicated connection to close",
                     () -> proxy.service().backendConnections() == shared);
             long closedAfterMs = (System.nanoTime() - released) / 1_000_000;
@@ -177,6 +178,97 @@ class BackendSettingsIT {
     private static long blockedOnMaster() {
         try (Jedis d = ProxyFixture.direct(redis.master())) {
             return d.clientList().lines().filter(l -> l.contains("flags=b") && l.contains(" name=respproxy ")).count();
+        }
+    }
+
+    /** Ids of the proxy's connections on the master in {@code db}, and of those blocked. */
+    private static java.util.Set<String> idsOnMaster(int db, boolean blockedOnly) {
+        try (Jedis d = ProxyFixture.direct(redis.master())) {
+            return d.clientList().lines()
+                    .filter(l -> l.contains(" name=respproxy ") && l.contains(" db=" + db + " "))
+                    .filter(l -> !blockedOnly || l.contains("flags=b"))
+                    .map(l -> l.substring(l.indexOf("id=") + 3, l.indexOf(' ')))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /**
+     * Once a loop has used a dedicated connection, it keeps one more ready (handshake done, db
+     * selected), so a second client's BLPOP on that loop is written at once rather than after a
+     * connect: it reaches Redis before a command another client sends right after it.
+     */
+    @Test
+    void aLoopKeepsASpareSoTheNextBlockingCommandNeedsNoConnect() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(redis);
+             RawClient a = new RawClient(proxy.writePort());
+             RawClient b = new RawClient(proxy.writePort());
+             RawClient c = new RawClient(proxy.writePort());
+             Jedis pusher = ProxyFixture.direct(redis.master())) {
+            // a and c are on one event loop (accepted round-robin, b on the other), both in db 9.
+            a.send(RawClient.command("SELECT", "9"));
+            c.send(RawClient.command("SELECT", "9"));
+            assertEquals("+OK", a.readReply());
+            assertEquals("+OK", c.readReply());
+            a.send(RawClient.command("BLPOP", "spare:a", "0"));
+            ProxyFixture.await(Duration.ofSeconds(5), "a blocked on the master", () -> blockedOnMaster() == 1);
+            // Beside a's connection, its loop opened a spare, already in db 9.
+            ProxyFixture.await(Duration.ofSeconds(5), "a spare connection in db 9",
+                    () -> idsOnMaster(9, false).size() == 2);
+            java.util.Set<String> before = idsOnMaster(9, false);
+            c.send(RawClient.command("BLPOP", "spare:c", "0"));
+            ProxyFixture.await(Duration.ofSeconds(5), "c blocked on the master", () -> blockedOnMaster() == 2);
+            java.util.Set<String> blocked = idsOnMaster(9, true);
+            assertTrue(before.containsAll(blocked), "c's BLPOP went out on the spare " + before + ", not on a "
+                    + "connection opened for it: blocked " + blocked);
+            pusher.select(9);
+            pusher.lpush("spare:c", "y");
+            assertEquals("[spare:c, y]", c.readReply());
+            pusher.lpush("spare:a", "x");
+            assertEquals("[spare:a, x]", a.readReply());
+        }
+    }
+
+    /**
+     * A spare's handshake would show in a monitor's stream among the clients' commands, where
+     * Redis shows only theirs: while a client is in MONITOR, taking the spare opens no other.
+     */
+    @Test
+    void noSpareOpensWhileAClientMonitors() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(redis, "deny-commands = [SHUTDOWN]"); // MONITOR allowed
+             RawClient a = new RawClient(proxy.writePort());
+             RawClient monitor = new RawClient(proxy.writePort());
+             RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("SET", "spare:warm", "1")); // the loop's shared connection is up
+            assertEquals("+OK", c.readReply());
+            a.send(RawClient.command("BLPOP", "spare:m", "0")); // a's loop: a's connection and a spare
+            ProxyFixture.await(Duration.ofSeconds(5), "a blocked on the master", () -> blockedOnMaster() == 1);
+            monitor.send(RawClient.command("MONITOR"));
+            assertEquals("+OK", monitor.readReply());
+            int open = proxy.service().backendConnections();
+            // c, on a's loop, takes the spare for its transaction; no other opens in its place.
+            c.send(RawClient.command("MULTI") + RawClient.command("SET", "spare:k", "v") + RawClient.command("EXEC")
+                    + RawClient.command("SET", "spare:after", "1"));
+            assertEquals("+OK", c.readReply());
+            assertEquals("+QUEUED", c.readReply());
+            assertEquals("[+OK]", c.readReply());
+            assertEquals("+OK", c.readReply());
+            List<String> lines = new ArrayList<>();
+            String line;
+            do {
+                line = monitor.readReply();
+                String lower = line.toLowerCase(java.util.Locale.ROOT);
+                if (!lower.contains("] \"info\"") && !lower.contains("] \"ping\"") // the health checks
+                        && !lower.contains("respproxy-health")) {
+                    lines.add(line.substring(line.indexOf("] ") + 2));
+                }
+            } while (!line.contains("spare:after") && lines.size() < 50);
+            assertEquals(List.of("\"MULTI\"", "\"SET\" \"spare:k\" \"v\"", "\"EXEC\"", "\"SET\" \"spare:after\" \"1\""),
+                    lines);
+            Thread.sleep(200);
+            assertEquals(open, proxy.service().backendConnections(), "no connection opened while monitored");
+            c.send(RawClient.command("LPUSH", "spare:m", "x")); // a blocked client left behind would count in the next test
+            assertEquals(":1", c.readReply());
+            assertEquals("[spare:m, x]", a.readReply());
         }
     }
 
