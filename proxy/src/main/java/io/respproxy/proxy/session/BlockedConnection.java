@@ -19,8 +19,11 @@ import java.util.concurrent.CompletableFuture;
 final class BlockedConnection {
 
     private final BackendConnection conn;
-    /** The connection's id on its node; -1 until the CLIENT ID reply is in. */
-    private long backendId = -1;
+    /**
+     * The connection's id on its node, once the CLIENT ID reply is in; -1 if the connection failed
+     * first. The blocking command was pipelined right behind it, so by then the node has run it.
+     */
+    private final CompletableFuture<Long> backendId = new CompletableFuture<>();
 
     private BlockedConnection(BackendConnection conn) {
         this.conn = conn;
@@ -71,15 +74,14 @@ final class BlockedConnection {
         conn.send(RequestEncoder.encode(session.alloc(), "CLIENT", "ID"), new PendingReply() {
             @Override
             public void onReply(ByteBuf reply, boolean error) {
-                if (!error) {
-                    b.backendId = RespValues.integer(reply, reply.readerIndex());
-                }
+                b.backendId.complete(error ? -1 : RespValues.integer(reply, reply.readerIndex()));
                 reply.release();
             }
 
             @Override
             public void onFailure(BackendFailure failure, boolean written) {
                 // The blocking command behind it fails the same way and tells the client.
+                b.backendId.complete(-1L);
             }
         });
         return b;
@@ -87,16 +89,26 @@ final class BlockedConnection {
 
     /**
      * Sends {@code CLIENT UNBLOCK <backend id> <mode>} to the node on a control connection;
-     * completes with the reply line for the asking client (":1", ":0" or "-ERR ...").
+     * completes with the reply line for the asking client (":1", ":0" or "-ERR ..."). The proxy
+     * counts the client as blocked from when it sends the command (INFO's blocked_clients, which
+     * the asker may have waited on), so an UNBLOCK that comes before the CLIENT ID reply waits
+     * for it rather than finding nothing to unblock. Runs on the blocked client's loop.
      */
     CompletableFuture<String> unblock(ClientSession session, String mode) {
         CompletableFuture<String> result = new CompletableFuture<>();
-        if (backendId < 0) {
-            result.complete(":0"); // its CLIENT ID is not in yet: nothing to name
-            return result;
-        }
+        backendId.thenAccept(id -> {
+            if (id < 0) {
+                result.complete(":0"); // the connection failed: the client is not blocked there
+            } else {
+                sendUnblock(session, id, mode, result);
+            }
+        });
+        return result;
+    }
+
+    private void sendUnblock(ClientSession session, long id, String mode, CompletableFuture<String> result) {
         session.pool().controlCommand(conn.key().node(),
-                RequestEncoder.encode(session.alloc(), "CLIENT", "UNBLOCK", Long.toString(backendId), mode),
+                RequestEncoder.encode(session.alloc(), "CLIENT", "UNBLOCK", Long.toString(id), mode),
                 new PendingReply() {
                     @Override
                     public void onReply(ByteBuf reply, boolean error) {
@@ -110,6 +122,5 @@ final class BlockedConnection {
                         result.complete("-" + failure.message(written));
                     }
                 });
-        return result;
     }
 }

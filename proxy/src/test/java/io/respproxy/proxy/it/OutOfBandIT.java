@@ -110,12 +110,21 @@ class OutOfBandIT {
             other.send(RawClient.command("CLIENT", "UNBLOCK", "987654321"));
             assertEquals(":0", other.readReply(), "no such client: 0");
 
-            blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
-            assertEquals(":1", unblockWhenBlocked(other, id, "TIMEOUT"));
-            assertEquals("(nil)", blocked.readReply(), "TIMEOUT: the blocking command returns as if it timed out");
+            // As the suite does (wait_for_blocked_client): once INFO counts the client blocked,
+            // one UNBLOCK finds it, even when it comes before the node has answered the proxy's
+            // CLIENT ID for that connection. Many rounds, for the UNBLOCK to come that early.
+            for (int round = 0; round < 30; round++) {
+                blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
+                awaitBlocked(other, 1);
+                other.send(RawClient.command("CLIENT", "UNBLOCK", id, "TIMEOUT"));
+                assertEquals(":1", other.readReply(), "round " + round);
+                assertEquals("(nil)", blocked.readReply(), "TIMEOUT: the blocking command returns as if it timed out");
+            }
 
             blocked.send(RawClient.command("BLPOP", "unblock:none", "0"));
-            assertEquals(":1", unblockWhenBlocked(other, id, "ERROR"));
+            awaitBlocked(other, 1);
+            other.send(RawClient.command("CLIENT", "UNBLOCK", id, "ERROR"));
+            assertEquals(":1", other.readReply());
             assertEquals("-UNBLOCKED client unblocked via CLIENT UNBLOCK", blocked.readReply());
 
             blocked.send(RawClient.command("PING"));
@@ -123,15 +132,16 @@ class OutOfBandIT {
         }
     }
 
-    /** CLIENT UNBLOCK, repeated while the proxy's BLPOP has not reached Redis yet (0). */
-    private static String unblockWhenBlocked(RawClient c, String id, String mode) throws Exception {
-        String reply = ":0";
-        for (int i = 0; i < 100 && reply.equals(":0"); i++) {
-            Thread.sleep(20);
-            c.send(RawClient.command("CLIENT", "UNBLOCK", id, mode));
-            reply = c.readReply();
+    /** Until the proxy's INFO counts {@code n} blocked clients, as the suite's wait_for_blocked_client. */
+    private static void awaitBlocked(RawClient c, int n) throws Exception {
+        for (int i = 0; i < 500; i++) {
+            c.send(RawClient.command("INFO", "clients"));
+            if (c.readReply().contains("blocked_clients:" + n + "\r\n")) {
+                return;
+            }
+            Thread.sleep(2);
         }
-        return reply;
+        throw new AssertionError(n + " blocked clients never counted");
     }
 
     /**
