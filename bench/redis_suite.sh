@@ -12,6 +12,7 @@
 #   env UNITS="unit/type/list unit/multi" runs only those units; UNIT_TIMEOUT (s) as run-suite.sh.
 #   env REDIS_SUITE: the runner, default ../shared/redis-suite/run-suite.sh beside the repository.
 #   env JAR: the proxy's jar (default proxy/target/respproxy.jar; built when missing).
+#   env PROXY_CONF: more lines for the proxy's config, at its top level (e.g. "event-loops = 1").
 # Runs the runner once per unit; between units, a node left busy by a script that a failed test
 # never killed gets SCRIPT KILL / FUNCTION KILL (said in the output), as the suite's own harness
 # would start a fresh server.
@@ -128,6 +129,7 @@ respproxy {
     deny-commands = [SHUTDOWN]
   }
   admin.listen = ""
+  ${PROXY_CONF:-}
 }
 CONF
 java -jar "$JAR" run -c "$WORK/respproxy.conf" > "$OUT/respproxy.log" 2>&1 & PIDS+=("$!")
