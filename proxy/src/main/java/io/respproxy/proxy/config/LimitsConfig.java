@@ -29,6 +29,9 @@ import java.time.Duration;
  * @param trackingMaxKeys     keys remembered for CLIENT TRACKING clients at most (Redis's
  *                            {@code tracking-table-max-keys}; 0 = no bound): past it, keys are
  *                            dropped and their clients told to invalidate them
+ * @param slowlogSlowerThan   {@code slowlog.log-slower-than}: µs from read to reply that make a
+ *                            command slow (-1: none is, 0: every one)
+ * @param slowlogMaxLen       {@code slowlog.max-len}: entries SLOWLOG keeps
  */
 public record LimitsConfig(
         int maxBulkLength,
@@ -45,7 +48,9 @@ public record LimitsConfig(
         OutputBuffer clientOutputBuffer,
         OutputBuffer pubsubOutputBuffer,
         OutputBuffer replicaOutputBuffer,
-        int trackingMaxKeys) {
+        int trackingMaxKeys,
+        int slowlogSlowerThan,
+        int slowlogMaxLen) {
 
     /** Caps that apply before AUTH succeeds (when the service has users). */
     public record PreAuth(int maxBulkLength, int maxArrayLength, int maxInlineLength) {}

@@ -72,7 +72,9 @@ final class TuningParser {
                 outputBuffer("limits.client-output-buffer"),
                 outputBuffer("limits.client-output-buffer.pubsub"),
                 outputBuffer("limits.client-output-buffer.replica"),
-                in.integer("limits.tracking-max-keys", 0, Integer.MAX_VALUE));
+                in.integer("limits.tracking-max-keys", 0, Integer.MAX_VALUE),
+                in.integer("slowlog.log-slower-than", -1, Integer.MAX_VALUE),
+                in.integer("slowlog.max-len", 0, Integer.MAX_VALUE));
     }
 
     /** One client class's output limits: {@code hard}, {@code soft}, {@code soft-seconds} under {@code section}. */

@@ -125,7 +125,8 @@ public final class ProxyDataPlane implements DataPlane {
                 l.tcpNotsentLowat(), outputLimits,
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
-                sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc), l.trackingMaxKeys());
+                sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc), l.trackingMaxKeys(),
+                l.slowlogSlowerThan(), l.slowlogMaxLen());
     }
 
     private static OutputLimit outputLimit(io.respproxy.proxy.config.LimitsConfig.OutputBuffer b) {

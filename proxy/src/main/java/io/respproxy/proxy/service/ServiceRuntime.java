@@ -102,10 +102,18 @@ public final class ServiceRuntime implements AutoCloseable {
         this.failovers = new MasterChanges(name, stats, this::leftMaster);
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
         this.tracking = new Tracking(name, sessionSettings.trackingMaxKeys(), this::topology, this::pool);
+        this.slowLog = new SlowLog(sessionSettings.slowlogSlowerThan(), sessionSettings.slowlogMaxLen());
     }
 
     public Tracking tracking() {
         return tracking;
+    }
+
+    private final SlowLog slowLog;
+
+    /** The service's SLOWLOG, of its clients' commands as they saw them. */
+    public SlowLog slowLog() {
+        return slowLog;
     }
 
     /** CLIENT PAUSE / UNPAUSE of this service's clients. */
@@ -163,6 +171,7 @@ public final class ServiceRuntime implements AutoCloseable {
         users = nextUsers;
         sessionSettings = nextSettings;
         tracking.maxKeys(nextSettings.trackingMaxKeys());
+        slowLog.configure(nextSettings.slowlogSlowerThan(), nextSettings.slowlogMaxLen());
         router = newRouter(router.table(), nextSettings);
     }
 

@@ -31,7 +31,8 @@ public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int m
                               long maxPendingInput, long tcpNotsentLowat, OutputLimit.Classes outputLimits,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
-                              int databases, ClusterEmulation cluster, int trackingMaxKeys) {
+                              int databases, ClusterEmulation cluster, int trackingMaxKeys,
+                              int slowlogSlowerThan, int slowlogMaxLen) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);

@@ -95,7 +95,17 @@ public final class ClientSession implements ClientHandle {
         this.decoder = decoder;
         this.hold = new FailoverHold(this);
         this.pinned = new PinnedSession(this);
-        this.meter = new SessionMeter(service.stats(), listener);
+        this.meter = new SessionMeter(service.stats(), listener, service.slowLog(), new SessionMeter.Client() {
+            @Override
+            public String addr() {
+                return channel == null ? "" : ClientCommand.addr(channel.remoteAddress());
+            }
+
+            @Override
+            public String name() {
+                return state.name() == null ? "" : state.name();
+            }
+        });
     }
 
     /** The connection is up (on its event loop). */

@@ -60,6 +60,9 @@ final class Dispatcher {
         if (!(route instanceof Route.Hold)) {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
+        if (spec.name().equals("config|set") && (route instanceof Route.ToNode || route instanceof Route.FanOut)) {
+            session.service().slowLog().configSet(SessionMeter.args(req)); // on its way to the node(s), as tracking's
+        }
         if (route instanceof Route.ToNode n) {
             if (spec.name().equals("config|set")) {
                 session.tracking().configSet(req);

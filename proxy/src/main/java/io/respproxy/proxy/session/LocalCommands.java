@@ -43,6 +43,7 @@ final class LocalCommands {
             Map.entry("select", LocalCommands::select),
             Map.entry("client", ClientCommand::execute),
             Map.entry("info", InfoCommand::execute),
+            Map.entry("slowlog", SlowLogCommand::execute),
             Map.entry("role", (s, req) -> role(s)),
             Map.entry("command", LocalCommands::forwardToServer),
             Map.entry("cluster", ClusterCommand::execute),

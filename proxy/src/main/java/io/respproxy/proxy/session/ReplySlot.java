@@ -76,6 +76,10 @@ final class ReplySlot implements PendingReply {
     LostReply lost;
     /** The command this slot answers, for /metrics (see {@link SessionMeter}); null: not counted here. */
     io.respproxy.proxy.service.CommandStats command;
+    /** The command may go into SLOWLOG (not EXEC, whose commands Redis logs instead). */
+    boolean slowLogged;
+    /** Its arguments, copied when it came in because every command is logged (log-slower-than 0). */
+    java.util.List<byte[]> slowArgs;
     long arrivedNanos;
     boolean timed;
 
@@ -146,12 +150,12 @@ final class ReplySlot implements PendingReply {
             fail(Reply.acknowledgedAfterLeaving(node, leftWhy));
             return;
         }
-        dropRequest();
         untrack();
         reply = frame;
         this.source = source;
         this.sourceIndex = sourceIndex;
-        session.slotFilled(this, error != RespReply.ErrorKind.NONE);
+        session.slotFilled(this, error != RespReply.ErrorKind.NONE); // with the request: SLOWLOG may take its arguments
+        dropRequest();
     }
 
     @Override

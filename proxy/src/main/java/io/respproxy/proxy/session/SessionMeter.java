@@ -6,7 +6,11 @@ import io.respproxy.proxy.resp.RespRequestDecoder;
 import io.respproxy.proxy.service.ListenerStats;
 import io.respproxy.proxy.service.CommandStats;
 import io.respproxy.proxy.service.ServiceRuntime;
+import io.respproxy.proxy.service.SlowLog;
+import io.respproxy.routing.command.CommandFlag;
 import io.respproxy.routing.command.CommandSpec;
+import java.util.ArrayList;
+import java.util.List;
 import io.respproxy.routing.command.RoutingShape;
 
 /**
@@ -31,10 +35,25 @@ final class SessionMeter {
     /** The last spec looked up, and its counters: a pipeline of one command looks up once. */
     private CommandSpec lastSpec;
     private CommandStats lastStats;
+    private final SlowLog slowLog;
+    private final Client client;
+    /** The request being handled, and the slot made for it (a local reply fills it before the request is released). */
+    private RespRequest handling;
+    private ReplySlot handlingSlot;
+    private boolean currentLogged;
 
-    SessionMeter(ServiceRuntime.ServiceStats stats, String listenerName) {
+    /** Who the session's client is, for SLOWLOG's entries. */
+    interface Client {
+        String addr();
+
+        String name();
+    }
+
+    SessionMeter(ServiceRuntime.ServiceStats stats, String listenerName, SlowLog slowLog, Client client) {
         this.stats = stats;
         this.listener = stats.listener(listenerName);
+        this.slowLog = slowLog;
+        this.client = client;
     }
 
     ListenerStats listener() {
@@ -87,6 +106,8 @@ final class SessionMeter {
             lastStats = stats.command(spec);
         }
         current = lastStats;
+        handling = req;
+        currentLogged = !spec.has(CommandFlag.SKIP_SLOWLOG); // EXEC: Redis logs the commands it ran instead
         currentArrived = req.arrivedNanos();
         // A blocking command waits by design, and a subscription's confirmations are not replies
         // in time: neither says anything about latency.
@@ -97,6 +118,8 @@ final class SessionMeter {
     /** The command was handled: a slot made later (an asynchronous reply) is not its own. */
     void end() {
         current = null;
+        handling = null;
+        handlingSlot = null;
     }
 
     /** A new reply slot: the first one made for the command being handled counts it. */
@@ -105,6 +128,12 @@ final class SessionMeter {
             slot.command = current;
             slot.arrivedNanos = currentArrived;
             slot.timed = currentTimed;
+            slot.slowLogged = currentLogged;
+            if (currentLogged && handling != null && slowLog.logsEverything()) {
+                // Every command will be logged: its arguments now, as its request may not be kept till the reply.
+                slot.slowArgs = args(handling);
+            }
+            handlingSlot = slot;
             current = null;
         }
     }
@@ -129,7 +158,41 @@ final class SessionMeter {
         slot.command = null;
         c.answered(error);
         if (slot.timed) {
-            stats.commandLatency.observeNanos(clock.now() - slot.arrivedNanos);
+            long nanos = clock.now() - slot.arrivedNanos;
+            stats.commandLatency.observeNanos(nanos);
+            if (slot.slowLogged && slowLog.isSlow(nanos / 1000)) {
+                logSlow(slot, nanos / 1000);
+            }
+        } else if (slot.slowLogged && slot.slowArgs != null && slot.arrivedNanos != 0) {
+            // A blocking command: only at log-slower-than 0, with its wait (Redis counts only its run).
+            slowLog.add(slot.slowArgs, (clock.now() - slot.arrivedNanos) / 1000, client.addr(), client.name());
         }
+    }
+
+    /**
+     * A slow command into SLOWLOG, with its arguments from the request the slot keeps for
+     * re-sends, or from the one being handled when the proxy answered it itself; a reply that
+     * comes later to a request not kept (a split or fanned-out command's parts) has none, and is
+     * not logged.
+     */
+    private void logSlow(ReplySlot slot, long micros) {
+        if (slot.slowArgs != null) {
+            slowLog.add(slot.slowArgs, micros, client.addr(), client.name());
+            return;
+        }
+        RespRequest req = slot.request != null ? slot.request : slot == handlingSlot ? handling : null;
+        if (req == null || req.refCnt() <= 0) {
+            return;
+        }
+        slowLog.add(args(req), micros, client.addr(), client.name());
+    }
+
+    /** A request's arguments as byte arrays (copies: the request may be released). */
+    static List<byte[]> args(RespRequest req) {
+        List<byte[]> args = new ArrayList<>(req.size());
+        for (int i = 0; i < req.size(); i++) {
+            args.add(req.argBytes(i));
+        }
+        return args;
     }
 }

@@ -20,7 +20,7 @@ final class ShapePolicy {
      */
     private static final Set<String> LOCAL = Set.of(
             "auth", "hello", "ping", "echo", "quit", "reset", "select", "info", "role", "command",
-            "client", "cluster", "readonly", "readwrite", "asking");
+            "client", "cluster", "readonly", "readwrite", "asking", "slowlog");
 
     private static final Map<String, RoutingShape> BY_NAME = Map.ofEntries(
             Map.entry("multi", RoutingShape.MULTI),
