@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * How one command (a name of the command table, or {@code unknown}) was answered: counted when
- * its reply takes its place in the client's reply order, as a success or an error reply.
+ * its reply takes its place in the client's reply order, as a success or an error reply, and how
+ * long it took from read to reply.
  */
 public final class CommandStats {
 
@@ -14,6 +15,7 @@ public final class CommandStats {
     private final String name;
     public final LongAdder ok = new LongAdder();
     public final LongAdder error = new LongAdder();
+    private final LatencyBuckets latency = new LatencyBuckets();
 
     CommandStats(String name) {
         this.name = name;
@@ -21,6 +23,11 @@ public final class CommandStats {
 
     public String name() {
         return name;
+    }
+
+    /** LATENCY HISTOGRAM's, since CONFIG RESETSTAT (the counters above never go back: /metrics). */
+    public LatencyBuckets latency() {
+        return latency;
     }
 
     public void answered(boolean isError) {

@@ -368,6 +368,7 @@ public final class ServiceRuntime implements AutoCloseable {
         public void resetInfoStats() {
             infoBase = new long[] {connectionsReceived.sum(), commandsProcessed.sum(), rejectedConnections.sum(),
                 ownErrorReplies.sum()};
+            commands.values().forEach(c -> c.latency().reset()); // LATENCY HISTOGRAM starts again
         }
 
         /** INFO's values since the last CONFIG RESETSTAT: connections received, commands, rejected, own errors. */

@@ -44,6 +44,7 @@ final class LocalCommands {
             Map.entry("client", ClientCommand::execute),
             Map.entry("info", InfoCommand::execute),
             Map.entry("slowlog", SlowLogCommand::execute),
+            Map.entry("latency", LatencyHistogramCommand::execute), // HISTOGRAM only: the rest goes to the nodes
             Map.entry("role", (s, req) -> role(s)),
             Map.entry("command", LocalCommands::forwardToServer),
             Map.entry("cluster", ClusterCommand::execute),

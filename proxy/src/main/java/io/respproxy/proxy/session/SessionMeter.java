@@ -160,6 +160,7 @@ final class SessionMeter {
         if (slot.timed) {
             long nanos = clock.now() - slot.arrivedNanos;
             stats.commandLatency.observeNanos(nanos);
+            c.latency().record(nanos);
             if (slot.slowLogged && slowLog.isSlow(nanos / 1000)) {
                 logSlow(slot, nanos / 1000);
             }

@@ -53,7 +53,10 @@ final class ShapePolicy {
             Map.entry("msetnx", RoutingShape.SINGLE_SLOT),
             // WAIT counts replicas that acked this connection's writes: never on a shared connection
             Map.entry("wait", RoutingShape.BLOCKING),
-            Map.entry("waitaof", RoutingShape.BLOCKING));
+            Map.entry("waitaof", RoutingShape.BLOCKING),
+            // the latency of the proxy's clients' commands, kept by the proxy (the nodes' would
+            // count the proxy's connections, one node's in a cluster)
+            Map.entry("latency|histogram", RoutingShape.LOCAL));
 
     /** Block only when a {@code BLOCK ms} option is given. */
     private static final Set<String> BLOCK_OPTION = Set.of("xread", "xreadgroup");

@@ -1,0 +1,73 @@
+package io.respproxy.proxy.service;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * One command's LATENCY HISTOGRAM, as Redis 7 keeps it: calls, and counts in buckets that double
+ * from 1,024 ns (shown as 1, 2, 4, 8, 16, 32, 65, 131... µs, Redis's labels), times above a second
+ * counted in the last; reset by CONFIG RESETSTAT. Updated by every loop: one increment per call.
+ */
+public final class LatencyBuckets {
+
+    static final long FIRST_NANOS = 1024;
+    /** 1,024 ns x 2^20 is past one second, Redis's highest trackable value. */
+    static final int BUCKETS = 21;
+
+    private final LongAdder calls = new LongAdder();
+    private final LongAdder[] counts = new LongAdder[BUCKETS];
+
+    LatencyBuckets() {
+        for (int i = 0; i < BUCKETS; i++) {
+            counts[i] = new LongAdder();
+        }
+    }
+
+    /** The bucket a time falls in: the first whose upper bound (1,024 ns x 2^k) it does not exceed. */
+    static int bucket(long nanos) {
+        if (nanos <= FIRST_NANOS) {
+            return 0;
+        }
+        int k = 64 - Long.numberOfLeadingZeros((nanos - 1) / FIRST_NANOS);
+        return Math.min(k, BUCKETS - 1);
+    }
+
+    /** Redis's label for bucket {@code k}: its upper bound in whole microseconds. */
+    static long labelMicros(int k) {
+        return (FIRST_NANOS << k) / 1000;
+    }
+
+    public void record(long nanos) {
+        calls.increment();
+        counts[bucket(Math.max(0, nanos))].increment();
+    }
+
+    public long calls() {
+        return calls.sum();
+    }
+
+    /**
+     * The non-empty buckets as Redis replies them: label, then the count at or below it
+     * (cumulative), for each bucket where that count grows.
+     */
+    public long[] cumulative() {
+        long[] out = new long[2 * BUCKETS];
+        int n = 0;
+        long sum = 0;
+        for (int k = 0; k < BUCKETS; k++) {
+            long c = counts[k].sum();
+            if (c > 0) {
+                sum += c;
+                out[n++] = labelMicros(k);
+                out[n++] = sum;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    void reset() {
+        calls.reset();
+        for (LongAdder c : counts) {
+            c.reset();
+        }
+    }
+}
