@@ -12,10 +12,11 @@ import redis.clients.jedis.Jedis;
 import redis.clients.jedis.resps.Slowlog;
 
 /**
- * SLOWLOG through the proxy: the clients' commands as they saw them, with their own addresses and
- * names (the node's log would show the proxy's connections), following CONFIG SET as Redis does.
+ * SLOWLOG and LATENCY HISTOGRAM through the proxy: the clients' commands as they saw them, with
+ * their own addresses and names (the node's would show the proxy's connections, and never the
+ * commands the proxy answers itself), following CONFIG SET and CONFIG RESETSTAT as Redis does.
  */
-class SlowLogIT {
+class ClientLatencyIT {
 
     private static ReplicatedRedis redis;
 
@@ -85,6 +86,35 @@ class SlowLogIT {
             j.set("slow:never", "1");
             assertEquals(0, j.slowlogLen());
             assertEquals("OK", j.configSet("slowlog-log-slower-than", "10000"));
+        }
+    }
+
+    @Test
+    void perCommandCallsAndBucketsSinceResetstat() throws Exception {
+        try (ProxyFixture proxy = ProxyFixture.start(redis, "deny-commands = [SHUTDOWN]");
+             RawClient c = new RawClient(proxy.writePort())) {
+            c.send(RawClient.command("CONFIG", "RESETSTAT"));
+            assertEquals("+OK", c.readReply());
+            // Only the RESETSTAT since the reset: counted once answered, as Redis counts it.
+            c.send(RawClient.command("LATENCY", "HISTOGRAM"));
+            String empty = c.readReply();
+            assertTrue(empty.matches("\\[config\\|resetstat, \\[calls, :1, histogram_usec, \\[:\\d+, :1]]]"), empty);
+            c.send(RawClient.command("SET", "lh:a", "b") + RawClient.command("SET", "lh:c", "d")
+                    + RawClient.command("CLIENT", "ID") + RawClient.command("GET", "lh:a"));
+            assertEquals("+OK", c.readReply());
+            assertEquals("+OK", c.readReply());
+            assertTrue(c.readReply().startsWith(":"));
+            assertEquals("b", c.readReply());
+            // Named commands and a container's subcommands; a name no command has is skipped.
+            c.send(RawClient.command("LATENCY", "HISTOGRAM", "set", "client", "nosuchcommand"));
+            String some = c.readReply();
+            assertTrue(some.matches("\\[set, \\[calls, :2, histogram_usec, \\[(:\\d+, :[12](, )?)+]], "
+                    + "client\\|id, \\[calls, :1, histogram_usec, \\[:\\d+, :1]]]"), some); // in the order asked
+            c.send(RawClient.command("HELLO", "3"));
+            c.readReply();
+            c.send(RawClient.command("LATENCY", "HISTOGRAM", "get"));
+            String resp3 = c.readReply();
+            assertTrue(resp3.matches("\\{get=\\{calls=:1, histogram_usec=\\{:\\d+=:1}}}"), resp3);
         }
     }
 }
