@@ -29,6 +29,8 @@ final class Subscription {
     /** Null while a lost connection is being replaced. */
     private BackendConnection conn;
     private boolean active;
+    /** Cluster mode: the other masters' keyspace notifications (null before the start). */
+    private KeyspaceFanIn fanIn;
 
     Subscription(ClientSession session, Runnable over) {
         this.session = session;
@@ -40,6 +42,7 @@ final class Subscription {
     void start(BackendConnection conn, RespRequest req, String command) {
         active = true;
         key = conn.key();
+        fanIn = new KeyspaceFanIn(session, key.node());
         attach(conn);
         command(req, command);
         if (!conn.isUsable()) {
@@ -55,6 +58,9 @@ final class Subscription {
         ReplySlot slot = key.protocol() == 3 && command.equals("ping") ? session.newSlot(null) : null;
         SubscriptionState.Owed o = state.sent(command, req.size() - 1, req.frame().retainedDuplicate(), slot);
         session.meter().answeredUnordered(); // its confirmations are pushes, not a reply slot's
+        if (!command.equals("ping")) {
+            fanIn.sent(req, command);
+        }
         req.release();
         if (conn != null) {
             send(o);
@@ -199,6 +205,9 @@ final class Subscription {
     void stop() {
         active = false;
         resubscriber.cancel();
+        if (fanIn != null) {
+            fanIn.stop();
+        }
         BackendConnection c = conn;
         conn = null;
         for (SubscriptionState.Owed o : state.clear()) {

@@ -240,6 +240,52 @@ class ClusterCommandsIT {
     }
 
     /**
+     * Keyspace notifications come from the master that holds the key: a client that PSUBSCRIBEs
+     * to them hears every master's (the subscription is on one), and a PUBLISH, which the cluster
+     * bus carries to every node, still arrives once. After PUNSUBSCRIBE nothing more comes.
+     */
+    @Test
+    void keyspaceNotificationsOfEveryMasterArriveOnceAndPublishOnce() throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (RedisNode m : cluster.masters()) {
+            keys.add(java.util.stream.IntStream.range(0, 1000).mapToObj(i -> "ksn:" + i)
+                    .filter(k -> cluster.masterOf(k).equals(m)).findFirst().orElseThrow());
+            try (Jedis d = ProxyFixture.direct(m)) {
+                d.configSet("notify-keyspace-events", "K$");
+            }
+        }
+        try (RawClient sub = new RawClient(proxy.writePort()); Jedis c = proxy.jedis(proxy.writePort())) {
+            sub.send(RawClient.command("PSUBSCRIBE", "*"));
+            assertEquals("[psubscribe, *, :1]", sub.readReply());
+            for (String k : keys) {
+                c.set(k, "v");
+            }
+            assertEquals(1L, c.publish("ksn:channel", "hello"), "one subscriber, counted once");
+            java.util.Set<String> heard = new java.util.HashSet<>();
+            for (int i = 0; i < keys.size() + 1; i++) {
+                heard.add(sub.readReply());
+            }
+            java.util.Set<String> expected = new java.util.HashSet<>();
+            for (String k : keys) {
+                expected.add("[pmessage, *, __keyspace@0__:" + k + ", set]");
+            }
+            expected.add("[pmessage, *, ksn:channel, hello]");
+            assertEquals(expected, heard, "each master's event, and the message once");
+            sub.send(RawClient.command("PUNSUBSCRIBE", "*"));
+            assertEquals("[punsubscribe, *, :0]", sub.readReply());
+            c.set(keys.get(keys.size() - 1), "again");
+            sub.send(RawClient.command("PING"));
+            assertEquals("+PONG", sub.readReply(), "no event after the unsubscribe, from any master");
+        } finally {
+            for (RedisNode m : cluster.masters()) {
+                try (Jedis d = ProxyFixture.direct(m)) {
+                    d.configSet("notify-keyspace-events", "");
+                }
+            }
+        }
+    }
+
+    /**
      * A client's subscriptions share one connection, on the node of its first shard channel:
      * SSUBSCRIBE to a channel another node serves is refused with an error that says so (not the
      * node's -MOVED, which a plain client could not follow, naming a backend address), and the
