@@ -37,7 +37,7 @@ final class KeyspaceFanIn {
 
     /** A (P)(UN)SUBSCRIBE the client sent to the home master (read before it is released). */
     void sent(RespRequest req, String command) {
-        if (!session.service().topology().isCluster() || command.startsWith("s")) {
+        if (!session.service().topology().isCluster() || command.equals("ssubscribe") || command.equals("sunsubscribe")) {
             return; // shard channels live on their slot's master, keyspace events on none in particular
         }
         if (others == null) {

@@ -254,9 +254,17 @@ class ClusterCommandsIT {
                 d.configSet("notify-keyspace-events", "K$");
             }
         }
-        try (RawClient sub = new RawClient(proxy.writePort()); Jedis c = proxy.jedis(proxy.writePort())) {
+        try (RawClient sub = new RawClient(proxy.writePort()); Jedis c = proxy.jedis(proxy.writePort());
+             RawClient one = new RawClient(proxy.writePort())) {
             sub.send(RawClient.command("PSUBSCRIBE", "*"));
             assertEquals("[psubscribe, *, :1]", sub.readReply());
+            // A SUBSCRIBE to the keys' own channels hears every master too.
+            List<String> channels = keys.stream().map(k -> "__keyspace@0__:" + k).toList();
+            one.send(RawClient.command(java.util.stream.Stream.concat(java.util.stream.Stream.of("SUBSCRIBE"),
+                    channels.stream()).toArray(String[]::new)));
+            for (int i = 0; i < channels.size(); i++) {
+                assertEquals("[subscribe, " + channels.get(i) + ", :" + (i + 1) + "]", one.readReply());
+            }
             for (String k : keys) {
                 c.set(k, "v");
             }
@@ -271,6 +279,12 @@ class ClusterCommandsIT {
             }
             expected.add("[pmessage, *, ksn:channel, hello]");
             assertEquals(expected, heard, "each master's event, and the message once");
+            java.util.Set<String> own = new java.util.HashSet<>();
+            for (int i = 0; i < channels.size(); i++) {
+                own.add(one.readReply());
+            }
+            assertEquals(channels.stream().map(ch -> "[message, " + ch + ", set]").collect(java.util.stream.Collectors.toSet()),
+                    own, "a SUBSCRIBE to each key's channel hears each master");
             sub.send(RawClient.command("PUNSUBSCRIBE", "*"));
             assertEquals("[punsubscribe, *, :0]", sub.readReply());
             c.set(keys.get(keys.size() - 1), "again");
