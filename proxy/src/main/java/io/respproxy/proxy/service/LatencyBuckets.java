@@ -4,8 +4,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One command's LATENCY HISTOGRAM, as Redis 7 keeps it: calls, and counts in buckets that double
- * from 1,024 ns (shown as 1, 2, 4, 8, 16, 32, 65, 131... µs, Redis's labels), times above a second
- * counted in the last; reset by CONFIG RESETSTAT. Updated by every loop: one increment per call.
+ * from 1,024 ns, each ending where Redis's histogram (HdrHistogram, 2 significant digits) ends it,
+ * 1/128 past the power of two, and labelled as Redis labels it: 1, 2, 4, 8, 16, 33, 66, 132... µs.
+ * Times are counted from 1,024 ns to one second, as Redis clamps them. Reset by CONFIG RESETSTAT.
+ * Updated by every loop: two increments per call.
  */
 public final class LatencyBuckets {
 
@@ -22,23 +24,31 @@ public final class LatencyBuckets {
         }
     }
 
-    /** The bucket a time falls in: the first whose upper bound (1,024 ns x 2^k) it does not exceed. */
+    static final long MAX_NANOS = 1_000_000_000L;
+
+    /** The highest time bucket {@code k} holds: 1,024 ns x 2^k and the 1/128 Redis's precision adds, less one. */
+    static long upperNanos(int k) {
+        long power = FIRST_NANOS << k;
+        return power + (power >> 7) - 1;
+    }
+
+    /** The bucket a time falls in: the first whose upper bound it does not exceed. */
     static int bucket(long nanos) {
         if (nanos <= FIRST_NANOS) {
             return 0;
         }
-        int k = 64 - Long.numberOfLeadingZeros((nanos - 1) / FIRST_NANOS);
-        return Math.min(k, BUCKETS - 1);
+        int k = Math.min(64 - Long.numberOfLeadingZeros((nanos - 1) / FIRST_NANOS), BUCKETS - 1);
+        return k > 0 && nanos <= upperNanos(k - 1) ? k - 1 : k;
     }
 
     /** Redis's label for bucket {@code k}: its upper bound in whole microseconds. */
     static long labelMicros(int k) {
-        return (FIRST_NANOS << k) / 1000;
+        return upperNanos(k) / 1000;
     }
 
     public void record(long nanos) {
         calls.increment();
-        counts[bucket(Math.max(0, nanos))].increment();
+        counts[bucket(Math.min(Math.max(0, nanos), MAX_NANOS))].increment();
     }
 
     public long calls() {
