@@ -337,6 +337,15 @@ final class PinnedSession {
     /** Cluster MONITOR's connections to the other masters ({@link #monitorOtherMasters}). */
     private List<BackendConnection> monitorOthers = List.of();
 
+    /** Closes cluster MONITOR's other connections: the mode ended, or the client left or RESET. */
+    private void closeMonitorOthers() {
+        for (BackendConnection other : monitorOthers) {
+            other.pipeTo(null);
+            other.close();
+        }
+        monitorOthers = List.of();
+    }
+
     private BackendConnection connect(NodeAddress node) {
         ClientState state = session.state();
         return session.pool().dedicated(state.keyFor(node));
@@ -373,11 +382,7 @@ final class PinnedSession {
     /** The mode is over: the dedicated connection goes back to the pool, reads resume. */
     void end() {
         subscriptionAnswered(); // a command waiting on the subscription runs in the mode that follows
-        for (BackendConnection other : monitorOthers) {
-            other.pipeTo(null);
-            other.close();
-        }
-        monitorOthers = List.of();
+        closeMonitorOthers();
         transaction.reset(mode == Mode.TRANSACTION || mode == Mode.WATCHING);
         mode(Mode.NONE);
         blocked = null;
@@ -416,6 +421,7 @@ final class PinnedSession {
 
     /** The client disconnected or sent RESET: the dedicated connection's state is unknown, so it is closed. */
     void abandon() {
+        closeMonitorOthers();
         waitConnections.forEach(BackendConnection::close);
         waitConnections = java.util.List.of();
         mode(Mode.NONE);
