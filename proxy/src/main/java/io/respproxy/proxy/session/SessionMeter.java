@@ -9,9 +9,9 @@ import io.respproxy.proxy.service.ServiceRuntime;
 import io.respproxy.proxy.service.SlowLog;
 import io.respproxy.routing.command.CommandFlag;
 import io.respproxy.routing.command.CommandSpec;
+import io.respproxy.routing.command.RoutingShape;
 import java.util.ArrayList;
 import java.util.List;
-import io.respproxy.routing.command.RoutingShape;
 
 /**
  * What one client's session counts for /metrics: its connection and bytes (on its listener's
@@ -19,7 +19,8 @@ import io.respproxy.routing.command.RoutingShape;
  * cost: the clock is read once per client read batch (every command of a pipeline
  * arrives with the same reading), and a reply's time is the reading its backend connection took
  * anyway when the reply came in ({@link LoopClock}). A command is counted when the first reply
- * slot made for it is filled: once, however long it waited in the backlog or in a hold.
+ * slot made for it is filled: once, however long it waited in the backlog or in a hold. The same
+ * time feeds the command's LATENCY HISTOGRAM and, past {@code slowlog.log-slower-than}, SLOWLOG.
  */
 final class SessionMeter {
 
