@@ -192,7 +192,7 @@ final class ClientTracking implements Tracking.Client {
      */
     void configSet(RespRequest req) {
         for (int i = 2; i + 1 < req.size(); i += 2) {
-            if (req.equalsIgnoreCase(i, "tracking-table-max-keys")) {
+            if (req.equalsIgnoreCase(i, "TRACKING-TABLE-MAX-KEYS")) {
                 long max = req.parseLong(i + 1, -1);
                 if (max >= 0 && max <= Integer.MAX_VALUE) {
                     session.service().tracking().maxKeys((int) max);

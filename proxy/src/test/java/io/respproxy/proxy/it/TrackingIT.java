@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
 
 /**
  * Client-side caching through the proxy: CLIENT TRACKING in its modes, invalidations fanned out
@@ -68,6 +69,37 @@ class TrackingIT {
             String second = tracker.readReply();
             assertTrue((first.equals("+OK") && second.equals(">[invalidate, (nil)]"))
                     || (first.equals(">[invalidate, (nil)]") && second.equals("+OK")), first + " / " + second);
+        }
+    }
+
+    /**
+     * CONFIG SET tracking-table-max-keys through the proxy bounds the proxy's table too, as it
+     * bounds Redis's: past it the oldest key is dropped and its reader told to invalidate it. The
+     * node's own bound is put back directly, so what is seen is the proxy's.
+     */
+    @Test
+    void configSetTrackingTableMaxKeysBoundsTheProxysTable() throws Exception {
+        try (ProxyFixture configurable = ProxyFixture.start(redis, "deny-commands = [SHUTDOWN]");
+             RawClient tracker = new RawClient(configurable.writePort());
+             Jedis node = ProxyFixture.direct(redis.master())) {
+            tracker.send(RawClient.command("CONFIG", "SET", "tracking-table-max-keys", "1"));
+            assertEquals("+OK", tracker.readReply());
+            node.configSet("tracking-table-max-keys", "1000000");
+            tracker.send(RawClient.command("HELLO", "3"));
+            tracker.readReply();
+            tracker.send(RawClient.command("CLIENT", "TRACKING", "ON"));
+            assertEquals("+OK", tracker.readReply());
+            tracker.send(RawClient.command("GET", "tmk:a"));
+            assertEquals("(nil)", tracker.readReply());
+            tracker.send(RawClient.command("GET", "tmk:b"));
+            String first = tracker.readReply();
+            String second = tracker.readReply();
+            assertTrue((first.equals("(nil)") && second.equals(">[invalidate, [tmk:a]]"))
+                    || (first.equals(">[invalidate, [tmk:a]]") && second.equals("(nil)")), first + " / " + second);
+        } finally {
+            try (Jedis node = ProxyFixture.direct(redis.master())) {
+                node.configSet("tracking-table-max-keys", "1000000");
+            }
         }
     }
 
