@@ -104,29 +104,17 @@ public final class SlowLog {
 
     /**
      * CONFIG SET sent through the proxy: its slowlog parameters apply here too, when their values
-     * are ones Redis accepts (slower-than from -1, max-len from 0). {@code args} are the whole
+     * are ones Redis accepts (slower-than from -1, max-len from 0). {@code req} is the whole
      * command, CONFIG SET included.
      */
-    public void configSet(List<byte[]> args) {
-        for (int i = 2; i + 1 < args.size(); i += 2) {
-            String param = new String(args.get(i), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT);
-            Long value = parse(args.get(i + 1));
-            if (value == null) {
-                continue;
-            }
-            if (param.equals("slowlog-log-slower-than") && value >= -1) {
+    public void configSet(io.respproxy.routing.CommandArgs req) {
+        for (int i = 2; i + 1 < req.size(); i += 2) {
+            long value = req.parseLong(i + 1, Long.MIN_VALUE);
+            if (req.equalsIgnoreCase(i, "SLOWLOG-LOG-SLOWER-THAN") && value >= -1) {
                 slowerThanMicros = value;
-            } else if (param.equals("slowlog-max-len") && value >= 0) {
+            } else if (req.equalsIgnoreCase(i, "SLOWLOG-MAX-LEN") && value >= 0) {
                 maxLen(value);
             }
-        }
-    }
-
-    private static Long parse(byte[] b) {
-        try {
-            return Long.parseLong(new String(b, StandardCharsets.US_ASCII));
-        } catch (NumberFormatException e) {
-            return null;
         }
     }
 

@@ -55,20 +55,28 @@ final class Dispatcher {
         return redirects;
     }
 
+    /**
+     * CONFIG SET / RESETSTAT on its way to the node(s): the settings the proxy applies itself
+     * (tracking-table-max-keys, the slowlog's) and the stats it keeps (INFO's Stats, LATENCY
+     * HISTOGRAM) follow, as they would on Redis.
+     */
+    private void proxysPartOfConfig(CommandSpec spec, RespRequest req) {
+        String name = spec.name();
+        if (name.equals("config|set")) {
+            session.tracking().configSet(req);
+            session.service().slowLog().configSet(req);
+        } else if (name.equals("config|resetstat")) {
+            session.service().stats().resetInfoStats();
+        }
+    }
+
     /** Runs {@code route} for {@code req} (ownership passes here). */
     void execute(Route route, RespRequest req, CommandSpec spec) {
         if (!(route instanceof Route.Hold)) {
             session.hold().released(); // whatever happens to it now, this command no longer waits
         }
-        if (spec.name().equals("config|set") && (route instanceof Route.ToNode || route instanceof Route.FanOut)) {
-            session.service().slowLog().configSet(SessionMeter.args(req)); // on its way to the node(s), as tracking's
-        }
         if (route instanceof Route.ToNode n) {
-            if (spec.name().equals("config|set")) {
-                session.tracking().configSet(req);
-            } else if (spec.name().equals("config|resetstat")) {
-                session.service().stats().resetInfoStats(); // the proxy's part of INFO's Stats
-            }
+            proxysPartOfConfig(spec, req);
             forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec);
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
@@ -91,6 +99,7 @@ final class Dispatcher {
         } else if (route instanceof Route.Split split) {
             split(split, req, spec);
         } else if (route instanceof Route.FanOut f) {
+            proxysPartOfConfig(spec, req);
             fanOut(f, req, spec);
         } else if (route instanceof Route.Scan scan) {
             scan(scan, req);

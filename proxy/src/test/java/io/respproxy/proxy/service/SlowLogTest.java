@@ -17,6 +17,16 @@ class SlowLogTest {
         return Arrays.stream(a).map(s -> s.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
+    /** CONFIG SET as the proxy reads it from a client, applied to {@code log}. */
+    private static void configSet(SlowLog log, String... a) {
+        var req = io.respproxy.proxy.resp.RespRequest.of(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, a);
+        try {
+            log.configSet(req);
+        } finally {
+            req.release();
+        }
+    }
+
     private static String shown(List<byte[]> args) {
         return String.join(" ", args.stream().map(b -> new String(b, StandardCharsets.UTF_8)).toList());
     }
@@ -72,12 +82,12 @@ class SlowLogTest {
         assertEquals(4, newest.get(0).id());
         assertEquals(2, log.newest(2).size());
         assertEquals(0, log.newest(0).size());
-        log.configSet(args("config", "set", "slowlog-max-len", "1", "slowlog-log-slower-than", "-1"));
+        configSet(log, "config", "set", "slowlog-max-len", "1", "slowlog-log-slower-than", "-1");
         assertEquals(1, log.size());
         assertFalse(log.isSlow(1_000_000));
-        log.configSet(args("config", "set", "slowlog-log-slower-than", "-2")); // refused by Redis: unchanged
+        configSet(log, "config", "set", "slowlog-log-slower-than", "-2"); // refused by Redis: unchanged
         assertFalse(log.isSlow(1_000_000));
-        log.configSet(args("CONFIG", "SET", "SLOWLOG-LOG-SLOWER-THAN", "100"));
+        configSet(log, "CONFIG", "SET", "SLOWLOG-LOG-SLOWER-THAN", "100");
         assertFalse(log.isSlow(99));
         assertTrue(log.isSlow(100));
         log.reset();
