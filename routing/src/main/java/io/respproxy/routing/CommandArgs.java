@@ -18,6 +18,18 @@ public interface CommandArgs {
     /** Byte {@code pos} of argument {@code index}. */
     byte byteAt(int index, int pos);
 
+    /**
+     * Copies argument {@code index} into {@code dst} from index 0 ({@code dst} is at least
+     * {@link #length} long): where bytes are read many at a time (a key's hash), one bulk read
+     * instead of one call per byte.
+     */
+    default void copyArg(int index, byte[] dst) {
+        int len = length(index);
+        for (int i = 0; i < len; i++) {
+            dst[i] = byteAt(index, i);
+        }
+    }
+
     /** ASCII case-insensitive comparison of argument {@code index} with {@code upperAscii} (given in upper case). */
     default boolean equalsIgnoreCase(int index, String upperAscii) {
         int len = length(index);

@@ -52,7 +52,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private FrameSink pipe;
     private boolean dirty;
     /** Requests written since the last flush that lie back to back in a client's buffer: one write. */
-    private final FrameRun run = new FrameRun();
+    private final FrameRun run = new FrameRun(io.netty.buffer.ByteBufAllocator.DEFAULT);
     private long lastProgressNanos;
     private BackendFailure failure;
     /** The next request sent waits on the server by design; see {@link #expectBlockingReply()}. */
@@ -244,6 +244,33 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             reply.onFailure(failure, false);
             return;
         }
+        queue(reply);
+        write(request, source, sourceIndex);
+    }
+
+    /**
+     * As {@link #send(ByteBuf, ByteBuf, int, PendingReply)} for a request the caller keeps (to send
+     * it again after a redirect or a failover): its bytes are copied or written as they are, never
+     * changed, and nothing of it is retained past the write unless it is large.
+     */
+    public void sendKept(ByteBuf request, ByteBuf source, int sourceIndex, PendingReply reply) {
+        if (closed) {
+            reply.onFailure(failure, false);
+            return;
+        }
+        queue(reply);
+        if (!active) {
+            write(request.retainedDuplicate(), source, sourceIndex);
+            return;
+        }
+        bytesOut += request.readableBytes();
+        ByteBuf previous = run.addBorrowed(request, source, sourceIndex);
+        if (previous != null) {
+            channel.write(previous, channel.voidPromise());
+        }
+    }
+
+    private void queue(PendingReply reply) {
         if (pending.isEmpty()) {
             lastProgressNanos = System.nanoTime();
         }
@@ -255,7 +282,6 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         queued++;
         writtenAt.addLast(0);
         unflushed++;
-        write(request, source, sourceIndex);
     }
 
     /**

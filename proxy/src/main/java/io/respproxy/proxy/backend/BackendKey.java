@@ -18,7 +18,7 @@ public record BackendKey(NodeAddress node, int db, int protocol, BackendCredenti
 
     /** The same db, protocol and login on another node. */
     public BackendKey on(NodeAddress other) {
-        return new BackendKey(other, db, protocol, as);
+        return other == node ? this : new BackendKey(other, db, protocol, as);
     }
 
     /** The same node, protocol and login, in {@code otherDb}. */

@@ -143,6 +143,11 @@ public final class RespRequest extends RespFrame<RespRequest> implements Command
         return frame.getByte(args[2 * index] + pos);
     }
 
+    @Override
+    public void copyArg(int index, byte[] dst) {
+        frame.getBytes(offset(index), dst, 0, length(index));
+    }
+
     /** Argument {@code index} as a slice of the frame (not retained; valid while the request is). */
     public ByteBuf arg(int index) {
         return frame.slice(offset(index), length(index));

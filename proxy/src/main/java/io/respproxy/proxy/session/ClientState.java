@@ -112,8 +112,22 @@ final class ClientState implements ClientView {
 
     /** The backend connections this client's commands go on at {@code node}: its db, protocol and login. */
     BackendKey keyFor(NodeAddress node) {
-        return new BackendKey(node, db, protocol, backendAs);
+        // Every command asks: the keys made for the last few nodes are kept, not made again.
+        for (int i = 0; i < KEPT_KEYS && keys[i] != null; i++) {
+            BackendKey k = keys[i];
+            if (k.node() == node && k.db() == db && k.protocol() == protocol && k.as() == backendAs) {
+                return k;
+            }
+        }
+        BackendKey k = new BackendKey(node, db, protocol, backendAs);
+        keys[nextKey] = k;
+        nextKey = (nextKey + 1) % KEPT_KEYS;
+        return k;
     }
+
+    private static final int KEPT_KEYS = 8;
+    private final BackendKey[] keys = new BackendKey[KEPT_KEYS];
+    private int nextKey;
 
     /** The round-robin position of the client's next read. */
     int nextReadSeq() {

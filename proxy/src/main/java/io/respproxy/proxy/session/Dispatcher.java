@@ -77,7 +77,9 @@ final class Dispatcher {
         }
         if (route instanceof Route.ToNode n) {
             proxysPartOfConfig(spec, req);
-            forward(n.node(), req, n.read(), n.read() ? -1 : writeOrder(spec, req), spec);
+            // A write is ordered against the other writes of its slot in a cluster (-1: of every write;
+            // see WriteOrder), so that writes to different shards go out in parallel.
+            forward(n.node(), req, n.read(), n.read() ? -1 : n.slot(), spec);
         } else if (route instanceof Route.Local) {
             LocalCommands.execute(session, req, spec);
         } else if (route instanceof Route.Refuse r) {
@@ -253,17 +255,6 @@ final class Dispatcher {
         send(slot, node);
     }
 
-    /**
-     * What a write is ordered against (see {@link WriteOrder}): in a cluster, the hash slot of its
-     * first key, so that writes to different shards go out in parallel; else -1 (every write).
-     */
-    private int writeOrder(CommandSpec spec, RespRequest req) {
-        if (!session.service().topology().isCluster() || spec.keyCount(req) <= 0) {
-            return -1;
-        }
-        return SlotHash.slot(req, spec.keyIndex(req, 0));
-    }
-
     /** Forwards {@code req} to {@code node} with a hook that runs when the reply's turn comes (INFO). */
     void forward(NodeAddress node, RespRequest req, ReplySlot.ReplyHook hook) {
         forward(key(node), req, hook);
@@ -301,7 +292,7 @@ final class Dispatcher {
         if (slot.cachedKeys != null) {
             session.service().tracking().cachingRead(conn, node, session.id(), slot.cachedKeys);
         }
-        conn.send(slot.request.frame().retainedDuplicate(), slot.request.source(), slot.request.sourceIndex(), slot);
+        conn.sendKept(slot.request.frame(), slot.request.source(), slot.request.sourceIndex(), slot);
         sentOn(conn);
         if (slot.script) {
             pool.scriptSent(conn);
@@ -337,7 +328,7 @@ final class Dispatcher {
                 sentOn[i] = sentOn[sentCount];
                 lastSent[i] = lastSent[sentCount];
                 sentOn[sentCount] = null;
-            } else if (c.key().equals(key)) {
+            } else if (c.key() == key || c.key().equals(key)) {
                 return c;
             }
         }

@@ -39,7 +39,7 @@ final class ReplyWriter implements BackendPool.Flushable {
     private final BackendPool pool;
     private final SessionSettings settings;
     /** Replies written since the last flush that lie back to back in a backend's buffer: one write. */
-    private final FrameRun run = new FrameRun();
+    private final FrameRun run = new FrameRun(io.netty.buffer.ByteBufAllocator.DEFAULT);
     /** Frames of a client that is behind, copied into chunks of its own. */
     private final SpillChunks spill;
     private boolean wrote;

@@ -1,7 +1,8 @@
 package io.respproxy.proxy.session;
 
 import io.respproxy.routing.NodeAddress;
-import java.util.HashMap;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * One client's writes that were sent and not yet answered, by node (and, in a cluster, by slot).
@@ -13,84 +14,135 @@ import java.util.HashMap;
  */
 final class WriteOrder {
 
-    /**
+    /*
      * What a write is ordered against: its node and, in a cluster, its key's hash slot (-1 when
      * ordered against every write of the client: the other modes, keyless writes). Writes to
      * different slots of a cluster go to their shards in parallel, as a cluster client sends them;
      * a write waits only behind the same slot's writes still unanswered on another node (the slot
-     * moved, or its master changed).
+     * moved, or its master changed). Counted without boxing (this runs for every write): a node is
+     * numbered by its place in nodes, and (number, order) packed into one long.
      */
-    private record Key(NodeAddress node, int order) {}
 
-    /** Unanswered writes per node and slot; few entries (a pipeline's worth at most). */
-    private final HashMap<Key, int[]> inFlight = new HashMap<>(4);
+    /** Unanswered writes per node and order; few entries (a pipeline's worth at most). */
+    private final LongCounts inFlight = new LongCounts();
     /** How many nodes have unanswered writes of each order (almost always one): O(1) checks. */
-    private final HashMap<Integer, int[]> nodesPerOrder = new HashMap<>(4);
+    private final LongCounts nodesPerOrder = new LongCounts();
+    /** The nodes with unanswered writes, numbered by their index; forgotten when none is left. */
+    private NodeAddress[] nodes = new NodeAddress[4];
+    private int nodeCount;
     /** Nodes written to since the last WAIT (cluster mode's WAIT waits on each). */
-    private final java.util.LinkedHashSet<NodeAddress> sinceWait = new java.util.LinkedHashSet<>(4);
+    private NodeAddress[] sinceWait = new NodeAddress[4];
+    private int sinceWaitCount;
     /** The write waiting to be sent, until nothing it is ordered behind is unanswered elsewhere; null when none. */
-    private Key waitingFor;
+    private NodeAddress waitingNode;
+    private int waitingOrder;
 
     /** A write of {@code order} is about to go to {@code node}: false when it must wait (and the client with it). */
     boolean mayWriteTo(NodeAddress node, int order) {
         if (elsewhere(node, order)) {
-            waitingFor = new Key(node, order);
+            waitingNode = node;
+            waitingOrder = order;
             return false;
         }
-        waitingFor = null;
+        waitingNode = null;
         return true;
     }
 
     /** A write waits and still may not go. */
     boolean blocking() {
-        return waitingFor != null && elsewhere(waitingFor.node, waitingFor.order);
+        return waitingNode != null && elsewhere(waitingNode, waitingOrder);
     }
 
     private boolean elsewhere(NodeAddress node, int order) {
-        int[] nodes = nodesPerOrder.get(order);
-        if (nodes == null) {
+        int onNodes = nodesPerOrder.get(order);
+        if (onNodes == 0) {
             return false;
         }
-        return nodes[0] > 1 || !inFlight.containsKey(new Key(node, order));
+        if (onNodes > 1) {
+            return true;
+        }
+        int id = idOf(node);
+        return id < 0 || inFlight.get(key(id, order)) == 0;
     }
 
     void sent(NodeAddress node, int order) {
-        int[] c = inFlight.get(new Key(node, order));
-        if (c == null) {
-            inFlight.put(new Key(node, order), new int[] {1});
-            nodesPerOrder.computeIfAbsent(order, k -> new int[1])[0]++;
-        } else {
-            c[0]++;
+        int id = idOf(node);
+        if (id < 0) {
+            id = addNode(node);
         }
-        sinceWait.add(node);
+        if (inFlight.increment(key(id, order)) == 1) {
+            nodesPerOrder.increment(order);
+        }
+        wroteTo(node);
+    }
+
+    private static long key(int nodeId, int order) {
+        return ((long) nodeId << 32) | (order & 0xffffffffL);
+    }
+
+    /** The node's number, or -1 when it has nothing unanswered. */
+    private int idOf(NodeAddress node) {
+        for (int i = 0; i < nodeCount; i++) {
+            if (nodes[i] == node) {
+                return i;
+            }
+        }
+        for (int i = 0; i < nodeCount; i++) {
+            if (nodes[i].equals(node)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private int addNode(NodeAddress node) {
+        if (nodeCount == nodes.length) {
+            nodes = Arrays.copyOf(nodes, nodeCount * 2);
+        }
+        nodes[nodeCount] = node;
+        return nodeCount++;
     }
 
     /** A part of a split write (MSET) went to {@code node}: a later WAIT waits there too. */
     void wroteTo(NodeAddress node) {
-        sinceWait.add(node);
+        for (int k = 0; k < sinceWaitCount; k++) {
+            if (sinceWait[k] == node || sinceWait[k].equals(node)) {
+                return;
+            }
+        }
+        if (sinceWaitCount == sinceWait.length) {
+            sinceWait = Arrays.copyOf(sinceWait, sinceWaitCount * 2);
+        }
+        sinceWait[sinceWaitCount++] = node;
     }
 
     /** The nodes written to since the last call: a WAIT is about to wait on them. */
-    java.util.List<NodeAddress> takeWrittenSinceWait() {
-        java.util.List<NodeAddress> out = java.util.List.copyOf(sinceWait);
-        sinceWait.clear();
+    List<NodeAddress> takeWrittenSinceWait() {
+        List<NodeAddress> out = List.of(Arrays.copyOf(sinceWait, sinceWaitCount));
+        Arrays.fill(sinceWait, 0, sinceWaitCount, null);
+        sinceWaitCount = 0;
         return out;
     }
 
     /** More than one write of {@code order} is unanswered on {@code node} (a retry would reorder them). */
     boolean othersInFlight(NodeAddress node, int order) {
-        int[] c = inFlight.get(new Key(node, order));
-        return c != null && c[0] > 1;
+        int id = idOf(node);
+        return id >= 0 && inFlight.get(key(id, order)) > 1;
     }
 
     void answered(NodeAddress node, int order) {
-        Key k = new Key(node, order);
-        int[] c = inFlight.get(k);
-        if (c != null && --c[0] == 0) {
-            inFlight.remove(k);
-            int[] nodes = nodesPerOrder.get(order);
-            if (nodes != null && --nodes[0] == 0) {
-                nodesPerOrder.remove(order);
+        int id = idOf(node);
+        long k = key(id, order);
+        if (id < 0 || inFlight.get(k) == 0) {
+            return;
+        }
+        if (inFlight.decrement(k) == 0) {
+            nodesPerOrder.decrement(order);
+            if (inFlight.isEmpty()) {
+                // Nothing unanswered anywhere: the numbering starts over, so it never outgrows
+                // the nodes of one moment (a topology that changes over days adds none).
+                Arrays.fill(nodes, 0, nodeCount, null);
+                nodeCount = 0;
             }
         }
     }

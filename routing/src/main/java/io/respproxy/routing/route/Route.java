@@ -13,8 +13,15 @@ public sealed interface Route {
      * To {@code node} over a shared (multiplexed) connection.
      *
      * @param read the command is read-only: safe to send again elsewhere if the connection dies first
+     * @param slot in a cluster, the hash slot of the command's keys (computed once, here: a write
+     *             is ordered with the client's other writes of its slot); -1 for a command without
+     *             keys and outside a cluster
      */
-    record ToNode(NodeAddress node, boolean read) implements Route {}
+    record ToNode(NodeAddress node, boolean read, int slot) implements Route {
+        public ToNode(NodeAddress node, boolean read) {
+            this(node, read, -1);
+        }
+    }
 
     /**
      * To {@code node} over a connection of the client's own: MULTI, WATCH, a blocking command, a

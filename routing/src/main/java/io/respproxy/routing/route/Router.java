@@ -78,7 +78,7 @@ public final class Router {
         if (!spec.isKnown()) {
             return new Route.Refuse(RoutingErrors.unknownCommand(args));
         }
-        if (denied.contains(spec)) {
+        if (!denied.isEmpty() && denied.contains(spec)) { // most services deny nothing: no identity hash then
             return new Route.Refuse(RoutingErrors.denied(spec));
         }
         RoutingShape shape = spec.shape();
@@ -141,37 +141,59 @@ public final class Router {
             case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
-                Object owner = ownerOfKeys(spec, args, t, read, readSeq);
-                yield owner instanceof Shard s ? toNode(s, read, role, readSeq) : (Route) owner;
+                int slot = slotOfKeys(spec, args);
+                Route badKeys = refusal(slot, spec);
+                yield badKeys != null ? badKeys : toNode(ownerOf(slot, t, read, readSeq), read, role, readSeq, slot);
             }
         };
     }
 
+    /** {@link #slotOfKeys}: no keys (or none to be found: a cluster node runs such a command itself). */
+    private static final int NO_KEYS = -1;
+    /** {@link #slotOfKeys}: the wrong number of arguments. */
+    private static final int BAD_ARITY = -2;
+    /** {@link #slotOfKeys}: keys of different slots. */
+    private static final int CROSS_SLOT = -3;
+
     /**
-     * The shard owning every key of the request (a keyless request: one chosen round-robin), or
-     * the refusal: keys in different slots, an unserved slot, undeterminable keys.
+     * The hash slot of every key of the request, or {@link #NO_KEYS}, {@link #BAD_ARITY},
+     * {@link #CROSS_SLOT}. EVAL with a bad numkeys or MSET with an odd count have no keys to be
+     * found: a cluster node answers its own error for them.
      */
-    private Object ownerOfKeys(CommandSpec spec, CommandArgs args, Topology t, boolean spread, int seq) {
+    private static int slotOfKeys(CommandSpec spec, CommandArgs args) {
         int n = spec.keyCount(args);
         if (n < 0 && !spec.acceptsArgCount(args.size())) {
-            return new Route.Refuse(RoutingErrors.arity(spec)); // what a node checks first
+            return BAD_ARITY; // what a node checks first
         }
-        if (n <= 0) {
-            // No keys, or none to be found in these arguments (EVAL with a bad numkeys, MSET with
-            // an odd count): a cluster node runs such a command itself, and answers its own error.
-            // Reads spread over the shards; the rest go home.
-            return spread ? anyShard(t, seq) : home(t);
-        }
-        int slot = -1;
+        int slot = NO_KEYS;
         for (int k = 0; k < n; k++) {
             int s = SlotHash.slot(args, spec.keyIndex(args, k));
             if (slot >= 0 && s != slot) {
-                return new Route.Refuse(RoutingErrors.CROSSSLOT);
+                return CROSS_SLOT;
             }
             slot = s;
         }
-        Shard shard = t.shardForSlot(slot);
-        return shard != null ? shard : new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
+        return slot;
+    }
+
+    /** The refusal {@code slot} (from {@link #slotOfKeys}) stands for, or null when it is a slot or none. */
+    private static Route refusal(int slot, CommandSpec spec) {
+        return switch (slot) {
+            case BAD_ARITY -> new Route.Refuse(RoutingErrors.arity(spec));
+            case CROSS_SLOT -> new Route.Refuse(RoutingErrors.CROSSSLOT);
+            default -> null;
+        };
+    }
+
+    /**
+     * The shard owning {@code slot}, null when no shard serves it; for {@link #NO_KEYS}, reads
+     * spread over the shards (the {@code seq}-th) and the rest go home.
+     */
+    private static Shard ownerOf(int slot, Topology t, boolean spread, int seq) {
+        if (slot == NO_KEYS) {
+            return spread ? anyShard(t, seq) : home(t);
+        }
+        return t.shardForSlot(slot);
     }
 
     private Route pinnedByKeys(CommandSpec spec, CommandArgs args, boolean read, ListenerRole role, Topology t,
@@ -179,8 +201,9 @@ public final class Router {
         if (!t.isCluster()) {
             return pinned(t.primaryShard(), read, role, readSeq);
         }
-        Object owner = ownerOfKeys(spec, args, t, false, readSeq);
-        return owner instanceof Shard s ? pinned(s, read, role, readSeq) : (Route) owner;
+        int slot = slotOfKeys(spec, args);
+        Route refused = refusal(slot, spec);
+        return refused != null ? refused : pinned(ownerOf(slot, t, false, readSeq), read, role, readSeq);
     }
 
     /**
@@ -203,9 +226,14 @@ public final class Router {
         if (spec.keyCount(args) <= 0) {
             return null; // runs wherever the transaction does (none to be found: the node answers its error)
         }
-        Object owner = ownerOfKeys(spec, args, t, false, 0);
-        if (!(owner instanceof Shard s)) {
-            return (Route) owner;
+        int slot = slotOfKeys(spec, args);
+        Route refused = refusal(slot, spec);
+        if (refused != null) {
+            return refused;
+        }
+        Shard s = t.shardForSlot(slot);
+        if (s == null) {
+            return new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
         }
         return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
     }
@@ -229,23 +257,34 @@ public final class Router {
     }
 
     private Route pinned(Shard shard, boolean read, ListenerRole role, int readSeq) {
+        if (shard == null) {
+            return new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
+        }
         Route r = toNode(shard, read, role, readSeq);
         return r instanceof Route.ToNode n ? new Route.Pinned(n.node(), read) : r;
     }
 
     /** Reads to an eligible replica (round-robin) unless on the write port; everything else to the master. */
     private Route toNode(Shard shard, boolean read, ListenerRole role, int readSeq) {
+        return toNode(shard, read, role, readSeq, NO_KEYS);
+    }
+
+    /** As {@link #toNode(Shard, boolean, ListenerRole, int)} for keys of {@code slot}; an unserved slot is refused. */
+    private Route toNode(Shard shard, boolean read, ListenerRole role, int readSeq, int slot) {
+        if (shard == null) {
+            return new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
+        }
         if (read && role != ListenerRole.WRITE) {
             List<NodeAddress> replicas = shard.readReplicas();
             if (!replicas.isEmpty()) {
-                return new Route.ToNode(replicas.get(Math.floorMod(readSeq, replicas.size())), true);
+                return new Route.ToNode(replicas.get(Math.floorMod(readSeq, replicas.size())), true, slot);
             }
             if (!rules.fallbackToMaster()) {
                 return new Route.Hold("no replica is eligible for reads (read-port.fallback-to-master = false)");
             }
         }
         NodeAddress master = shard.master();
-        return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read);
+        return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read, slot);
     }
 
     /**
@@ -369,7 +408,7 @@ public final class Router {
             }
         }
         if (distinct == 1) {
-            return toNode(t.shardForSlot(slots[0]), read, role, seq);
+            return toNode(t.shardForSlot(slots[0]), read, role, seq, slots[0]);
         }
         List<Route.Part> parts = new ArrayList<>(distinct);
         for (int k = 0; k < n; k++) {

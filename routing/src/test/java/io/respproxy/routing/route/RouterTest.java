@@ -65,6 +65,10 @@ class RouterTest {
         return r.route(r.lookup(a), a, c, role, t, 0);
     }
 
+    static int slot(String key) {
+        return SlotHash.slot(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Keys in slot a (< 8192) and slot b (>= 8192), found by hashing. */
     static String keyIn(boolean low, int n) {
         int found = 0;
@@ -199,14 +203,14 @@ class RouterTest {
             boolean replicas = role != ListenerRole.WRITE;
             NodeAddress readA = replicas ? R1 : M;
             NodeAddress readB = replicas ? R3 : M2;
-            assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "GET", A));
-            assertEquals(new Route.ToNode(readB, true), route(CLUSTER, role, "GET", B));
-            assertEquals(new Route.ToNode(M2, false), route(CLUSTER, role, "SET", B, "v"));
+            assertEquals(new Route.ToNode(readA, true, slot(A)), route(CLUSTER, role, "GET", A));
+            assertEquals(new Route.ToNode(readB, true, slot(B)), route(CLUSTER, role, "GET", B));
+            assertEquals(new Route.ToNode(M2, false, slot(B)), route(CLUSTER, role, "SET", B, "v"), "the slot, computed once, goes with it");
             Route.Refuse crossSlot = new Route.Refuse("CROSSSLOT Keys in request don't hash to the same slot");
             assertEquals(crossSlot, route(CLUSTER, role, "RENAME", A, B));
             assertEquals(crossSlot, route(CLUSTER, role, "RENAME", A, A2), "one node, two slots: Redis refuses it too");
             // hash tags put keys in one slot
-            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "RENAME", "{" + A + "}x", "{" + A + "}y"));
+            assertEquals(new Route.ToNode(M, false, slot(A)), route(CLUSTER, role, "RENAME", "{" + A + "}x", "{" + A + "}y"));
             assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "PUBLISH", "c", "m"), "keyless: the home shard, slot 0's");
             Route mget = route(CLUSTER, role, "MGET", A, B, A2);
             Route.Split split = assertInstanceOf(Route.Split.class, mget);
@@ -229,7 +233,7 @@ class RouterTest {
             assertArrayEquals(new int[] {1}, mset.parts().get(0).keyArgs());
             assertEquals(M, mset.parts().get(1).node());
             assertArrayEquals(new int[] {3}, mset.parts().get(1).keyArgs());
-            assertEquals(new Route.ToNode(M, false), route(CLUSTER, role, "DEL", "{" + A + "}a", "{" + A + "}b"), "one slot: no split");
+            assertEquals(new Route.ToNode(M, false, slot(A)), route(CLUSTER, role, "DEL", "{" + A + "}a", "{" + A + "}b"), "one slot: no split");
             assertInstanceOf(Route.Split.class, route(CLUSTER, role, "DEL", A, A2), "one node, two slots: split");
             assertEquals(new Route.FanOut(List.of(M, M2)), route(CLUSTER, role, "DBSIZE"));
             assertEquals(new Route.FanOut(List.of(M, R1, M2, R3)), route(CLUSTER, role, "SCRIPT", "LOAD", "return 1"));
@@ -241,7 +245,7 @@ class RouterTest {
             assertEquals(new Route.Pinned(M, false), route(CLUSTER, role, "MONITOR"), "the home master (and the others)");
             assertEquals(new Route.Scan(readA, new ScanCursor(0, replicas ? ScanCursor.replicaTag(R1) : 0, 0), 2),
                     route(CLUSTER, role, "SCAN", "0"));
-            assertEquals(new Route.ToNode(readA, true), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
+            assertEquals(new Route.ToNode(readA, true, slot(A)), route(CLUSTER, role, "XREAD", "STREAMS", A, "0"),
                     "XREAD without BLOCK is a plain read of one slot");
             assertInstanceOf(Route.ToNode.class, route(CLUSTER, role, "EVAL", "s", "5", A),
                     "numkeys past the arguments: a node, which answers its own error");
@@ -452,7 +456,7 @@ class RouterTest {
         Route.Refuse down = new Route.Refuse("CLUSTERDOWN Hash slot not served");
         assertEquals(down, route(CLUSTER_HOLE, ListenerRole.WRITE, "GET", high));
         assertEquals(down, route(CLUSTER_HOLE, ListenerRole.WRITE, "MGET", A, high));
-        assertEquals(new Route.ToNode(M, true), route(CLUSTER_HOLE, ListenerRole.WRITE, "GET", A));
+        assertEquals(new Route.ToNode(M, true, slot(A)), route(CLUSTER_HOLE, ListenerRole.WRITE, "GET", A));
     }
 
     @Test
@@ -463,7 +467,7 @@ class RouterTest {
         }
         Topology t = Topology.cluster(5, List.of(Shard.withMaster("a", M, List.of(R1)),
                 Shard.withoutMaster("b", List.of(), "shard b fails over")), owner);
-        assertEquals(new Route.ToNode(M, false), route(t, ListenerRole.WRITE, "SET", A, "v"));
+        assertEquals(new Route.ToNode(M, false, slot(A)), route(t, ListenerRole.WRITE, "SET", A, "v"));
         assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "SET", B, "v"));
         assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "MSET", A, "1", B, "2"));
         assertEquals(new Route.Hold("shard b fails over"), route(t, ListenerRole.WRITE, "FLUSHDB"));

@@ -71,4 +71,40 @@ class SlotHashTest {
             org.junit.jupiter.api.Assertions.assertTrue(s >= 0 && s < SlotHash.SLOT_COUNT);
         }
     }
+
+    @Test
+    void longKeysHashedByteByByteAgreeWithShortOnesCopied() {
+        String tail = "x".repeat(300);
+        assertEquals(crc(tail) & 16383, slot(tail), "past the copied length, the whole key");
+        assertEquals(slot("{tag}"), slot("{tag}" + tail), "and its hash tag");
+        assertEquals(slot("tag"), slot("{tag}" + tail));
+        assertEquals(crc(tail + "{}") & 16383, slot(tail + "{}"));
+        String shortAfterLong = "k" + "y".repeat(10);
+        slot(tail + "{abc}");
+        assertEquals(crc(shortAfterLong) & 16383, slot(shortAfterLong), "nothing of a longer key's copy is left over");
+    }
+
+    /** The CRC bit by bit, as the cluster specification gives it. */
+    private static int bitwiseCrc(byte[] b, int off, int len) {
+        int crc = 0;
+        for (int i = off; i < off + len; i++) {
+            crc ^= (b[i] & 0xff) << 8;
+            for (int bit = 0; bit < 8; bit++) {
+                crc = (crc & 0x8000) != 0 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+            }
+        }
+        return crc;
+    }
+
+    @Test
+    void fourBytesAtATimeAgreesWithTheBitwiseDefinition() {
+        java.util.Random random = new java.util.Random(3);
+        for (int n = 0; n < 5000; n++) {
+            byte[] b = new byte[random.nextInt(48)];
+            random.nextBytes(b);
+            int off = b.length == 0 ? 0 : random.nextInt(b.length);
+            int len = random.nextInt(b.length - off + 1);
+            assertEquals(bitwiseCrc(b, off, len), SlotHash.crc16(b, off, len), "offset " + off + " length " + len);
+        }
+    }
 }
