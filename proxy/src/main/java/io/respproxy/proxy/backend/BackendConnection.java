@@ -40,7 +40,6 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<PendingReply> pending = new ArrayDeque<>();
     private final ArrayDeque<Object> unsent = new ArrayDeque<>();
     private final Consumer<BackendConnection> onClose;
-    private final Runnable onReadComplete;
     private Channel channel;
     /** The handshake is through: requests are written as they come, no longer queued in {@link #unsent}. */
     private boolean active;
@@ -102,11 +101,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
      * @param stats its node's counters (bytes, latency)
      * @param clock its loop's clock reading: replies store theirs there, flushes stamp requests with it
      */
-    BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, Runnable onReadComplete, NodeStats stats,
-                      LoopClock clock) {
+    BackendConnection(BackendKey key, Consumer<BackendConnection> onClose, NodeStats stats, LoopClock clock) {
         this.key = key;
         this.onClose = onClose;
-        this.onReadComplete = onReadComplete;
         this.stats = stats;
         this.clock = clock;
     }
@@ -448,9 +445,6 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         if (trackingLost != null && trackingRedirect > 0) {
             trackingLost.run();
         }
-        // Failures arrive outside a read batch (close, timeout, refused connect): flush the
-        // clients that just got their error replies, or they would wait for unrelated traffic.
-        onReadComplete.run();
     }
 
     /** Tells every request waiting for its reply here that the proxy left this node ({@link PendingReply#nodeLeft}). */
@@ -560,7 +554,6 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
             stats.bytesReceived.add(bytesIn);
             bytesIn = 0;
         }
-        onReadComplete.run();
     }
 
     @Override

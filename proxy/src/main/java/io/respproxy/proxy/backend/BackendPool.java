@@ -58,7 +58,7 @@ public final class BackendPool {
     private final List<BackendConnection> all = new ArrayList<>();
     private final Set<BackendConnection> controls = new HashSet<>();
     private boolean flushScheduled;
-    private final Runnable flushTask = this::flushDirtyBackends;
+    private final Runnable flushTask = this::flushDirty;
     private final long tickNanos;
     private long lastTickNanos = System.nanoTime();
     private final BackendStats stats;
@@ -251,31 +251,40 @@ public final class BackendPool {
      * cheaper per command behind the proxy than direct).
      */
     public void flushBackends() {
-        if (!flushScheduled && !dirtyBackends.isEmpty()) {
+        if (!dirtyBackends.isEmpty()) {
+            scheduleFlush();
+        }
+    }
+
+    private void scheduleFlush() {
+        if (!flushScheduled) {
             flushScheduled = true;
             loop.execute(flushTask);
         }
     }
 
-    private void flushDirtyBackends() {
+    /** The loop's flush, after its reads: backends first (their commands out), then clients. */
+    private void flushDirty() {
         flushScheduled = false;
         clock.tick(); // when these requests are written: one reading for every connection flushed
         for (int i = 0; i < dirtyBackends.size(); i++) {
             dirtyBackends.get(i).flush();
         }
         dirtyBackends.clear();
-    }
-
-    /** A client with replies written since its last flush; flushed when the backend read batch ends. */
-    public void markClientDirty(Flushable client) {
-        dirtyClients.add(client);
-    }
-
-    private void flushClients() {
         for (int i = 0; i < dirtyClients.size(); i++) {
             dirtyClients.get(i).flushNow();
         }
         dirtyClients.clear();
+    }
+
+    /**
+     * A client with replies written since its last flush; flushed once per event-loop iteration,
+     * with the backends, after every backend read of that iteration: a cluster pipeline answered
+     * by three nodes goes back to the client in one write, not one per node.
+     */
+    public void markClientDirty(Flushable client) {
+        dirtyClients.add(client);
+        scheduleFlush();
     }
 
     /**
@@ -313,7 +322,7 @@ public final class BackendPool {
     /** @param isShared true: a lane of the shared connections; false: dedicated; null: control */
     private BackendConnection open(BackendKey key, Boolean isShared) {
         NodeStats nodeStats = stats.node(key.node());
-        BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), this::flushClients, nodeStats,
+        BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), nodeStats,
                 clock);
         all.add(conn);
         String retry = backoff.refusal(key.node());
