@@ -238,7 +238,6 @@ public final class Router {
         return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
     }
 
-    /** A shard for a command without keys: the {@code seq}-th, round-robin. */
     /**
      * Where a cluster's keyless commands go that are not reads: PUBLISH, a keyless EVAL, FCALL or
      * MULTI, SUBSCRIBE and PSUBSCRIBE. One shard for every client (the one serving slot 0), as
@@ -251,6 +250,7 @@ public final class Router {
         return s != null ? s : t.shards().get(0);
     }
 
+    /** A shard for a read without keys: the {@code seq}-th, round-robin. */
     private static Shard anyShard(Topology t, int seq) {
         List<Shard> shards = t.shards();
         return shards.get(Math.floorMod(seq, shards.size()));
