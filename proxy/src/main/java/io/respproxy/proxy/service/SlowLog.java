@@ -1,5 +1,6 @@
 package io.respproxy.proxy.service;
 
+import io.respproxy.routing.CommandArgs;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -107,7 +108,7 @@ public final class SlowLog {
      * are ones Redis accepts (slower-than from -1, max-len from 0). {@code req} is the whole
      * command, CONFIG SET included.
      */
-    public void configSet(io.respproxy.routing.CommandArgs req) {
+    public void configSet(CommandArgs req) {
         for (int i = 2; i + 1 < req.size(); i += 2) {
             long value = req.parseLong(i + 1, Long.MIN_VALUE);
             if (req.equalsIgnoreCase(i, "SLOWLOG-LOG-SLOWER-THAN") && value >= -1) {

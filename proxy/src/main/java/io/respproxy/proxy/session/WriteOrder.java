@@ -83,12 +83,7 @@ final class WriteOrder {
     /** The node's number, or -1 when it has nothing unanswered. */
     private int idOf(NodeAddress node) {
         for (int i = 0; i < nodeCount; i++) {
-            if (nodes[i] == node) {
-                return i;
-            }
-        }
-        for (int i = 0; i < nodeCount; i++) {
-            if (nodes[i].equals(node)) {
+            if (nodes[i] == node || nodes[i].equals(node)) {
                 return i;
             }
         }

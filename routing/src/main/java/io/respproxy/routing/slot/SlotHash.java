@@ -84,7 +84,10 @@ public final class SlotHash {
         return crc16(key, start, end - start) & (SLOT_COUNT - 1);
     }
 
-    /** Keys up to this long are hashed from a copy (one bulk read); longer ones byte by byte. */
+    /**
+     * Keys up to this long are hashed from a copy (one bulk read); longer ones byte by byte, so
+     * that a client's huge key never makes the proxy allocate its size.
+     */
     private static final int COPIED_KEY_MAX = 256;
     private static final ThreadLocal<byte[]> KEY_COPY = ThreadLocal.withInitial(() -> new byte[COPIED_KEY_MAX]);
 
