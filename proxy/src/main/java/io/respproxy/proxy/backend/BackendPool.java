@@ -223,7 +223,7 @@ public final class BackendPool {
             if (!dedicated.admitSpare(key.node())) {
                 return;
             }
-            dedicated.giveBack(open(key, false)); // not pooled if it failed at once (backoff)
+            dedicated.addSpare(open(key, false)); // not pooled if it failed at once (backoff)
         }
     }
 

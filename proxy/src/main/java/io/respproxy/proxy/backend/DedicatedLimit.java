@@ -19,6 +19,12 @@ public final class DedicatedLimit {
     private final Map<NodeAddress, AtomicInteger> open = new ConcurrentHashMap<>();
     /** Of those, idle in some loop's pool. */
     private final Map<NodeAddress, AtomicInteger> idle = new ConcurrentHashMap<>();
+    /**
+     * Idle connections promised to {@link #reclaimIdle}: counted over the cap until some loop
+     * closes one of them. Until then no loop reuses an idle connection to the node; the first to
+     * touch one (to reuse it, give it back, or asked to) closes it instead.
+     */
+    private final Map<NodeAddress, AtomicInteger> owed = new ConcurrentHashMap<>();
     private final List<DedicatedPool> pools = new CopyOnWriteArrayList<>();
     /** Clients of the service in MONITOR mode now. */
     private final AtomicInteger monitors = new AtomicInteger();
@@ -53,21 +59,46 @@ public final class DedicatedLimit {
 
     /**
      * At the cap, with no idle connection to {@code node} in the asking loop: when other loops hold
-     * idle ones, they are asked to close one each (on their own threads) and one more connection is
-     * counted now. The node briefly sees one connection over the cap instead of a client getting
-     * an error while connections sit idle. False when nothing is idle anywhere.
+     * one that no earlier reclaim has claimed, one of them is owed (see {@link #owed}), the loops
+     * are asked to close it (on their own threads), and one more connection is counted now. The
+     * node briefly sees one connection over the cap instead of a client getting an error while
+     * connections sit idle. False when nothing unclaimed is idle anywhere.
      */
     boolean reclaimIdle(NodeAddress node, DedicatedPool asking) {
         AtomicInteger n = idle.get(node);
-        if (n == null || n.get() <= 0) {
-            return false;
-        }
+        AtomicInteger o = owed.computeIfAbsent(node, k -> new AtomicInteger());
+        int promised;
+        do {
+            promised = o.get();
+            if (n == null || n.get() - promised <= 0) {
+                return false; // nothing idle that another reclaim has not already claimed
+            }
+        } while (!o.compareAndSet(promised, promised + 1));
         for (DedicatedPool p : pools) {
             if (p != asking) {
-                p.loop().execute(() -> p.closeOldestIdle(node));
+                p.loop().execute(() -> p.closeOwed(node));
             }
         }
         open.get(node).incrementAndGet();
+        return true;
+    }
+
+    /**
+     * True when a reclaim is still owed an idle connection to {@code node}: the caller, holding
+     * one, closes it (and this counts it paid) instead of reusing or pooling it.
+     */
+    boolean payOwed(NodeAddress node) {
+        AtomicInteger o = owed.get(node);
+        if (o == null) {
+            return false;
+        }
+        int promised;
+        do {
+            promised = o.get();
+            if (promised == 0) {
+                return false;
+            }
+        } while (!o.compareAndSet(promised, promised - 1));
         return true;
     }
 

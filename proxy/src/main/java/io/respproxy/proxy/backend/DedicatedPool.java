@@ -34,7 +34,7 @@ final class DedicatedPool {
         return limit;
     }
 
-    /** The loop this pool's connections live on: where other loops send {@link #closeOldestIdle}. */
+    /** The loop this pool's connections live on: where other loops send {@link #closeOwed}. */
     EventLoop loop() {
         return loop;
     }
@@ -45,9 +45,14 @@ final class DedicatedPool {
         Idle i;
         while (forKey != null && (i = forKey.pollLast()) != null) {
             limit.idle(key.node(), -1);
-            if (i.conn.isUsable()) {
-                return i.conn;
+            if (!i.conn.isUsable()) {
+                continue;
             }
+            if (limit.payOwed(key.node())) {
+                i.conn.close(); // another loop counted one over the cap on it: closed, not reused
+                continue;
+            }
+            return i.conn;
         }
         return null;
     }
@@ -63,7 +68,26 @@ final class DedicatedPool {
      * leaves room (a spare never closes another connection to make it) and no monitor would see it.
      */
     boolean admitSpare(NodeAddress node) {
-        return !limit.anyoneMonitoring() && limit.tryAcquire(node);
+        if (limit.anyoneMonitoring()) {
+            return false;
+        }
+        // Idle before open: a loop at the cap that looks between the two must see a connection it
+        // can reclaim, not one counted open and not yet idle (it would refuse its client).
+        limit.idle(node, 1);
+        if (limit.tryAcquire(node)) {
+            return true;
+        }
+        limit.idle(node, -1);
+        return false;
+    }
+
+    /** The spare {@link #admitSpare} counted: idle from now on (already counted as such), unless it failed at once. */
+    void addSpare(BackendConnection c) {
+        if (c.isUsable()) {
+            addIdle(c);
+        } else {
+            limit.idle(c.key().node(), -1);
+        }
     }
 
     /**
@@ -86,12 +110,37 @@ final class DedicatedPool {
         if (!c.isUsable()) {
             return;
         }
-        idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
+        if (limit.payOwed(c.key().node())) {
+            c.close(); // what a reclaim on another loop is owed: this one closes instead of idling
+            return;
+        }
+        addIdle(c);
         limit.idle(c.key().node(), 1);
+    }
+
+    private void addIdle(BackendConnection c) {
+        idle.computeIfAbsent(c.key(), k -> new ArrayDeque<>()).add(new Idle(c, System.nanoTime()));
+    }
+
+    /** Another loop reclaimed an idle connection to {@code node}: this loop closes one, if it still has one and it is still owed. */
+    void closeOwed(NodeAddress node) {
+        Idle oldest = oldestIdle(node);
+        if (oldest != null && limit.payOwed(node)) {
+            oldest.conn.close();
+        }
     }
 
     /** Closes this loop's longest-idle dedicated connection to {@code node}; false when it has none. */
     boolean closeOldestIdle(NodeAddress node) {
+        Idle oldest = oldestIdle(node);
+        if (oldest == null) {
+            return false;
+        }
+        oldest.conn.close();
+        return true;
+    }
+
+    private Idle oldestIdle(NodeAddress node) {
         Idle oldest = null;
         for (Map.Entry<BackendKey, ArrayDeque<Idle>> e : idle.entrySet()) {
             Idle head = e.getKey().node().equals(node) ? e.getValue().peekFirst() : null;
@@ -99,11 +148,7 @@ final class DedicatedPool {
                 oldest = head;
             }
         }
-        if (oldest == null) {
-            return false;
-        }
-        oldest.conn.close();
-        return true;
+        return oldest;
     }
 
     /** A dedicated connection closed (in use or idle): it no longer counts anywhere. */
