@@ -27,8 +27,9 @@
 # mean direct redis_us/op, the proxy's us/op as user+system, Redis's us/op while serving
 # through the proxy.
 # Sections: respproxy, each peer found, "respproxy cluster (3 masters)", "predixy cluster".
-# Usage: [JAR=path/to/respproxy.jar] [PREDIXY=path] bench/run.sh [--quick] [--cluster-only]
-#                                                                 [--predixy PATH]
+# Usage: [JAR=path/to/respproxy.jar] [PREDIXY=path] [PROXY_CONF='key = value']
+#        bench/run.sh [--quick] [--cluster-only] [--predixy PATH]
+#   PROXY_CONF: lines added inside the proxy's respproxy { } (daemon-wide keys, e.g. event-loops);
 #   --quick: fewer requests per run (a check that it works, not figures to publish);
 #   --cluster-only: the cluster section alone.
 # Needs redis-server, redis-benchmark, redis-cli, taskset, python3; builds the jar if missing.
@@ -242,6 +243,7 @@ respproxy {
   admin.listen = null
   event-loops = 1
   log-level = WARN
+  ${PROXY_CONF:-}
 }
 CONF
   start_proxy "$WORK/bench.conf" "$WORK/proxy.log"
@@ -362,6 +364,7 @@ respproxy {
   admin.listen = null
   event-loops = 1
   log-level = WARN
+  ${PROXY_CONF:-}
 }
 CONF
 start_proxy "$WORK/cluster.conf" "$WORK/cluster-proxy.log"
