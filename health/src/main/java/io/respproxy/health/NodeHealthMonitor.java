@@ -82,6 +82,11 @@ public final class NodeHealthMonitor implements ServerFacts, AutoCloseable {
                 node -> scheduler.execute(() -> closedByNode(node)));
     }
 
+    @Override
+    public void observeReplication(ReplicationObserver observer) {
+        prober.observe(observer);
+    }
+
     /**
      * A role check that has not answered within a few role-check intervals is abandoned and its
      * connection dialled again: waiting the full probe timeout would leave a promotion unseen that

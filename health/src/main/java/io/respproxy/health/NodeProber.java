@@ -37,6 +37,7 @@ public final class NodeProber implements AutoCloseable {
     private final Map<NodeAddress, StatefulRedisConnection<String, String>> roleConnections = new ConcurrentHashMap<>();
     private final Consumer<NodeAddress> onServerClose;
     private volatile boolean closed; // no dialling once set (Lettuce itself would)
+    private volatile ReplicationObserver observer = ReplicationObserver.NONE;
 
     /**
      * @param timeout          connect timeout, and probe timeout
@@ -73,9 +74,27 @@ public final class NodeProber implements AutoCloseable {
     public CompletableFuture<ProbeResult> probe(NodeAddress node) {
         // Default INFO (not just "replication"): it also carries redis_version, and Redis 6.2
         // accepts only one section name per call.
+        ReplicationObserver o = observer;
+        long mark = o.mark(node);
         return ask(node, probeConnections, timeout, cmd -> cmd.ping().toCompletableFuture()
                 .thenCombine(cmd.info().toCompletableFuture(),
-                        (pong, text) -> ProbeResult.ok(ReplicationInfo.parse(text), ProbeResult.redisVersion(text))));
+                        (pong, text) -> ProbeResult.ok(observed(o, node, text, mark), ProbeResult.redisVersion(text))));
+    }
+
+    /** Who sees every INFO replication answer ({@link ReplicationObserver#NONE} by default). */
+    public void observe(ReplicationObserver observer) {
+        this.observer = observer;
+    }
+
+    private static ReplicationInfo observed(ReplicationObserver o, NodeAddress node, String text, long mark) {
+        ReplicationInfo info = ReplicationInfo.parse(text);
+        try {
+            o.observed(node, info, mark);
+        } catch (RuntimeException e) {
+            // The observer's fault must not fail the probe: that would mark a healthy node down.
+            org.slf4j.LoggerFactory.getLogger(NodeProber.class).warn("replication observer failed on {}", node, e);
+        }
+        return info;
     }
 
     /**
@@ -84,8 +103,10 @@ public final class NodeProber implements AutoCloseable {
      * connect when the connection has to be dialled).
      */
     public CompletableFuture<ProbeResult> roleCheck(NodeAddress node) {
+        ReplicationObserver o = observer;
+        long mark = o.mark(node);
         return ask(node, roleConnections, roleCheckTimeout, cmd -> cmd.info("replication").toCompletableFuture()
-                .thenApply(text -> ProbeResult.ok(ReplicationInfo.parse(text), null)));
+                .thenApply(text -> ProbeResult.ok(observed(o, node, text, mark), null)));
     }
 
     private CompletableFuture<ProbeResult> ask(NodeAddress node,

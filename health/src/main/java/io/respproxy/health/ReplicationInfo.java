@@ -17,16 +17,18 @@ import java.util.function.UnaryOperator;
  *                (or re-pointed), or null when it has none (all zeros)
  * @param linkDownSeconds a replica's {@code master_link_down_since_seconds}: how long its link to
  *                the master has been down, or -1 (up, never connected, or not a replica)
+ * @param secondOffset {@code second_repl_offset}: the first offset this node did not take from
+ *                the {@code replid2} history (where it was when promoted), or -1 when it has none
  */
 public record ReplicationInfo(Role role, String masterHost, int masterPort, boolean masterLinkUp,
                               boolean syncInProgress, long offset, List<ConnectedReplica> replicas,
-                              String replid, String replid2, long linkDownSeconds) {
+                              String replid, String replid2, long linkDownSeconds, long secondOffset) {
 
-    /** Facts without a link-down time (a master, or a replica whose link is up). */
+    /** Facts without a link-down time or a previous history (a master, or a replica whose link is up). */
     public ReplicationInfo(Role role, String masterHost, int masterPort, boolean masterLinkUp,
                            boolean syncInProgress, long offset, List<ConnectedReplica> replicas,
                            String replid, String replid2) {
-        this(role, masterHost, masterPort, masterLinkUp, syncInProgress, offset, replicas, replid, replid2, -1);
+        this(role, masterHost, masterPort, masterLinkUp, syncInProgress, offset, replicas, replid, replid2, -1, -1);
     }
 
     /** Redis shows "no previous history" as forty zeros. */
@@ -63,6 +65,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
         String replid = null;
         String replid2 = null;
         long linkDown = -1;
+        long secondOffset = -1;
         for (String raw : info.split("\n")) {
             String line = raw.strip();
             int colon = line.indexOf(':');
@@ -86,6 +89,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
                 case "slave_repl_offset" -> replicaOffset = parseLong(value, -1);
                 case "master_replid" -> replid = replidOrNull(value);
                 case "master_replid2" -> replid2 = replidOrNull(value);
+                case "second_repl_offset" -> secondOffset = parseLong(value, -1);
                 default -> {
                     if (key.startsWith("slave") && isDigits(key, 5)) {
                         ConnectedReplica r = parseReplica(value);
@@ -98,7 +102,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
         }
         long offset = role == Role.REPLICA && replicaOffset >= 0 ? replicaOffset : masterOffset;
         return new ReplicationInfo(role, masterHost, masterPort, linkUp, syncing, offset, replicas, replid, replid2,
-                linkUp ? -1 : linkDown);
+                linkUp ? -1 : linkDown, replid2 == null ? -1 : secondOffset);
     }
 
     /**
@@ -108,7 +112,19 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
      * sync; here it orders two servers that both claim role:master.
      */
     public boolean continues(ReplicationInfo other) {
-        return replid2 != null && other != null && replid2.equals(other.replid) && !replid2.equals(replid);
+        return continuesHistory(other == null ? null : other.replid);
+    }
+
+    /**
+     * How much of history {@code oldReplid} this node holds: the offset it had taken from it when it
+     * was promoted (or re-pointed); -1 when its previous history is another (or none).
+     */
+    public long heldOf(String oldReplid) {
+        return continuesHistory(oldReplid) && secondOffset > 0 ? secondOffset - 1 : -1;
+    }
+
+    private boolean continuesHistory(String oldReplid) {
+        return replid2 != null && oldReplid != null && replid2.equals(oldReplid) && !replid2.equals(replid);
     }
 
     /** The same facts with the replica and master addresses passed through {@code map} (NAT). */
@@ -126,7 +142,7 @@ public record ReplicationInfo(Role role, String masterHost, int masterPort, bool
             mapped.add(new ConnectedReplica(a.host(), a.port(), r.state(), r.offset(), r.lagSeconds()));
         }
         return new ReplicationInfo(role, host, port, masterLinkUp, syncInProgress, offset, mapped, replid, replid2,
-                linkDownSeconds);
+                linkDownSeconds, secondOffset);
     }
 
     private static String replidOrNull(String value) {

@@ -16,4 +16,7 @@ public interface ServerFacts {
     default java.util.List<NodeState> nodeStates() {
         return java.util.List.of();
     }
+
+    /** Shows {@code observer} every INFO replication answer from now on (nothing when nothing probes). */
+    default void observeReplication(ReplicationObserver observer) { }
 }

@@ -87,6 +87,11 @@ final class ProxyMetrics extends Collector {
                 .counter("respproxy_redirects_total", "Cluster redirects followed, by kind (moved, ask).", "service",
                         "kind")
                 .counter("respproxy_failovers_total", "Times a master moved to another node.", "service")
+                .counter("respproxy_failover_discarded_bytes_total", "Bytes of writes an old master had "
+                        + "acknowledged that the promoted node did not have (estimated from replication offsets).",
+                        "service")
+                .counter("respproxy_failovers_discarding_total", "Failovers whose promotion discarded "
+                        + "acknowledged writes.", "service")
                 .gauge("respproxy_held_commands", "Commands waiting for a node now (failover hold).", "service")
                 .counter("respproxy_holds_total", "Commands that started waiting for a node.", "service")
                 .counter("respproxy_hold_timeouts_total", "Commands answered -TRYAGAIN because their failover "
@@ -151,6 +156,8 @@ final class ProxyMetrics extends Collector {
         f.set("respproxy_redirects_total", Math.max(0, st.redirects.sum() - asks), s, "moved");
         f.set("respproxy_redirects_total", asks, s, "ask");
         f.set("respproxy_failovers_total", st.failovers.sum(), s);
+        f.set("respproxy_failover_discarded_bytes_total", st.discardedBytes.sum(), s);
+        f.set("respproxy_failovers_discarding_total", st.discardingFailovers.sum(), s);
         f.set("respproxy_held_commands", st.heldCommands.get(), s);
         f.set("respproxy_holds_total", st.holdsStarted.sum(), s);
         f.set("respproxy_hold_timeouts_total", st.holdTimeouts.sum(), s);

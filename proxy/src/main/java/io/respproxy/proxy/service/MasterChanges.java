@@ -18,6 +18,7 @@ final class MasterChanges {
     private final String service;
     private final ServiceRuntime.ServiceStats stats;
     private final BiConsumer<NodeAddress, Boolean> left;
+    private final PromotionLoss loss;
     /** The last master published, kept while there is none. */
     private NodeAddress last;
     private long lostAtNanos;
@@ -38,10 +39,12 @@ final class MasterChanges {
      * @param left told when the service left a master: {@code (master, false)} once another is
      *             published, {@code (master, true)} as soon as a failover of it started
      */
-    MasterChanges(String service, ServiceRuntime.ServiceStats stats, BiConsumer<NodeAddress, Boolean> left) {
+    MasterChanges(String service, ServiceRuntime.ServiceStats stats, BiConsumer<NodeAddress, Boolean> left,
+                  PromotionLoss loss) {
         this.service = service;
         this.stats = stats;
         this.left = left;
+        this.loss = loss;
     }
 
     /**
@@ -105,6 +108,7 @@ final class MasterChanges {
         }
         stats.failovers.increment();
         log.warn("[{}] failover: {} -> {}{}", service, previous, master, counts);
+        loss.failover(previous, master); // what the promotion discarded: logged once the new master says
         left.accept(previous, false);
     }
 }

@@ -73,6 +73,8 @@ public final class ServiceRuntime implements AutoCloseable {
             new java.util.concurrent.atomic.AtomicReference<>();
     private volatile Topology topology;
     private final MasterChanges failovers;
+    /** What promotions discarded of the writes the masters acknowledged. */
+    private final PromotionLoss promotionLoss;
     /** The daemon's Lettuce threads (the COMMAND discovery's connection uses them). */
     private final io.lettuce.core.resource.ClientResources lettuce;
     /** The process's budget for client buffers, shared by every service. */
@@ -99,14 +101,21 @@ public final class ServiceRuntime implements AutoCloseable {
         this.backendSettings = backendSettings;
         this.backendChannelClass = backendChannelClass;
         this.topology = source.current();
-        this.failovers = new MasterChanges(name, stats, this::leftMaster);
-        this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster);
+        this.promotionLoss = new PromotionLoss(name, stats);
+        facts.observeReplication(promotionLoss);
+        this.failovers = new MasterChanges(name, stats, this::leftMaster, promotionLoss);
+        this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster, promotionLoss);
         this.tracking = new Tracking(name, sessionSettings.trackingMaxKeys(), this::topology, this::pool);
         this.slowLog = new SlowLog(sessionSettings.slowlogSlowerThan(), sessionSettings.slowlogMaxLen());
     }
 
     public Tracking tracking() {
         return tracking;
+    }
+
+    /** Where the data path counts the writes a node acknowledged (see {@link PromotionLoss}). */
+    public PromotionLoss promotionLoss() {
+        return promotionLoss;
     }
 
     private final SlowLog slowLog;
@@ -139,6 +148,7 @@ public final class ServiceRuntime implements AutoCloseable {
      */
     public void replaceSource(TopologySource next, ServerFacts nextFacts) {
         TopologySource old = source;
+        nextFacts.observeReplication(promotionLoss);
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
         AtomicBoolean switched = new AtomicBoolean();
         next.start(t -> {
@@ -404,6 +414,10 @@ public final class ServiceRuntime implements AutoCloseable {
         }
         /** Times the master moved to another node. */
         public final LongAdder failovers = new LongAdder();
+        /** Bytes of acknowledged writes that promotions discarded (see {@link PromotionLoss}), ever. */
+        public final LongAdder discardedBytes = new LongAdder();
+        /** Failovers whose promotion discarded acknowledged writes, ever. */
+        public final LongAdder discardingFailovers = new LongAdder();
         /** Commands a cluster node redirected (-MOVED, -ASK) that the proxy followed, ever. */
         public final LongAdder redirects = new LongAdder();
         /** Of {@link #redirects}, the -ASK ones (the rest are -MOVED). */

@@ -26,15 +26,18 @@ final class ShardMasterChanges {
     private final String service;
     private final ServiceRuntime.ServiceStats stats;
     private final BiConsumer<NodeAddress, Boolean> left;
+    private final PromotionLoss loss;
     private final Map<Integer, MasterChanges> byLowestSlot = new HashMap<>();
     /** The masters of the previous snapshot. */
     private Set<NodeAddress> mastersBefore = Set.of();
 
     /** @param left told when the service left a master for another: see {@link MasterChanges} */
-    ShardMasterChanges(String service, ServiceRuntime.ServiceStats stats, BiConsumer<NodeAddress, Boolean> left) {
+    ShardMasterChanges(String service, ServiceRuntime.ServiceStats stats, BiConsumer<NodeAddress, Boolean> left,
+                       PromotionLoss loss) {
         this.service = service;
         this.stats = stats;
         this.left = left;
+        this.loss = loss;
     }
 
     /** A cluster snapshot was published. */
@@ -54,7 +57,7 @@ final class ShardMasterChanges {
         byLowestSlot.keySet().retainAll(masters.keySet());
         Set<NodeAddress> before = mastersBefore;
         masters.forEach((slot, master) -> byLowestSlot.computeIfAbsent(slot,
-                k -> new MasterChanges(service + " slot " + k, stats, left)).seen(master, null,
+                k -> new MasterChanges(service + " slot " + k, stats, left, loss)).seen(master, null,
                 previous -> mastersNow.contains(previous) || before.contains(master)));
         mastersBefore = Set.copyOf(mastersNow);
     }

@@ -248,6 +248,7 @@ final class Dispatcher {
         if (!read) {
             // Counted before the send: a connection that is already closed fails the slot at once.
             slot.trackedWrite = true;
+            slot.writeBytes = req.frame().readableBytes();
             slot.node = node;
             slot.order = order;
             session.writes().sent(node, order);

@@ -323,6 +323,7 @@ final class InfoCommand {
         var st = s.service().stats();
         sb.append("proxy_held_commands:").append(st.heldCommands.get()).append("\r\n");
         sb.append("proxy_failovers:").append(st.failovers.sum()).append("\r\n");
+        sb.append("proxy_failover_discarded_bytes:").append(st.discardedBytes.sum()).append("\r\n");
         sb.append("proxy_retried_commands:").append(st.retried.sum()).append("\r\n");
         sb.append("proxy_may_have_been_applied:").append(st.maybeApplied.sum()).append("\r\n");
         sb.append("topology_version:").append(s.service().topology().version()).append("\r\n");

@@ -38,6 +38,8 @@ final class ReplySlot implements PendingReply {
     boolean script;
     /** A write counted in the session's writes in flight until its final reply or failure. */
     boolean trackedWrite;
+    /** The tracked write's request size: what its node's history grows by once it acknowledges it (PromotionLoss). */
+    int writeBytes;
     /** What the tracked write is ordered against: its slot in a cluster, else -1 (see WriteOrder). */
     int order = -1;
     /** CLIENT REPLY OFF/SKIP: the reply is dropped, not written. */
@@ -149,6 +151,9 @@ final class ReplySlot implements PendingReply {
             session.service().stats().mayHaveBeenApplied(node);
             fail(Reply.acknowledgedAfterLeaving(node, leftWhy));
             return;
+        }
+        if (trackedWrite && error == RespReply.ErrorKind.NONE) {
+            session.service().promotionLoss().acknowledged(node, writeBytes);
         }
         untrack();
         reply = frame;

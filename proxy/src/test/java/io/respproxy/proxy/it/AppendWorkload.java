@@ -33,10 +33,12 @@ final class AppendWorkload {
      * @param sent           appends the clients sent, all clients
      * @param connections    connections the clients opened (one each, plus one per reconnect)
      * @param stallsMs       each client's longest stall, by its list's key
+     * @param lostBytes      the lost appends' RPUSH requests in bytes (what Redis's replication
+     *                       stream carried for them)
      */
     record Result(long acked, long errors, List<String> errorSamples, long longestStallMs, long lost,
                   long duplicates, double seconds, long maybeApplied, String lostWindow, long outOfOrder,
-                  long sent, long connections, java.util.Map<String, Long> stallsMs) {
+                  long sent, long connections, java.util.Map<String, Long> stallsMs, long lostBytes) {
 
         /** Acknowledged appends per millisecond, over the whole run. */
         double perMs() {
@@ -152,6 +154,7 @@ final class AppendWorkload {
         long outOfOrder = 0;
         long sent = 0;
         long connections = 0;
+        long lostBytes = 0;
         long firstLost = Long.MAX_VALUE;
         long lastLost = Long.MIN_VALUE;
         java.util.Map<String, Long> stalls = new java.util.LinkedHashMap<>();
@@ -184,6 +187,7 @@ final class AppendWorkload {
             missing.andNot(present);
             lost += missing.cardinality();
             for (int seq = missing.nextSetBit(0); seq >= 0; seq = missing.nextSetBit(seq + 1)) {
+                lostBytes += rpushBytes(w.key, Integer.toString(seq));
                 firstLost = Math.min(firstLost, w.ackMillis[seq]);
                 lastLost = Math.max(lastLost, w.ackMillis[seq]);
             }
@@ -195,7 +199,16 @@ final class AppendWorkload {
         String window = lost == 0 ? "" : String.format(" (acknowledged from %s to %s, %d ms)",
                 java.time.Instant.ofEpochMilli(firstLost), java.time.Instant.ofEpochMilli(lastLost), lastLost - firstLost);
         return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window, outOfOrder,
-                sent, connections, stalls);
+                sent, connections, stalls, lostBytes);
+    }
+
+    /** The size of {@code RPUSH key value} in RESP (ASCII key and value). */
+    static long rpushBytes(String key, String value) {
+        return "*3\r\n".length() + bulkBytes("RPUSH") + bulkBytes(key) + bulkBytes(value);
+    }
+
+    private static long bulkBytes(String s) {
+        return 1 + Integer.toString(s.length()).length() + 2 + s.length() + 2;
     }
 
     /** One client: its own connection, list and counters (read by the test thread after join). */

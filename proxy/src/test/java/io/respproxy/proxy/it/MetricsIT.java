@@ -135,6 +135,8 @@ class MetricsIT {
                 Map.entry("respproxy_retries_total", "counter"),
                 Map.entry("respproxy_redirects_total", "counter"),
                 Map.entry("respproxy_failovers_total", "counter"),
+                Map.entry("respproxy_failover_discarded_bytes_total", "counter"),
+                Map.entry("respproxy_failovers_discarding_total", "counter"),
                 Map.entry("respproxy_held_commands", "gauge"),
                 Map.entry("respproxy_holds_total", "counter"),
                 Map.entry("respproxy_hold_timeouts_total", "counter"),

@@ -71,13 +71,8 @@ class SentinelFailoverIT {
      */
     @Test
     void killedMasterFailsOnlyWritesInFlightAndStallsNoLongerThanTheFailover() throws Exception {
-        ch.qos.logback.classic.Logger failoverLog = (ch.qos.logback.classic.Logger)
-                org.slf4j.LoggerFactory.getLogger("io.respproxy.proxy.service.MasterChanges");
-        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
-                new ch.qos.logback.core.read.ListAppender<>();
-        logged.start();
-        failoverLog.addAppender(logged);
-        try (SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
+        try (LogCapture logged = new LogCapture("io.respproxy.proxy.service.MasterChanges");
+             SentinelDeployment s = sentinel(); ProxyFixture proxy = ProxyFixture.sentinel(s, "");
              ReadLoad reads = new ReadLoad(proxy.readPort(), "k9:0")) {
             AppendWorkload w = running(proxy, "k9:");
             RedisNode old = s.master();
@@ -113,17 +108,15 @@ class SentinelFailoverIT {
             // fail before the proxy knows the master is gone.
             long counted = 0;
             java.util.List<String> lines = new java.util.ArrayList<>();
-            for (ch.qos.logback.classic.spi.ILoggingEvent e : java.util.List.copyOf(logged.list)) {
+            for (String line : logged.lines()) {
                 java.util.regex.Matcher f = java.util.regex.Pattern
-                        .compile("failover: .*, (\\d+) failed as may-have-been-applied").matcher(e.getFormattedMessage());
+                        .compile("failover: .*, (\\d+) failed as may-have-been-applied").matcher(line);
                 if (f.find()) {
-                    lines.add(e.getFormattedMessage());
+                    lines.add(line);
                     counted += Long.parseLong(f.group(1));
                 }
             }
             assertEquals(r.maybeApplied(), counted, "the failover lines: " + lines);
-        } finally {
-            failoverLog.detachAppender(logged);
         }
     }
 

@@ -113,6 +113,56 @@ class StaticFailoverIT {
     }
 
     /**
+     * Asynchronous replication's loss, made on purpose: the replica is cut off from the master (re-pointed
+     * at a port nothing listens on) while the master keeps acknowledging writes, then promoted. Every
+     * append the master acknowledged after the cut is lost, and the proxy, which cannot prevent it
+     * here, says so: its failover report counts the bytes of acknowledged writes the promotion
+     * discarded, within 10% of what the clients' lists show missing.
+     */
+    @Test
+    void aPromotionThatDiscardsAcknowledgedWritesIsCountedInBytes() throws Exception {
+        try (LogCapture logged = new LogCapture("io.respproxy.proxy.service.PromotionLoss");
+             ReplicatedRedis redis = ProxyEnvironment.redis(1);
+             ProxyFixture proxy = ProxyFixture.start(servers(redis), HEALTH)) {
+            AppendWorkload w = running(proxy, "pl:");
+            RedisNode old = redis.master();
+            RedisNode promoted = redis.replicas().get(0);
+            int nowhere;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                nowhere = free.getLocalPort();
+            }
+            try (Jedis p = ProxyFixture.direct(promoted)) {
+                p.replicaof("127.0.0.1", nowhere); // cut off: it keeps its data, and takes no more
+            }
+            Thread.sleep(1000); // a second of writes the master acknowledges and the replica never gets
+            try (Jedis p = ProxyFixture.direct(promoted)) {
+                p.replicaofNoOne();
+            }
+            Thread.sleep(300);
+            try (Jedis d = ProxyFixture.direct(old)) {
+                d.replicaof("127.0.0.1", promoted.port());
+            }
+            awaitProxyMaster(proxy, promoted);
+            ProxyFixture.await(Duration.ofSeconds(10), "the failover's loss to be reported",
+                    () -> proxy.service().stats().discardingFailovers.sum() == 1);
+            AppendWorkload.Result r = w.stopAndVerify(promoted);
+            long reported = proxy.service().stats().discardedBytes.sum();
+            System.out.println("StaticFailoverIT promotion of a replica cut off for 1 s: " + r + "; lost appends are "
+                    + r.lostBytes() + " bytes of RPUSH, the proxy reported " + reported + " bytes discarded");
+            assertTrue(r.lost() > 100, "the cut lost appends: " + r);
+            assertTrue(Math.abs(reported - r.lostBytes()) <= r.lostBytes() / 10,
+                    "reported " + reported + " bytes discarded, the lists miss " + r.lostBytes());
+            List<String> lines = logged.lines().stream()
+                    .filter(l -> l.contains("the promotion discarded at least " + reported + " bytes")).toList();
+            assertEquals(1, lines.size(), "one WARN line says it: " + logged.lines());
+            try (Jedis c = proxy.jedis(proxy.writePort())) {
+                String info = c.info("proxy");
+                assertTrue(info.contains("proxy_failover_discarded_bytes:" + reported + "\r\n"), info);
+            }
+        }
+    }
+
+    /**
      * Sentinel runs CLIENT KILL TYPE normal on every node it reconfigures; the proxy's connections
      * to a master that stays master (data path and health checks alike) are then dropped. That is
      * a reconnect, not a node failure and not a topology change: writes go on at once.

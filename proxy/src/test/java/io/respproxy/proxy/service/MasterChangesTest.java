@@ -26,7 +26,8 @@ class MasterChangesTest {
     private static final NodeAddress C = new NodeAddress("127.0.0.1", 7003);
 
     private final ServiceRuntime.ServiceStats stats = new ServiceRuntime.ServiceStats();
-    private final MasterChanges changes = new MasterChanges("s1", stats, (node, early) -> { });
+    private final MasterChanges changes = new MasterChanges("s1", stats, (node, early) -> { },
+            new PromotionLoss("s1", stats));
     private final Logger log = (Logger) LoggerFactory.getLogger(MasterChanges.class);
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
 
