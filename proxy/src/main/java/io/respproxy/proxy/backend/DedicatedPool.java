@@ -72,7 +72,9 @@ final class DedicatedPool {
             return false;
         }
         // Idle before open: a loop at the cap that looks between the two must see a connection it
-        // can reclaim, not one counted open and not yet idle (it would refuse its client).
+        // can reclaim, not one counted open and not yet idle (it would refuse its client). If the
+        // spare then finds no room, a reclaim that counted on it stays owed: the next idle
+        // connection to the node is closed instead of reused or pooled, and the count is back.
         limit.idle(node, 1);
         if (limit.tryAcquire(node)) {
             return true;
