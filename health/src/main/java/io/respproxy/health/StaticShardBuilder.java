@@ -40,7 +40,7 @@ public final class StaticShardBuilder {
             }
         }
         if (master != null) {
-            return Shard.withMaster(id, master.address(), readable);
+            return Shard.withMaster(id, master.address(), readable).withReplicas(replicasInSync(master), nodes.size() - 1);
         }
         String reason;
         if (!inDoubt.isEmpty()) {
@@ -139,6 +139,28 @@ public final class StaticShardBuilder {
      *
      * @param master the master's state, or null when no master is known
      */
+    /**
+     * The replicas {@code master} itself lists as online, acknowledging within max-replica-lag (and
+     * max-replica-lag-bytes): the copies a write reaches at once, which {@code writes.min-replicas}
+     * counts. The master's word, not the replicas': a replica the proxy cannot reach still holds
+     * the data.
+     */
+    public int replicasInSync(NodeState master) {
+        ReplicationInfo info = master.replication();
+        if (info == null) {
+            return 0;
+        }
+        long maxLag = settings.maxReplicaLag().toSeconds();
+        int n = 0;
+        for (ReplicationInfo.ConnectedReplica r : info.replicas()) {
+            boolean bytesOk = settings.maxReplicaLagBytes() <= 0 || info.offset() - r.offset() <= settings.maxReplicaLagBytes();
+            if (r.online() && r.lagSeconds() >= 0 && r.lagSeconds() <= maxLag && bytesOk) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     public boolean replicaEligible(NodeState replica, NodeState master) {
         return whyNotEligible(replica, master) == null;
     }

@@ -44,7 +44,8 @@ public final class VerifiedShardBuilder {
                 readable.add(r);
             }
         }
-        return master != null ? Shard.withMaster(id, master.address(), readable)
+        return master != null
+                ? Shard.withMaster(id, master.address(), readable).withReplicas(replicaRule.replicasInSync(master), replicas.size())
                 : Shard.withoutMaster(id, readable, reason);
     }
 

@@ -297,5 +297,24 @@ class StaticShardBuilderTest {
         assertEquals("its master lists it as wait_bgsave", builder.whyNotEligible(b, waiting));
         assertEquals("link to its master is down", builder.whyNotEligible(up(B, replicaInfo("down", 0)), master));
     }
+    /**
+     * writes.min-replicas counts the replicas the master lists as online within the lag limits
+     * (seconds and bytes): one lagging, one in a sync, one too far behind in bytes do not count;
+     * every other configured server is known.
+     */
+    @Test
+    void countsTheReplicasTheMasterHasInSync() {
+        StaticShardBuilder byBytes = new StaticShardBuilder(
+                new HealthSettings(Duration.ofSeconds(1), Duration.ofSeconds(1), 2, 3, Duration.ofSeconds(10), 100));
+        NodeState master = up(A, masterInfo("ip=127.0.0.1,port=7002,state=online,offset=4990,lag=0",
+                "ip=127.0.0.1,port=7003,state=online,offset=4990,lag=30",
+                "ip=127.0.0.1,port=7004,state=wait_bgsave,offset=0,lag=0",
+                "ip=127.0.0.1,port=7005,state=online,offset=4000,lag=1"));
+        assertEquals(2, builder.replicasInSync(master));
+        assertEquals(1, byBytes.replicasInSync(master), "4990 is 10 bytes behind, 4000 is 1000");
+        Shard s = builder.build("svc", List.of(master, up(B, replicaInfo("up", 0)), up(C, replicaInfo("up", 0))));
+        assertEquals(2, s.replicasInSync());
+        assertEquals(2, s.replicasKnown());
+        assertEquals(0, builder.replicasInSync(up(A, masterInfo())));
+    }
 }
-

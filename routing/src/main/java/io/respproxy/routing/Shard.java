@@ -12,8 +12,18 @@ import java.util.Objects;
  * @param master        where writes go, or null when no master is writable now
  * @param readReplicas  replicas eligible for reads, in a stable order for round-robin
  * @param noMasterReason why {@code master} is null (shown to clients in a -TRYAGAIN/-MASTERDOWN error)
+ * @param replicasInSync replicas the master itself lists as online within the lag limits: copies a
+ *                      write reaches at once (the {@code writes.min-replicas} rule counts these)
+ * @param replicasKnown  replicas of this group the proxy knows of, in sync or not (what
+ *                      {@code min-replicas = majority} is a majority of)
  */
-public record Shard(String id, NodeAddress master, List<NodeAddress> readReplicas, String noMasterReason) {
+public record Shard(String id, NodeAddress master, List<NodeAddress> readReplicas, String noMasterReason,
+                    int replicasInSync, int replicasKnown) {
+
+    /** A group whose replicas' sync is not known (counted as none in sync). */
+    public Shard(String id, NodeAddress master, List<NodeAddress> readReplicas, String noMasterReason) {
+        this(id, master, readReplicas, noMasterReason, 0, readReplicas.size());
+    }
 
     public Shard {
         Objects.requireNonNull(id, "id");
@@ -31,6 +41,11 @@ public record Shard(String id, NodeAddress master, List<NodeAddress> readReplica
 
     public static Shard withoutMaster(String id, List<NodeAddress> readReplicas, String reason) {
         return new Shard(id, null, readReplicas, reason);
+    }
+
+    /** This group with its replicas' sync counted (see {@link #replicasInSync}, {@link #replicasKnown}). */
+    public Shard withReplicas(int inSync, int known) {
+        return new Shard(id, master, readReplicas, noMasterReason, inSync, Math.max(known, inSync));
     }
 
     public boolean hasMaster() {

@@ -93,6 +93,8 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     private Runnable trackingLost;
     /** Where this connection's own invalidation pushes go (RESP3, {@link #TRACKING_INLINE}). */
     private Consumer<ByteBuf> trackingPushes;
+    /** {@code writes.acknowledge = replicated}: holds write replies until a WAIT confirms them; null: async. */
+    private ReplicationGate gate;
 
     /** {@link #trackingRedirect()} of a RESP3 connection that tracks without redirect: pushes come inline. */
     public static final long TRACKING_INLINE = Long.MAX_VALUE;
@@ -114,6 +116,22 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     void attach(Channel channel) {
         this.channel = channel;
+    }
+
+    /** Writes marked with {@link #lastQueuedWrites()} are acknowledged only once replicas have them. */
+    void replicate(ReplicationPolicy policy) {
+        gate = new ReplicationGate(this, policy, stats);
+    }
+
+    /**
+     * The request just queued writes: under {@code writes.acknowledge = replicated} its success is
+     * told only once replicas have it (a WAIT follows it at the next flush). Not for a command
+     * inside MULTI (its EXEC is the write).
+     */
+    public void lastQueuedWrites() {
+        if (gate != null && !closed) {
+            gate.wrote(queued - 1);
+        }
     }
 
     /**
@@ -332,6 +350,11 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Queues a request the proxy words itself, shared and never changed (the gate's WAIT). */
+    void queueBorrowed(ByteBuf request, PendingReply reply) {
+        sendKept(request, null, 0, reply);
+    }
+
     /** Sends a request whose replies (if any) are not FIFO-matched: pipe mode only. */
     public void sendRaw(ByteBuf request) {
         if (closed) {
@@ -356,6 +379,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     public void flush() {
         dirty = false;
+        if (gate != null && !closed) {
+            gate.beforeFlush();
+        }
         if (active && !closed) {
             ByteBuf last = run.take();
             if (last != null) {
@@ -432,6 +458,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
         if (sink != null) {
             sink.onClosed(why);
         }
+        if (gate != null) {
+            gate.fail(why); // answered before everything pending: they were sent first
+        }
         int written = active ? pending.size() : 0;
         PendingReply p;
         int i = 0;
@@ -449,6 +478,9 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
 
     /** Tells every request waiting for its reply here that the proxy left this node ({@link PendingReply#nodeLeft}). */
     void nodeLeft(String why) {
+        if (gate != null) {
+            gate.nodeLeft(why);
+        }
         for (PendingReply p : pending) {
             p.nodeLeft(why);
         }
@@ -528,8 +560,10 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
                 } else if (written != 0) {
                     stats.latency.observeNanos(now - written);
                 }
-                head.onReply(frame, error, source, sourceIndex);
-                if (retiring && pending.isEmpty()) {
+                if (gate == null || !gate.hold(headSeq - 1, head, frame, error)) {
+                    head.onReply(frame, error, source, sourceIndex);
+                }
+                if (retiring && pending.isEmpty() && (gate == null || gate.isEmpty())) {
                     close();
                 }
                 return;

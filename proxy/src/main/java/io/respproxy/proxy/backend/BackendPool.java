@@ -42,6 +42,8 @@ public final class BackendPool {
 
     private final EventLoop loop;
     private final BackendSettings settings;
+    /** writes.acknowledge = replicated: how this pool's data connections confirm writes; null: async. */
+    private final ReplicationPolicy replication;
     private final DedicatedPool dedicated;
     private final Bootstrap bootstrap;
     private final NodeEvents nodeEvents;
@@ -71,10 +73,13 @@ public final class BackendPool {
      * @param nodeEvents      told (on this loop) what nodes did: failures, and connections closed
      *                        by a node that is alive
      * @param stats           where this pool counts, per node; shared by the service's pools
+     * @param replication     writes.acknowledge = replicated: how its connections confirm writes; null: async
      */
     public BackendPool(EventLoop loop, Class<? extends Channel> channelClass, BackendSettings settings,
-                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents, BackendStats stats) {
+                       DedicatedLimit dedicatedLimit, NodeEvents nodeEvents, BackendStats stats,
+                       ReplicationPolicy replication) {
         this.loop = loop;
+        this.replication = replication;
         this.stats = stats;
         this.settings = settings;
         this.dedicated = new DedicatedPool(loop, dedicatedLimit, settings.dedicatedIdleTimeout().toNanos());
@@ -324,6 +329,9 @@ public final class BackendPool {
         NodeStats nodeStats = stats.node(key.node());
         BackendConnection conn = new BackendConnection(key, c -> closed(c, isShared), nodeStats,
                 clock);
+        if (replication != null && isShared != null) {
+            conn.replicate(replication); // not a control connection: SCRIPT KILL and the like write nothing
+        }
         all.add(conn);
         String retry = backoff.refusal(key.node());
         if (retry != null) {

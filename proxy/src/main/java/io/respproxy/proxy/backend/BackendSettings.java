@@ -12,10 +12,11 @@ import java.time.Duration;
  * @param dedicatedIdleTimeout an idle dedicated connection is closed after this long (zero: never)
  * @param dedicatedSpares      idle dedicated connections a loop keeps ready per key once one was used
  * @param maxReplyNesting      deepest aggregate nesting accepted in a reply ({@code limits.max-nesting-depth})
+ * @param replicaTimeout       {@code writes.replica-timeout}: one WAIT's timeout when writes are acknowledged once replicated
  */
 public record BackendSettings(BackendCredentials credentials, Duration connectTimeout, Duration commandTimeout,
                               Duration reconnectMin, Duration reconnectMax, int connectionsPerNode,
                               Duration scriptSetAside, int maxDedicatedPerNode, Duration dedicatedIdleTimeout, int dedicatedSpares,
                               int maxReplyNesting,
-                              boolean clusterReadOnly) {
+                              boolean clusterReadOnly, Duration replicaTimeout) {
 }

@@ -27,6 +27,10 @@ public final class NodeStats {
     public final LongAdder bytesReceived = new LongAdder();
     /** From the write (flush) of a request to its reply; blocking commands excluded. */
     public final LatencyHistogram latency = new LatencyHistogram();
+    /** writes.acknowledge = replicated: WAITs sent after batches of writes, those that counted too few replicas, and writes answered -NOREPLICAS. */
+    public final LongAdder replicationWaits = new LongAdder();
+    public final LongAdder replicationWaitsShort = new LongAdder();
+    public final LongAdder unconfirmedWrites = new LongAdder();
 
     NodeStats() {
         for (int i = 0; i < closed.length; i++) {

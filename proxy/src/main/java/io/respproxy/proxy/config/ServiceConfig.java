@@ -19,6 +19,7 @@ import java.util.Set;
  * @param limits        caps on client input and buffers
  * @param health        active health checks
  * @param failover      the hold queue during failover
+ * @param writes        what a write's OK means (async, or once replicas have it)
  * @param denyCommands  commands refused with an error, upper case; "CMD" or "CMD SUBCOMMAND"
  * @param nat           announced addresses to reachable ones (exact host:port and host-only entries),
  *                      applied wherever the proxy learns an address
@@ -37,6 +38,7 @@ public record ServiceConfig(
         LimitsConfig limits,
         HealthConfig health,
         FailoverConfig failover,
+        WritesConfig writes,
         Set<String> denyCommands,
         NatConfig nat,
         Map<String, HostPort> announce) {
@@ -46,6 +48,7 @@ public record ServiceConfig(
         users = List.copyOf(users);
         denyCommands = Set.copyOf(denyCommands);
         nat = nat == null ? NatConfig.NONE : nat;
+        writes = writes == null ? WritesConfig.ASYNC : writes;
         announce = announce == null ? Map.of() : Map.copyOf(announce);
     }
 

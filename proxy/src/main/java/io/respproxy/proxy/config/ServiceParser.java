@@ -17,7 +17,7 @@ import java.util.Set;
 /**
  * Builds one {@link ServiceConfig} from {@code respproxy.services.<name>} merged over the service
  * defaults: mode and topology, listeners, users, denied commands. The tuning sections
- * (backend, limits, health, failover) are {@link TuningParser}'s, {@code nat} is {@link NatParser}'s,
+ * (backend, limits, health, failover, writes) are {@link TuningParser}'s, {@code nat} is {@link NatParser}'s,
  * {@code announce} is {@link AnnounceParser}'s.
  */
 final class ServiceParser {
@@ -59,6 +59,7 @@ final class ServiceParser {
                 tuning.limits(),
                 tuning.health(),
                 tuning.failover(),
+                tuning.writes(),
                 denyCommands(),
                 new NatParser(in).parse(),
                 new AnnounceParser(in).parse(mode, written, listeners));

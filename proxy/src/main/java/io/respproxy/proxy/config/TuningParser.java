@@ -2,7 +2,7 @@ package io.respproxy.proxy.config;
 
 import java.time.Duration;
 
-/** Reads a service's tuning sections: backend, limits, health and failover. */
+/** Reads a service's tuning sections: backend, limits, health, failover and writes. */
 final class TuningParser {
     private static final Duration ONE_MS = Duration.ofMillis(1);
     /** ByteBuf indexes are ints. */
@@ -110,5 +110,34 @@ final class TuningParser {
         return new FailoverConfig(
                 in.duration("failover.hold-timeout", Duration.ZERO),
                 in.integer("failover.hold-max-commands", 0, 10_000_000));
+    }
+
+    WritesConfig writes() {
+        boolean replicated = in.choice("writes.acknowledge", java.util.List.of("async", "replicated"), "missing")
+                .orElse("async").equals("replicated");
+        int minReplicas = 1;
+        var v = in.value("writes.min-replicas");
+        if (v.isPresent() && v.get().unwrapped() instanceof String text
+                && text.trim().equalsIgnoreCase("majority")) {
+            minReplicas = io.respproxy.routing.route.RoutingRules.MAJORITY;
+        } else if (v.isPresent() && v.get().valueType() == com.typesafe.config.ConfigValueType.NUMBER) {
+            minReplicas = in.integer("writes.min-replicas", 1, 1000);
+        } else {
+            in.problem("writes.min-replicas", "bad value " + v.map(ConfigReader::show).orElse("(missing)")
+                    + ": expected a number of replicas (1 or more) or majority");
+        }
+        Duration timeout = in.duration("writes.replica-timeout", ONE_MS);
+        Duration commandTimeout;
+        try {
+            commandTimeout = in.config().getDuration("backend.command-timeout");
+        } catch (com.typesafe.config.ConfigException e) {
+            commandTimeout = null; // reported with the backend section
+        }
+        if (commandTimeout != null && timeout.compareTo(commandTimeout) >= 0) {
+            in.problem("writes.replica-timeout", "must be less than backend.command-timeout ("
+                    + in.config().getValue("backend.command-timeout").unwrapped()
+                    + "): a WAIT that long would count as a stalled node");
+        }
+        return new WritesConfig(replicated, minReplicas, timeout);
     }
 }

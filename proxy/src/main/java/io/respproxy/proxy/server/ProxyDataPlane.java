@@ -126,7 +126,7 @@ public final class ProxyDataPlane implements DataPlane {
                 !sc.readPort().writesToMaster(), sc.readPort().fallbackToMaster(), loopbackOnly,
                 sc.denyCommands(), l.clientIdleTimeout(), l.maxClients(), sc.failover().holdTimeout(),
                 sc.failover().holdMaxCommands(), DATABASES, clusterEmulation(sc), l.trackingMaxKeys(),
-                l.slowlogSlowerThan(), l.slowlogMaxLen());
+                l.slowlogSlowerThan(), l.slowlogMaxLen(), sc.writes().replicated() ? sc.writes().minReplicas() : 0);
     }
 
     private static OutputLimit outputLimit(io.respproxy.proxy.config.LimitsConfig.OutputBuffer b) {
@@ -152,7 +152,7 @@ public final class ProxyDataPlane implements DataPlane {
                 b.reconnectBackoff().min(), b.reconnectBackoff().max(), b.connectionsPerNode(),
                 b.scriptSetAside(), b.dedicated().maxPerNode(), b.dedicated().idleTimeout(), b.dedicated().spares(),
                 sc.limits().maxNestingDepth(),
-                sc.mode() == Mode.CLUSTER);
+                sc.mode() == Mode.CLUSTER, sc.writes().replicaTimeout());
     }
 
     static NodeAddress address(HostPort hp) {
@@ -192,6 +192,10 @@ public final class ProxyDataPlane implements DataPlane {
             if (!now.listeners().equals(was.listeners()) || !now.announce().equals(was.announce())) {
                 restart.add("service '" + rt.name() + "': listeners");
             }
+            if (!now.writes().equals(was.writes())) {
+                // The backend connections confirm writes (or not) as the policy was when they opened.
+                restart.add("service '" + rt.name() + "': writes");
+            }
             if (!now.backend().equals(was.backend())) {
                 // The data path's connections were opened with these (credentials, timeouts, pool sizes).
                 restart.add("service '" + rt.name() + "': backend");
@@ -200,7 +204,7 @@ public final class ProxyDataPlane implements DataPlane {
             // connections), which keeps running as it is and is reported again by the next reload.
             ServiceConfig applied = new ServiceConfig(now.name(), now.topology(), was.listeners(), now.readPort(),
                     now.users(), now.protectedMode(), was.backend(), now.limits(), now.health(), now.failover(),
-                    now.denyCommands(), now.nat(), was.announce());
+                    was.writes(), now.denyCommands(), now.nat(), was.announce());
             rt.reconfigure(users(applied), sessionSettings(applied));
             if (!now.topology().equals(was.topology()) || !now.nat().equals(was.nat())
                     || !now.health().equals(was.health())) {

@@ -125,6 +125,12 @@ final class ProxyMetrics extends Collector {
                         + "node lost the previous one.", "service", "node")
                 .counter("respproxy_backend_script_set_asides_total", "Shared backend connections set aside "
                         + "behind a long-running script (backend.script-set-aside-after).", "service", "node")
+                .counter("respproxy_backend_replication_waits_total", "WAITs the proxy sent behind batches of "
+                        + "writes (writes.acknowledge = replicated).", "service", "node")
+                .counter("respproxy_backend_replication_waits_short_total", "Those WAITs that counted fewer "
+                        + "replicas than writes.min-replicas (the writes waited for another).", "service", "node")
+                .counter("respproxy_backend_unconfirmed_writes_total", "Writes the node applied that no WAIT "
+                        + "confirmed within failover.hold-timeout: answered -NOREPLICAS.", "service", "node")
                 .counter("respproxy_backend_sent_bytes_total", "Bytes written to the node.", "service", "node")
                 .counter("respproxy_backend_received_bytes_total", "Bytes read from the node.", "service", "node")
                 .histogram("respproxy_backend_command_duration_seconds", "From the write of a request to the node "
@@ -198,6 +204,9 @@ final class ProxyMetrics extends Collector {
             f.set("respproxy_backend_connect_failures_total", n.connectFailures.sum(), s, node);
             f.set("respproxy_backend_reconnects_total", n.reconnects.sum(), s, node);
             f.set("respproxy_backend_script_set_asides_total", n.scriptSetAsides.sum(), s, node);
+            f.set("respproxy_backend_replication_waits_total", n.replicationWaits.sum(), s, node);
+            f.set("respproxy_backend_replication_waits_short_total", n.replicationWaitsShort.sum(), s, node);
+            f.set("respproxy_backend_unconfirmed_writes_total", n.unconfirmedWrites.sum(), s, node);
             f.set("respproxy_backend_sent_bytes_total", n.bytesSent.sum(), s, node);
             f.set("respproxy_backend_received_bytes_total", n.bytesReceived.sum(), s, node);
             f.set("respproxy_backend_command_duration_seconds", n.latency.snapshot(), s, node);

@@ -9,6 +9,7 @@ import io.respproxy.proxy.backend.BackendStats;
 import io.respproxy.proxy.metrics.LatencyHistogram;
 import io.respproxy.proxy.backend.DedicatedLimit;
 import io.respproxy.proxy.backend.NodeEvents;
+import io.respproxy.proxy.backend.ReplicationPolicy;
 import io.respproxy.routing.NodeAddress;
 import io.respproxy.routing.Shard;
 import io.respproxy.routing.Topology;
@@ -107,6 +108,27 @@ public final class ServiceRuntime implements AutoCloseable {
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster, promotionLoss);
         this.tracking = new Tracking(name, sessionSettings.trackingMaxKeys(), this::topology, this::pool);
         this.slowLog = new SlowLog(sessionSettings.slowlogSlowerThan(), sessionSettings.slowlogMaxLen());
+        // The policy is fixed while the service runs (a reload keeps it: writes needs a restart).
+        this.replication = sessionSettings.minReplicas() == 0 ? null
+                : new ReplicationPolicy(this::replicasWanted, backendSettings.replicaTimeout(),
+                        () -> this.sessionSettings.holdTimeout().toNanos());
+    }
+
+    /** writes.acknowledge = replicated as the backend connections carry it out; null: async. */
+    private final ReplicationPolicy replication;
+
+    /** The replicas a write to {@code master} must reach: the policy's number, or a majority of its group now. */
+    private int replicasWanted(NodeAddress master) {
+        int min = sessionSettings.minReplicas();
+        if (min != RoutingRules.MAJORITY) {
+            return min;
+        }
+        for (Shard s : topology().shards()) {
+            if (master.equals(s.master())) {
+                return RoutingRules.replicasWanted(min, s.replicasKnown());
+            }
+        }
+        return RoutingRules.replicasWanted(min, 0); // no longer its group's master: its writes fail or are left
     }
 
     public Tracking tracking() {
@@ -265,7 +287,7 @@ public final class ServiceRuntime implements AutoCloseable {
     }
 
     private static Router newRouter(CommandTable table, SessionSettings s) {
-        return new Router(table, s.deny(), new RoutingRules(s.readPortRejectsWrites(), s.fallbackToMaster()));
+        return new Router(table, s.deny(), new RoutingRules(s.readPortRejectsWrites(), s.fallbackToMaster(), s.minReplicas()));
     }
 
     /** Read once per command: lookup and routing then come from the same table. */
@@ -332,7 +354,7 @@ public final class ServiceRuntime implements AutoCloseable {
         BackendPool p = pools.get(loop);
         if (p == null) {
             p = pools.computeIfAbsent(loop, l -> new BackendPool(l, backendChannelClass, backendSettings,
-                    dedicatedLimit, nodeEvents, backendStats));
+                    dedicatedLimit, nodeEvents, backendStats, replication));
         }
         return p;
     }

@@ -26,13 +26,15 @@ import java.util.Set;
  * @param databases         SELECT accepts 0 to databases-1, as the backends' {@code databases} setting
  * @param cluster           mode = cluster: the one-node cluster each listener presents; {@link ClusterEmulation#OFF} otherwise
  * @param trackingMaxKeys   keys remembered for CLIENT TRACKING clients at most (0: no bound)
+ * @param minReplicas       {@code writes.acknowledge = replicated}: replicas a write must reach
+ *                          (RoutingRules#MAJORITY: a majority); 0: async
  */
 public record SessionSettings(RespLimits limits, RespLimits preAuthLimits, int maxInFlight, long maxPendingOutput,
                               long maxPendingInput, long tcpNotsentLowat, OutputLimit.Classes outputLimits,
                               boolean readPortRejectsWrites, boolean fallbackToMaster, boolean loopbackOnly,
                               Set<String> deny, Duration idleTimeout, int maxClients, Duration holdTimeout, int holdMaxCommands,
                               int databases, ClusterEmulation cluster, int trackingMaxKeys,
-                              int slowlogSlowerThan, int slowlogMaxLen) {
+                              int slowlogSlowerThan, int slowlogMaxLen, int minReplicas) {
 
     public SessionSettings {
         deny = Set.copyOf(deny);

@@ -52,6 +52,9 @@ final class BlockedConnection {
             return s.service().topology().isCluster()
                     ? TransactionRedirect.replied(s, reply, TransactionRedirect.BLOCKED_TRYAGAIN) : reply;
         }, (s, failure, written) -> written ? Reply.error(s.alloc(), lost) : null);
+        if (!spec.isReadOnly() && !spec.isReplicationWait()) {
+            conn.lastQueuedWrites(); // its WAIT follows it: Redis runs that once the command has unblocked
+        }
         return b;
     }
 

@@ -220,6 +220,9 @@ final class Dispatcher {
         part.keep(request);
         BackendConnection conn = shared(key(node));
         conn.send(request, part);
+        if (!part.read()) {
+            conn.lastQueuedWrites();
+        }
         sentOn(conn);
         pool.markDirty(conn);
     }
@@ -294,6 +297,9 @@ final class Dispatcher {
             session.service().tracking().cachingRead(conn, node, session.id(), slot.cachedKeys);
         }
         conn.sendKept(slot.request.frame(), slot.request.source(), slot.request.sourceIndex(), slot);
+        if (slot.trackedWrite) {
+            conn.lastQueuedWrites(); // acknowledged once replicated, under that policy
+        }
         sentOn(conn);
         if (slot.script) {
             pool.scriptSent(conn);

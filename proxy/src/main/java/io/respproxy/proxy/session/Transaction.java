@@ -185,6 +185,7 @@ final class Transaction {
         // EXEC or DISCARD without MULTI (while WATCHing) is refused by the node, which keeps the
         // watches: the connection stays the client's, or the pool would lend a watched connection.
         boolean ends = pinned.mode() == Mode.TRANSACTION ? shape == RoutingShape.EXEC : shape == RoutingShape.UNWATCH;
+        boolean writes = exec && pinned.transactionWrites();
         ending = ends;
         session.dispatcher().send(dedicated, req, ends ? (s, reply) -> {
             if (exec && selectedAtExec >= 0 && executed(reply)) {
@@ -193,6 +194,9 @@ final class Transaction {
             pinned.end();
             return TransactionRedirect.replied(s, reply);
         } : clusterRedirects(), lost);
+        if (writes) {
+            dedicated.lastQueuedWrites(); // EXEC is the write: nothing is sent behind it until it is answered
+        }
         return true;
     }
 

@@ -67,6 +67,7 @@ class ProxyConfigLoaderTest {
                 Duration.ofMillis(100)),
                 s.health());
         assertEquals(new FailoverConfig(Duration.ofSeconds(10), 10000), s.failover());
+        assertEquals(new WritesConfig(false, 1, Duration.ofSeconds(1)), s.writes());
         assertTrue(s.denies("SHUTDOWN", null));
         assertTrue(s.denies("CONFIG", "SET"));
         assertFalse(s.denies("CONFIG", "GET"));
@@ -248,5 +249,30 @@ class ProxyConfigLoaderTest {
         assertFalse(text.contains("backend-secret-1"), text);
         assertFalse(text.contains("client-secret-2"), text);
         assertTrue(text.contains("service cache: mode=static"), text);
+    }
+
+    @Test
+    void writesPolicy() throws Exception {
+        ServiceConfig s = ProxyConfigLoader.loadFromString(ConfigTexts.staticService("""
+                writes { acknowledge = replicated, min-replicas = majority, replica-timeout = 250ms }
+                """), Map.of()).services().get("cache");
+        assertEquals(new WritesConfig(true, io.respproxy.routing.route.RoutingRules.MAJORITY, Duration.ofMillis(250)),
+                s.writes());
+        assertEquals(2, ProxyConfigLoader.loadFromString(ConfigTexts.staticService(
+                "writes { acknowledge = REPLICATED, min-replicas = 2 }"), Map.of()).services().get("cache").writes().minReplicas());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("""
+                        writes { acknowledge = sync, min-replicas = most, replica-timeout = 10s }
+                        """), Map.of()));
+        assertEquals(List.of(
+                "respproxy.services.cache.writes.acknowledge: bad value 'sync': expected async, replicated",
+                "respproxy.services.cache.writes.min-replicas: bad value 'most': expected a number of replicas (1 or more) or majority",
+                "respproxy.services.cache.writes.replica-timeout: must be less than backend.command-timeout (5s): a WAIT "
+                        + "that long would count as a stalled node"),
+                e.problems().stream().map(p -> p.path() + ": " + p.message()).toList());
+        e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("writes.min-replicas = 0"), Map.of()));
+        assertEquals(List.of("respproxy.services.cache.writes.min-replicas: must be between 1 and 1000, got 0"),
+                e.problems().stream().map(p -> p.path() + ": " + p.message()).toList());
     }
 }

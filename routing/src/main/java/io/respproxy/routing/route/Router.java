@@ -136,8 +136,8 @@ public final class Router {
             return shape == RoutingShape.SCAN ? scan(args, read, role, t, readSeq) : toNode(t.primaryShard(), read, role, readSeq);
         }
         return switch (shape) {
-            case ALL_MASTERS -> fanOut(t, false);
-            case ALL_NODES -> fanOut(t, true);
+            case ALL_MASTERS -> fanOut(t, false, !read);
+            case ALL_NODES -> fanOut(t, true, !read);
             case SCAN -> scan(args, read, role, t, readSeq);
             case MULTI_KEY_CONCAT, MULTI_KEY_SUM, MULTI_KEY_PAIRS -> split(spec, args, read, role, t, readSeq);
             default -> {
@@ -235,7 +235,11 @@ public final class Router {
         if (s == null) {
             return new Route.Refuse(RoutingErrors.CLUSTERDOWN_UNSERVED);
         }
-        return s.master() == null ? new Route.Hold(s.noMasterReason()) : new Route.Pinned(s.master(), false);
+        if (s.master() == null) {
+            return new Route.Hold(s.noMasterReason());
+        }
+        Route wait = spec.isReadOnly() ? null : tooFewReplicas(s);
+        return wait != null ? wait : new Route.Pinned(s.master(), false);
     }
 
     /**
@@ -284,7 +288,26 @@ public final class Router {
             }
         }
         NodeAddress master = shard.master();
-        return master == null ? new Route.Hold(shard.noMasterReason()) : new Route.ToNode(master, read, slot);
+        if (master == null) {
+            return new Route.Hold(shard.noMasterReason());
+        }
+        Route wait = read ? null : tooFewReplicas(shard);
+        return wait != null ? wait : new Route.ToNode(master, read, slot);
+    }
+
+    /**
+     * {@code writes.acknowledge = replicated}: a write waits (as in a failover) while its master has
+     * fewer replicas in sync than the policy wants, instead of being acknowledged on the master
+     * alone and discarded by the next promotion. Null when the write may go.
+     */
+    private Route tooFewReplicas(Shard shard) {
+        if (rules.minReplicas() == 0) {
+            return null;
+        }
+        int wanted = rules.replicasWanted(shard);
+        return shard.replicasInSync() >= wanted ? null
+                : new Route.Hold("master " + shard.master() + " has " + shard.replicasInSync() + " of the " + wanted
+                        + " replica" + (wanted == 1 ? "" : "s") + " in sync that writes.min-replicas wants");
     }
 
     /**
@@ -366,15 +389,19 @@ public final class Router {
 
     /** SCRIPT KILL / FUNCTION KILL: to the master, where scripts run (every master of a cluster). */
     private Route outOfBand(Topology t) {
-        Route masters = fanOut(t, false);
+        Route masters = fanOut(t, false, false);
         return masters instanceof Route.FanOut f ? new Route.OutOfBand(f.nodes()) : masters;
     }
 
-    private Route fanOut(Topology t, boolean withReplicas) {
+    private Route fanOut(Topology t, boolean withReplicas, boolean write) {
         List<NodeAddress> nodes = new ArrayList<>();
         for (Shard s : t.shards()) {
             if (s.master() == null) {
                 return new Route.Hold(s.noMasterReason());
+            }
+            Route wait = write ? tooFewReplicas(s) : null;
+            if (wait != null) {
+                return wait;
             }
             nodes.add(s.master());
             if (withReplicas) {

@@ -558,4 +558,49 @@ class RouterTest {
                 route(new Router(TABLE, Set.of("acl setuser"), RoutingRules.DEFAULTS), OPEN, STATIC, ListenerRole.WRITE,
                         "ACL", "SETUSER", "u"), "deny names in any case, subcommands with a space");
     }
+
+    /**
+     * writes.acknowledge = replicated: writes of every shape wait while their master has too few
+     * replicas in sync, saying why; reads (on either port) and the other shards are unaffected.
+     */
+    @Test
+    void writesWaitForReplicasInSyncUnderTheReplicatedPolicy() {
+        Router replicated = new Router(TABLE, Set.of(), new RoutingRules(false, true, 1));
+        Shard lagging = Shard.withMaster("s", M, List.of(R1)).withReplicas(0, 1);
+        Topology t = Topology.single(20, lagging);
+        Route.Hold hold = new Route.Hold("master " + M + " has 0 of the 1 replica in sync that writes.min-replicas wants");
+        for (String[] write : new String[][] {{"SET", A, "1"}, {"MSET", A, "1", B, "2"}, {"FLUSHALL"}, {"MULTI"},
+                {"BLMOVE", A, B, "LEFT", "RIGHT", "0"}, {"EVAL", "return 1", "0"}}) {
+            assertEquals(hold, route(replicated, OPEN, t, ListenerRole.WRITE, write), String.join(" ", write));
+        }
+        assertEquals(new Route.ToNode(M, true, -1), route(replicated, OPEN, t, ListenerRole.WRITE, "GET", A),
+                "a read on the write port still goes to the master");
+        assertEquals(new Route.ToNode(R1, true, -1), route(replicated, OPEN, t, ListenerRole.READ, "GET", A));
+        assertEquals(new Route.ToNode(M, false, -1),
+                route(replicated, OPEN, Topology.single(21, lagging.withReplicas(1, 1)), ListenerRole.WRITE, "SET", A, "1"));
+        assertEquals(new Route.ToNode(M, false, -1), route(t, ListenerRole.WRITE, "SET", A, "1"),
+                "async (the default) never waits for replicas");
+
+        short[] owner = new short[Topology.SLOTS];
+        java.util.Arrays.fill(owner, 8192, Topology.SLOTS, (short) 1);
+        Topology cluster = Topology.cluster(22, List.of(Shard.withMaster("a", M, List.of(R1)).withReplicas(1, 1),
+                Shard.withMaster("b", M2, List.of(R3)).withReplicas(0, 1)), owner);
+        assertEquals(new Route.ToNode(M, false, slot(A)), route(replicated, OPEN, cluster, ListenerRole.WRITE, "SET", A, "1"),
+                "a shard whose replica is in sync takes writes");
+        assertEquals(new Route.Hold("master " + M2 + " has 0 of the 1 replica in sync that writes.min-replicas wants"),
+                route(replicated, OPEN, cluster, ListenerRole.WRITE, "SET", B, "1"));
+    }
+
+    /** min-replicas = majority: more than half of master and replicas together, never no replica. */
+    @Test
+    void majorityCountsTheMasterAmongTheGroup() {
+        assertEquals(1, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 0));
+        assertEquals(1, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 1));
+        assertEquals(1, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 2));
+        assertEquals(2, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 3));
+        assertEquals(2, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 4));
+        assertEquals(3, RoutingRules.replicasWanted(RoutingRules.MAJORITY, 5));
+        assertEquals(2, RoutingRules.replicasWanted(2, 5));
+        assertEquals(0, RoutingRules.replicasWanted(0, 5));
+    }
 }
