@@ -35,6 +35,13 @@ public final class VerifiedShardBuilder {
                        Map<NodeAddress, String> fenced, Map<NodeAddress, NodeState> states) {
         NodeState m = candidate == null ? null : states.get(candidate);
         String reason = candidate == null ? noCandidate : whyNotWritable(candidate, m, fenced);
+        if (reason == null) {
+            NodeAddress promoted = promotedFrom(candidate, replicas, states);
+            if (promoted != null) {
+                reason = promoted + " was promoted from " + candidate + "'s history, which " + namedBy
+                        + " have not said yet: writes to " + candidate + " would be discarded";
+            }
+        }
         NodeState master = reason == null ? m : null;
         NodeState judgeAgainst = m != null && m.isMaster() ? m : null;
         List<NodeAddress> readable = new ArrayList<>();
@@ -47,6 +54,27 @@ public final class VerifiedShardBuilder {
         return master != null
                 ? Shard.withMaster(id, master.address(), readable).withReplicas(replicaRule.replicasInSync(master), replicas.size())
                 : Shard.withoutMaster(id, readable, reason);
+    }
+
+    /**
+     * A named replica of {@code master} that says role:master and continues its history: someone
+     * promoted it (a failover the proxy has not heard of: it cannot reach the Sentinels, or they
+     * have not told yet). Every write the old master takes from then on will be discarded when it
+     * is demoted, whatever replica confirms it. Null when there is none.
+     */
+    public static NodeAddress promotedFrom(NodeAddress master, List<NodeAddress> replicas,
+                                           Map<NodeAddress, NodeState> states) {
+        NodeState m = master == null ? null : states.get(master);
+        if (m == null || m.replication() == null) {
+            return null;
+        }
+        for (NodeAddress r : replicas) {
+            NodeState s = states.get(r);
+            if (s != null && s.isMaster() && s.replication() != null && s.replication().continues(m.replication())) {
+                return r;
+            }
+        }
+        return null;
     }
 
     private String whyNotWritable(NodeAddress candidate, NodeState m, Map<NodeAddress, String> fenced) {

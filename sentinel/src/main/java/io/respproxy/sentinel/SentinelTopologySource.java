@@ -400,6 +400,10 @@ public final class SentinelTopologySource implements TopologySource {
         Shard shard = shards.build(settings.masterName(), agreed.master(), agreed.reason(), agreed.replicas(),
                 fences.reasons(agreed), states);
         leaving = shard.hasMaster() ? null : fences.failingOver(agreed);
+        if (leaving == null && !shard.hasMaster()
+                && VerifiedShardBuilder.promotedFrom(agreed.master(), agreed.replicas(), states) != null) {
+            leaving = agreed.master(); // a replica was promoted from it: what it acknowledges now is lost
+        }
         Topology next = Topology.single(version + 1, shard);
         if (next.sameRoutingAs(current)) {
             return;

@@ -43,6 +43,7 @@ final class NatRelay implements AutoCloseable {
     private final ServerSocket server;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
+    private final Partition partition = new Partition();
 
     private NatRelay(RedisEndpoint announced, String listenHost, RedisEndpoint target) throws IOException {
         this.announced = announced;
@@ -114,12 +115,23 @@ final class NatRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts or ends a partition between the node and the inside: bytes stop passing both ways
+     * (held, as TCP keeps retransmitting them, and delivered once it ends) and new connections
+     * stay silent; connections stay open, as they do when packets are dropped.
+     */
+    void partition(boolean on) {
+        partition.set(on);
+    }
+
     private void pump(Socket from, Socket to) {
         byte[] buf = new byte[16 * 1024];
         try {
             InputStream is = from.getInputStream();
             OutputStream os = to.getOutputStream();
+            awaitLink();
             for (int n = is.read(buf); n >= 0; n = is.read(buf)) {
+                awaitLink(); // read while the link was up, sent once it is up again
                 os.write(buf, 0, n);
             }
         } catch (IOException e) {
@@ -128,6 +140,10 @@ final class NatRelay implements AutoCloseable {
             closeQuietly(from);
             closeQuietly(to);
         }
+    }
+
+    private void awaitLink() throws IOException {
+        partition.await(() -> closed);
     }
 
     private Thread thread(String role, Runnable body) {

@@ -82,6 +82,31 @@ abstract class ProcessTopology implements RedisTopology {
     }
 
     /**
+     * Cuts {@code node} off from the topology's other processes (a topology that announces, whose
+     * processes reach each other through relays only): no byte passes between it and them either
+     * way until {@link #heal}, while it runs on and answers anyone who reaches it directly (a
+     * proxy with a {@code nat} map). Its replicas, its master and the Sentinels see it silent;
+     * what it sends out itself (a replica's link to its master) goes through the others' relays,
+     * so partition both ends to cut that too.
+     */
+    public void partition(RedisNode node) {
+        relaysOf(node).forEach(r -> r.partition(true));
+    }
+
+    /** Ends {@link #partition}: what was held on its connections passes now. */
+    public void heal(RedisNode node) {
+        relaysOf(node).forEach(r -> r.partition(false));
+    }
+
+    private List<NatRelay> relaysOf(RedisNode node) {
+        List<NatRelay> its = relays.get(node);
+        if (its == null) {
+            throw new IllegalStateException(node + " has no relays: partitions need a topology that announces");
+        }
+        return its;
+    }
+
+    /**
      * Kills {@code node} and takes it out of {@link #nodes()}, with its relays: it has left the
      * topology for good. Its pids stay in {@link #startedPids()}, so a test can check it is gone.
      */

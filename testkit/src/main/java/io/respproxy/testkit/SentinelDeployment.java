@@ -123,9 +123,18 @@ public final class SentinelDeployment extends ProcessTopology {
      * @return the new master
      */
     public RedisNode failover(Duration timeout) {
+        return failover(0, timeout);
+    }
+
+    /**
+     * As {@link #failover(Duration)}, asking the {@code sentinel}-th running Sentinel (modulo their
+     * number): failovers one after another from different Sentinels, as operators and scripts do.
+     */
+    public RedisNode failover(int sentinel, Duration timeout) {
         RedisNode old = master();
-        RedisNode sentinel = runningSentinels().get(0);
-        admin.callSentinel(sentinel.endpoint(), sentinelAuth, c -> c.failover(masterName()));
+        List<RedisNode> running = runningSentinels();
+        RedisNode asked = running.get(Math.floorMod(sentinel, running.size()));
+        admin.callSentinel(asked.endpoint(), sentinelAuth, c -> c.failover(masterName()));
         return awaitNewMaster(old, timeout);
     }
 

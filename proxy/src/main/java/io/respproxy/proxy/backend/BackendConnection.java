@@ -479,7 +479,7 @@ public final class BackendConnection extends ChannelInboundHandlerAdapter {
     /** Tells every request waiting for its reply here that the proxy left this node ({@link PendingReply#nodeLeft}). */
     void nodeLeft(String why) {
         if (gate != null) {
-            gate.nodeLeft(why);
+            gate.nodeLeft(why, queued);
         }
         for (PendingReply p : pending) {
             p.nodeLeft(why);

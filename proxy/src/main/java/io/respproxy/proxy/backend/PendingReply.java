@@ -59,6 +59,15 @@ public interface PendingReply {
     default void nodeLeft(String why) {}
 
     /**
+     * {@code writes.acknowledge = replicated}: the node applied this write, but no replica
+     * confirmed it in time (or the proxy left the node first); {@code error} (ownership passes) is
+     * the error the client is told instead: the write may have been applied.
+     */
+    default void unconfirmed(ByteBuf error) {
+        onReply(error, RespReply.ErrorKind.OTHER, null, 0);
+    }
+
+    /**
      * No reply will come: the connection failed or closed.
      *
      * @param written true when the request had been written to the socket, so it may have been applied

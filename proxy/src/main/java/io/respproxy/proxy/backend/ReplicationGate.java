@@ -44,6 +44,12 @@ final class ReplicationGate {
     private long heldSinceNanos;
     /** A refusal of WAIT was logged for this connection. */
     private boolean refusalLogged;
+    /**
+     * The proxy left this node for another master ({@link #nodeLeft}): the writes queued before
+     * (numbered below this) are answered with {@link #leftError} as their replies come, not held.
+     */
+    private long leftBefore = Long.MIN_VALUE;
+    private String leftError;
 
     private final PendingReply waitReply = new PendingReply() {
         @Override
@@ -97,6 +103,13 @@ final class ReplicationGate {
         writes.pollFirst();
         if (error != RespReply.ErrorKind.NONE) {
             return false; // refused: not applied, nothing for replicas to confirm
+        }
+        if (seq < leftBefore) {
+            // Sent before the proxy left the node (a frozen master that resumes): no confirmation
+            // would make it safe, so its client is not kept waiting for one.
+            frame.release();
+            unconfirmed(reply, leftError);
+            return true;
         }
         if (held.isEmpty()) {
             heldSinceNanos = System.nanoTime();
@@ -163,7 +176,7 @@ final class ReplicationGate {
     private String unconfirmedError(long replicas, int wanted, String when) {
         return "NOREPLICAS " + conn.key().node() + " applied the write, but " + replicas + " of the " + wanted
                 + " replica" + (wanted == 1 ? "" : "s") + " writes.min-replicas wants confirmed it " + when
-                + ": a failover may lose it";
+                + "; the command may have been applied, and a failover may discard it";
     }
 
     /** Hands every held reply on: the success itself, or (error != null) that error instead. */
@@ -176,24 +189,32 @@ final class ReplicationGate {
                 r.onReply(frame, RespReply.ErrorKind.NONE, null, 0);
             } else {
                 frame.release();
-                stats.unconfirmedWrites.increment();
-                ByteBufAllocator alloc = conn.alloc();
-                ByteBuf e = alloc.buffer(error.length() + 3);
-                e.writeByte('-');
-                ByteBufUtil.writeUtf8(e, error);
-                e.writeByte('\r').writeByte('\n');
-                r.onReply(e, RespReply.ErrorKind.OTHER, null, 0);
+                unconfirmed(r, error);
             }
         }
     }
 
-    /** The proxy left this node for another master: the held writes may be discarded by its demotion. */
-    void nodeLeft(String why) {
-        int i = 0;
-        for (Object o : held) {
-            if (i++ % 2 == 0) {
-                ((PendingReply) o).nodeLeft(why);
-            }
+    private void unconfirmed(PendingReply r, String error) {
+        stats.unconfirmedWrites.increment();
+        ByteBufAllocator alloc = conn.alloc();
+        ByteBuf e = alloc.buffer(error.length() + 3);
+        e.writeByte('-');
+        ByteBufUtil.writeUtf8(e, error);
+        e.writeByte('\r').writeByte('\n');
+        r.unconfirmed(e);
+    }
+
+    /**
+     * The proxy left this node for another master: the held writes are answered now, with an
+     * error. Waiting on would not make them safe: whatever a replica confirms, the node's demotion
+     * may discard them, and the proxy cannot tell its client they are kept.
+     */
+    void nodeLeft(String why, long nextSeq) {
+        leftBefore = nextSeq;
+        leftError = "ERR backend " + conn.key().node() + " applied the write, but the proxy left it for a new master ("
+                + why + ") before replicas confirmed it; the command may have been applied";
+        if (!held.isEmpty()) {
+            release(leftError);
         }
     }
 

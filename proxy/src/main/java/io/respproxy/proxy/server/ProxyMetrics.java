@@ -130,7 +130,8 @@ final class ProxyMetrics extends Collector {
                 .counter("respproxy_backend_replication_waits_short_total", "Those WAITs that counted fewer "
                         + "replicas than writes.min-replicas (the writes waited for another).", "service", "node")
                 .counter("respproxy_backend_unconfirmed_writes_total", "Writes the node applied that no WAIT "
-                        + "confirmed within failover.hold-timeout: answered -NOREPLICAS.", "service", "node")
+                        + "confirmed: answered -NOREPLICAS after failover.hold-timeout, or an error when the proxy "
+                        + "left the node first.", "service", "node")
                 .counter("respproxy_backend_sent_bytes_total", "Bytes written to the node.", "service", "node")
                 .counter("respproxy_backend_received_bytes_total", "Bytes read from the node.", "service", "node")
                 .histogram("respproxy_backend_command_duration_seconds", "From the write of a request to the node "

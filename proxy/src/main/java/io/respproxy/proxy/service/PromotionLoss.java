@@ -19,8 +19,11 @@ import org.slf4j.LoggerFactory;
  * health monitor ({@code INFO replication}, every role check), plus the bytes of the writes it
  * acknowledged through the proxy since that question was sent (the data path counts them;
  * {@link #mark} pairs the two). How much of it the promoted node took: its {@code
- * second_repl_offset} less one, where its {@code master_replid2} is the old master's history.
- * The difference is what the promotion discarded. It is an estimate: a write is counted as the
+ * second_repl_offset} less one, where its {@code master_replid2} is the old master's history; or,
+ * where it is a history the old master's continued (a node promoted from a master that failed over
+ * before: several failovers in a row), no further than where the old master's line left that
+ * history ({@link #lineage}, from every master's {@code master_replid2} and {@code
+ * second_repl_offset}). The difference is what the promotion discarded. It is an estimate: a write is counted as the
  * bytes of its request, which is what Redis propagates for most writes (SET, RPUSH, INCR...), not
  * for all (a script propagates its effects, EXPIRE an absolute time), and writes other clients
  * sent to the node directly count only up to its last answer.
@@ -36,6 +39,15 @@ public final class PromotionLoss implements ReplicationObserver {
     private final ConcurrentHashMap<NodeAddress, Node> nodes = new ConcurrentHashMap<>();
     /** Failovers whose promoted node has not yet answered how much of the old history it took. */
     private final ConcurrentLinkedQueue<Pending> pending = new ConcurrentLinkedQueue<>();
+    /**
+     * Histories seen continued: a master's {@code master_replid} to the history it continued
+     * ({@code master_replid2}) and where it left it ({@code second_repl_offset}). Bounded: a chain
+     * of failovers is followed this far back at most.
+     */
+    private final ConcurrentHashMap<String, Continued> lineage = new ConcurrentHashMap<>();
+    private static final int LINEAGE_MAX = 64;
+
+    private record Continued(String previous, long from) {}
 
     private static final class Node {
         /** Bytes of the writes this node acknowledged through the proxy, ever. */
@@ -56,9 +68,13 @@ public final class PromotionLoss implements ReplicationObserver {
      */
     private record Pending(NodeAddress from, NodeAddress to, String replid, long low, long high, long sinceNanos) {}
 
-    PromotionLoss(String service, ServiceRuntime.ServiceStats stats) {
+    /** writes.acknowledge = replicated: a write the replicas did not confirm was answered an error. */
+    private final boolean replicated;
+
+    PromotionLoss(String service, ServiceRuntime.ServiceStats stats, boolean replicated) {
         this.service = service;
         this.stats = stats;
+        this.replicated = replicated;
     }
 
     private Node node(NodeAddress node) {
@@ -79,6 +95,12 @@ public final class PromotionLoss implements ReplicationObserver {
     @Override
     public void observed(NodeAddress node, ReplicationInfo info, long mark) {
         if (info.role() == ReplicationInfo.Role.MASTER && info.replid() != null && info.offset() >= 0) {
+            if (info.replid2() != null && info.secondOffset() > 0 && !lineage.containsKey(info.replid())) {
+                if (lineage.size() >= LINEAGE_MAX) {
+                    lineage.clear(); // an old chain no failover will need again
+                }
+                lineage.put(info.replid(), new Continued(info.replid2(), info.secondOffset()));
+            }
             Node n = node(node);
             long answered = n.acknowledged.sum();
             synchronized (n) {
@@ -120,7 +142,7 @@ public final class PromotionLoss implements ReplicationObserver {
             if (!p.to().equals(node) || info.role() != ReplicationInfo.Role.MASTER) {
                 continue;
             }
-            long held = info.heldOf(p.replid());
+            long held = heldAlongLineage(info, p.replid());
             if (held >= 0) {
                 if (pending.remove(p)) {
                     report(p, held);
@@ -134,6 +156,29 @@ public final class PromotionLoss implements ReplicationObserver {
     }
 
     /**
+     * How much of history {@code replid} the promoted node ({@code info}) holds: directly (its
+     * {@code master_replid2} is that history), or through the histories {@code replid} continued,
+     * no further than where each was left; -1 when it continues none of them.
+     */
+    long heldAlongLineage(ReplicationInfo info, String replid) {
+        long limit = Long.MAX_VALUE;
+        String r = replid;
+        for (int depth = 0; r != null && depth < LINEAGE_MAX; depth++) {
+            long held = info.heldOf(r);
+            if (held >= 0) {
+                return Math.min(held, limit);
+            }
+            Continued c = lineage.get(r);
+            if (c == null) {
+                return -1;
+            }
+            limit = Math.min(limit, c.from() - 1);
+            r = c.previous();
+        }
+        return -1;
+    }
+
+    /**
      * Counted and said at WARN only when the promotion surely discarded something: more than the
      * writes acknowledged while the old master's last answer was on its way, which its offset may
      * already have held (those make the figure a range).
@@ -144,9 +189,11 @@ public final class PromotionLoss implements ReplicationObserver {
         if (least > 0) {
             stats.discardedBytes.add(least);
             stats.discardingFailovers.increment();
-            log.warn("[{}] failover {} -> {}: the promotion discarded at least {} bytes of writes {} had acknowledged "
-                    + "(at most {}: its history reached offset {} to {}, {} took it to {})", service, p.from(), p.to(),
-                    least, p.from(), most, p.low(), p.high(), p.to(), held);
+            log.warn("[{}] failover {} -> {}: the promotion discarded at least {} bytes of writes {} had {} "
+                    + "(at most {}: its history reached offset {} to {}, {} took it to {}){}", service, p.from(), p.to(),
+                    least, p.from(), replicated ? "applied" : "acknowledged", most, p.low(), p.high(), p.to(), held,
+                    replicated ? "; writes.acknowledge = replicated: those no replica had confirmed were answered an "
+                            + "error" : "");
         } else {
             log.info("[{}] failover {} -> {}: the promoted node holds every write {} acknowledged{} (its history "
                     + "reached offset {} to {}, {} took it to {})", service, p.from(), p.to(), p.from(),

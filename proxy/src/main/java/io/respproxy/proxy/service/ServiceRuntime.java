@@ -102,7 +102,7 @@ public final class ServiceRuntime implements AutoCloseable {
         this.backendSettings = backendSettings;
         this.backendChannelClass = backendChannelClass;
         this.topology = source.current();
-        this.promotionLoss = new PromotionLoss(name, stats);
+        this.promotionLoss = new PromotionLoss(name, stats, sessionSettings.minReplicas() != 0);
         facts.observeReplication(promotionLoss);
         this.failovers = new MasterChanges(name, stats, this::leftMaster, promotionLoss);
         this.clusterFailovers = new ShardMasterChanges(name, stats, this::leftMaster, promotionLoss);

@@ -164,6 +164,13 @@ final class ReplySlot implements PendingReply {
     }
 
     @Override
+    public void unconfirmed(ByteBuf error) {
+        session.service().stats().mayHaveBeenApplied(node);
+        session.service().stats().ownErrorReplies.increment();
+        onReply(error, RespReply.ErrorKind.OTHER, null, 0);
+    }
+
+    @Override
     public void onFailure(BackendFailure failure, boolean written) {
         // A read is safe to send again: once, to another node, into this same slot (order is kept).
         if (read && request != null && resends == 0 && session.dispatcher().resends().retryRead(this, failure.node())) {

@@ -35,10 +35,11 @@ final class AppendWorkload {
      * @param stallsMs       each client's longest stall, by its list's key
      * @param lostBytes      the lost appends' RPUSH requests in bytes (what Redis's replication
      *                       stream carried for them)
+     * @param refused        errors saying the command was not run (-TRYAGAIN: held past the hold timeout)
      */
     record Result(long acked, long errors, List<String> errorSamples, long longestStallMs, long lost,
                   long duplicates, double seconds, long maybeApplied, String lostWindow, long outOfOrder,
-                  long sent, long connections, java.util.Map<String, Long> stallsMs, long lostBytes) {
+                  long sent, long connections, java.util.Map<String, Long> stallsMs, long lostBytes, long refused) {
 
         /** Acknowledged appends per millisecond, over the whole run. */
         double perMs() {
@@ -47,9 +48,10 @@ final class AppendWorkload {
 
         @Override
         public String toString() {
-            return String.format("%d acknowledged appends in %.1f s, %d client errors (%d in flight) %s, longest "
-                    + "stall %d ms, %d acknowledged appends lost%s, %d duplicates, %d out of order", acked, seconds,
-                    errors, maybeApplied, errorSamples, longestStallMs, lost, lostWindow, duplicates, outOfOrder);
+            return String.format("%d acknowledged appends in %.1f s, %d client errors (%d in flight, %d refused) %s, "
+                    + "longest stall %d ms, %d acknowledged appends lost%s, %d duplicates, %d out of order", acked,
+                    seconds, errors, maybeApplied, refused, errorSamples, longestStallMs, lost, lostWindow, duplicates,
+                    outOfOrder);
         }
     }
 
@@ -151,6 +153,7 @@ final class AppendWorkload {
         long lost = 0;
         long duplicates = 0;
         long maybeApplied = 0;
+        long refused = 0;
         long outOfOrder = 0;
         long sent = 0;
         long connections = 0;
@@ -167,6 +170,7 @@ final class AppendWorkload {
             acked += w.acked.cardinality();
             errors += w.errors;
             maybeApplied += w.maybeApplied;
+            refused += w.refused;
             sent += w.sent;
             connections += w.connections;
             stall = Math.max(stall, w.longestStallNanos / 1_000_000);
@@ -199,7 +203,7 @@ final class AppendWorkload {
         String window = lost == 0 ? "" : String.format(" (acknowledged from %s to %s, %d ms)",
                 java.time.Instant.ofEpochMilli(firstLost), java.time.Instant.ofEpochMilli(lastLost), lastLost - firstLost);
         return new Result(acked, errors, samples, stall, lost, duplicates, seconds, maybeApplied, window, outOfOrder,
-                sent, connections, stalls, lostBytes);
+                sent, connections, stalls, lostBytes, refused);
     }
 
     /** The size of {@code RPUSH key value} in RESP (ASCII key and value). */
@@ -221,6 +225,7 @@ final class AppendWorkload {
         volatile long ackedCount;
         long errors;
         long maybeApplied;
+        long refused;
         long longestStallNanos;
         /** When the longest stall ended (wall clock, to read beside the logs). */
         long longestStallEndMillis;
@@ -323,6 +328,8 @@ final class AppendWorkload {
             errors++;
             if (String.valueOf(e.getMessage()).contains("may have been applied")) {
                 maybeApplied++;
+            } else if (String.valueOf(e.getMessage()).startsWith("TRYAGAIN")) {
+                refused++;
             }
             if (errorSamples.size() < 100) {
                 errorSamples.add(e.getClass().getSimpleName() + ": " + e.getMessage());

@@ -23,6 +23,7 @@ final class PortRelay implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
     private volatile boolean closed;
+    private final io.respproxy.testkit.Partition partition = new io.respproxy.testkit.Partition();
 
     PortRelay(int port, int target) throws IOException {
         this.target = target;
@@ -32,6 +33,23 @@ final class PortRelay implements AutoCloseable {
         Thread t = new Thread(this::acceptLoop, "relay-" + port);
         t.setDaemon(true);
         t.start();
+    }
+
+    /**
+     * Starts or ends a partition: bytes stop passing both ways and are delivered once it ends;
+     * connections stay open, as when packets are dropped.
+     */
+    void partition(boolean on) {
+        partition.set(on);
+    }
+
+    private void awaitLink() throws IOException {
+        partition.await(() -> closed);
+    }
+
+    /** Where it listens. */
+    int port() {
+        return server.getLocalPort();
     }
 
     /** Connections relayed so far. */
@@ -68,7 +86,9 @@ final class PortRelay implements AutoCloseable {
             byte[] buf = new byte[16384];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 int n;
+                awaitLink();
                 while ((n = in.read(buf)) >= 0) {
+                    awaitLink();
                     out.write(buf, 0, n);
                 }
             } catch (IOException e) {

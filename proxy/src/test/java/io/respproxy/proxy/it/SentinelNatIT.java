@@ -120,11 +120,11 @@ class SentinelNatIT {
                 .announce(announce).start();
     }
 
-    private static List<String> announcedSentinels(SentinelDeployment s) {
+    static List<String> announcedSentinels(SentinelDeployment s) {
         return s.sentinelAnnouncedEndpoints().stream().map(e -> e.host() + ":" + e.port()).toList();
     }
 
-    private static String exactMap(SentinelDeployment s) {
+    static String exactMap(SentinelDeployment s) {
         StringBuilder sb = new StringBuilder("{ ");
         for (Map.Entry<RedisEndpoint, RedisEndpoint> e : s.natMap().entrySet()) {
             sb.append('"').append(e.getKey().host()).append(':').append(e.getKey().port()).append("\" = \"")

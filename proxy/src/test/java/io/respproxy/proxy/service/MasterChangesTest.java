@@ -27,7 +27,7 @@ class MasterChangesTest {
 
     private final ServiceRuntime.ServiceStats stats = new ServiceRuntime.ServiceStats();
     private final MasterChanges changes = new MasterChanges("s1", stats, (node, early) -> { },
-            new PromotionLoss("s1", stats));
+            new PromotionLoss("s1", stats, false));
     private final Logger log = (Logger) LoggerFactory.getLogger(MasterChanges.class);
     private final ListAppender<ILoggingEvent> lines = new ListAppender<>();
 

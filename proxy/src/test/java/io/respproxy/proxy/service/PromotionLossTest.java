@@ -14,7 +14,7 @@ class PromotionLossTest {
     private static final String B = "b".repeat(40);
 
     private final ServiceRuntime.ServiceStats stats = new ServiceRuntime.ServiceStats();
-    private final PromotionLoss loss = new PromotionLoss("s1", stats);
+    private final PromotionLoss loss = new PromotionLoss("s1", stats, false);
 
     private static ReplicationInfo master(String replid, long offset, String replid2, long secondOffset) {
         return ReplicationInfo.parse("role:master\r\nmaster_replid:" + replid + "\r\nmaster_replid2:"
@@ -88,5 +88,26 @@ class PromotionLossTest {
         loss.observed(NEW, master(B, 1100, A, 1001), loss.mark(NEW)); // it holds 1000: perhaps all
         assertEquals(0, stats.discardedBytes.sum());
         assertEquals(0, stats.discardingFailovers.sum());
+    }
+
+    /**
+     * The issue's sequence: B continued A's history at 1001 (first failover), C continued B's at
+     * 2001 (second); the third promotes the original master, which never synced from B or C and
+     * still has history A, up to 1500. Of C's history, which reached 3000, it holds only what the
+     * chain shares with A: up to 1000.
+     */
+    @Test
+    void aNodePromotedFromAnOlderHistoryHoldsOnlyWhatTheChainShares() {
+        NodeAddress c = new NodeAddress("127.0.0.1", 7003);
+        String cid = "c".repeat(40);
+        String d = "d".repeat(40);
+        loss.observed(NEW, master(B, 2000, A, 1001), loss.mark(NEW)); // B continued A at 1001
+        loss.observed(c, master(cid, 3000, B, 2001), loss.mark(c)); // C continued B at 2001
+        loss.failover(c, OLD);
+        loss.observed(OLD, master(d, 1500, A, 1501), loss.mark(OLD)); // the original master, promoted again
+        assertEquals(3000 - 1000, stats.discardedBytes.sum());
+        assertEquals(-1, loss.heldAlongLineage(master(d, 10, "e".repeat(40), 11), cid), "an unrelated history");
+        assertEquals(1499, loss.heldAlongLineage(master(d, 1500, B, 1500), cid), "B's history up to 1499: all C holds of it");
+        assertEquals(2000, loss.heldAlongLineage(master(d, 2500, B, 2400), cid), "no further than where C left B");
     }
 }

@@ -26,7 +26,7 @@ class ShardMasterChangesTest {
     private final ServiceRuntime.ServiceStats stats = new ServiceRuntime.ServiceStats();
     private final List<String> left = new ArrayList<>();
     private final ShardMasterChanges changes = new ShardMasterChanges("s1", stats,
-            (node, early) -> left.add(node + (early ? " early" : "")), new PromotionLoss("s1", stats));
+            (node, early) -> left.add(node + (early ? " early" : "")), new PromotionLoss("s1", stats, false));
 
     @Test
     void aJoinedNodeThatTakesAShardsLowestSlotAndGivesItBackIsNoFailover() {
