@@ -22,16 +22,20 @@
 # key:{tag}:N with one hash tag per master), proxy = plain redis-benchmark at the proxy's write
 # port (keys key:N over every slot; the proxy splits each pipeline by node). redis_us/op is the
 # CPU of the 3 masters summed. The static Redis, proxy and peers are stopped before it starts.
+# Replicated: a master and one replica on loopback (both on CPU 0), a respproxy in front of the
+# pair with each writes.acknowledge policy: async (the default) and replicated (min-replicas 1:
+# a write's OK waits for the replica); rows C1 and C2 SET and GET; redis_us/op sums both servers.
 # Output: a header line, then one table; each section starts "--- NAME" and has one row per
 # config: config, ops/s of direct1 proxy direct2, ratio, mean direct / proxy avg latency (ms),
 # mean direct redis_us/op, the proxy's us/op as user+system, Redis's us/op while serving
 # through the proxy.
-# Sections: respproxy, each peer found, "respproxy cluster (3 masters)", "predixy cluster".
+# Sections: respproxy, each peer found, "async, one replica", "replicated, one replica",
+# "respproxy cluster (3 masters)", "predixy cluster".
 # Usage: [JAR=path/to/respproxy.jar] [PREDIXY=path] [PROXY_CONF='key = value']
-#        bench/run.sh [--quick] [--cluster-only] [--predixy PATH]
+#        bench/run.sh [--quick] [--cluster-only | --replicated-only] [--predixy PATH]
 #   PROXY_CONF: lines added inside the proxy's respproxy { } (daemon-wide keys, e.g. event-loops);
 #   --quick: fewer requests per run (a check that it works, not figures to publish);
-#   --cluster-only: the cluster section alone.
+#   --cluster-only: the cluster section alone; --replicated-only: the two replicated sections alone.
 # Needs redis-server, redis-benchmark, redis-cli, taskset, python3; builds the jar if missing.
 # Everything it starts listens on 127.0.0.1 and is stopped by PID on exit.
 set -euo pipefail
@@ -39,12 +43,14 @@ cd "$(dirname "$0")/.."
 
 QUICK=no
 CLUSTER_ONLY=no
+REPLICATED_ONLY=no
 PREDIXY=${PREDIXY:-}
-usage() { echo "usage: bench/run.sh [--quick] [--cluster-only] [--predixy PATH]" >&2; exit 2; }
+usage() { echo "usage: bench/run.sh [--quick] [--cluster-only | --replicated-only] [--predixy PATH]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=yes ;;
     --cluster-only) CLUSTER_ONLY=yes ;;
+    --replicated-only) REPLICATED_ONLY=yes ;;
     --predixy) [ $# -ge 2 ] || usage; PREDIXY=$2; shift ;;
     *) usage ;;
   esac
@@ -222,7 +228,7 @@ table_header() {
     avg_ms_dir avg_ms_prx redis_us/op prx_us/op=usr+sys redis_us/op@p
 }
 
-if [ "$CLUSTER_ONLY" = no ]; then
+if [ "$CLUSTER_ONLY" = no ] && [ "$REPLICATED_ONLY" = no ]; then
   REDIS_PORT=$(free_port)
   PROXY_READ=$(free_port)
   PROXY_WRITE=$(free_port)
@@ -322,6 +328,69 @@ CONF
   # CPU 0 to the cluster alone from here.
   stop_pids "${STATIC_PIDS[@]}"
 fi
+
+# bench_c1c2 LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID...": rows C1 and C2 only.
+bench_c1c2() {
+  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5
+  echo "--- $label"
+  bench_row "C1 SET" 50 1 set "$N1" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C1 GET" 50 1 get "$N1" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C2 SET" 50 16 set "$N2" "$direct" "$port" "$pid" "$rpids"
+  bench_row "C2 GET" 50 16 get "$N2" "$direct" "$port" "$pid" "$rpids"
+}
+
+if [ "$CLUSTER_ONLY" = no ]; then
+  # A master and one replica on CPU 0; a proxy per writes.acknowledge policy in front of the pair.
+  RM_PORT=$(free_port)
+  RR_PORT=$(free_port)
+  taskset -c 0 redis-server --port "$RM_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$WORK" --dbfilename rm.rdb --logfile "$WORK/replicated-master.log" --daemonize no &
+  RM_PID=$!; PIDS+=("$RM_PID")
+  taskset -c 0 redis-server --port "$RR_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --replicaof 127.0.0.1 "$RM_PORT" --repl-diskless-load disabled \
+    --dir "$WORK" --dbfilename rr.rdb --logfile "$WORK/replicated-replica.log" --daemonize no &
+  RR_PID=$!; PIDS+=("$RR_PID")
+  for _ in $(seq 1 100); do
+    redis-cli -p "$RR_PORT" info replication 2>/dev/null | grep -q '^master_link_status:up' && break; sleep 0.1
+  done
+  redis-cli -p "$RR_PORT" info replication | grep -q '^master_link_status:up' \
+    || { echo "bench: the replica did not sync"; exit 1; }
+  REPL_PIDS=("$RM_PID" "$RR_PID")
+  for policy in async replicated; do
+    read_port=$(free_port); write_port=$(free_port)
+    cat > "$WORK/$policy.conf" <<CONF
+respproxy {
+  services.bench {
+    mode = static
+    listen { read = "127.0.0.1:$read_port", write = "127.0.0.1:$write_port" }
+    static.servers = ["127.0.0.1:$RM_PORT", "127.0.0.1:$RR_PORT"]
+    health.interval = 1s
+    writes.acknowledge = $policy
+  }
+  admin.listen = null
+  event-loops = 1
+  log-level = WARN
+  ${PROXY_CONF:-}
+}
+CONF
+    start_proxy "$WORK/$policy.conf" "$WORK/$policy-proxy.log"
+    ppid=$!; PIDS+=("$ppid"); REPL_PIDS+=("$ppid")
+    wait_proxy "$write_port" "$WORK/$policy-proxy.log"
+    [ "$policy" = replicated ] || echo "warm-up..."
+    run "-p $write_port" 50 16 set "$N2" "$ppid" "$RM_PID $RR_PID" >/dev/null
+    run "-p $write_port" 50 1 set "$N1" "$ppid" "$RM_PID $RR_PID" >/dev/null
+    [ "$policy" = replicated ] || [ "$REPLICATED_ONLY" = no ] || table_header
+    redis-cli -p "$RM_PORT" config resetstat >/dev/null
+    bench_c1c2 "$policy, one replica" "-p $RM_PORT" "$write_port" "$ppid" "$RM_PID $RR_PID"
+    # How many WAITs the policy cost (one per flushed batch of writes per connection, not per write).
+    redis-cli -p "$RM_PORT" info commandstats | tr -d '\r' | awk -F'[:=,]' -v label="$policy" '
+      $1 == "cmdstat_wait" { wait = $3 } $1 == "cmdstat_set" { set = $3 }
+      END { printf "(%s: the master ran %d SETs and %d WAITs during these rows)\n", label, set, wait }'
+    stop_pids "$ppid"
+  done
+  stop_pids "${REPL_PIDS[@]}"
+fi
+[ "$REPLICATED_ONLY" = no ] || exit 0
 
 # Redis Cluster: 3 masters, no replicas, on CPU 0; a cluster-mode respproxy in front of it.
 CLUSTER_PORTS=()

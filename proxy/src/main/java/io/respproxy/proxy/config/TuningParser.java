@@ -133,7 +133,8 @@ final class TuningParser {
         } catch (com.typesafe.config.ConfigException e) {
             commandTimeout = null; // reported with the backend section
         }
-        if (commandTimeout != null && timeout.compareTo(commandTimeout) >= 0) {
+        // Only where WAITs are sent: under async the setting is unused, whatever the command timeout.
+        if (replicated && commandTimeout != null && timeout.compareTo(commandTimeout) >= 0) {
             in.problem("writes.replica-timeout", "must be less than backend.command-timeout ("
                     + in.config().getValue("backend.command-timeout").unwrapped()
                     + "): a WAIT that long would count as a stalled node");

@@ -262,14 +262,20 @@ class ProxyConfigLoaderTest {
                 "writes { acknowledge = REPLICATED, min-replicas = 2 }"), Map.of()).services().get("cache").writes().minReplicas());
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("""
-                        writes { acknowledge = sync, min-replicas = most, replica-timeout = 10s }
+                        writes { acknowledge = replicated, min-replicas = most, replica-timeout = 10s }
                         """), Map.of()));
         assertEquals(List.of(
-                "respproxy.services.cache.writes.acknowledge: bad value 'sync': expected async, replicated",
                 "respproxy.services.cache.writes.min-replicas: bad value 'most': expected a number of replicas (1 or more) or majority",
                 "respproxy.services.cache.writes.replica-timeout: must be less than backend.command-timeout (5s): a WAIT "
                         + "that long would count as a stalled node"),
                 e.problems().stream().map(p -> p.path() + ": " + p.message()).toList());
+        e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("writes.acknowledge = sync"), Map.of()));
+        assertEquals(List.of("respproxy.services.cache.writes.acknowledge: bad value 'sync': expected async, replicated"),
+                e.problems().stream().map(p -> p.path() + ": " + p.message()).toList());
+        assertEquals(Duration.ofMillis(500), ProxyConfigLoader.loadFromString(ConfigTexts.staticService(
+                "backend.command-timeout = 500ms"), Map.of()).services().get("cache").backend().commandTimeout(),
+                "async sends no WAIT: its replica-timeout does not have to be below the command timeout");
         e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("writes.min-replicas = 0"), Map.of()));
         assertEquals(List.of("respproxy.services.cache.writes.min-replicas: must be between 1 and 1000, got 0"),
