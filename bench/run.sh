@@ -208,14 +208,19 @@ bench_row() {
     printf "%-12s %12.0f %12.0f %12.0f %6.2fx %10.3f %10.3f %12.2f %6.2f=%.2f+%.2f %12.2f\n",
       name, d1, pr, d2, pr/((d1+d2)/2), (dl1+dl2)/2, pl, (dr1+dr2)/2, prx, pru, prx-pru, prr }'
 }
-# bench_all LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID..." [C3=yes|no]
-bench_all() {
-  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5 c3=${6:-yes}
+# bench_c1c2 LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID...": rows C1 and C2 only.
+bench_c1c2() {
+  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5
   echo "--- $label"
   bench_row "C1 SET" 50 1 set "$N1" "$direct" "$port" "$pid" "$rpids"
   bench_row "C1 GET" 50 1 get "$N1" "$direct" "$port" "$pid" "$rpids"
   bench_row "C2 SET" 50 16 set "$N2" "$direct" "$port" "$pid" "$rpids"
   bench_row "C2 GET" 50 16 get "$N2" "$direct" "$port" "$pid" "$rpids"
+}
+# bench_all LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID..." [C3=yes|no]
+bench_all() {
+  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5 c3=${6:-yes}
+  bench_c1c2 "$label" "$direct" "$port" "$pid" "$rpids"
   [ "$c3" = no ] || bench_row "C3 GET" 1 1 get "$N3" "$direct" "$port" "$pid" "$rpids"
   bench_row "C4 SET" 1000 1 set "$N1" "$direct" "$port" "$pid" "$rpids"
   bench_row "C4 GET" 1000 1 get "$N1" "$direct" "$port" "$pid" "$rpids"
@@ -329,15 +334,6 @@ CONF
   stop_pids "${STATIC_PIDS[@]}"
 fi
 
-# bench_c1c2 LABEL DIRECT PROXY_PORT PROXY_PID "REDIS_PID...": rows C1 and C2 only.
-bench_c1c2() {
-  local label=$1 direct=$2 port=$3 pid=$4 rpids=$5
-  echo "--- $label"
-  bench_row "C1 SET" 50 1 set "$N1" "$direct" "$port" "$pid" "$rpids"
-  bench_row "C1 GET" 50 1 get "$N1" "$direct" "$port" "$pid" "$rpids"
-  bench_row "C2 SET" 50 16 set "$N2" "$direct" "$port" "$pid" "$rpids"
-  bench_row "C2 GET" 50 16 get "$N2" "$direct" "$port" "$pid" "$rpids"
-}
 
 if [ "$CLUSTER_ONLY" = no ]; then
   # A master and one replica on CPU 0; a proxy per writes.acknowledge policy in front of the pair.
