@@ -243,6 +243,9 @@ public final class ClientMemory {
                 published = sum;
                 long global = sum + sumOfOthers();
                 if (budget > 0 && global > budget) {
+                    if (!EvictionPlan.takesPart(sum, global, loopArray.length)) {
+                        return; // the loops holding more free it
+                    }
                     evict(EvictionPlan.share(sum, global, budget), 1, "client buffers " + (global >> 20)
                             + " MiB over max-memory-clients " + (budget >> 20) + " MiB");
                     return;

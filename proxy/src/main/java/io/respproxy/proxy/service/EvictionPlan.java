@@ -22,6 +22,17 @@ final class EvictionPlan {
     }
 
     /**
+     * Whether a loop holding {@code own} of {@code global} bytes takes part in freeing the excess:
+     * only if it holds at least an even share of it ({@code global / loops}). A loop holding
+     * little would otherwise close its largest client however small (a well-behaved client with a
+     * few KB, while stalled ones hold megabytes on another loop), where Redis closes the largest
+     * clients of the whole process; the loops holding more free the excess, scan after scan.
+     */
+    static boolean takesPart(long own, long global, int loops) {
+        return own > 0 && own * Math.max(1, loops) >= global;
+    }
+
+    /**
      * The indices of the largest {@code sizes}, largest first, until they add up to
      * {@code toFree}; clients holding nothing are never chosen.
      */

@@ -2,6 +2,8 @@ package io.respproxy.proxy.service;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -38,5 +40,16 @@ class EvictionPlanTest {
     @Test
     void clientsHoldingNothingAreNeverClosed() {
         assertArrayEquals(new int[] {1, 0}, EvictionPlan.largestFirst(new long[] {3, 7, 0, 0}, 1_000));
+    }
+
+    /** Only the loops holding at least an even share of the total free the excess. */
+    @Test
+    void aLoopHoldingLittleLeavesTheExcessToTheOthers() {
+        assertTrue(EvictionPlan.takesPart(900, 1000, 2));
+        assertTrue(EvictionPlan.takesPart(500, 1000, 2));
+        assertFalse(EvictionPlan.takesPart(100, 1000, 2), "a well-behaved client's few KB beside stalled megabytes");
+        assertFalse(EvictionPlan.takesPart(0, 1000, 1));
+        assertTrue(EvictionPlan.takesPart(1000, 1000, 1), "one loop holds everything");
+        assertTrue(EvictionPlan.takesPart(334, 1000, 3));
     }
 }
