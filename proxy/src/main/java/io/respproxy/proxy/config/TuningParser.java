@@ -117,14 +117,14 @@ final class TuningParser {
                 .orElse("async").equals("replicated");
         int minReplicas = 1;
         var v = in.value("writes.min-replicas");
-        if (v.isPresent() && v.get().unwrapped() instanceof String text
-                && text.trim().equalsIgnoreCase("majority")) {
+        String text = v.isPresent() && v.get().unwrapped() instanceof String t ? t.trim() : null;
+        if ("majority".equalsIgnoreCase(text)) {
             minReplicas = io.respproxy.routing.route.RoutingRules.MAJORITY;
-        } else if (v.isPresent() && v.get().valueType() == com.typesafe.config.ConfigValueType.NUMBER) {
-            minReplicas = in.integer("writes.min-replicas", 1, 1000);
-        } else {
-            in.problem("writes.min-replicas", "bad value " + v.map(ConfigReader::show).orElse("(missing)")
+        } else if (text != null && !text.matches("\\d+")) {
+            in.problem("writes.min-replicas", "bad value " + ConfigReader.show(v.get())
                     + ": expected a number of replicas (1 or more) or majority");
+        } else {
+            minReplicas = in.integer("writes.min-replicas", 1, 1000); // numeric strings too (${?ENV})
         }
         Duration timeout = in.duration("writes.replica-timeout", ONE_MS);
         Duration commandTimeout;

@@ -260,6 +260,9 @@ class ProxyConfigLoaderTest {
                 s.writes());
         assertEquals(2, ProxyConfigLoader.loadFromString(ConfigTexts.staticService(
                 "writes { acknowledge = REPLICATED, min-replicas = 2 }"), Map.of()).services().get("cache").writes().minReplicas());
+        assertEquals(3, ProxyConfigLoader.loadFromString(ConfigTexts.staticService(
+                "writes.min-replicas = ${?MIN_REPLICAS}"), Map.of("MIN_REPLICAS", "3")).services().get("cache").writes()
+                .minReplicas(), "a number from the environment");
         ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
                 () -> ProxyConfigLoader.loadFromString(ConfigTexts.staticService("""
                         writes { acknowledge = replicated, min-replicas = most, replica-timeout = 10s }
