@@ -51,10 +51,6 @@ public final class ReplicationPolicy {
         return holdNanos.getAsLong();
     }
 
-    long timeoutMillis() {
-        return timeoutMillis;
-    }
-
     /** The WAIT frame for {@code wanted} replicas: unreleasable, to be written borrowed. */
     ByteBuf waitFrame(int wanted) {
         return wanted <= CACHED ? frames[wanted - 1] : encode(wanted, timeoutMillis);
